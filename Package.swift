@@ -1,0 +1,50 @@
+// swift-tools-version: 6.1
+// The module layout follows the pipeline of DESIGN.md:
+//   Capture -> Wire -> (Tracking -> Diagnosis) -> Report -> icqscope
+// No module imports a later stage.
+import PackageDescription
+
+let package = Package(
+    name: "icqscope",
+    products: [
+        .executable(name: "icqscope", targets: ["icqscope"]),
+        .library(name: "IcqscopeKit", targets: ["Bytes", "Capture", "Wire", "Tracking", "Report"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CPcap",
+            pkgConfig: "libpcap",
+            providers: [.apt(["libpcap-dev"])]
+        ),
+        // Bounds-checked, non-copying readers over borrowed bytes and the small value types
+        // (addresses) that every stage shares.
+        .target(name: "Bytes"),
+        // Stage 1: packets from capture files (our own pcap/pcapng walker) and from libpcap.
+        .target(name: "Capture", dependencies: ["Bytes", "CPcap"]),
+        // Stage 2: stateless decoders, link layer up to the ICQ family.
+        .target(name: "Wire", dependencies: ["Bytes", "Capture"]),
+        // Stage 3: flows, TCP streams, ICQ sessions, requests and replies, advertised endpoints.
+        .target(
+            name: "Tracking",
+            dependencies: ["Bytes", "Capture", "Wire", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        // Last stage: NDJSON and text.
+        .target(name: "Report", dependencies: ["Bytes", "Capture", "Wire", "Tracking"]),
+        .executableTarget(
+            name: "icqscope",
+            dependencies: [
+                "Capture", "Wire", "Tracking", "Report",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "CaptureTests", dependencies: ["Capture", "Bytes"]),
+        .testTarget(name: "WireTests", dependencies: ["Wire", "Capture", "Bytes"]),
+        .testTarget(name: "TrackingTests", dependencies: ["Tracking", "Wire", "Capture", "Bytes"]),
+        .testTarget(name: "CommandTests", dependencies: ["Capture"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,90 @@
+/// An IPv4 or IPv6 address held by value (no allocation), formatted only at output.
+public struct IPAddress: Hashable, Comparable, Sendable {
+    /// IPv4 addresses live in the low 32 bits of `low` with `high == 0`.
+    public let high: UInt64
+    public let low: UInt64
+    public let isIPv6: Bool
+
+    @inlinable
+    public init(ipv4 value: UInt32) {
+        high = 0
+        low = UInt64(value)
+        isIPv6 = false
+    }
+
+    @inlinable
+    public init(ipv6High high: UInt64, low: UInt64) {
+        self.high = high
+        self.low = low
+        isIPv6 = true
+    }
+
+    /// Reads an address in network byte order; `bytes` must hold 4 or 16 bytes from `offset`.
+    @inlinable
+    public static func ipv4(_ bytes: UnsafeRawBufferPointer, at offset: Int) -> IPAddress {
+        IPAddress(ipv4: bytes.u32BE(at: offset))
+    }
+
+    @inlinable
+    public static func ipv6(_ bytes: UnsafeRawBufferPointer, at offset: Int) -> IPAddress {
+        IPAddress(ipv6High: bytes.u64BE(at: offset), low: bytes.u64BE(at: offset + 8))
+    }
+
+    public var ipv4Value: UInt32 { UInt32(truncatingIfNeeded: low) }
+
+    public static func < (a: IPAddress, b: IPAddress) -> Bool {
+        if a.isIPv6 != b.isIPv6 { return !a.isIPv6 }
+        if a.high != b.high { return a.high < b.high }
+        return a.low < b.low
+    }
+
+    /// RFC 1918, loopback and link-local for IPv4; unique-local, link-local and loopback for IPv6.
+    public var isPrivate: Bool {
+        if !isIPv6 {
+            let v = ipv4Value
+            return v >> 24 == 10 || v >> 20 == 0xAC1 || v >> 16 == 0xC0A8 || v >> 24 == 127
+                || v >> 16 == 0xA9FE
+        }
+        return high >> 57 == 0x7E || high >> 54 == 0x3FA || (high == 0 && low == 1)
+    }
+
+    /// Dotted quad, or RFC 5952 text for IPv6.
+    public var description: String {
+        if !isIPv6 {
+            let v = ipv4Value
+            return "\(v >> 24).\((v >> 16) & 0xFF).\((v >> 8) & 0xFF).\(v & 0xFF)"
+        }
+        var groups = [UInt16](repeating: 0, count: 8)
+        for i in 0..<4 {
+            groups[i] = UInt16(truncatingIfNeeded: high >> (48 - 16 * UInt64(i)))
+            groups[i + 4] = UInt16(truncatingIfNeeded: low >> (48 - 16 * UInt64(i)))
+        }
+        // Longest run of two or more zero groups becomes "::".
+        var bestStart = -1, bestLength = 0, runStart = -1
+        for i in 0...8 {
+            if i < 8 && groups[i] == 0 {
+                if runStart < 0 { runStart = i }
+            } else if runStart >= 0 {
+                let length = i - runStart
+                if length > bestLength && length >= 2 { bestStart = runStart; bestLength = length }
+                runStart = -1
+            }
+        }
+        func hex(_ g: UInt16) -> String { String(g, radix: 16) }
+        if bestStart < 0 { return groups.map(hex).joined(separator: ":") }
+        let head = groups[..<bestStart].map(hex).joined(separator: ":")
+        let tail = groups[(bestStart + bestLength)...].map(hex).joined(separator: ":")
+        return head + "::" + tail
+    }
+}
+
+/// An address and a port, as endpoints appear in findings and flow records.
+public struct Endpoint: Hashable, Sendable {
+    public var address: IPAddress
+    public var port: UInt16
+
+    public init(address: IPAddress, port: UInt16) {
+        self.address = address
+        self.port = port
+    }
+}
