@@ -5,9 +5,9 @@ import Wire
 public protocol OSCARSink {
     /// One FLAP, reported once, with the frame whose bytes completed it. `pdu` holds views into
     /// borrowed bytes: use them before returning.
-    mutating func oscarPDU(_ pdu: OSCARPDU, side: StreamSide, frame: UInt64)
+    mutating func oscarPDU(_ pdu: OSCARPDU, from: Endpoint, to: Endpoint, frame: UInt64)
     /// Bytes of the stream the decoder will not see (see `StreamGap`).
-    mutating func oscarGap(_ gap: StreamGap, side: StreamSide)
+    mutating func oscarGap(_ gap: StreamGap, from: Endpoint, to: Endpoint)
 }
 
 /// The OSCAR decoder as a TCP stream consumer: one `OSCARFramer` per direction. Recognises
@@ -17,7 +17,12 @@ public struct OSCARStreamConsumer<Sink: OSCARSink>: StreamConsumer {
     public var fromOriginator: OSCARFramer
     public var fromResponder: OSCARFramer
 
-    public init(searchLengthLimit: Int = 16 * 1024) {
+    public let originator: Endpoint
+    public let responder: Endpoint
+
+    public init(originator: Endpoint, responder: Endpoint, searchLengthLimit: Int = 16 * 1024) {
+        self.originator = originator
+        self.responder = responder
         fromOriginator = OSCARFramer(searchLengthLimit: searchLengthLimit)
         fromResponder = OSCARFramer(searchLengthLimit: searchLengthLimit)
     }
@@ -31,7 +36,7 @@ public struct OSCARStreamConsumer<Sink: OSCARSink>: StreamConsumer {
         switch result {
         case .pdu(let length):
             if let pdu = OSCARPDU.decode(UnsafeRawBufferPointer(rebasing: bytes[..<length])) {
-                sink.oscarPDU(pdu, side: side, frame: frame)
+                sink.oscarPDU(pdu, from: source(side), to: source(side.opposite), frame: frame)
             }
             return .consumed(length)
         case .junk(let count):
@@ -47,6 +52,8 @@ public struct OSCARStreamConsumer<Sink: OSCARSink>: StreamConsumer {
         if gap.breaksFraming {
             if side == .fromOriginator { fromOriginator.lostSync() } else { fromResponder.lostSync() }
         }
-        sink.oscarGap(gap, side: side)
+        sink.oscarGap(gap, from: source(side), to: source(side.opposite))
     }
+
+    func source(_ side: StreamSide) -> Endpoint { side == .fromOriginator ? originator : responder }
 }

@@ -289,19 +289,14 @@ public struct ReassemblyDirection {
     // MARK: Out of order
 
     mutating func receiveOutOfOrder<C: StreamConsumer>(
-        _ bytes: UnsafeRawBufferPointer, at start: Int, frame: UInt64, consumer: inout C, sink: inout C.Sink
+        _ bytes: UnsafeRawBufferPointer, at firstOffset: Int, frame: UInt64, consumer: inout C, sink: inout C.Sink
     ) {
-        // Bounded: every forced gap moves the frontier forward to a held range or to `start`.
+        // Offsets move when the buffer is compacted or rebased: keep the sequence number.
+        let firstSequence = sequence(at: firstOffset)
+        // Bounded: every forced gap moves the frontier forward to a held range or to the segment.
         while !stopped {
             compact()
-            let fits = start + bytes.count - readOffset <= capacity
-            if fits && (heldCount < held.count || touchesHeld(start, start + bytes.count)) {
-                store(bytes, at: start, frame: frame)
-                drain(frame: frame, consumer: &consumer, sink: &sink)
-                return
-            }
-            let reason: StreamGap.Reason = fits ? .tooManyHoles : .bufferFull
-            forceGap(reason: reason, frame: frame, limit: start, consumer: &consumer, sink: &sink)
+            let start = offset(of: firstSequence)
             if start + bytes.count <= frontier {
                 counters.duplicateBytes += bytes.count
                 return
@@ -313,8 +308,16 @@ public struct ReassemblyDirection {
                                consumer: &consumer, sink: &sink)
                 return
             }
+            let fits = start + bytes.count - readOffset <= capacity
+            if fits && (heldCount < held.count || touchesHeld(start, start + bytes.count)) {
+                store(bytes, at: start, frame: frame)
+                drain(frame: frame, consumer: &consumer, sink: &sink)
+                return
+            }
+            let reason: StreamGap.Reason = fits ? .tooManyHoles : .bufferFull
+            forceGap(reason: reason, frame: frame, limit: start, consumer: &consumer, sink: &sink)
         }
-        if stopped { counters.ignoredBytes += bytes.count }
+        counters.ignoredBytes += bytes.count
     }
 
     /// Gives up the hole at the frontier (up to the first held range, or `limit`).

@@ -5,9 +5,10 @@ import Wire
 /// table. Bounded: at most `limits.effectiveMaxStreams` streams; creating one more evicts the
 /// least recently used (its holes and unfinished PDUs are reported, and the eviction counted).
 /// Stream objects and their buffers are allocated when first needed and reused afterwards.
+/// `makeConsumer` gets the originator's and the responder's endpoints of each new connection.
 public final class StreamTable<Consumer: StreamConsumer> {
     public let limits: StreamLimits
-    let makeConsumer: () -> Consumer
+    let makeConsumer: (_ originator: Endpoint, _ responder: Endpoint) -> Consumer
     var index: [StreamKey: Int]
     var slots: [TCPStream<Consumer>] = []
     var freeSlots: [Int] = []
@@ -17,7 +18,7 @@ public final class StreamTable<Consumer: StreamConsumer> {
     /// Counters of streams already finished; `counters` adds the live ones.
     var finishedCounters = StreamCounters()
 
-    public init(limits: StreamLimits = StreamLimits(), makeConsumer: @escaping () -> Consumer) {
+    public init(limits: StreamLimits = StreamLimits(), makeConsumer: @escaping (_ originator: Endpoint, _ responder: Endpoint) -> Consumer) {
         self.limits = limits
         self.makeConsumer = makeConsumer
         index = Dictionary(minimumCapacity: limits.effectiveMaxStreams)
@@ -61,7 +62,7 @@ public final class StreamTable<Consumer: StreamConsumer> {
         if let free = freeSlots.popLast() {
             slot = free
         } else if slots.count < limits.effectiveMaxStreams {
-            slots.append(TCPStream(limits: limits, consumer: makeConsumer()))
+            slots.append(TCPStream(limits: limits, consumer: makeConsumer(from, to)))
             slot = slots.count - 1
         } else {
             slot = leastRecentlyUsedSlot()
@@ -70,7 +71,9 @@ public final class StreamTable<Consumer: StreamConsumer> {
             _ = freeSlots.popLast()
         }
         let stream = slots[slot]
-        stream.begin(source: from, destination: to, synAck: tcp.isSYN && tcp.isACK, consumer: makeConsumer())
+        let synAck = tcp.isSYN && tcp.isACK
+        stream.begin(source: from, destination: to, synAck: synAck,
+                     consumer: synAck ? makeConsumer(to, from) : makeConsumer(from, to))
         index[key] = slot
         streamsCreated += 1
         return stream
