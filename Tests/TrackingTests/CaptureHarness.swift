@@ -98,7 +98,7 @@ func loadFixture(_ name: String) throws -> [PDURow] {
 /// Collects what the OSCAR decoder reports.
 struct OSCARCollector: OSCARSink {
     var rows: [PDURow] = []
-    var gaps: [(gap: StreamGap, from: Endpoint)] = []
+    var gaps: [(gap: StreamGap, from: Endpoint, to: Endpoint)] = []
     var pdus = 0
     /// Called for every PDU while its bytes are still valid (for tests that look inside).
     var inspect: ((OSCARPDU, UInt64) -> Void)? = nil
@@ -110,7 +110,7 @@ struct OSCARCollector: OSCARSink {
     }
 
     mutating func oscarGap(_ gap: StreamGap, from: Endpoint, to: Endpoint) {
-        gaps.append((gap, from))
+        gaps.append((gap, from, to))
     }
 }
 

@@ -314,8 +314,11 @@ public struct ReassemblyDirection {
                 drain(frame: frame, consumer: &consumer, sink: &sink)
                 return
             }
+            // Give up only as much of the hole as makes room: the rest may still be filled by
+            // segments that were reordered around this one (or be proven lost by an ACK).
             let reason: StreamGap.Reason = fits ? .tooManyHoles : .bufferFull
-            forceGap(reason: reason, frame: frame, limit: start, consumer: &consumer, sink: &sink)
+            let limit = fits ? start : max(readOffset + 1, start + bytes.count - capacity)
+            forceGap(reason: reason, frame: frame, limit: limit, consumer: &consumer, sink: &sink)
         }
         counters.ignoredBytes += bytes.count
     }
