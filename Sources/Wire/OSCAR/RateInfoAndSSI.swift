@@ -3,7 +3,7 @@ import Bytes
 /// SNAC(01,07) rate info: u16 class count, the classes (id, window, clear, alert, limit,
 /// disconnect, current, max levels, and in the current format a last time u32 and a state u8:
 /// 35 bytes; 30 in the old one), then per class a group: id u16, pair count u16, pairs of
-/// family/subtype. Wireshark: `aim_generic.rateinfo.numclasses`, `…class.window_size`, …
+/// family/subtype (some servers list fewer groups than classes). Wireshark: `aim_generic.rateinfo.numclasses`, `…class.window_size`, …
 public struct RateInfo {
     public var classCount: Int
     /// 35 or 30: whichever makes the groups end exactly where the SNAC ends (0 if neither).
@@ -21,7 +21,8 @@ public struct RateInfo {
             var reader = ByteReader(data, position: groupsStart)
             var pairs = 0
             var complete = true
-            for _ in 0..<count {
+            // Servers may list fewer groups than classes (a small Python server sends one).
+            for _ in 0..<count where !reader.isAtEnd {
                 guard reader.skip(2), let n = reader.readU16BE(), reader.skip(Int(n) * 4) else { complete = false; break }
                 pairs += Int(n)
             }
