@@ -33,6 +33,8 @@ struct OSCARDecoderTests {
             #expect(s.flapVersion == 1)
             #expect(Self.text(s.screenName) == "777777")
             #expect(s.roastedPassword.map(PasswordRoasting.unroast) == "password")
+            #expect(s.roastedPassword.map { OSCARSecret.password(roasted: $0, reveal: false) } == "********")
+            #expect(s.roastedPassword.map { OSCARSecret.password(roasted: $0, reveal: true) } == "password")
             #expect(s.tlvCount == 11)
         }
     }
@@ -110,6 +112,8 @@ struct OSCARDecoderTests {
             guard case .md5Login(let m)? = OSCARPDU.decode(raw)?.body else { Issue.record("md5 login"); return }
             #expect(Self.text(m.screenName) == "123456")
             #expect(m.passwordHash?.count == 16)
+            #expect(m.passwordHash.map { OSCARSecret.hash($0, reveal: false) } == "********")
+            #expect(m.passwordHash.map { OSCARSecret.hash($0, reveal: true) } == String(repeating: "5a", count: 16))
             #expect(m.hashesPasswordMD5)
         }
     }

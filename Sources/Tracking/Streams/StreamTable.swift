@@ -100,7 +100,8 @@ public final class StreamTable<Consumer: StreamConsumer> {
 
     /// Ends every stream (end of capture): holes become gaps, unfinished PDUs are reported.
     public func finishAll(frame: UInt64, sink: inout Consumer.Sink) {
-        for slot in index.values.sorted() {
+        // In slot order (deterministic), without building a list.
+        for slot in slots.indices where index[slots[slot].key] == slot {
             retire(slot: slot, frame: frame, sink: &sink, evicted: false)
         }
     }

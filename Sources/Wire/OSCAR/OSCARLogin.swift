@@ -147,3 +147,27 @@ public enum PasswordRoasting {
         return String(decoding: bytes, as: UTF8.self)
     }
 }
+
+/// How output shows the secrets OSCAR carries (the roasted password of channel 1, the MD5 hash
+/// of SNAC(17,02)): masked unless the user asked to reveal secrets. Allocates: output only.
+public enum OSCARSecret {
+    public static let mask = "********"
+
+    /// The clear password when revealed, else the mask.
+    public static func password(roasted: UnsafeRawBufferPointer, reveal: Bool) -> String {
+        reveal ? PasswordRoasting.unroast(roasted) : mask
+    }
+
+    /// The hash in hex when revealed, else the mask.
+    public static func hash(_ bytes: UnsafeRawBufferPointer, reveal: Bool) -> String {
+        guard reveal else { return mask }
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count * 2)
+        for b in bytes {
+            out.append(digits[Int(b >> 4)])
+            out.append(digits[Int(b & 0x0F)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}
