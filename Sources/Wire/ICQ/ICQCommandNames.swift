@@ -217,12 +217,13 @@ public enum ICQCommandNames {
     }
 
     /// Direct-connection mode byte of CMD_LOGIN / SRV_USER_ONLINE (§2.5.1, §4.6 of flow-semantics).
-    public static func connectionMode(_ mode: UInt8) -> StaticString {
+    /// nil for other values (mICQ sends 3, whose meaning the sources do not agree on).
+    public static func connectionMode(_ mode: UInt8) -> StaticString? {
         switch mode {
         case 0x04: "direct"
         case 0x02: "indirect"
         case 0x01: "firewall"
-        default: "other"
+        default: nil
         }
     }
 }

@@ -63,7 +63,7 @@ extension ICQPacket {
             visit("icq.login.password", revealSecrets ? text(l.password) : .masked)
             visit("icq.login.ip", .ipv4(l.lanIP))
             visit("icq.login.dc_mode", .uint(UInt64(l.connectionMode)))
-            visit("icq.login.dc_mode_name", .name(ICQCommandNames.connectionMode(l.connectionMode)))
+            if let name = ICQCommandNames.connectionMode(l.connectionMode) { visit("icq.login.dc_mode_name", .name(name)) }
             visit("icq.status", .uint(UInt64(l.status)))
             visit("icq.status_name", .name(ICQCommandNames.status(l.status)))
             if let v = l.dcVersion { visit("icq.login.dc_version", .uint(UInt64(v))) }
@@ -83,7 +83,9 @@ extension ICQPacket {
                 visit("icq.user_online.port", .uint(UInt64(u.tcpPort)))
                 visit("icq.user_online.realip", .ipv4(u.lanIP))
                 visit("icq.user_online.dc_mode", .uint(UInt64(u.connectionMode)))
-                visit("icq.user_online.dc_mode_name", .name(ICQCommandNames.connectionMode(u.connectionMode)))
+                if let name = ICQCommandNames.connectionMode(u.connectionMode) {
+                    visit("icq.user_online.dc_mode_name", .name(name))
+                }
             }
             if let s = u.status {
                 visit("icq.user_online.status", .uint(UInt64(s)))

@@ -21,7 +21,7 @@ extension ICQPacket {
         case .none, .undecoded, .random:
             return ""
         case .login(let l):
-            var s = " tcp_port=\(l.tcpPort) lan_ip=\(l.lanIP.description) mode=\(ICQCommandNames.connectionMode(l.connectionMode))"
+            var s = " tcp_port=\(l.tcpPort) lan_ip=\(l.lanIP.description) mode=\(Self.mode(l.connectionMode))"
             if let v = l.dcVersion { s += " dc=\(v)" }
             s += " status=\(ICQCommandNames.status(l.status))"
             s += revealSecrets ? " password=\(Self.quoted(l.password, in: bytes))" : " password=***"
@@ -32,7 +32,7 @@ extension ICQPacket {
             return s
         case .userOnline(let u):
             var s = " peer=\(u.uin) ip=\(u.externalIP.description) tcp_port=\(u.tcpPort) lan_ip=\(u.lanIP.description)"
-            s += " mode=\(ICQCommandNames.connectionMode(u.connectionMode))"
+            s += " mode=\(Self.mode(u.connectionMode))"
             if let v = u.dcVersion { s += " dc=\(v)" }
             if let st = u.status { s += " status=\(ICQCommandNames.status(st))" }
             return s
@@ -73,6 +73,10 @@ extension ICQPacket {
         case .tcpRequest(let t):
             return " peer=\(t.uin) ip=\(t.ip.description) tcp_port=\(t.port)"
         }
+    }
+
+    static func mode(_ mode: UInt8) -> String {
+        ICQCommandNames.connectionMode(mode).map { "\($0)" } ?? String(mode)
     }
 
     /// A string in quotes, shortened to 60 characters, control characters escaped.

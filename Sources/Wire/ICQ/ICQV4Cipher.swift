@@ -47,10 +47,11 @@ public enum ICQV4Cipher {
     }
 
     /// Obfuscates a plaintext v4 packet in place as the licq encoder does, with the sender's
-    /// random choices R1 (< L − 4) and R2. Returns the checkcode.
+    /// random choices R1 and R2. Returns the checkcode. licq draws R1 below L − 4; the
+    /// reference's vector V4-1 uses R1 = L − 4, so any offset inside the packet is accepted.
     @discardableResult
     public static func encrypt(_ bytes: UnsafeMutableRawBufferPointer, r1: Int, r2: UInt8) -> UInt32 {
-        precondition(bytes.count >= headerLength && r1 < bytes.count - 4)
+        precondition(bytes.count >= headerLength && r1 < bytes.count)
         let count = bytes.count
         let checkcode = ICQV5Cipher.checkcode(plaintext: UnsafeRawBufferPointer(bytes), r1: r1, r2: r2, table: table)
         let key = key(checkcode: checkcode, length: count)
