@@ -38,10 +38,11 @@ public enum ICQEncoder {
         return packet
     }
 
-    /// R1 as a client picks it: an offset among the parameters (0x18 ≤ R1 < L).
+    /// R1 as a client picks it: an offset among the parameters (0x18 ≤ R1 < L), and below 256
+    /// because the checkcode carries it in one byte.
     public static func clientR1(random: UInt32, length: Int) -> Int {
         precondition(length > 0x18, "a v5 client packet needs at least one parameter byte")
-        return 0x18 + Int(random % UInt32(length - 0x18))
+        return 0x18 + Int(random % UInt32(min(length, 256) - 0x18))
     }
 
     /// A v5 server packet (21-byte header, never encrypted) with a valid plain checkcode
