@@ -64,7 +64,8 @@ struct SharedCaptureTests {
             let a = try ours.nextPacket()
             let b = try theirs.nextPacket()
             guard let a, let b else {
-                #expect(a == nil && b == nil, "\(capture.lastPathComponent): one reader ended early at \(count)")
+                let bothEnded = a == nil && b == nil
+                #expect(bothEnded, "\(capture.lastPathComponent): one reader ended early at \(count)")
                 break
             }
             count += 1
