@@ -131,7 +131,7 @@ public enum PacketRecord {
             json.field("hdr_len", h.headerLength)
             json.field("flags", h.flags)
             json.field("window_size_value", h.window)
-            json.field("len", decoded.payloadLength)
+            json.field("len", decoded.payloadWireLength)
             if h.options.maximumSegmentSize != nil || h.options.windowScale != nil || h.options.sackPermitted
                 || h.options.timestampValue != nil {
                 json.beginObject("options")
