@@ -245,14 +245,11 @@ public struct JSONWriter {
     }
 
     private mutating func appendTimestamp(_ nanoseconds: Int64) {
-        var n = nanoseconds
-        if n < 0 {
-            buffer.append(UInt8(ascii: "-"))
-            n = -n
-        }
-        appendMagnitude(UInt64(n / 1_000_000_000))
+        if nanoseconds < 0 { buffer.append(UInt8(ascii: "-")) }
+        let n = nanoseconds.magnitude
+        appendMagnitude(n / 1_000_000_000)
         buffer.append(UInt8(ascii: "."))
-        var fraction = UInt64(n % 1_000_000_000)
+        var fraction = n % 1_000_000_000
         var divisor: UInt64 = 100_000_000
         for _ in 0..<9 {
             buffer.append(UInt8(ascii: "0") + UInt8(fraction / divisor))

@@ -6,7 +6,7 @@ import Wire
 public enum PacketLine {
     public static func text(packet: CapturedPacket, decoded: DecodedPacket, interface: CaptureInterface?,
                             firstTime: Int64, info: String?) -> String {
-        let time = TimeFormat.seconds(packet.timestampNanos - firstTime)
+        let time = TimeFormat.seconds(packet.timestampNanos &- firstTime)
         let iface = interface?.name ?? "if\(packet.interfaceIndex)"
         var protocolName = "-"
         var source = "-"

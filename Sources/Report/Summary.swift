@@ -146,7 +146,8 @@ public struct Summary {
 
     public var duration: Int64 {
         guard let firstTime, let lastTime else { return 0 }
-        return lastTime - firstTime
+        // Wrapping: a damaged timestamp must not trap; the span is then meaningless but printed.
+        return lastTime &- firstTime
     }
 }
 

@@ -12,7 +12,7 @@ public enum SummaryRecord {
             json.field("first_time", nanoseconds: first)
             json.field("last_time", nanoseconds: last)
             json.key("duration")
-            json.seconds(last - first)
+            json.seconds(s.duration)
         }
         if s.filteredOut > 0 { json.field("filtered_out", s.filteredOut) }
         json.beginObject("link_types")
@@ -77,7 +77,7 @@ public enum SummaryRecord {
         lines.append("packets      \(s.packets) (\(s.wireBytes) bytes on the wire, \(s.capturedBytes) captured)")
         if s.filteredOut > 0 { lines.append("filtered out \(s.filteredOut)") }
         if let first = s.firstTime, let last = s.lastTime {
-            lines.append("time span    \(TimeFormat.utc(first)) to \(TimeFormat.utc(last)) (\(TimeFormat.seconds(last - first)) s)")
+            lines.append("time span    \(TimeFormat.utc(first)) to \(TimeFormat.utc(last)) (\(TimeFormat.seconds(s.duration)) s)")
         }
         let links = s.linkTypeCounts.sorted(by: { $0.key < $1.key }).map { "\($0.key.name) \($0.value)" }
         lines.append("link types   " + (links.isEmpty ? "none" : links.joined(separator: ", ")))
@@ -107,8 +107,13 @@ public enum SummaryRecord {
 public enum TimeFormat {
     /// `2024-11-24 17:09:01.123456789 UTC`
     public static func utc(_ nanoseconds: Int64) -> String {
-        let seconds = nanoseconds >= 0 ? nanoseconds / 1_000_000_000 : (nanoseconds - 999_999_999) / 1_000_000_000
-        let fraction = nanoseconds - seconds * 1_000_000_000
+        // Floor division, written so that no timestamp a damaged file can hold overflows.
+        var seconds = nanoseconds / 1_000_000_000
+        var fraction = nanoseconds % 1_000_000_000
+        if fraction < 0 {
+            seconds -= 1
+            fraction += 1_000_000_000
+        }
         let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
         let secondOfDay = seconds - days * 86_400
         let (y, m, d) = civilDate(daysSinceEpoch: days)
@@ -118,11 +123,11 @@ public enum TimeFormat {
     /// Seconds with microsecond digits: `12.000500`.
     public static func seconds(_ nanoseconds: Int64) -> String {
         let sign = nanoseconds < 0 ? "-" : ""
-        let n = abs(nanoseconds)
+        let n = nanoseconds.magnitude
         return "\(sign)\(n / 1_000_000_000).\(pad(n % 1_000_000_000 / 1000, 6))"
     }
 
-    static func pad(_ value: Int64, _ width: Int) -> String {
+    static func pad(_ value: some BinaryInteger, _ width: Int) -> String {
         let s = String(value)
         return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
     }

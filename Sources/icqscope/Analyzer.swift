@@ -13,16 +13,25 @@ final class Analyzer {
     private var inputDamaged = false
     private var filter: PacketFilter?
     private var filterBroken = false
+    /// Link types already reported as undecodable, so each is reported once per source.
+    private var reportedLinkTypes: Set<LinkType> = []
 
     init(options: AnalysisOptions) {
         self.options = options
         if let expression = options.filter { filter = PacketFilter(expression: expression) }
     }
 
+    /// Checks the filter's syntax before any input is read (compiled for Ethernet), so a typo is
+    /// a usage error rather than damaged input.
+    func validateFilter() throws(CaptureError) {
+        _ = try filter?.compile(for: .ethernet)
+    }
+
     /// Reads a source to its end, reporting damaged records and carrying on where it can.
     func run<Source: PacketSource & ~Copyable>(_ source: inout Source, format: String) {
-        var packetsBefore = summary.packets
+        let packetsBefore = summary.packets
         var completed = true
+        reportedLinkTypes.removeAll()
         while true {
             let packet: CapturedPacket?
             do {
@@ -49,12 +58,18 @@ final class Analyzer {
                     break
                 }
             }
+            if !packet.linkType.isSupported && !reportedLinkTypes.contains(packet.linkType) {
+                reportedLinkTypes.insert(packet.linkType)
+                report(CaptureError(
+                    file: source.sourceName, frame: packet.frameNumber, reason: .unknownLinkType,
+                    message: "link type \(packet.linkType.rawValue) (\(packet.linkType.name)) cannot be decoded; its packets are counted but not analysed",
+                    isFatal: false))
+            }
             handle(packet, interfaces: source.interfaces)
         }
         summary.sources.append(Summary.SourceSummary(
             name: source.sourceName, format: format, packets: summary.packets - packetsBefore,
             interfaces: source.interfaces, completed: completed))
-        packetsBefore = summary.packets
     }
 
     private func handle(_ packet: CapturedPacket, interfaces: [CaptureInterface]) {

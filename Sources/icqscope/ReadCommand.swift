@@ -21,6 +21,11 @@ struct ReadCommand: ParsableCommand {
 
     func run() throws {
         let analyzer = Analyzer(options: options)
+        do {
+            try analyzer.validateFilter()
+        } catch {
+            throw ValidationError(error.message)
+        }
         for path in files {
             switch reader {
             case .icqscope:
