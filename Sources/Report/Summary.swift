@@ -7,7 +7,7 @@ public struct Summary {
     /// Protocols the summary counts packets for, in the order they are printed.
     public enum Counted: Int, CaseIterable, Sendable {
         case ethernet, vlan, linuxSLL, linuxSLL2, loopback, rawIP
-        case ipv4, ipv6, ipFragment, udp, tcp, icmp, icmpv6, otherIP, notIP
+        case ipv4, ipv6, ipFragment, ipReassembled, udp, tcp, icmp, icmpv6, otherIP, notIP
         case icq, oscar, socks, icqPeer
 
         public var name: String {
@@ -21,6 +21,7 @@ public struct Summary {
             case .ipv4: "ipv4"
             case .ipv6: "ipv6"
             case .ipFragment: "ip_fragment"
+            case .ipReassembled: "ip_reassembled"
             case .udp: "udp"
             case .tcp: "tcp"
             case .icmp: "icmp"

@@ -1,5 +1,6 @@
 import Capture
 import Report
+import Tracking
 import Wire
 
 /// The pipeline for one run: every packet source, file or live, goes through `run`, so offline
@@ -13,6 +14,7 @@ final class Analyzer {
     private var inputDamaged = false
     private var filter: PacketFilter?
     private var filterBroken = false
+    private let defragmenter = IPDefragmenter()
     /// Link types already reported as undecodable, so each is reported once per source.
     private var reportedLinkTypes: Set<LinkType> = []
 
@@ -75,6 +77,16 @@ final class Analyzer {
     private func handle(_ packet: CapturedPacket, interfaces: [CaptureInterface]) {
         let decoded = PacketDecoder.decode(packet)
         summary.count(packet, decoded)
+        if decoded.isFragment {
+            // A fragment's transport data is analysed once the whole datagram is back together,
+            // at the frame that completes it.
+            defragmenter.add(decoded, frame: packet.bytes, time: packet.timestampNanos) { datagram in
+                summary.count(.ipReassembled)
+                analyzeTransport(packet, PacketDecoder.decode(datagram, linkType: .raw), bytes: datagram)
+            }
+        } else {
+            analyzeTransport(packet, decoded, bytes: packet.bytes)
+        }
         guard options.packets else { return }
         let interface = packet.interfaceIndex < interfaces.count ? interfaces[packet.interfaceIndex] : nil
         switch options.format {
@@ -86,6 +98,11 @@ final class Analyzer {
             out.write(PacketLine.text(packet: packet, decoded: decoded, interface: interface,
                                       firstTime: summary.firstTime ?? packet.timestampNanos, info: nil))
         }
+    }
+
+    /// Everything above layer 4: the ICQ-family decoders and the trackers. `bytes` is the frame,
+    /// or the reassembled datagram when the frame completed a fragmented one.
+    private func analyzeTransport(_ packet: CapturedPacket, _ decoded: DecodedPacket, bytes: UnsafeRawBufferPointer) {
     }
 
     /// Damaged or unusable input: a line on stderr, and an `error` record in NDJSON.
