@@ -61,6 +61,8 @@ public struct Summary {
     public var inputErrors: UInt64 = 0
     /// Files read, with their interfaces (and drop counters where recorded).
     public var sources: [SourceSummary] = []
+    /// Classic ICQ packets per version and per command.
+    public var icq = ICQCounts()
 
     public struct SourceSummary {
         public var name: String

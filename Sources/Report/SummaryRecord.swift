@@ -27,6 +27,7 @@ public enum SummaryRecord {
             json.integer(s[p])
         }
         json.endObject()
+        s.icq.writeNDJSON(&json)
         json.beginObject("malformed")
         for (key, count) in s.malformed {
             json.key(key)
@@ -83,6 +84,7 @@ public enum SummaryRecord {
         lines.append("link types   " + (links.isEmpty ? "none" : links.joined(separator: ", ")))
         let protocols = Summary.Counted.allCases.filter { s[$0] > 0 }.map { "\($0.name) \(s[$0])" }
         lines.append("protocols    " + (protocols.isEmpty ? "none" : protocols.joined(separator: ", ")))
+        if let icq = s.icq.textLine { lines.append(icq) }
         let malformed = s.malformed.map { "\($0.key) \($0.count)" }
         lines.append("malformed    " + (malformed.isEmpty ? "none" : malformed.joined(separator: ", ")))
         var drops: [String] = []

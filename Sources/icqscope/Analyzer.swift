@@ -15,11 +15,17 @@ final class Analyzer {
     private var filter: PacketFilter?
     private var filterBroken = false
     private let defragmenter = IPDefragmenter()
+    /// Classic ICQ over UDP; owns the scratch buffer v5 client packets are decrypted into.
+    private let icq: ICQDecoder
+    /// What the ICQ classifier said about the current frame; its bytes stay valid until the
+    /// next frame (the frame, the defragmenter's datagram, or the decoder's scratch).
+    private var icqResult: ICQClassification = .notICQ
     /// Link types already reported as undecodable, so each is reported once per source.
     private var reportedLinkTypes: Set<LinkType> = []
 
     init(options: AnalysisOptions) {
         self.options = options
+        icq = ICQDecoder(serverPorts: options.icqServerPorts)
         if let expression = options.filter { filter = PacketFilter(expression: expression) }
     }
 
@@ -77,6 +83,7 @@ final class Analyzer {
     private func handle(_ packet: CapturedPacket, interfaces: [CaptureInterface]) {
         let decoded = PacketDecoder.decode(packet)
         summary.count(packet, decoded)
+        icqResult = .notICQ
         if decoded.isFragment {
             // A fragment's transport data is analysed once the whole datagram is back together,
             // at the frame that completes it.
@@ -92,17 +99,38 @@ final class Analyzer {
         switch options.format {
         case .ndjson:
             PacketRecord.begin(&json, packet: packet, decoded: decoded, interface: interface)
+            ICQRecord.write(&json, icqResult, revealSecrets: options.revealSecrets)
+            if case .malformed(let m, _) = icqResult, decoded.malformation == nil {
+                PacketRecord.writeMalformation(&json, m)
+            }
             PacketRecord.finish(&json)
             out.take(&json)
         case .text:
             out.write(PacketLine.text(packet: packet, decoded: decoded, interface: interface,
-                                      firstTime: summary.firstTime ?? packet.timestampNanos, info: nil))
+                                      firstTime: summary.firstTime ?? packet.timestampNanos,
+                                      info: ICQRecord.text(icqResult, revealSecrets: options.revealSecrets)))
         }
     }
 
     /// Everything above layer 4: the ICQ-family decoders and the trackers. `bytes` is the frame,
     /// or the reassembled datagram when the frame completed a fragmented one.
     private func analyzeTransport(_ packet: CapturedPacket, _ decoded: DecodedPacket, bytes: UnsafeRawBufferPointer) {
+        if case .udp(let udp) = decoded.transport {
+            let payload = decoded.payload(of: bytes)
+            icqResult = icq.classify(payload, sourcePort: udp.sourcePort, destinationPort: udp.destinationPort)
+            switch icqResult {
+            case .icq(let p):
+                summary.count(.icq)
+                summary.icq.count(p)
+            case .malformed(var m, let header):
+                // Offsets in the record are from the start of the frame (or reassembled datagram).
+                m.offset += decoded.payloadOffset
+                icqResult = .malformed(m, header: header)
+                summary.countMalformed(m)
+            case .notICQ:
+                break
+            }
+        }
     }
 
     /// Damaged or unusable input: a line on stderr, and an `error` record in NDJSON.

@@ -18,28 +18,36 @@ public enum ICQFieldValue {
     case masked
 }
 
+extension ICQHeader {
+    /// The header's fields, as `ICQPacket.forEachField` visits them (also usable for the partial
+    /// header of a malformed datagram).
+    public func forEachField(_ visit: (StaticString, ICQFieldValue) -> Void) {
+        visit("icq.version", .uint(UInt64(version)))
+        visit("icq.client", .bool(direction == .clientToServer))
+        if let uin { visit("icq.uin", .uint(UInt64(uin))) }
+        if let sessionID { visit("icq.sessionid", .uint(UInt64(sessionID))) }
+        switch direction {
+        case .clientToServer: visit("icq.client_cmd", .uint(UInt64(command)))
+        case .serverToClient: visit("icq.server_cmd", .uint(UInt64(command)))
+        }
+        if let name = commandName { visit("icq.cmd_name", .name(name)) }
+        visit("icq.seqnum1", .uint(UInt64(seq1)))
+        if let seq2 { visit("icq.seqnum2", .uint(UInt64(seq2))) }
+        if let checkcode { visit("icq.checkcode", .uint(UInt64(checkcode))) }
+        if let random { visit("icq.header_random", .uint(UInt64(random))) }
+    }
+}
+
 extension ICQPacket {
     /// Calls `visit` with each field of the packet, in a stable order, with its dotted name
     /// (Wireshark's where Wireshark has the field, the project's own otherwise; see the README
-    /// table). Allocates nothing. The packets of a SRV_MULTI_PACKET are not visited here: use
+    /// table). Names have at most three parts (`icq.group.leaf`), and the fields of one group
+    /// are visited together, so a streaming JSON writer can nest them. Allocates nothing. The packets of a SRV_MULTI_PACKET are not visited here: use
     /// `ICQDecoder.forEachInnerPacket` and write them as an array.
     public func forEachField(revealSecrets: Bool, _ visit: (StaticString, ICQFieldValue) -> Void) {
-        let h = header
-        visit("icq.version", .uint(UInt64(h.version)))
-        visit("icq.client", .bool(h.direction == .clientToServer))
-        if let uin = h.uin { visit("icq.uin", .uint(UInt64(uin))) }
-        if let session = h.sessionID { visit("icq.sessionid", .uint(UInt64(session))) }
-        switch h.direction {
-        case .clientToServer: visit("icq.client_cmd", .uint(UInt64(h.command)))
-        case .serverToClient: visit("icq.server_cmd", .uint(UInt64(h.command)))
-        }
-        if let name = h.commandName { visit("icq.cmd_name", .name(name)) }
-        visit("icq.seqnum1", .uint(UInt64(h.seq1)))
-        if let seq2 = h.seq2 { visit("icq.seqnum2", .uint(UInt64(seq2))) }
-        if let checkcode = h.checkcode { visit("icq.checkcode", .uint(UInt64(checkcode))) }
+        header.forEachField(visit)
         if let key { visit("icq.checkcode_key", .uint(UInt64(key))) }
         if let checkcodeValid { visit("icq.checkcode_valid", .bool(checkcodeValid)) }
-        if let random = h.random { visit("icq.random", .uint(UInt64(random))) }
         forEachBodyField(revealSecrets: revealSecrets, visit)
     }
 
@@ -64,9 +72,9 @@ extension ICQPacket {
             visit("icq.login.ip", .ipv4(l.lanIP))
             visit("icq.login.dc_mode", .uint(UInt64(l.connectionMode)))
             if let name = ICQCommandNames.connectionMode(l.connectionMode) { visit("icq.login.dc_mode_name", .name(name)) }
+            if let v = l.dcVersion { visit("icq.login.dc_version", .uint(UInt64(v))) }
             visit("icq.status", .uint(UInt64(l.status)))
             visit("icq.status_name", .name(ICQCommandNames.status(l.status)))
-            if let v = l.dcVersion { visit("icq.login.dc_version", .uint(UInt64(v))) }
         case .loginReply(let r):
             visit("icq.login_reply.ip", .ipv4(r.externalIP))
             if let hint = r.keepAliveHint { visit("icq.login_reply.keepalive_hint", .uint(UInt64(hint))) }
@@ -77,6 +85,8 @@ extension ICQPacket {
                 visit("icq.rand_user.port", .uint(UInt64(u.tcpPort)))
                 visit("icq.rand_user.realip", .ipv4(u.lanIP))
                 visit("icq.rand_user.class", .uint(UInt64(u.connectionMode)))
+                if let s = u.status { visit("icq.rand_user.status", .uint(UInt64(s))) }
+                if let v = u.dcVersion { visit("icq.rand_user.tcpversion", .uint(UInt64(v))) }
             } else {
                 visit("icq.user_online.uin", .uint(UInt64(u.uin)))
                 visit("icq.user_online.ip", .ipv4(u.externalIP))
@@ -86,12 +96,10 @@ extension ICQPacket {
                 if let name = ICQCommandNames.connectionMode(u.connectionMode) {
                     visit("icq.user_online.dc_mode_name", .name(name))
                 }
+                if let s = u.status { visit("icq.user_online.status", .uint(UInt64(s))) }
+                if let v = u.dcVersion { visit("icq.user_online.version", .uint(UInt64(v))) }
             }
-            if let s = u.status {
-                visit("icq.user_online.status", .uint(UInt64(s)))
-                visit("icq.status_name", .name(ICQCommandNames.status(s)))
-            }
-            if let v = u.dcVersion { visit("icq.user_online.version", .uint(UInt64(v))) }
+            if let s = u.status { visit("icq.status_name", .name(ICQCommandNames.status(s))) }
         case .userOffline(let uin):
             visit("icq.user_offline.uin", .uint(UInt64(uin)))
         case .status(let uin, let status):
