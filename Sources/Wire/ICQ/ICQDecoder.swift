@@ -35,8 +35,15 @@ public final class ICQDecoder {
 
     deinit { scratch.deallocate() }
 
-    @inlinable
-    public func isServerPort(_ port: UInt16) -> Bool { serverPorts.contains(port) }
+    /// An index loop: `Array.contains` is not specialised in debug builds and allocates there.
+    public func isServerPort(_ port: UInt16) -> Bool {
+        var i = 0
+        while i < serverPorts.count {
+            if serverPorts[i] == port { return true }
+            i += 1
+        }
+        return false
+    }
 
     /// Classifies one UDP payload by its ports and structure.
     public func classify(
