@@ -13,8 +13,10 @@ public enum ICQRecord {
         case .notICQ:
             return
         case .malformed(_, let header):
+            // The reason goes into the record's `malformed` object; here what could be read.
+            guard let header else { return }
             json.beginObject("icq")
-            if let header { writeFields(&json) { header.forEachField($0) } }
+            writeFields(&json) { header.forEachField($0) }
             json.endObject()
         case .icq(let packet):
             guard case .multi = packet.body else {

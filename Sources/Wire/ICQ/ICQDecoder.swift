@@ -124,6 +124,8 @@ public final class ICQDecoder {
         }
         guard payload.count >= headerLength else { return truncatedHeader(payload, header: nil) }
         let header = ICQHeaderLayout.read(payload, version: version, direction: direction)
+        // v3's checkcode (public ICQ 98 betas) uses a table nobody has published, and ICQ
+        // Groupware sends 0 there (§2.10, §7.1): it is reported, not validated.
         var checkcodeValid: Bool? = nil
         if version == 5, let checkcode = header.checkcode {
             // §2.9.6: same formula as the client's, not scrambled; informational only.
