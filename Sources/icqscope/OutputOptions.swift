@@ -17,4 +17,12 @@ struct AnalysisOptions: ParsableArguments {
 
     @Flag(name: .long, help: "Show passwords and other secrets instead of masking them.")
     var revealSecrets = false
+
+    @Flag(name: .long, help: "Print a record for each flow when it ends.")
+    var flows = false
+
+    @Option(name: .long, help: "Another UDP port an ICQ server (or a UDP mapping or relay) uses; repeatable. 4000 always counts.")
+    var icqPort: [UInt16] = []
+
+    @OptionGroup var diagnosis: DiagnosisOptions
 }
