@@ -12,7 +12,10 @@ extension SOCKSMessage {
         func text(_ range: Range<Int>) -> FieldValue {
             .text(UnsafeRawBufferPointer(rebasing: bytes[range]), .ascii)
         }
-        visitor.visit("socks.version", .unsigned(UInt64(kind == .v4Reply ? 0 : (kind == .v5AuthRequest || kind == .v5AuthReply ? 5 : versionByte))))
+        // tshark shows the SOCKS4 reply's VN (0), and 5 for the RFC 1929 messages of a SOCKS5
+        // connection (their own version byte is `socks.subnegotiation_version`).
+        let version: UInt8 = kind == .v5AuthRequest || kind == .v5AuthReply ? 5 : versionByte
+        visitor.visit("socks.version", .unsigned(UInt64(version)))
         switch kind {
         case .v4Request:
             visitor.visit("socks.command", .unsigned(UInt64(command)))
@@ -61,8 +64,8 @@ extension SOCKSMessage {
 
 extension SOCKSUDPHeader {
     /// The SOCKS5 UDP header's fields: `socks.fragment_number`, `socks.address_type`, the real
-    /// destination (`socks.dst`/`socks.dstV6`/`socks.remote_name`) and `socks.port`, as tshark names
-    /// them; `bytes` is the whole datagram given to `parse`.
+    /// destination (`socks.dst`/`socks.dstV6`/`socks.remote_name`) and `socks.dstport` (tshark's
+    /// name for the UDP header's port); `bytes` is the whole datagram given to `parse`.
     public func visitFields<V: FieldVisitor>(_ bytes: UnsafeRawBufferPointer, into visitor: inout V) {
         visitor.visit("socks.fragment_number", .unsigned(UInt64(fragment)))
         visitor.visit("socks.address_type", .unsigned(UInt64(addressType)))
@@ -71,6 +74,6 @@ extension SOCKSUDPHeader {
         } else {
             visitor.visit("socks.remote_name", .text(UnsafeRawBufferPointer(rebasing: bytes[domain]), .ascii))
         }
-        visitor.visit("socks.port", .unsigned(UInt64(port)))
+        visitor.visit("socks.dstport", .unsigned(UInt64(port)))
     }
 }
