@@ -93,6 +93,7 @@ extension PeerPDU {
                 v.visit("icq.peer.text", text(m.text))
             }
             if let p = m.pluginName { v.visit("icq.peer.plugin", .text(UnsafeRawBufferPointer(rebasing: plain[p]), .ascii)) }
+            if let t = m.pluginText { v.visit("icq.peer.plugin_text", text(t)) }
             if let f = m.fileName { v.visit("icq.peer.file.name", text(f)) }
             if let s = m.fileSize { v.visit("icq.peer.file.size", .unsigned(UInt64(s))) }
             if let p = m.port { v.visit("icq.peer.port", .unsigned(UInt64(p))) }

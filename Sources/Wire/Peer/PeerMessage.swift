@@ -22,6 +22,8 @@ public struct PeerMessage: Sendable, Equatable {
     public var isUTF8 = false
     /// Plugin messages (type 0x1A): the plugin's command text ("File", "Send / Start ICQ Chat").
     public var pluginName: Range<Int>? = nil
+    /// Plugin messages: the text inside the plugin body (a file request's description).
+    public var pluginText: Range<Int>? = nil
     /// File requests and their accepting acknowledgements.
     public var fileName: Range<Int>? = nil
     public var fileSize: UInt32? = nil
@@ -160,6 +162,7 @@ public struct PeerMessage: Sendable, Equatable {
                 UnsafeRawBufferPointer(rebasing: r.bytes[pluginName]).elementsEqual("File".utf8),
                 r.readU32LE() != nil, let textLength = r.readU32LE(), r.skip(Int(textLength))
             else { return }
+            m.pluginText = (r.position - Int(textLength))..<r.position
             readFileExtras(&r, into: &m, version: version)
         default:
             return
