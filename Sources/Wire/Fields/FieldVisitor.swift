@@ -13,6 +13,8 @@ public enum FieldValue {
     case bool(Bool)
     /// A secret that is present but not shown (`--reveal-secrets` not given).
     case masked
+    /// A list of small integers (e.g. the SOCKS5 methods offered), one per byte.
+    case byteList(UnsafeRawBufferPointer)
 }
 
 /// How text bytes are to be read at output.
@@ -43,6 +45,7 @@ extension FieldValue {
         case .name(let n): return n.description
         case .bool(let b): return b ? "true" : "false"
         case .masked: return "********"
+        case .byteList(let bytes): return bytes.map { String($0) }.joined(separator: "|")
         }
     }
 }

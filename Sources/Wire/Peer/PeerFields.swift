@@ -56,9 +56,10 @@ extension PeerPDU {
             v.visit("icq.peer.type", .name("init"))
             v.visit("icq.peer.length", .unsigned(UInt64(length - 2)))
             v.visit("icq.peer.version", .unsigned(UInt64(i.version)))
+            v.visit("icq.peer.uin", .unsigned(UInt64(i.uin)))
+            // The init.* fields stay together: a JSON writer nests them into one object.
             if let d = i.destinationUIN { v.visit("icq.peer.init.dst_uin", .unsigned(UInt64(d))) }
             v.visit("icq.peer.init.port", .unsigned(UInt64(i.listenPort)))
-            v.visit("icq.peer.uin", .unsigned(UInt64(i.uin)))
             v.visit("icq.peer.init.ip", .address(i.externalIP))
             v.visit("icq.peer.init.realip", .address(i.internalIP))
             v.visit("icq.peer.init.mode", .unsigned(UInt64(i.mode)))

@@ -31,7 +31,7 @@ extension SOCKSMessage {
             if let address { visitor.visit("socks.dst", .address(address)) }
         case .v5Greeting:
             visitor.visit("socks.auth_method_count", .unsigned(UInt64(methods.count)))
-            for i in methods { visitor.visit("socks.auth_method", .unsigned(UInt64(bytes[i]))) }
+            visitor.visit("socks.auth_method", .byteList(UnsafeRawBufferPointer(rebasing: bytes[methods])))
         case .v5MethodSelection:
             visitor.visit("socks.auth_accepted_method", .unsigned(UInt64(code)))
             visitor.visit("socks.auth_method_name", .name(SOCKSNames.method(code)))

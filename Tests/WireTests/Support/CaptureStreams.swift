@@ -3,16 +3,10 @@ import Capture
 import Foundation
 import Wire
 
-/// Paths used by the tests, found from this file's location (package root = three levels up).
-enum TestPaths {
-    static let packageRoot: URL = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
-    static let shared = packageRoot.appendingPathComponent("../shared/captures").standardized
-    static let fixtures = packageRoot.appendingPathComponent("Tests/Fixtures")
-    static var sharedPresent: Bool { FileManager.default.fileExists(atPath: shared.path) }
-
-    static func capture(_ relative: String) -> String { shared.appendingPathComponent(relative).path }
+extension TestPaths {
+    /// A file under ../shared/captures, by relative path.
+    static func capture(_ relative: String) -> String { captures.appendingPathComponent(relative).path }
+    /// A file under Tests/Fixtures, by relative path.
     static func fixture(_ relative: String) -> String { fixtures.appendingPathComponent(relative).path }
 }
 
