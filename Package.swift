@@ -50,7 +50,7 @@ let package = Package(
         .testTarget(name: "WireTests", dependencies: ["Wire", "Capture", "Bytes", "SampleKit"]),
         .testTarget(name: "TrackingTests", dependencies: ["Tracking", "Wire", "Capture", "Bytes"]),
         .testTarget(name: "DiagnosisTests", dependencies: ["Diagnosis", "Tracking", "Wire", "Capture", "Bytes", "SampleKit"]),
-        .testTarget(name: "ReportTests", dependencies: ["Report", "Diagnosis", "Bytes"]),
+        .testTarget(name: "ReportTests", dependencies: ["Report", "Diagnosis", "Bytes", "Wire"]),
         .testTarget(name: "CommandTests", dependencies: ["Capture", "SampleKit"]),
     ],
     swiftLanguageModes: [.v6]
