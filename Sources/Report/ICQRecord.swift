@@ -7,6 +7,7 @@ import Wire
 /// `{"icq":{"login":{"port":40001}}}`). A SRV_MULTI_PACKET makes `"icq"` an array: the outer
 /// packet first, then each packet inside it, in wire order (OUTPUT.md: several PDUs of one
 /// protocol in a frame). A malformed ICQ datagram gets the header fields that could be read.
+/// Fields go through the shared `JSONFieldVisitor`.
 public enum ICQRecord {
     public static func write(_ json: inout JSONWriter, _ result: ICQClassification, revealSecrets: Bool) {
         switch result {
@@ -15,27 +16,23 @@ public enum ICQRecord {
         case .malformed(_, let header):
             // The reason goes into the record's `malformed` object; here what could be read.
             guard let header else { return }
-            json.beginObject("icq")
-            writeFields(&json) { header.forEachField($0) }
-            json.endObject()
+            JSONFieldVisitor.write(into: &json) { header.visitFields(&$0) }
         case .icq(let packet):
             guard case .multi = packet.body else {
-                json.beginObject("icq")
-                writeFields(&json) { packet.forEachField(revealSecrets: revealSecrets, $0) }
-                json.endObject()
+                JSONFieldVisitor.write(into: &json) { packet.visitFields(&$0, revealSecrets: revealSecrets) }
                 return
             }
             json.beginArray("icq")
             json.beginObject()
-            writeFields(&json) { packet.forEachField(revealSecrets: revealSecrets, $0) }
+            JSONFieldVisitor.write(into: &json, skipComponents: 1) { packet.visitFields(&$0, revealSecrets: revealSecrets) }
             json.endObject()
             ICQDecoder.forEachInnerPacket(of: packet) { _, inner in
                 json.beginObject()
                 switch inner {
                 case .icq(let p):
-                    writeFields(&json) { p.forEachField(revealSecrets: revealSecrets, $0) }
+                    JSONFieldVisitor.write(into: &json, skipComponents: 1) { p.visitFields(&$0, revealSecrets: revealSecrets) }
                 case .malformed(let m, let header):
-                    if let header { writeFields(&json) { header.forEachField($0) } }
+                    if let header { JSONFieldVisitor.write(into: &json, skipComponents: 1) { header.visitFields(&$0) } }
                     json.beginObject("malformed")
                     json.field("offset", m.offset)
                     json.field("reason", m.reason.description)
@@ -73,64 +70,6 @@ public enum ICQRecord {
                 if let uin = h.uin { line += " uin=\(uin)" }
             }
             return line
-        }
-    }
-
-    /// Writes the visited fields of one packet into the currently open object, nesting
-    /// `icq.group.leaf` as `"group":{"leaf":…}`. The visitor groups fields, so each group is
-    /// opened once.
-    static func writeFields(
-        _ json: inout JSONWriter, _ forEach: ((StaticString, ICQFieldValue) -> Void) -> Void
-    ) {
-        var openGroup: UnsafeBufferPointer<UInt8>? = nil
-        forEach { name, value in
-            name.withUTF8Buffer { full in
-                // Every name starts with "icq."; the enclosing object is the "icq" one.
-                let rest = UnsafeBufferPointer(rebasing: full[min(4, full.count)...])
-                if let dot = rest.firstIndex(of: UInt8(ascii: ".")) {
-                    let group = UnsafeBufferPointer(rebasing: rest[..<dot])
-                    if let open = openGroup, !open.elementsEqual(group) {
-                        json.endObject()
-                        openGroup = nil
-                    }
-                    if openGroup == nil {
-                        json.key(utf8: group)
-                        json.beginObject()
-                        openGroup = group
-                    }
-                    json.key(utf8: UnsafeBufferPointer(rebasing: rest[(dot + 1)...]))
-                } else {
-                    if openGroup != nil {
-                        json.endObject()
-                        openGroup = nil
-                    }
-                    json.key(utf8: rest)
-                }
-            }
-            writeValue(&json, value)
-        }
-        if openGroup != nil { json.endObject() }
-    }
-
-    static func writeValue(_ json: inout JSONWriter, _ value: ICQFieldValue) {
-        switch value {
-        case .uint(let v): json.integer(v)
-        case .bool(let b): json.bool(b)
-        case .ipv4(let address): json.address(address)
-        case .text(let bytes): json.string(ICQTextEncoding.string(bytes))
-        case .name(let name): json.string(name)
-        case .uins(let bytes):
-            json.beginArray()
-            var at = 0
-            while at + 4 <= bytes.count {
-                json.integer(bytes.u32LE(at: at))
-                at += 4
-            }
-            json.endArray()
-        case .dateTime(let year, let month, let day, let hour, let minute):
-            json.string("\(year)-\(TimeFormat.pad(month, 2))-\(TimeFormat.pad(day, 2)) \(TimeFormat.pad(hour, 2)):\(TimeFormat.pad(minute, 2))")
-        case .masked:
-            json.string("***")
         }
     }
 }

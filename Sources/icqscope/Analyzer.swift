@@ -1,4 +1,5 @@
 import Capture
+import Diagnosis
 import Report
 import Tracking
 import Wire
@@ -20,6 +21,8 @@ final class Analyzer {
     /// What the ICQ classifier said about the current frame; its bytes stay valid until the
     /// next frame (the frame, the defragmenter's datagram, or the decoder's scratch).
     private var icqResult: ICQClassification = .notICQ
+    /// Findings established so far, in the order they were established.
+    private(set) var findings: [Finding] = []
     /// Link types already reported as undecodable, so each is reported once per source.
     private var reportedLinkTypes: Set<LinkType> = []
 
@@ -133,6 +136,16 @@ final class Analyzer {
         }
     }
 
+    /// A finding is printed as soon as it is established (NDJSON), and kept for the text report.
+    func report(_ finding: Finding) {
+        findings.append(finding)
+        if options.format == .ndjson {
+            FindingRecord.writeNDJSON(&json, finding)
+            out.take(&json)
+            out.flush()
+        }
+    }
+
     /// Damaged or unusable input: a line on stderr, and an `error` record in NDJSON.
     func report(_ error: CaptureError) {
         inputDamaged = true
@@ -159,8 +172,13 @@ final class Analyzer {
         case .text:
             if options.packets { out.write("\n") }
             out.write(SummaryRecord.text(summary))
+            out.write(FindingRecord.text(findings))
         }
         out.flush()
-        return inputDamaged ? ExitStatus.damagedInput : ExitStatus.ok
+        if inputDamaged { return ExitStatus.damagedInput }
+        if let failOn = options.diagnosis.failOn?.severity, findings.contains(where: { $0.severity >= failOn }) {
+            return ExitStatus.findings
+        }
+        return ExitStatus.ok
     }
 }

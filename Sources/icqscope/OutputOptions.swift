@@ -18,11 +18,14 @@ struct AnalysisOptions: ParsableArguments {
     @Flag(name: .long, help: "Show passwords and other secrets instead of masking them.")
     var revealSecrets = false
 
-    @Option(name: .customLong("icq-port"), help: ArgumentHelp(
-        "A further UDP port an ICQ server (or a UDP mapping or relay) listens on; 4000 always is. Repeatable.",
-        valueName: "port"))
-    var icqPorts: [UInt16] = []
+    @Flag(name: .long, help: "Print a record for each flow when it ends.")
+    var flows = false
+
+    @Option(name: .long, help: "Another UDP port an ICQ server (or a UDP mapping or relay) uses; repeatable. 4000 always counts.")
+    var icqPort: [UInt16] = []
+
+    @OptionGroup var diagnosis: DiagnosisOptions
 
     /// The UDP ports on which classic ICQ is recognised by structure alone.
-    var icqServerPorts: [UInt16] { [4000] + icqPorts.filter { $0 != 4000 } }
+    var icqServerPorts: [UInt16] { [4000] + icqPort.filter { $0 != 4000 } }
 }

@@ -20,7 +20,7 @@ struct ICQCommandTests {
         #expect(login["seqnum1"] as? Int == 0x386C && login["seqnum2"] as? Int == 1 && login["checkcode"] as? Int == 0xD108_D858)
         let fields = try #require(login["login"] as? [String: Any])
         #expect(fields["port"] as? Int == 40001 && fields["ip"] as? String == "1.0.0.127")
-        #expect(fields["password"] as? String == "***")
+        #expect(fields["password"] as? String == "********")
         #expect(!r.stdout.contains("pass1001"))
         let online = try #require(packets[12]["icq"] as? [String: Any])
         let peer = try #require(online["user_online"] as? [String: Any])
@@ -38,7 +38,7 @@ struct ICQCommandTests {
         #expect((login?["login"] as? [String: Any])?["password"] as? String == "pass1001")
         let text = try CommandRunner.run(["read", "--packets", Self.micq])
         #expect(text.stdout.contains("ICQ v5 C→S CMD_LOGIN uin=1001 seq=0x386c/1 tcp_port=40001"))
-        #expect(text.stdout.contains("password=***") && !text.stdout.contains("pass1001"))
+        #expect(text.stdout.contains("password=********") && !text.stdout.contains("pass1001"))
         #expect(text.stdout.contains("icq          v5 90; CMD_ACK 22,"))
     }
 

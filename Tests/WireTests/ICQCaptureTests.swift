@@ -161,13 +161,13 @@ struct ICQCaptureTests {
     @Test func summaryLineOfTheFirstLogin() throws {
         let observed = try T.classifyUDP(in: T.capture(Self.micq))
         #expect(observed.first?.summary
-            == "v5 C→S CMD_LOGIN uin=1001 seq=0x386c/1 tcp_port=40001 lan_ip=1.0.0.127 mode=3 dc=6 status=online password=***")
+            == "v5 C→S CMD_LOGIN uin=1001 seq=0x386c/1 tcp_port=40001 lan_ip=1.0.0.127 mode=3 dc=6 status=online password=********")
         #expect(observed.first { $0.frame == 13 }?.summary
             == "v5 S→C SRV_USER_ONLINE uin=1001 seq=0x0001/0 peer=1002 ip=127.0.0.1 tcp_port=40002 lan_ip=1.0.0.127 mode=3 dc=6 status=online")
     }
 
     /// A text view of a copied plaintext, converted as the output layer does.
     static func text(_ bytes: [UInt8], _ t: ICQText) -> String {
-        bytes.withUnsafeBytes { ICQTextEncoding.string(t.bytes(in: $0)) }
+        bytes.withUnsafeBytes { TextDecoding.string(t.bytes(in: $0), .localCodePage) }
     }
 }

@@ -34,19 +34,28 @@ import Testing
                 return
             }
             #expect(p.checkcodeValid == true)
-            #expect(p.summary() == "v5 C→S CMD_LOGIN uin=1001 seq=0x29f7/1 tcp_port=40001 lan_ip=192.168.1.2 mode=direct dc=6 status=online password=***")
+            #expect(p.summary() == "v5 C→S CMD_LOGIN uin=1001 seq=0x29f7/1 tcp_port=40001 lan_ip=192.168.1.2 mode=direct dc=6 status=online password=********")
             #expect(p.summary(revealSecrets: true).hasSuffix("password=\"secret1\""))
-            var masked: [String: String] = [:]
-            p.forEachField(revealSecrets: false) { name, value in masked["\(name)"] = Self.describe(value) }
-            #expect(masked["icq.login.password"] == "***")
+            var visitor = Collect()
+            p.visitFields(&visitor, revealSecrets: false)
+            let masked = visitor.fields
+            #expect(masked["icq.login.password"] == "********")
             #expect(masked["icq.login.port"] == "40001")
             #expect(masked["icq.login.ip"] == "192.168.1.2")
             #expect(masked["icq.uin"] == "1001" && masked["icq.sessionid"] == String(0x27EE_AB0B))
             #expect(masked["icq.client_cmd"] == "1000" && masked["icq.cmd_name"] == "CMD_LOGIN")
             #expect(masked["icq.checkcode_valid"] == "true" && masked["icq.login.dc_version"] == "6")
-            var revealed: [String: String] = [:]
-            p.forEachField(revealSecrets: true) { name, value in revealed["\(name)"] = Self.describe(value) }
-            #expect(revealed["icq.login.password"] == "secret1")
+            var revealing = Collect()
+            p.visitFields(&revealing, revealSecrets: true)
+            #expect(revealing.fields["icq.login.password"] == "secret1")
+            // Fields of one group come together, so a streaming writer opens each group once.
+            var groups: [String] = []
+            for name in visitor.names {
+                let parts = name.split(separator: ".")
+                let group = parts.count > 2 ? String(parts[1]) : ""
+                if group != groups.last { groups.append(group) }
+            }
+            #expect(Set(groups.filter { !$0.isEmpty }).count == groups.filter { !$0.isEmpty }.count)
         }
     }
 
@@ -88,19 +97,6 @@ import Testing
                 "v5 S→C SRV_USER_ONLINE uin=1001 seq=0x0001/0 peer=1002 ip=198.51.100.8 tcp_port=40002 lan_ip=10.0.0.3 mode=direct dc=6 status=online",
                 "v5 S→C SRV_SYS_DELIVERED_MESS uin=1001 seq=0x0002/0 from=1002 type=MSG_TEXT text=\"Grüße\"",
             ])
-        }
-    }
-
-    static func describe(_ value: ICQFieldValue) -> String {
-        switch value {
-        case .uint(let v): String(v)
-        case .bool(let b): String(b)
-        case .ipv4(let a): a.description
-        case .text(let bytes): ICQTextEncoding.string(bytes)
-        case .name(let n): "\(n)"
-        case .uins(let bytes): stride(from: 0, to: bytes.count, by: 4).map { String(bytes.u32LE(at: $0)) }.joined(separator: ",")
-        case .dateTime(let y, let mo, let d, let h, let mi): "\(y)-\(mo)-\(d) \(h):\(mi)"
-        case .masked: "***"
         }
     }
 }

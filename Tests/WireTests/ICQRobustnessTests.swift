@@ -103,7 +103,8 @@ import Testing
             bytes.withUnsafeBytes { raw in
                 if case .icq(let p) = decoder.classify(raw, sourcePort: form.from, destinationPort: form.to) {
                     ICQDecoder.forEachInnerPacket(of: p) { _, _ in }
-                    p.forEachField(revealSecrets: true) { _, _ in }
+                    var visitor = Collect()
+                    p.visitFields(&visitor, revealSecrets: true)
                     _ = p.summary()
                 }
             }
@@ -148,5 +149,15 @@ import Testing
             let result = decoder.classify(bytes, sourcePort: UInt16(i % 2 == 0 ? 1100 : 4000), destinationPort: i % 2 == 0 ? 4000 : 1100)
             if case .malformed(let m, _) = result { #expect(!m.reason.description.isEmpty) }
         }
+    }
+}
+
+/// A field visitor that keeps rendered fields, for tests.
+struct Collect: FieldVisitor {
+    var fields: [String: String] = [:]
+    var names: [String] = []
+    mutating func visit(_ name: StaticString, _ value: FieldValue) {
+        fields["\(name)"] = value.renderedText
+        names.append("\(name)")
     }
 }

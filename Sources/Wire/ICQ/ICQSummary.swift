@@ -24,7 +24,7 @@ extension ICQPacket {
             var s = " tcp_port=\(l.tcpPort) lan_ip=\(l.lanIP.description) mode=\(Self.mode(l.connectionMode))"
             if let v = l.dcVersion { s += " dc=\(v)" }
             s += " status=\(ICQCommandNames.status(l.status))"
-            s += revealSecrets ? " password=\(Self.quoted(l.password, in: bytes))" : " password=***"
+            s += revealSecrets ? " password=\(Self.quoted(l.password, in: bytes))" : " password=********"
             return s
         case .loginReply(let r):
             var s = " ext_ip=\(r.externalIP.description)"
@@ -81,7 +81,7 @@ extension ICQPacket {
 
     /// A string in quotes, shortened to 60 characters, control characters escaped.
     static func quoted(_ text: ICQText, in bytes: UnsafeRawBufferPointer) -> String {
-        let full = ICQTextEncoding.string(text.bytes(in: bytes))
+        let full = TextDecoding.string(text.bytes(in: bytes), .localCodePage)
         var s = "\""
         for (i, scalar) in full.unicodeScalars.enumerated() {
             if i == 60 { s += "…"; break }
