@@ -1,4 +1,5 @@
 import Foundation
+import SampleKit
 import Testing
 
 /// Classic ICQ through `icqscope read`: NDJSON fields, password masking, summary counts,
@@ -60,5 +61,40 @@ struct ICQCommandTests {
         #expect(r.status == 0 && r.stdout.contains("icq          v5 90"))
         let bad = try CommandRunner.run(["read", "--icq-port", "notaport", relayed])
         #expect(bad.status == 64)
+    }
+
+    /// A SRV_MULTI_PACKET (built by ICQEncoder: a user-online and a delivered message inside) makes
+    /// `icq` an array in NDJSON: the outer packet, then the inner ones in wire order.
+    @Test func multiPacketIsAnArray() throws {
+        let multi = Array(hexString:
+            "05000005000000120203000000e9030000b906ff00024600050000050000006e0001000000e90300009a04ff20ea030000"
+                + "c6336408429c00000a000003040000000006000000000000005000000003000000000000000000000000000000200005"
+                + "000005000000040102000000e90300009d05fe18ea03000001000300486900")
+        var pcap = PcapBuilder()
+        let udp = FrameBuilder.udp(sourcePort: 4000, destinationPort: 1100, payload: multi, pseudoHeader: [])
+        let ip = FrameBuilder.ipv4(source: 0xC633_6401, destination: 0xC0A8_0102, protocolNumber: 17, payload: udp)
+        pcap.add(nanoseconds: 1_000_000_000, frame: FrameBuilder.ethernet(etherType: 0x0800, payload: ip))
+        let url = TestPaths.temporaryFile("icq-multi.pcap")
+        try Data(pcap.bytes).write(to: url)
+        defer { try? FileManager.default.removeItem(at: url) }
+        let r = try CommandRunner.run(["read", "--format", "ndjson", "--packets", url.path])
+        let icq = try #require(r.records(ofType: "packet").first?["icq"] as? [[String: Any]])
+        #expect(icq.count == 3)
+        #expect(icq.map { $0["cmd_name"] as? String } == ["SRV_MULTI_PACKET", "SRV_USER_ONLINE", "SRV_SYS_DELIVERED_MESS"])
+        #expect((icq[0]["multi"] as? [String: Any])?["num_packets"] as? Int == 2)
+        #expect((icq[1]["user_online"] as? [String: Any])?["port"] as? Int == 40002)
+        #expect(icq[2]["msg"] as? String == "Hi" && icq[2]["sender_uin"] as? Int == 1002)
+        #expect(icq.allSatisfy { $0["checkcode_valid"] as? Bool == true })
+        let summary = try #require(r.records(ofType: "summary").first?["icq"] as? [String: Any])
+        #expect((summary["commands"] as? [String: Any])?["SRV_USER_ONLINE"] as? Int == 1)
+    }
+}
+
+extension Array where Element == UInt8 {
+    init(hexString: String) {
+        self = stride(from: 0, to: hexString.count, by: 2).map {
+            let start = hexString.index(hexString.startIndex, offsetBy: $0)
+            return UInt8(hexString[start..<hexString.index(start, offsetBy: 2)], radix: 16)!
+        }
     }
 }
