@@ -99,3 +99,51 @@ extension FlowRecord {
         "\(protocolName) \(originator.address.description):\(originator.port) -> \(responder.address.description):\(responder.port)"
     }
 }
+
+/// Ethernet + IPv4 + TCP (20-byte header) frame with `payload` bytes of zeros.
+func tcpFrame(_ source: (UInt8, UInt8, UInt8, UInt8), _ sourcePort: UInt16,
+              _ destination: (UInt8, UInt8, UInt8, UInt8), _ destinationPort: UInt16,
+              flags: UInt16, seq: UInt32, ack: UInt32 = 0, window: UInt16 = 8192, payload: Int = 0) -> [UInt8] {
+    var frame: [UInt8] = Array(repeating: 0, count: 12) + [0x08, 0x00]
+    let total = 20 + 20 + payload
+    frame += [0x45, 0, UInt8(total >> 8), UInt8(total & 0xFF), 0, 1, 0, 0, 64, 6, 0, 0]
+    frame += [source.0, source.1, source.2, source.3, destination.0, destination.1, destination.2, destination.3]
+    func be32(_ v: UInt32) -> [UInt8] { [UInt8(v >> 24), UInt8((v >> 16) & 0xFF), UInt8((v >> 8) & 0xFF), UInt8(v & 0xFF)] }
+    frame += [UInt8(sourcePort >> 8), UInt8(sourcePort & 0xFF), UInt8(destinationPort >> 8), UInt8(destinationPort & 0xFF)]
+    frame += be32(seq) + be32(ack)
+    frame += [0x50, UInt8(flags & 0xFF), UInt8(window >> 8), UInt8(window & 0xFF), 0, 0, 0, 0]
+    frame += Array(repeating: 0, count: payload)
+    return frame
+}
+
+/// One packet of a capture, copied out of the reader so tests can reorder or splice packets.
+struct StoredPacket {
+    var frameNumber: UInt64
+    var time: Int64
+    var linkType: LinkType
+    var bytes: [UInt8]
+}
+
+func storedPackets(_ relativePath: String) throws -> [StoredPacket] {
+    var reader = try CaptureFileReader(path: SharedCaptures.path(relativePath))
+    var packets: [StoredPacket] = []
+    while let packet = try reader.nextPacket() {
+        packets.append(StoredPacket(frameNumber: packet.frameNumber, time: packet.timestampNanos,
+                                    linkType: packet.linkType, bytes: Array(packet.bytes)))
+    }
+    return packets
+}
+
+/// Runs stored packets through a table and returns every record.
+func flowRecords(of packets: [StoredPacket], configuration: FlowConfiguration = FlowConfiguration())
+    -> (records: [FlowRecord], statistics: FlowTableStatistics) {
+    var table = FlowTable(configuration: configuration)
+    var records: [FlowRecord] = []
+    for p in packets {
+        feed(&table, p.bytes, linkType: p.linkType, time: p.time, frame: p.frameNumber)
+        table.drainEndedFlows { records.append($0) }
+    }
+    table.finish()
+    table.drainEndedFlows { records.append($0) }
+    return (records, table.statistics)
+}
