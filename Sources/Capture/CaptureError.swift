@@ -15,6 +15,7 @@ public struct CaptureError: Error, Sendable, Equatable, CustomStringConvertible 
         case unknownInterface = "unknown_interface"
         case unknownLinkType = "unknown_link_type"
         case libpcapRefused = "libpcap_refused"
+        case badFilter = "bad_filter"
     }
 
     public var file: String

@@ -1,0 +1,138 @@
+import Capture
+import Report
+import Tracking
+import Wire
+
+/// The pipeline for one run: every packet source, file or live, goes through `run`, so offline
+/// and live analysis are the same code.
+final class Analyzer {
+    let options: AnalysisOptions
+    private(set) var summary = Summary()
+    private var json = JSONWriter()
+    private let out = OutputSink(fd: 1)
+    private let diagnostics = OutputSink(fd: 2, threshold: 0)
+    private var inputDamaged = false
+    private var filter: PacketFilter?
+    private var filterBroken = false
+    private let defragmenter = IPDefragmenter()
+    /// Link types already reported as undecodable, so each is reported once per source.
+    private var reportedLinkTypes: Set<LinkType> = []
+
+    init(options: AnalysisOptions) {
+        self.options = options
+        if let expression = options.filter { filter = PacketFilter(expression: expression) }
+    }
+
+    /// Checks the filter's syntax before any input is read (compiled for Ethernet), so a typo is
+    /// a usage error rather than damaged input.
+    func validateFilter() throws(CaptureError) {
+        _ = try filter?.compile(for: .ethernet)
+    }
+
+    /// Reads a source to its end, reporting damaged records and carrying on where it can.
+    func run<Source: PacketSource & ~Copyable>(_ source: inout Source, format: String) {
+        let packetsBefore = summary.packets
+        var completed = true
+        reportedLinkTypes.removeAll()
+        while true {
+            let packet: CapturedPacket?
+            do {
+                packet = try source.nextPacket()
+            } catch {
+                report(error)
+                if error.isFatal {
+                    completed = false
+                    break
+                }
+                continue
+            }
+            guard let packet else { break }
+            if let filter, !filterBroken {
+                do {
+                    guard try filter.accepts(packet) else {
+                        summary.filteredOut += 1
+                        continue
+                    }
+                } catch {
+                    report(error)
+                    filterBroken = true
+                    completed = false
+                    break
+                }
+            }
+            if !packet.linkType.isSupported && !reportedLinkTypes.contains(packet.linkType) {
+                reportedLinkTypes.insert(packet.linkType)
+                report(CaptureError(
+                    file: source.sourceName, frame: packet.frameNumber, reason: .unknownLinkType,
+                    message: "link type \(packet.linkType.rawValue) (\(packet.linkType.name)) cannot be decoded; its packets are counted but not analysed",
+                    isFatal: false))
+            }
+            handle(packet, interfaces: source.interfaces)
+        }
+        summary.sources.append(Summary.SourceSummary(
+            name: source.sourceName, format: format, packets: summary.packets - packetsBefore,
+            interfaces: source.interfaces, completed: completed))
+    }
+
+    private func handle(_ packet: CapturedPacket, interfaces: [CaptureInterface]) {
+        let decoded = PacketDecoder.decode(packet)
+        summary.count(packet, decoded)
+        if decoded.isFragment {
+            // A fragment's transport data is analysed once the whole datagram is back together,
+            // at the frame that completes it.
+            defragmenter.add(decoded, frame: packet.bytes, time: packet.timestampNanos) { datagram in
+                summary.count(.ipReassembled)
+                analyzeTransport(packet, PacketDecoder.decode(datagram, linkType: .raw), bytes: datagram)
+            }
+        } else {
+            analyzeTransport(packet, decoded, bytes: packet.bytes)
+        }
+        guard options.packets else { return }
+        let interface = packet.interfaceIndex < interfaces.count ? interfaces[packet.interfaceIndex] : nil
+        switch options.format {
+        case .ndjson:
+            PacketRecord.begin(&json, packet: packet, decoded: decoded, interface: interface)
+            PacketRecord.finish(&json)
+            out.take(&json)
+        case .text:
+            out.write(PacketLine.text(packet: packet, decoded: decoded, interface: interface,
+                                      firstTime: summary.firstTime ?? packet.timestampNanos, info: nil))
+        }
+    }
+
+    /// Everything above layer 4: the ICQ-family decoders and the trackers. `bytes` is the frame,
+    /// or the reassembled datagram when the frame completed a fragmented one.
+    private func analyzeTransport(_ packet: CapturedPacket, _ decoded: DecodedPacket, bytes: UnsafeRawBufferPointer) {
+    }
+
+    /// Damaged or unusable input: a line on stderr, and an `error` record in NDJSON.
+    func report(_ error: CaptureError) {
+        inputDamaged = true
+        summary.inputErrors += 1
+        out.flush()
+        diagnostics.write(ErrorRecord.line(error))
+        diagnostics.flush()
+        if options.format == .ndjson {
+            ErrorRecord.write(&json, error)
+            out.take(&json)
+        }
+    }
+
+    func noteUnreadable(_ path: String) {
+        summary.sources.append(Summary.SourceSummary(name: path, format: "unreadable", packets: 0, interfaces: [], completed: false))
+    }
+
+    /// Prints the summary and returns the exit status of the output contract.
+    func finish() -> Int32 {
+        switch options.format {
+        case .ndjson:
+            SummaryRecord.writeNDJSON(&json, summary)
+            out.take(&json)
+        case .text:
+            if options.packets { out.write("\n") }
+            out.write(SummaryRecord.text(summary))
+        }
+        out.flush()
+        return inputDamaged ? ExitStatus.damagedInput : ExitStatus.ok
+    }
+}
