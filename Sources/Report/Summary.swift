@@ -1,4 +1,5 @@
 import Capture
+import Tracking
 import Wire
 
 /// Counts for the final `summary` record, kept in fixed arrays so that counting a packet
@@ -61,6 +62,8 @@ public struct Summary {
     public var inputErrors: UInt64 = 0
     /// Files read, with their interfaces (and drop counters where recorded).
     public var sources: [SourceSummary] = []
+    /// What the flow table tracked, ended and evicted.
+    public var flows: FlowTableStatistics? = nil
 
     public struct SourceSummary {
         public var name: String

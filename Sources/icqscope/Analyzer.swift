@@ -15,6 +15,8 @@ final class Analyzer {
     private var filter: PacketFilter?
     private var filterBroken = false
     private let defragmenter = IPDefragmenter()
+    /// Every packet's flow; ended flows are written with `--flows`.
+    private var flowTable = FlowTable()
     /// Link types already reported as undecodable, so each is reported once per source.
     private var reportedLinkTypes: Set<LinkType> = []
 
@@ -77,16 +79,20 @@ final class Analyzer {
     private func handle(_ packet: CapturedPacket, interfaces: [CaptureInterface]) {
         let decoded = PacketDecoder.decode(packet)
         summary.count(packet, decoded)
+        // A reassembled datagram has lost its link layer; its flow keeps the frame's VLAN.
+        let vlan = decoded.link?.innermostVLAN ?? 0
         if decoded.isFragment {
             // A fragment's transport data is analysed once the whole datagram is back together,
             // at the frame that completes it.
             defragmenter.add(decoded, frame: packet.bytes, time: packet.timestampNanos) { datagram in
                 summary.count(.ipReassembled)
-                analyzeTransport(packet, PacketDecoder.decode(datagram, linkType: .raw), bytes: datagram)
+                analyzeTransport(packet, PacketDecoder.decode(datagram, linkType: .raw), bytes: datagram, vlan: vlan)
             }
         } else {
-            analyzeTransport(packet, decoded, bytes: packet.bytes)
+            analyzeTransport(packet, decoded, bytes: packet.bytes, vlan: vlan)
         }
+        // The packet's time may have ended idle flows even when it joined none.
+        writeEndedFlows()
         guard options.packets else { return }
         let interface = packet.interfaceIndex < interfaces.count ? interfaces[packet.interfaceIndex] : nil
         switch options.format {
@@ -102,7 +108,31 @@ final class Analyzer {
 
     /// Everything above layer 4: the ICQ-family decoders and the trackers. `bytes` is the frame,
     /// or the reassembled datagram when the frame completed a fragmented one.
-    private func analyzeTransport(_ packet: CapturedPacket, _ decoded: DecodedPacket, bytes: UnsafeRawBufferPointer) {
+    private func analyzeTransport(_ packet: CapturedPacket, _ decoded: DecodedPacket, bytes: UnsafeRawBufferPointer,
+                                  vlan: UInt16) {
+        if decoded.network == nil {
+            // Still moves the capture clock, so flows expire on time.
+            flowTable.advance(to: packet.timestampNanos)
+            return
+        }
+        flowTable.process(packet, decoded, bytes: bytes, vlan: vlan)
+    }
+
+    /// Writes the flows that ended (with `--flows`) and empties the table's queue.
+    private func writeEndedFlows() {
+        guard flowTable.hasEndedFlows else { return }
+        let show = options.flows
+        let format = options.format
+        flowTable.drainEndedFlows { flow in
+            guard show else { return }
+            switch format {
+            case .ndjson:
+                FlowRecordOutput.writeNDJSON(&json, flow)
+                out.take(&json)
+            case .text:
+                out.write(FlowRecordOutput.text(flow))
+            }
+        }
     }
 
     /// Damaged or unusable input: a line on stderr, and an `error` record in NDJSON.
@@ -124,12 +154,15 @@ final class Analyzer {
 
     /// Prints the summary and returns the exit status of the output contract.
     func finish() -> Int32 {
+        flowTable.finish()
+        writeEndedFlows()
+        summary.flows = flowTable.statistics
         switch options.format {
         case .ndjson:
             SummaryRecord.writeNDJSON(&json, summary)
             out.take(&json)
         case .text:
-            if options.packets { out.write("\n") }
+            if options.packets || options.flows { out.write("\n") }
             out.write(SummaryRecord.text(summary))
         }
         out.flush()

@@ -12,6 +12,9 @@ struct AnalysisOptions: ParsableArguments {
     @Flag(name: .long, help: "One line (or NDJSON record) per packet.")
     var packets = false
 
+    @Flag(name: .long, help: "One line (or NDJSON `flow` record) per flow, when the flow ends.")
+    var flows = false
+
     @Option(name: .long, help: "A BPF filter expression, e.g. 'udp port 4000'.")
     var filter: String?
 

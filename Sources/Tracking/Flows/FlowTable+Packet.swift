@@ -6,12 +6,20 @@ extension FlowTable {
     /// Accounts one decoded packet to its flow (creating the flow on its first packet) and ties
     /// an ICMP error to the flow of the datagram it quotes. Returns nil for packets that belong to
     /// no flow (no IP, a later fragment, a truncated transport header); they are counted.
+    ///
+    /// - Parameters:
+    ///   - decoded: the frame decoded, or a reassembled IP datagram decoded (then pass `bytes`).
+    ///   - bytes: what `decoded`'s offsets point into; the frame when nil.
+    ///   - vlan: the frame's VLAN when `decoded` is a reassembled datagram that no longer has its
+    ///     link layer; taken from `decoded` when nil.
     @discardableResult
-    public mutating func process(_ packet: CapturedPacket, _ decoded: DecodedPacket) -> FlowObservation? {
+    public mutating func process(_ packet: CapturedPacket, _ decoded: DecodedPacket,
+                                 bytes: UnsafeRawBufferPointer? = nil, vlan: UInt16? = nil) -> FlowObservation? {
         statistics.packetsSeen += 1
         advance(to: packet.timestampNanos)
 
-        guard let facts = PacketFlowFacts(decoded, frame: packet.bytes) else {
+        guard let facts = PacketFlowFacts(decoded, bytes: bytes ?? packet.bytes,
+                                          vlan: vlan ?? decoded.link?.innermostVLAN ?? 0) else {
             switch decoded.network {
             case nil: statistics.packetsWithoutIP += 1
             case .ipv4(let h) where h.fragmentOffset > 0: statistics.fragmentsNotTracked += 1
@@ -32,7 +40,9 @@ extension FlowTable {
             isNew = true
         }
 
-        let fromOriginator = account(facts, packet: packet, payloadLength: decoded.payloadLength, in: slotIndex)
+        // The payload's length on the wire (Wireshark's tcp.len), not what the snap length kept.
+        let payloadLength = max(decoded.payloadLength, decoded.payloadWireLength)
+        let fromOriginator = account(facts, packet: packet, payloadLength: payloadLength, in: slotIndex)
         touch(slotIndex)
         statistics.packetsTracked += 1
 
@@ -133,7 +143,7 @@ struct PacketFlowFacts {
     var icmpCode: UInt8 = 0
 
     /// Nil when the packet has no IP layer or no usable transport header.
-    init?(_ decoded: DecodedPacket, frame: UnsafeRawBufferPointer) {
+    init?(_ decoded: DecodedPacket, bytes frame: UnsafeRawBufferPointer, vlan: UInt16) {
         let source: IPAddress, destination: IPAddress, protocolNumber: UInt8
         switch decoded.network {
         case .ipv4(let h):
@@ -156,7 +166,7 @@ struct PacketFlowFacts {
         case .tcp(let h):
             sourcePort = h.sourcePort; destinationPort = h.destinationPort
             tcp = TCPSegmentInfo(flags: h.flags, sequence: h.sequenceNumber, window: h.window,
-                                 payloadLength: decoded.payloadLength)
+                                 payloadLength: max(decoded.payloadLength, decoded.payloadWireLength))
         case .udp(let h):
             sourcePort = h.sourcePort; destinationPort = h.destinationPort
         case .icmp(let m), .icmpv6(let m):
@@ -180,7 +190,6 @@ struct PacketFlowFacts {
             }
         }
         tuple = FlowTuple(source: source, destination: destination, sourcePort: sourcePort,
-                          destinationPort: destinationPort, protocolNumber: protocolNumber,
-                          vlan: decoded.link?.innermostVLAN ?? 0)
+                          destinationPort: destinationPort, protocolNumber: protocolNumber, vlan: vlan)
     }
 }
