@@ -168,7 +168,11 @@ public struct FlowTable {
         index.reserveCapacity(count)
         for _ in old..<count { slots.append(.empty) }
         // Lowest index on top of the stack.
-        for i in (old..<count).reversed() { freeSlots.append(Int32(i)) }
+        var i = count - 1
+        while i >= old {
+            freeSlots.append(Int32(i))
+            i -= 1
+        }
     }
 
     mutating func endFlow(_ i: Int32, reason: FlowEndReason) {
