@@ -20,8 +20,14 @@ final class Analyzer {
     /// Link types already reported as undecodable, so each is reported once per source.
     private var reportedLinkTypes: Set<LinkType> = []
 
+    /// Read once: an option's property wrapper costs a generic metadata lookup per access.
+    private let showPackets: Bool
+    private let showFlows: Bool
+
     init(options: AnalysisOptions) {
         self.options = options
+        showPackets = options.packets
+        showFlows = options.flows
         if let expression = options.filter { filter = PacketFilter(expression: expression) }
     }
 
@@ -93,7 +99,7 @@ final class Analyzer {
         }
         // The packet's time may have ended idle flows even when it joined none.
         writeEndedFlows()
-        guard options.packets else { return }
+        guard showPackets else { return }
         let interface = packet.interfaceIndex < interfaces.count ? interfaces[packet.interfaceIndex] : nil
         switch options.format {
         case .ndjson:
@@ -121,7 +127,7 @@ final class Analyzer {
     /// Writes the flows that ended (with `--flows`) and empties the table's queue.
     private func writeEndedFlows() {
         guard flowTable.hasEndedFlows else { return }
-        let show = options.flows
+        let show = showFlows
         let format = options.format
         flowTable.drainEndedFlows { flow in
             guard show else { return }

@@ -27,7 +27,10 @@ extension FlowTable {
 
     /// Marks the flow active now: it moves to the tail of the list of its (possibly new) class.
     mutating func touch(_ index: Int32) {
-        let newClass = slots[Int(index)].currentTimeoutClass
+        let i = Int(index)
+        let newClass = FlowSlot.timeoutClass(protocolNumber: slots[i].protocolNumber,
+                                             originator: slots[i].tcp.originator.state,
+                                             responder: slots[i].tcp.responder.state)
         if tails[newClass.rawValue] == index && slots[Int(index)].timeoutClass == newClass { return }
         unlink(index)
         linkAtTail(index, class: newClass)

@@ -55,4 +55,17 @@ public struct FlowKey: Hashable, Sendable {
         protocolNumber = tuple.protocolNumber
         vlan = tuple.vlan
     }
+
+    /// Hashed as five words (it is hashed once per packet): the four address halves, and ports,
+    /// protocol, VLAN and address family packed into one.
+    @inlinable
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(lowAddress.high)
+        hasher.combine(lowAddress.low)
+        hasher.combine(highAddress.high)
+        hasher.combine(highAddress.low)
+        let packed = UInt64(lowPort) | UInt64(highPort) << 16 | UInt64(protocolNumber) << 32
+            | UInt64(vlan) << 40 | (lowAddress.isIPv6 ? 1 << 56 : 0) | (highAddress.isIPv6 ? 1 << 57 : 0)
+        hasher.combine(packed)
+    }
 }

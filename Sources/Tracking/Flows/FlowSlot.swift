@@ -83,13 +83,19 @@ struct FlowSlot {
 
     /// The class whose idle timeout applies now.
     var currentTimeoutClass: FlowTimeoutClass {
+        Self.timeoutClass(protocolNumber: protocolNumber, originator: tcp.originator.state,
+                          responder: tcp.responder.state)
+    }
+
+    /// Takes the few fields it needs, so that the per-packet caller does not copy a whole slot.
+    static func timeoutClass(protocolNumber: UInt8, originator o: TCPEndpointState,
+                             responder r: TCPEndpointState) -> FlowTimeoutClass {
         switch protocolNumber {
         case 17: return .udp
         case 1, 58: return .icmp
         case 6:
             func closing(_ s: TCPEndpointState) -> Bool { s == .closed || s == .reset }
             func open(_ s: TCPEndpointState) -> Bool { s == .established || s == .partial }
-            let o = tcp.originator.state, r = tcp.responder.state
             if closing(o) || closing(r) { return .tcpTransitory }
             return open(o) && open(r) ? .tcpEstablished : .tcpTransitory
         default: return .other

@@ -143,7 +143,7 @@ struct PacketFlowFacts {
     var icmpCode: UInt8 = 0
 
     /// Nil when the packet has no IP layer or no usable transport header.
-    init?(_ decoded: DecodedPacket, bytes frame: UnsafeRawBufferPointer, vlan: UInt16) {
+    init?(_ decoded: borrowing DecodedPacket, bytes frame: UnsafeRawBufferPointer, vlan: UInt16) {
         let source: IPAddress, destination: IPAddress, protocolNumber: UInt8
         switch decoded.network {
         case .ipv4(let h):
