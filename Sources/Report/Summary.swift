@@ -1,4 +1,5 @@
 import Capture
+import Tracking
 import Wire
 
 /// Counts for the final `summary` record, kept in fixed arrays so that counting a packet
@@ -63,6 +64,8 @@ public struct Summary {
     public var sources: [SourceSummary] = []
     /// Classic ICQ packets per version and per command.
     public var icq = ICQCounts()
+    /// What the flow table tracked, ended and evicted.
+    public var flows: FlowTableStatistics? = nil
 
     public struct SourceSummary {
         public var name: String

@@ -35,6 +35,17 @@ public enum SummaryRecord {
         }
         json.endObject()
         json.field("input_errors", s.inputErrors)
+        if let flows = s.flows {
+            json.beginObject("flows")
+            json.field("created", flows.flowsCreated)
+            json.field("idle_timeout", flows.flowsEndedByIdleTimeout)
+            json.field("evicted", flows.flowsEvicted)
+            json.field("end_of_capture", flows.flowsEndedAtEndOfCapture)
+            json.field("peak_active", flows.peakActiveFlows)
+            json.field("icmp_errors_matched", flows.icmpErrorsMatched)
+            json.field("icmp_errors_unmatched", flows.icmpErrorsUnmatched)
+            json.endObject()
+        }
         json.beginArray("sources")
         for source in s.sources {
             json.beginObject()
@@ -100,6 +111,11 @@ public enum SummaryRecord {
             }
         }
         lines.append("drops        " + (drops.isEmpty ? "not recorded in the input" : drops.joined(separator: "; ")))
+        if let flows = s.flows {
+            var line = "flows        \(flows.flowsCreated)"
+            if flows.flowsEvicted > 0 { line += " (\(flows.flowsEvicted) evicted: the flow table was full)" }
+            lines.append(line)
+        }
         if s.inputErrors > 0 { lines.append("input errors \(s.inputErrors) (see the messages above)") }
         return lines.joined(separator: "\n") + "\n"
     }

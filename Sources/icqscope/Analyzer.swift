@@ -23,12 +23,20 @@ final class Analyzer {
     private var icqResult: ICQClassification = .notICQ
     /// Findings established so far, in the order they were established.
     private(set) var findings: [Finding] = []
+    /// Every packet's flow; ended flows are written with `--flows`.
+    private var flowTable = FlowTable()
     /// Link types already reported as undecodable, so each is reported once per source.
     private var reportedLinkTypes: Set<LinkType> = []
+
+    /// Read once: an option's property wrapper costs a generic metadata lookup per access.
+    private let showPackets: Bool
+    private let showFlows: Bool
 
     init(options: AnalysisOptions) {
         self.options = options
         icq = ICQDecoder(serverPorts: options.icqServerPorts)
+        showPackets = options.packets
+        showFlows = options.flows
         if let expression = options.filter { filter = PacketFilter(expression: expression) }
     }
 
@@ -87,17 +95,21 @@ final class Analyzer {
         let decoded = PacketDecoder.decode(packet)
         summary.count(packet, decoded)
         icqResult = .notICQ
+        // A reassembled datagram has lost its link layer; its flow keeps the frame's VLAN.
+        let vlan = decoded.link?.innermostVLAN ?? 0
         if decoded.isFragment {
             // A fragment's transport data is analysed once the whole datagram is back together,
             // at the frame that completes it.
             defragmenter.add(decoded, frame: packet.bytes, time: packet.timestampNanos) { datagram in
                 summary.count(.ipReassembled)
-                analyzeTransport(packet, PacketDecoder.decode(datagram, linkType: .raw), bytes: datagram)
+                analyzeTransport(packet, PacketDecoder.decode(datagram, linkType: .raw), bytes: datagram, vlan: vlan)
             }
         } else {
-            analyzeTransport(packet, decoded, bytes: packet.bytes)
+            analyzeTransport(packet, decoded, bytes: packet.bytes, vlan: vlan)
         }
-        guard options.packets else { return }
+        // The packet's time may have ended idle flows even when it joined none.
+        writeEndedFlows()
+        guard showPackets else { return }
         let interface = packet.interfaceIndex < interfaces.count ? interfaces[packet.interfaceIndex] : nil
         switch options.format {
         case .ndjson:
@@ -115,9 +127,16 @@ final class Analyzer {
         }
     }
 
-    /// Everything above layer 4: the ICQ-family decoders and the trackers. `bytes` is the frame,
-    /// or the reassembled datagram when the frame completed a fragmented one.
-    private func analyzeTransport(_ packet: CapturedPacket, _ decoded: DecodedPacket, bytes: UnsafeRawBufferPointer) {
+    /// Everything above layer 4: the flow table, the ICQ-family decoders and the trackers. `bytes`
+    /// is the frame, or the reassembled datagram when the frame completed a fragmented one.
+    private func analyzeTransport(_ packet: CapturedPacket, _ decoded: DecodedPacket, bytes: UnsafeRawBufferPointer,
+                                  vlan: UInt16) {
+        if decoded.network == nil {
+            // Still moves the capture clock, so flows expire on time.
+            flowTable.advance(to: packet.timestampNanos)
+            return
+        }
+        let observation = flowTable.process(packet, decoded, bytes: bytes, vlan: vlan)
         if case .udp(let udp) = decoded.transport {
             let payload = decoded.payload(of: bytes)
             icqResult = icq.classify(payload, sourcePort: udp.sourcePort, destinationPort: udp.destinationPort)
@@ -125,6 +144,10 @@ final class Analyzer {
             case .icq(let p):
                 summary.count(.icq)
                 summary.icq.count(p)
+                if let handle = observation?.handle {
+                    flowTable.addProtocol(.icq, to: handle)
+                    if let uin = p.header.uin, uin != 0 { flowTable.addUIN(uin, to: handle) }
+                }
             case .malformed(var m, let header):
                 // Offsets in the record are from the start of the frame (or reassembled datagram).
                 m.offset += decoded.payloadOffset
@@ -143,6 +166,23 @@ final class Analyzer {
             FindingRecord.writeNDJSON(&json, finding)
             out.take(&json)
             out.flush()
+        }
+    }
+
+    /// Writes the flows that ended (with `--flows`) and empties the table's queue.
+    private func writeEndedFlows() {
+        guard flowTable.hasEndedFlows else { return }
+        let show = showFlows
+        let format = options.format
+        flowTable.drainEndedFlows { flow in
+            guard show else { return }
+            switch format {
+            case .ndjson:
+                FlowRecordOutput.writeNDJSON(&json, flow)
+                out.take(&json)
+            case .text:
+                out.write(FlowRecordOutput.text(flow))
+            }
         }
     }
 
@@ -165,12 +205,15 @@ final class Analyzer {
 
     /// Prints the summary and returns the exit status of the output contract.
     func finish() -> Int32 {
+        flowTable.finish()
+        writeEndedFlows()
+        summary.flows = flowTable.statistics
         switch options.format {
         case .ndjson:
             SummaryRecord.writeNDJSON(&json, summary)
             out.take(&json)
         case .text:
-            if options.packets { out.write("\n") }
+            if options.packets || options.flows { out.write("\n") }
             out.write(SummaryRecord.text(summary))
             out.write(FindingRecord.text(findings))
         }
