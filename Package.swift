@@ -37,7 +37,8 @@ let package = Package(
         // Last stage: NDJSON and text.
         .target(name: "Report", dependencies: ["Bytes", "Capture", "Wire", "Tracking", "Diagnosis"]),
         // Builds real frames and capture files: the sample generator's and the tests' own traffic.
-        .target(name: "SampleKit"),
+        // SampleKit encrypts its ICQ traffic with Wire's ICQEncoder, as a real client would.
+        .target(name: "SampleKit", dependencies: ["Bytes", "Wire"]),
         .executableTarget(name: "icqscope-samples", dependencies: ["SampleKit"]),
         .executableTarget(
             name: "icqscope",
