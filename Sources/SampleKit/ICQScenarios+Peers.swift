@@ -8,7 +8,7 @@ extension ICQScenarios {
     /// Login with `online` contacts, then `attempts` at login + 3 s, + 4 s, ..., then (at
     /// login + 30 s) the message goes through the server instead, as climm does when the direct
     /// connection fails; that packet also carries the capture past the 21 s deadline.
-    static func peerScenario(name: String, seed: UInt64, online: [ICQContact],
+    static func peerScenario(seed: UInt64, online: [ICQContact],
                              attempts: [(ip: UInt32, port: UInt16, answer: PeerAnswer, name: String)],
                              fallbackAt: Int64 = 30) -> (ICQSessionScript, [Endpoint]) {
         var s = ICQSessionScript(setup(.gateway, seed: seed))
@@ -51,7 +51,7 @@ extension ICQScenarios {
         case .noAnswerDroppedAtGateway, .noAnswerBeyondGateway: (detail, severity) = ("no_answer", "error")
         default: preconditionFailure("\(answer) is not a blocked peer port; see the near-miss scenarios")
         }
-        var (s, locals) = peerScenario(name: "blocked_peer_\(detail)", seed: 61, online: [peerA],
+        var (s, locals) = peerScenario(seed: 61, online: [peerA],
                                        attempts: [(peerA.externalIP, peerA.tcpPort, answer, "peer")])
         let evidence = answer == .noAnswerDroppedAtGateway || answer == .noAnswerBeyondGateway
             ? ["peer.syn"] : ["peer.syn", "peer.answer"]
@@ -86,7 +86,7 @@ extension ICQScenarios {
         let peers = [peerA, peerB, peerC]
         let names = ["peer_a", "peer_b", "peer_c"]
         var (s, locals) = peerScenario(
-            name: "blocked_peer_escalation", seed: 63, online: peers,
+            seed: 63, online: peers,
             attempts: zip(peers, names).map { ($0.externalIP, $0.tcpPort, .noAnswerDroppedAtGateway, $1) })
         for (i, peer) in peers.enumerated() {
             s.expect("blocked_peer_port", severity: "error", level: "final", detail: "no_answer", client: locals[i],
@@ -99,7 +99,7 @@ extension ICQScenarios {
     /// the LAN address 10.0.0.50:3999, which from outside the peer's network cannot work, and is
     /// refused (RST, seen on both sides). Must NOT report `blocked_peer_port`.
     public static func blockedPeerNearMissPrivateIP() -> ScenarioCapture {
-        var (s, _) = peerScenario(name: "blocked_peer_near_miss_private_ip", seed: 64, online: [peerD],
+        var (s, _) = peerScenario(seed: 64, online: [peerD],
                                   attempts: [(peerD.lanIP, peerD.tcpPort, .rstFromPeer, "peer")])
         s.expectAbsent("blocked_peer_port")
         return s.capture(name: "blocked_peer_near_miss_private_ip")
@@ -110,7 +110,7 @@ extension ICQScenarios {
     /// inside SYN inside). A routing problem, not a block: must NOT report `blocked_peer_port`.
     /// Frames `peer.syn`, `peer.answer`.
     public static func blockedPeerNearMissHostUnreachable() -> ScenarioCapture {
-        var (s, _) = peerScenario(name: "blocked_peer_near_miss_host_unreachable", seed: 65, online: [peerA],
+        var (s, _) = peerScenario(seed: 65, online: [peerA],
                                   attempts: [(peerA.externalIP, peerA.tcpPort, .icmpFromRouter(code: 1), "peer")])
         s.expectAbsent("blocked_peer_port")
         return s.capture(name: "blocked_peer_near_miss_host_unreachable")
@@ -120,7 +120,7 @@ extension ICQScenarios {
     /// peer port), dropped silently by the gateway, SYNs at +0, +3, +9 s. Must NOT report
     /// `blocked_peer_port`.
     public static func blockedPeerNearMissLowPort() -> ScenarioCapture {
-        var (s, _) = peerScenario(name: "blocked_peer_near_miss_low_port", seed: 66, online: [peerA],
+        var (s, _) = peerScenario(seed: 66, online: [peerA],
                                   attempts: [(peerA.externalIP, 80, .noAnswerDroppedAtGateway, "web")])
         s.expectAbsent("blocked_peer_port")
         return s.capture(name: "blocked_peer_near_miss_low_port")

@@ -42,6 +42,7 @@ extension ICQSessionScript {
         var peerIDs = SimHost(address: ip, ttl: peerTTL, nextID: UInt16(truncatingIfNeeded: randomU32()))
         let start = now
 
+        @discardableResult
         func fromClient(_ time: Int64, seq: UInt32, ack: UInt32, flags: FrameBuilder.TCPFlags, options: [UInt8] = [],
                         leaves: Bool, names: [String]) -> [UInt8] {
             let id = clientHost.identification()
