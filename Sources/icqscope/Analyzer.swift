@@ -1,3 +1,4 @@
+import Bytes
 import Capture
 import Diagnosis
 import Report
@@ -27,6 +28,8 @@ final class Analyzer {
     private var flowTable = FlowTable()
     /// Classic ICQ sessions and the rules over them.
     private var icqAnalysis: ICQAnalysis!
+    /// Connection attempts to the TCP ports peers advertised (rule R4).
+    private var peerPorts: PeerPortDiagnosis!
     /// Pairs packets with their forwarded copies on captures of both sides of a gateway.
     private let gateway = GatewayMatcher()
     /// Whether the current source shows more than one side (interfaces, or cooked v2 ifindexes).
@@ -50,6 +53,8 @@ final class Analyzer {
             thresholds: options.diagnosis.thresholds, serverPorts: options.icqServerPorts,
             findings: { [unowned self] finding in self.report(finding) },
             sessionEnded: { [unowned self] session in self.sessionEnded(session) })
+        peerPorts = PeerPortDiagnosis(thresholds: options.diagnosis.thresholds,
+                                      emit: { [unowned self] finding in self.report(finding) })
     }
 
     /// Checks the filter's syntax before any input is read (compiled for Ethernet), so a typo is
@@ -122,8 +127,9 @@ final class Analyzer {
         }
         // The packet's time may have ended idle flows, sessions and exchanges even when it joined none.
         icqAnalysis.advance(to: packet.timestampNanos)
+        peerPorts.advance(to: packet.timestampNanos)
         if twoSided {
-            for u in gateway.expire(now: packet.timestampNanos) { icqAnalysis.unforwarded(u) }
+            for u in gateway.expire(now: packet.timestampNanos) { unforwarded(u) }
         }
         writeEndedFlows()
         guard showPackets else { return }
@@ -164,12 +170,23 @@ final class Analyzer {
             if let partner {
                 icqAnalysis.forwarded(frame: partner)
                 icqAnalysis.forwarded(frame: packet.frameNumber)
+                peerPorts.gatewayVerdict(frame: partner, forwarded: true, time: packet.timestampNanos)
             }
         }
-        if case .icmp(let message) = decoded.transport, message.type == 3, let quoted = message.quoted,
-           quoted.protocolNumber == IPProtocol.udp {
-            icqAnalysis.icmpError(ICQMessageQuote(frame: packet.frameNumber, time: packet.timestampNanos,
-                                                  code: message.code, quoted: quoted))
+        switch decoded.transport {
+        case .icmp(let message) where message.type == 3:
+            if let quoted = message.quoted, quoted.protocolNumber == IPProtocol.udp {
+                icqAnalysis.icmpError(ICQMessageQuote(frame: packet.frameNumber, time: packet.timestampNanos,
+                                                      code: message.code, quoted: quoted))
+            }
+            if partner == nil, let reporter = decoded.sourceAddress {
+                peerPorts.icmp(message, frame: packet.frameNumber, time: packet.timestampNanos, reporter: reporter)
+            }
+        case .tcp(let tcp):
+            peerPorts.tcp(tcp, decoded: decoded, frame: packet.frameNumber, time: packet.timestampNanos,
+                          twoSided: twoSided, isCopy: partner != nil)
+        default:
+            break
         }
         if case .udp(let udp) = decoded.transport {
             let payload = decoded.payload(of: bytes)
@@ -180,6 +197,7 @@ final class Analyzer {
                 summary.icq.count(p)
                 icqAnalysis.observe(p, decoded: decoded, frame: packet.frameNumber, time: packet.timestampNanos,
                                     side: side, twoSided: twoSided)
+                noteAdvertisedEndpoints(p, decoded: decoded, frame: packet.frameNumber)
                 if let handle = observation?.handle {
                     flowTable.addProtocol(.icq, to: handle)
                     if let uin = p.header.uin, uin != 0 { flowTable.addUIN(uin, to: handle) }
@@ -192,6 +210,32 @@ final class Analyzer {
             case .notICQ:
                 break
             }
+        }
+    }
+
+    private func unforwarded(_ u: GatewayMatcher.Unforwarded) {
+        icqAnalysis.unforwarded(u)
+        peerPorts.gatewayVerdict(frame: u.frame, forwarded: false, time: u.time)
+    }
+
+    /// The TCP listening ports classic ICQ packets advertise, for rule R4.
+    private func noteAdvertisedEndpoints(_ p: ICQPacket, decoded: DecodedPacket, frame: UInt64) {
+        switch p.body {
+        case .login(let login):
+            guard let port = UInt16(exactly: login.tcpPort), let seen = decoded.sourceAddress else { return }
+            peerPorts.advertised.add(Endpoint(address: seen, port: port), uin: p.header.uin, source: .login, frame: frame)
+            peerPorts.advertised.add(Endpoint(address: login.lanIP, port: port), uin: p.header.uin, source: .login,
+                                     isLANAddress: true, frame: frame)
+        case .userOnline(let online):
+            guard let port = UInt16(exactly: online.tcpPort) else { return }
+            peerPorts.advertised.add(Endpoint(address: online.externalIP, port: port), uin: online.uin, source: .userOnline, frame: frame)
+            peerPorts.advertised.add(Endpoint(address: online.lanIP, port: port), uin: online.uin, source: .userOnline,
+                                     isLANAddress: true, frame: frame)
+        case .tcpRequest(let request):
+            guard let port = UInt16(exactly: request.port) else { return }
+            peerPorts.advertised.add(Endpoint(address: request.ip, port: port), uin: request.uin, source: .tcpRequest, frame: frame)
+        default:
+            break
         }
     }
 
@@ -251,7 +295,8 @@ final class Analyzer {
 
     /// Prints the summary and returns the exit status of the output contract.
     func finish() -> Int32 {
-        for u in gateway.expire(now: .max) { icqAnalysis.unforwarded(u) }
+        for u in gateway.expire(now: .max) { unforwarded(u) }
+        peerPorts.finish()
         icqAnalysis.finish()
         summary.openDeadlines = icqAnalysis.diagnosis.openAtEnd.map { ($0.uin, $0.what, $0.frames) }
         flowTable.finish()
