@@ -35,6 +35,17 @@ public enum SummaryRecord {
         }
         json.endObject()
         json.field("input_errors", s.inputErrors)
+        json.beginArray("open_at_end")
+        for open in s.openDeadlines {
+            json.beginObject()
+            json.field("uin", open.uin)
+            json.field("what", open.what)
+            json.beginArray("frames")
+            for frame in open.frames { json.integer(frame) }
+            json.endArray()
+            json.endObject()
+        }
+        json.endArray()
         if let flows = s.flows {
             json.beginObject("flows")
             json.field("created", flows.flowsCreated)
@@ -117,6 +128,9 @@ public enum SummaryRecord {
             lines.append(line)
         }
         if s.inputErrors > 0 { lines.append("input errors \(s.inputErrors) (see the messages above)") }
+        for open in s.openDeadlines {
+            lines.append("open at end  UIN \(open.uin): \(open.what) (frames \(open.frames.map(String.init).joined(separator: ", "))); the capture ended before its deadline")
+        }
         return lines.joined(separator: "\n") + "\n"
     }
 }

@@ -1,3 +1,4 @@
+import Bytes
 import Capture
 import Diagnosis
 import Report
@@ -25,6 +26,16 @@ final class Analyzer {
     private(set) var findings: [Finding] = []
     /// Every packet's flow; ended flows are written with `--flows`.
     private var flowTable = FlowTable()
+    /// Classic ICQ sessions and the rules over them.
+    private var icqAnalysis: ICQAnalysis!
+    /// Connection attempts to the TCP ports peers advertised (rule R4).
+    private var peerPorts: PeerPortDiagnosis!
+    /// Pairs packets with their forwarded copies on captures of both sides of a gateway.
+    private let gateway = GatewayMatcher()
+    /// Whether the current source shows more than one side (interfaces, or cooked v2 ifindexes).
+    private var twoSided = false
+    /// Session lines for the text report, in the order the sessions ended.
+    private var sessionLines: [String] = []
     /// Link types already reported as undecodable, so each is reported once per source.
     private var reportedLinkTypes: Set<LinkType> = []
 
@@ -38,6 +49,12 @@ final class Analyzer {
         showPackets = options.packets
         showFlows = options.flows
         if let expression = options.filter { filter = PacketFilter(expression: expression) }
+        icqAnalysis = ICQAnalysis(
+            thresholds: options.diagnosis.thresholds, serverPorts: options.icqServerPorts,
+            findings: { [unowned self] finding in self.report(finding) },
+            sessionEnded: { [unowned self] session in self.sessionEnded(session) })
+        peerPorts = PeerPortDiagnosis(thresholds: options.diagnosis.thresholds,
+                                      emit: { [unowned self] finding in self.report(finding) })
     }
 
     /// Checks the filter's syntax before any input is read (compiled for Ethernet), so a typo is
@@ -51,6 +68,7 @@ final class Analyzer {
         let packetsBefore = summary.packets
         var completed = true
         reportedLinkTypes.removeAll()
+        twoSided = source.interfaces.count >= 2 || source.interfaces.contains { $0.linkType == .linuxSLL2 }
         while true {
             let packet: CapturedPacket?
             do {
@@ -107,7 +125,12 @@ final class Analyzer {
         } else {
             analyzeTransport(packet, decoded, bytes: packet.bytes, vlan: vlan)
         }
-        // The packet's time may have ended idle flows even when it joined none.
+        // The packet's time may have ended idle flows, sessions and exchanges even when it joined none.
+        icqAnalysis.advance(to: packet.timestampNanos)
+        peerPorts.advance(to: packet.timestampNanos)
+        if twoSided {
+            for u in gateway.expire(now: packet.timestampNanos) { unforwarded(u) }
+        }
         writeEndedFlows()
         guard showPackets else { return }
         let interface = packet.interfaceIndex < interfaces.count ? interfaces[packet.interfaceIndex] : nil
@@ -137,6 +160,34 @@ final class Analyzer {
             return
         }
         let observation = flowTable.process(packet, decoded, bytes: bytes, vlan: vlan)
+        var partner: UInt64? = nil
+        let side = decoded.link?.interfaceIndex.map { Int($0) } ?? packet.interfaceIndex
+        if twoSided {
+            partner = gateway.observe(frame: packet.frameNumber, time: packet.timestampNanos, side: side,
+                                      decoded: decoded, bytes: bytes)
+        }
+        defer {
+            if let partner {
+                icqAnalysis.forwarded(frame: partner)
+                icqAnalysis.forwarded(frame: packet.frameNumber)
+                peerPorts.gatewayVerdict(frame: partner, forwarded: true, time: packet.timestampNanos)
+            }
+        }
+        switch decoded.transport {
+        case .icmp(let message) where message.type == 3:
+            if let quoted = message.quoted, quoted.protocolNumber == IPProtocol.udp {
+                icqAnalysis.icmpError(ICQMessageQuote(frame: packet.frameNumber, time: packet.timestampNanos,
+                                                      code: message.code, quoted: quoted))
+            }
+            if partner == nil, let reporter = decoded.sourceAddress {
+                peerPorts.icmp(message, frame: packet.frameNumber, time: packet.timestampNanos, reporter: reporter)
+            }
+        case .tcp(let tcp):
+            peerPorts.tcp(tcp, decoded: decoded, frame: packet.frameNumber, time: packet.timestampNanos,
+                          twoSided: twoSided, isCopy: partner != nil)
+        default:
+            break
+        }
         if case .udp(let udp) = decoded.transport {
             let payload = decoded.payload(of: bytes)
             icqResult = icq.classify(payload, sourcePort: udp.sourcePort, destinationPort: udp.destinationPort)
@@ -144,6 +195,9 @@ final class Analyzer {
             case .icq(let p):
                 summary.count(.icq)
                 summary.icq.count(p)
+                icqAnalysis.observe(p, decoded: decoded, frame: packet.frameNumber, time: packet.timestampNanos,
+                                    side: side, twoSided: twoSided)
+                noteAdvertisedEndpoints(p, decoded: decoded, frame: packet.frameNumber)
                 if let handle = observation?.handle {
                     flowTable.addProtocol(.icq, to: handle)
                     if let uin = p.header.uin, uin != 0 { flowTable.addUIN(uin, to: handle) }
@@ -156,6 +210,42 @@ final class Analyzer {
             case .notICQ:
                 break
             }
+        }
+    }
+
+    private func unforwarded(_ u: GatewayMatcher.Unforwarded) {
+        icqAnalysis.unforwarded(u)
+        peerPorts.gatewayVerdict(frame: u.frame, forwarded: false, time: u.time)
+    }
+
+    /// The TCP listening ports classic ICQ packets advertise, for rule R4.
+    private func noteAdvertisedEndpoints(_ p: ICQPacket, decoded: DecodedPacket, frame: UInt64) {
+        switch p.body {
+        case .login(let login):
+            guard let port = UInt16(exactly: login.tcpPort), let seen = decoded.sourceAddress else { return }
+            peerPorts.advertised.add(Endpoint(address: seen, port: port), uin: p.header.uin, source: .login, frame: frame)
+            peerPorts.advertised.add(Endpoint(address: login.lanIP, port: port), uin: p.header.uin, source: .login,
+                                     isLANAddress: true, frame: frame)
+        case .userOnline(let online):
+            guard let port = UInt16(exactly: online.tcpPort) else { return }
+            peerPorts.advertised.add(Endpoint(address: online.externalIP, port: port), uin: online.uin, source: .userOnline, frame: frame)
+            peerPorts.advertised.add(Endpoint(address: online.lanIP, port: port), uin: online.uin, source: .userOnline,
+                                     isLANAddress: true, frame: frame)
+        case .tcpRequest(let request):
+            guard let port = UInt16(exactly: request.port) else { return }
+            peerPorts.advertised.add(Endpoint(address: request.ip, port: port), uin: request.uin, source: .tcpRequest, frame: frame)
+        default:
+            break
+        }
+    }
+
+    private func sessionEnded(_ session: ICQSession) {
+        switch options.format {
+        case .ndjson:
+            SessionRecord.writeNDJSON(&json, session)
+            out.take(&json)
+        case .text:
+            sessionLines.append(SessionRecord.text(session))
         }
     }
 
@@ -205,6 +295,10 @@ final class Analyzer {
 
     /// Prints the summary and returns the exit status of the output contract.
     func finish() -> Int32 {
+        for u in gateway.expire(now: .max) { unforwarded(u) }
+        peerPorts.finish()
+        icqAnalysis.finish()
+        summary.openDeadlines = icqAnalysis.diagnosis.openAtEnd.map { ($0.uin, $0.what, $0.frames) }
         flowTable.finish()
         writeEndedFlows()
         summary.flows = flowTable.statistics
@@ -216,6 +310,10 @@ final class Analyzer {
             if options.packets || options.flows { out.write("\n") }
             out.write(SummaryRecord.text(summary))
             out.write(FindingRecord.text(findings))
+            if !sessionLines.isEmpty {
+                out.write("\nICQ SESSIONS (\(sessionLines.count))\n")
+                for line in sessionLines { out.write("  " + line) }
+            }
         }
         out.flush()
         if inputDamaged { return ExitStatus.damagedInput }
