@@ -68,7 +68,7 @@ final class Analyzer {
         let packetsBefore = summary.packets
         var completed = true
         reportedLinkTypes.removeAll()
-        twoSided = source.interfaces.count >= 2 || source.interfaces.contains { $0.linkType == .linuxSLL2 }
+        twoSided = false
         while true {
             let packet: CapturedPacket?
             do {
@@ -110,6 +110,8 @@ final class Analyzer {
     }
 
     private func handle(_ packet: CapturedPacket, interfaces: [CaptureInterface]) {
+        // A pcapng file declares its interfaces as it goes: the second side may appear late.
+        if !twoSided && (interfaces.count >= 2 || packet.linkType == .linuxSLL2) { twoSided = true }
         let decoded = PacketDecoder.decode(packet)
         summary.count(packet, decoded)
         icqResult = .notICQ
