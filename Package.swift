@@ -34,6 +34,9 @@ let package = Package(
         ),
         // Last stage: NDJSON and text.
         .target(name: "Report", dependencies: ["Bytes", "Capture", "Wire", "Tracking"]),
+        // Builds real frames and capture files: the sample generator's and the tests' own traffic.
+        .target(name: "SampleKit"),
+        .executableTarget(name: "icqscope-samples", dependencies: ["SampleKit"]),
         .executableTarget(
             name: "icqscope",
             dependencies: [
@@ -41,10 +44,10 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "CaptureTests", dependencies: ["Capture", "Bytes"]),
-        .testTarget(name: "WireTests", dependencies: ["Wire", "Capture", "Bytes"]),
+        .testTarget(name: "CaptureTests", dependencies: ["Capture", "Bytes", "SampleKit"]),
+        .testTarget(name: "WireTests", dependencies: ["Wire", "Capture", "Bytes", "SampleKit"]),
         .testTarget(name: "TrackingTests", dependencies: ["Tracking", "Wire", "Capture", "Bytes"]),
-        .testTarget(name: "CommandTests", dependencies: ["Capture"]),
+        .testTarget(name: "CommandTests", dependencies: ["Capture", "SampleKit"]),
     ],
     swiftLanguageModes: [.v6]
 )

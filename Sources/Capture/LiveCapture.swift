@@ -9,8 +9,9 @@ import Musl
 /// packets go through exactly the same code as packets from files.
 ///
 /// One nonblocking handle per interface; the capture waits on all of their descriptors (and on
-/// the stop-signal pipe) with one `poll`, then reads the ready handles in turn so that interfaces
-/// interleave. Each packet is lent in place from libpcap's buffer (`pcap_next_ex`), valid until
+/// the stop-signal pipe) with one `poll`, keeps at most one read packet per interface waiting,
+/// and delivers the earliest of them, so interfaces merge in time order as far as the kernel
+/// has handed their packets over. Each packet is lent in place from libpcap's buffer (`pcap_next_ex`), valid until
 /// the next call, and carries the index of its interface in `interfaces`. Reading allocates
 /// nothing per packet.
 ///
@@ -33,7 +34,12 @@ public struct LiveCapture: PacketSource, ~Copyable {
     /// Whether poll reported an error condition on a handle's descriptor.
     private var troubled: [Bool]
     private var deliveredPerInterface: [UInt64]
-    private var cursor = 0
+    /// One packet per interface, read but not yet delivered (see `fillPending`).
+    private var hasPending: [Bool]
+    private var pendingHeader: [pcap_pkthdr]
+    private var pendingData: [UnsafePointer<UInt8>?]
+    private var pendingTimestamp: [Int64]
+    private var deliveredSinceRecheck = 0
     private var frameCounter: UInt64 = 0
     private var clock = LiveClock()
     private let startMonotonic: Int64
@@ -72,6 +78,10 @@ public struct LiveCapture: PacketSource, ~Copyable {
         ready = Array(repeating: true, count: handles.count)
         troubled = Array(repeating: false, count: handles.count)
         deliveredPerInterface = Array(repeating: 0, count: handles.count)
+        hasPending = Array(repeating: false, count: handles.count)
+        pendingHeader = Array(repeating: pcap_pkthdr(), count: handles.count)
+        pendingData = Array(repeating: nil, count: handles.count)
+        pendingTimestamp = Array(repeating: 0, count: handles.count)
         pollCount = handles.count + 1
         pollSet = .allocate(capacity: handles.count + 1)
         for (i, handle) in handles.enumerated() {
@@ -174,12 +184,35 @@ public struct LiveCapture: PacketSource, ~Copyable {
                 nextTickMonotonic = now &+ options.tickIntervalNanos
                 return .tick(nowNanos: clock.now(monotonicNow: now))
             }
-            // Read the ready handles in turn, starting after the one that gave the last packet.
-            for _ in 0..<handles.count {
-                let i = cursor
-                cursor = cursor + 1 == handles.count ? 0 : cursor + 1
-                guard ready[i] else { continue }
-                if let packet = try read(i, monotonicNow: now) { return .packet(packet) }
+            // While one interface streams, the others are not polled by the wait below: look at
+            // them now and then so that their packets are not held back.
+            if handles.count > 1 && deliveredSinceRecheck >= LiveCapture.recheckEvery {
+                deliveredSinceRecheck = 0
+                try pollHandles(timeoutMillis: 0)
+            }
+            try fillPending()
+            if let i = earliestPending() { return .packet(take(i, monotonicNow: now)) }
+            try waitForPackets(monotonicNow: now)
+        }
+    }
+
+    /// How many packets may be delivered before idle interfaces are polled again.
+    static let recheckEvery = 32
+
+    /// Reads one packet into each empty pending slot whose handle may have one. libpcap keeps
+    /// each handle's packet valid until that handle is read again, so one packet per interface
+    /// can wait here while the earliest of them is delivered: interfaces merge in time order.
+    private mutating func fillPending() throws(CaptureError) {
+        for i in 0..<handles.count where ready[i] && !hasPending[i] {
+            var header: UnsafeMutablePointer<pcap_pkthdr>? = nil
+            var data: UnsafePointer<UInt8>? = nil
+            if try handles[i].read(&header, &data), let header, let data {
+                let h = header.pointee
+                pendingHeader[i] = h
+                pendingData[i] = data
+                pendingTimestamp[i] = Int64(h.ts.tv_sec) &* 1_000_000_000 &+ Int64(h.ts.tv_usec) &* handles[i].fractionToNanos
+                hasPending[i] = true
+            } else {
                 if troubled[i] {
                     // poll says the descriptor is in error but libpcap has no packet and no error
                     // to give: the interface is gone. Stop rather than spin on it.
@@ -188,32 +221,41 @@ public struct LiveCapture: PacketSource, ~Copyable {
                 }
                 ready[i] = false
             }
-            try waitForPackets(monotonicNow: now)
         }
     }
 
-    /// Reads one packet of handle `i`, or nil when it has none waiting.
-    @inline(__always)
-    private mutating func read(_ i: Int, monotonicNow: Int64) throws(CaptureError) -> CapturedPacket? {
-        var header: UnsafeMutablePointer<pcap_pkthdr>? = nil
-        var data: UnsafePointer<UInt8>? = nil
-        let handle = handles[i]
-        guard try handle.read(&header, &data), let header, let data else { return nil }
-        let h = header.pointee
-        let timestamp = Int64(h.ts.tv_sec) &* 1_000_000_000 &+ Int64(h.ts.tv_usec) &* handle.fractionToNanos
+    private func earliestPending() -> Int? {
+        var best: Int? = nil
+        for i in 0..<handles.count where hasPending[i] {
+            if best == nil || pendingTimestamp[i] < pendingTimestamp[best!] { best = i }
+        }
+        return best
+    }
+
+    /// Hands on the packet waiting in slot `i`.
+    private mutating func take(_ i: Int, monotonicNow: Int64) -> CapturedPacket {
+        hasPending[i] = false
+        let h = pendingHeader[i]
+        let timestamp = pendingTimestamp[i]
         frameCounter += 1
         deliveredPerInterface[i] += 1
+        deliveredSinceRecheck += 1
         clock.packetSeen(timestampNanos: timestamp, monotonicNow: monotonicNow)
         return CapturedPacket(
             frameNumber: frameCounter, timestampNanos: timestamp, interfaceIndex: i,
-            linkType: handle.linkType, originalLength: Int(h.len),
-            bytes: UnsafeRawBufferPointer(start: data, count: Int(h.caplen)))
+            linkType: handles[i].linkType, originalLength: Int(h.len),
+            bytes: UnsafeRawBufferPointer(start: pendingData[i], count: Int(h.caplen)))
     }
 
     private mutating func waitForPackets(monotonicNow now: Int64) throws(CaptureError) {
         var wakeAt = nextTickMonotonic
         if let duration = options.durationNanos { wakeAt = min(wakeAt, startMonotonic &+ duration) }
-        let timeoutMillis = Int32(clamping: max(0, (wakeAt &- now + 999_999) / 1_000_000))
+        try pollHandles(timeoutMillis: Int32(clamping: max(0, (wakeAt &- now + 999_999) / 1_000_000)))
+    }
+
+    /// Waits up to `timeoutMillis` for any interface (or the stop-signal pipe) and marks the
+    /// interfaces that have something.
+    private mutating func pollHandles(timeoutMillis: Int32) throws(CaptureError) {
         pollSet[pollCount - 1].fd = options.stopOnSignals ? StopSignals.wakeDescriptor : -1
         for i in 0..<pollCount { pollSet[i].revents = 0 }
         let result = poll(pollSet, nfds_t(pollCount), timeoutMillis)
@@ -232,25 +274,21 @@ public struct LiveCapture: PacketSource, ~Copyable {
 
     private mutating func beginStop(_ reason: LiveStopReason) {
         stopping = reason
-        drainUntilNanos = clock.now(monotonicNow: LiveClock.monotonicNanos())
+        // Packet timestamps come from the system's real-time clock, so the stop moment is read
+        // from it too: the live clock (last packet + elapsed) lags behind it by however late the
+        // last packet was read, and packets of that lag must not be lost.
+        drainUntilNanos = max(clock.now(monotonicNow: LiveClock.monotonicNanos()), LiveClock.realtimeNanos())
         for i in 0..<ready.count { ready[i] = true }
     }
 
-    /// Delivers the packets that were captured before the stop, then ends. A packet stamped after
-    /// the stop ends its interface's drain (and is not delivered: it came after the stop).
+    /// Delivers the packets that were captured before the stop, in time order, then ends. The
+    /// first packet stamped after the stop ends the drain (it came after the stop).
     private mutating func drainEvent() throws(CaptureError) -> LiveEvent {
-        let now = LiveClock.monotonicNanos()
-        for _ in 0..<handles.count {
-            let i = cursor
-            cursor = cursor + 1 == handles.count ? 0 : cursor + 1
-            guard ready[i] else { continue }
-            if let count = options.count, frameCounter >= count { break }
-            if let packet = try read(i, monotonicNow: now) {
-                if packet.timestampNanos <= drainUntilNanos { return .packet(packet) }
-                frameCounter -= 1
-                deliveredPerInterface[i] -= 1
+        if options.count.map({ frameCounter < $0 }) ?? true {
+            try fillPending()
+            if let i = earliestPending(), pendingTimestamp[i] <= drainUntilNanos {
+                return .packet(take(i, monotonicNow: LiveClock.monotonicNanos()))
             }
-            ready[i] = false
         }
         let reason = stopping ?? .requested
         stopped = reason

@@ -96,12 +96,12 @@ final class LiveHandle {
     private static func install(filter: String, on pcap: OpaquePointer, name: String, snapLength: Int32) throws(CaptureError) {
         var program = bpf_program()
         guard pcap_compile(pcap, &program, filter, 1, PCAP_NETMASK_UNKNOWN) == 0 else {
-            throw CaptureError(file: name, reason: .invalidFilter,
+            throw CaptureError(file: name, reason: .badFilter,
                                message: "the filter \"\(filter)\" does not compile: \(String(cString: pcap_geterr(pcap)))")
         }
         defer { pcap_freecode(&program) }
         guard pcap_setfilter(pcap, &program) == 0 else {
-            throw CaptureError(file: name, reason: .invalidFilter,
+            throw CaptureError(file: name, reason: .badFilter,
                                message: "the filter \"\(filter)\" cannot be installed: \(String(cString: pcap_geterr(pcap)))")
         }
     }

@@ -29,9 +29,16 @@ public enum StopSignals {
                 var action = sigaction()
                 action.__sigaction_handler.sa_handler = stopSignalHandler
                 sigemptyset(&action.sa_mask)
-                action.sa_flags = Int32(SA_RESETHAND)
+                action.sa_flags = Int32(truncatingIfNeeded: SA_RESETHAND)
                 sigaction(signal, &action, nil)
             }
+            // A parent may have started us with these signals blocked (a blocked mask survives
+            // exec; test runners and some service managers leave one): we want them delivered.
+            var unblock = sigset_t()
+            sigemptyset(&unblock)
+            sigaddset(&unblock, SIGINT)
+            sigaddset(&unblock, SIGTERM)
+            pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
             installed = true
         }
     }

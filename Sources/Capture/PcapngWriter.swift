@@ -12,7 +12,8 @@ import Musl
 /// recording allocates nothing per packet. The file is valid pcapng after every `flush()` (only
 /// whole blocks are ever written), so a reader sees every packet up to the last flush even while
 /// the capture runs; `finish` adds the statistics and closes it. Written little-endian.
-public struct PcapngWriter: ~Copyable {
+/// A class because it owns the descriptor: dropped unfinished, it still writes what it holds.
+public final class PcapngWriter {
     public let path: String
     private let descriptor: Int32
     private var buffer: UnsafeMutableRawPointer
@@ -53,7 +54,7 @@ public struct PcapngWriter: ~Copyable {
     /// Describes one more interface; returns its pcapng interface id. Packets name interfaces by
     /// this id, so add them in the order of the source's `interfaces`.
     @discardableResult
-    public mutating func addInterface(_ interface: CaptureInterface) -> Int {
+    public func addInterface(_ interface: CaptureInterface) -> Int {
         let name = Array((interface.name ?? "").utf8)
         let description = Array((interface.description ?? "").utf8)
         var optionsLength = 4 + 4 + 4  // if_tsresol (padded) + opt_endofopt
@@ -76,7 +77,7 @@ public struct PcapngWriter: ~Copyable {
 
     /// Records one packet: its bytes as captured, its lengths, its timestamp to the nanosecond,
     /// on its interface (`packet.interfaceIndex`, which must have been added).
-    public mutating func write(_ packet: CapturedPacket) throws(CaptureError) {
+    public func write(_ packet: CapturedPacket) throws(CaptureError) {
         precondition(packet.interfaceIndex < interfaceCount, "packet names an interface not yet described")
         let captured = packet.bytes.count
         let total = 28 + Self.padded(captured) + 4
@@ -96,7 +97,7 @@ public struct PcapngWriter: ~Copyable {
 
     /// Records a packet from a source whose interfaces may still grow (pcapng files declare them
     /// as they go): describes any interface up to the packet's first.
-    public mutating func write(_ packet: CapturedPacket, interfaces: [CaptureInterface]) throws(CaptureError) {
+    public func write(_ packet: CapturedPacket, interfaces: [CaptureInterface]) throws(CaptureError) {
         while interfaceCount <= packet.interfaceIndex && interfaceCount < interfaces.count {
             addInterface(interfaces[interfaceCount])
         }
@@ -104,13 +105,13 @@ public struct PcapngWriter: ~Copyable {
     }
 
     /// Writes out every whole block assembled so far.
-    public mutating func flush() throws(CaptureError) {
+    public func flush() throws(CaptureError) {
         try flushBuffer()
     }
 
     /// Appends an interface statistics block per interface (nil entries are skipped), stamped
     /// `timestampNanos`, then flushes and closes the file.
-    public mutating func finish(statistics: [InterfaceStatistics?], timestampNanos: Int64,
+    public func finish(statistics: [InterfaceStatistics?], timestampNanos: Int64,
                                 startNanos: Int64? = nil) throws(CaptureError) {
         guard !closed else { return }
         for (id, stats) in statistics.enumerated() where id < interfaceCount {
@@ -126,7 +127,7 @@ public struct PcapngWriter: ~Copyable {
         }
     }
 
-    private mutating func writeStatistics(interfaceID: Int, _ stats: InterfaceStatistics,
+    private func writeStatistics(interfaceID: Int, _ stats: InterfaceStatistics,
                                           timestampNanos: Int64, startNanos: Int64?) {
         var counters: [(UInt16, UInt64)] = []
         if let startNanos { counters.append((2, UInt64(bitPattern: startNanos))) }  // isb_starttime
@@ -158,7 +159,7 @@ public struct PcapngWriter: ~Copyable {
         put32(UInt32(total))
     }
 
-    private mutating func writeSectionHeader(application: String) {
+    private func writeSectionHeader(application: String) {
         let app = Array(application.utf8)
         let total = 8 + 16 + 4 + Self.padded(app.count) + 4 + 4
         reserve(total)
@@ -178,7 +179,7 @@ public struct PcapngWriter: ~Copyable {
 
     /// Makes room for a block of `count` bytes: flushing is the caller's choice (whole blocks);
     /// this only grows the buffer, once, for a block larger than it.
-    private mutating func reserve(_ count: Int) {
+    private func reserve(_ count: Int) {
         guard used + count > capacity else { return }
         let newCapacity = max(capacity * 2, used + count)
         let grown = UnsafeMutableRawPointer.allocate(byteCount: newCapacity, alignment: 8)
@@ -188,7 +189,7 @@ public struct PcapngWriter: ~Copyable {
         capacity = newCapacity
     }
 
-    private mutating func flushBuffer() throws(CaptureError) {
+    private func flushBuffer() throws(CaptureError) {
         let count = used
         used = 0
         try Self.writeAll(descriptor, buffer, count, path: path)
@@ -209,28 +210,28 @@ public struct PcapngWriter: ~Copyable {
         }
     }
 
-    private mutating func beginBlock(type: UInt32, length: Int) {
+    private func beginBlock(type: UInt32, length: Int) {
         put32(type)
         put32(UInt32(length))
     }
 
-    private mutating func put16(_ v: UInt16) {
+    private func put16(_ v: UInt16) {
         buffer.storeBytes(of: v.littleEndian, toByteOffset: used, as: UInt16.self)
         used += 2
     }
 
-    private mutating func put32(_ v: UInt32) {
+    private func put32(_ v: UInt32) {
         buffer.storeBytes(of: v.littleEndian, toByteOffset: used, as: UInt32.self)
         used += 4
     }
 
-    private mutating func put64(_ v: UInt64) {
+    private func put64(_ v: UInt64) {
         buffer.storeBytes(of: v.littleEndian, toByteOffset: used, as: UInt64.self)
         used += 8
     }
 
     /// Copies bytes and zero-pads to a multiple of 4.
-    private mutating func putBytes(_ bytes: UnsafeRawBufferPointer) {
+    private func putBytes(_ bytes: UnsafeRawBufferPointer) {
         if let base = bytes.baseAddress, bytes.count > 0 {
             (buffer + used).copyMemory(from: base, byteCount: bytes.count)
         }
@@ -239,7 +240,7 @@ public struct PcapngWriter: ~Copyable {
         used += bytes.count + padding
     }
 
-    private mutating func putOption(_ code: UInt16, _ value: [UInt8]) {
+    private func putOption(_ code: UInt16, _ value: [UInt8]) {
         put16(code)
         put16(UInt16(value.count))
         value.withUnsafeBytes { putBytes($0) }

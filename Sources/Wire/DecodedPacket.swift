@@ -10,6 +10,9 @@ public struct DecodedPacket: Sendable {
     /// Application payload (after UDP/TCP headers) as offset and length into the frame.
     public var payloadOffset: Int = 0
     public var payloadLength: Int = 0
+    /// The payload's length on the wire, from the IP and transport headers; larger than
+    /// `payloadLength` when the snap length cut the frame (Wireshark's `tcp.len`).
+    public var payloadWireLength: Int = 0
     /// Set when a decoder stopped early; the layers before it are still valid.
     public var malformation: Malformation? = nil
 

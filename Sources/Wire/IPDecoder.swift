@@ -41,10 +41,11 @@ extension PacketDecoder {
             // Not the first fragment: no transport header here.
             packet.payloadOffset = offset + headerLength
             packet.payloadLength = max(0, end - packet.payloadOffset)
+            packet.payloadWireLength = totalLength - headerLength
             return
         }
         decodeTransport(bytes, protocolNumber: header.protocolNumber, at: offset + headerLength, end: end,
-                        isIPv6: false, into: &packet)
+                        wireEnd: offset + totalLength, isIPv6: false, into: &packet)
     }
 
     static func decodeIPv6(_ bytes: UnsafeRawBufferPointer, at offset: Int, into packet: inout DecodedPacket) {
@@ -124,8 +125,10 @@ extension PacketDecoder {
         if header.isFragment && header.fragmentOffset > 0 {
             packet.payloadOffset = position
             packet.payloadLength = max(0, end - position)
+            packet.payloadWireLength = packet.payloadLength
             return
         }
-        decodeTransport(bytes, protocolNumber: next, at: position, end: end, isIPv6: true, into: &packet)
+        let wireEnd = payloadLength == 0 ? end : offset + 40 + payloadLength
+        decodeTransport(bytes, protocolNumber: next, at: position, end: end, wireEnd: wireEnd, isIPv6: true, into: &packet)
     }
 }

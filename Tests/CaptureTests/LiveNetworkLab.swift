@@ -28,10 +28,13 @@ final class NetworkLab: @unchecked Sendable {
     private var removed = false
 
     private static let counter = Counter()
+    /// This file is compiled into more than one test module, and their tests run in one process:
+    /// a random part keeps each module's names apart.
+    private static let salt = String(UInt32.random(in: 0..<46_656), radix: 36)
 
     init() throws {
         let n = NetworkLab.counter.next()
-        id = "\(getpid() % 1_000_000)n\(n)"
+        id = "\(getpid() % 10_000)\(NetworkLab.salt)n\(n)"
         clientNamespace = "icqc\(id)"
         gatewayNamespace = "icqg\(id)"
         serverNamespace = "icqs\(id)"
@@ -118,7 +121,8 @@ final class NetworkLab: @unchecked Sendable {
 
     /// Whether this machine lets us create namespaces and veth pairs (root, or the capabilities).
     static let availability: (ok: Bool, message: String) = {
-        let probe = "icqprobe\(getpid())"
+        // Unique per process and per test module (both test targets may probe at once).
+        let probe = "icqprobe\(getpid())x\(UInt32.random(in: 0..<1_000_000))"
         do {
             try Shell.run("ip", "netns", "add", probe)
             defer { _ = try? Shell.run("ip", "netns", "del", probe) }
@@ -193,27 +197,39 @@ final class Spawned: @unchecked Sendable {
         try process.run()
     }
 
-    /// Reads stdout until a line equal to `line` (or end of output).
-    func waitForLine(_ line: String) -> Bool {
-        var pending = Data()
-        let handle = out.fileHandleForReading
+    /// Reads stdout (or stderr) until a line equal to (or, on stderr, starting with) `line`, or
+    /// the end of output. What was read is kept for `finish`.
+    func waitForLine(_ line: String, onStandardError: Bool = false) -> Bool {
+        let handle = (onStandardError ? err : out).fileHandleForReading
         while true {
             let chunk = handle.availableData
             if chunk.isEmpty { return false }
-            pending.append(chunk)
-            if String(decoding: pending, as: UTF8.self).split(separator: "\n").contains(Substring(line)) { return true }
+            if onStandardError { stderrSeen.append(chunk) } else { stdoutSeen.append(chunk) }
+            let text = String(decoding: onStandardError ? stderrSeen : stdoutSeen, as: UTF8.self)
+            if text.split(separator: "\n").contains(where: { onStandardError ? $0.hasPrefix(line) : $0 == line }) { return true }
         }
     }
 
+    private var stdoutSeen = Data()
+    private var stderrSeen = Data()
+
     /// Waits for the end; returns status, stdout and stderr.
     func finish() -> (status: Int32, stdout: String, stderr: String) {
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
+        // stderr is read on another thread so that neither pipe can fill up and block the child.
+        nonisolated(unsafe) var e = Data()
+        let errHandle = err.fileHandleForReading
+        let reader = Thread { e = errHandle.readDataToEndOfFile() }
+        reader.start()
+        let o = stdoutSeen + out.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+        while reader.isExecuting || !reader.isFinished { usleep(1000) }
+        return (process.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: stderrSeen + e, as: UTF8.self))
     }
 
     func terminate() { if process.isRunning { process.terminate() } }
+
+    /// Sends a signal (e.g. SIGINT) to the process.
+    func signal(_ number: Int32) { kill(process.processIdentifier, number) }
 }
 
 /// Python snippets for real UDP and TCP traffic across the lab.
