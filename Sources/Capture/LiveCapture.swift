@@ -182,7 +182,7 @@ public struct LiveCapture: PacketSource, ~Copyable {
             }
             if now >= nextTickMonotonic {
                 nextTickMonotonic = now &+ options.tickIntervalNanos
-                return .tick(nowNanos: clock.now(monotonicNow: now))
+                return .tick(nowNanos: tickTime(monotonicNow: now))
             }
             // While one interface streams, the others are not polled by the wait below: look at
             // them now and then so that their packets are not held back.
@@ -194,6 +194,15 @@ public struct LiveCapture: PacketSource, ~Copyable {
             if let i = earliestPending() { return .packet(take(i, monotonicNow: now)) }
             try waitForPackets(monotonicNow: now)
         }
+    }
+
+    /// The clock a tick reports. Without immediate mode the kernel hands packets over up to
+    /// `batchTimeoutMillis` late, so a packet stamped shortly before a tick may still come after
+    /// it: the tick's time stays that far behind the wall clock (never behind a delivered packet),
+    /// so that no deadline expires before the packets that could have met it were seen.
+    private func tickTime(monotonicNow now: Int64) -> Int64 {
+        let lag: Int64 = options.immediate ? 0 : Int64(options.batchTimeoutMillis) &* 1_000_000
+        return max(clock.anchorCaptureNanos, clock.now(monotonicNow: now) &- lag)
     }
 
     /// How many packets may be delivered before idle interfaces are polled again.

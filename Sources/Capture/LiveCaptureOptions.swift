@@ -56,7 +56,8 @@ public enum LiveEvent {
     case packet(CapturedPacket)
     /// The live clock advanced without (or besides) packets. `nowNanos` is the capture clock: the
     /// last packet's timestamp plus the wall-clock time elapsed since it was read (before the
-    /// first packet, the wall clock). Comes at least every `tickIntervalNanos`, whether packets
+    /// first packet, the wall clock), held back by the kernel's batching delay when not in
+    /// immediate mode, and never behind a packet already delivered. Comes at least every `tickIntervalNanos`, whether packets
     /// flow or not, so deadlines expire on a quiet line and periodic work (stats, flushing) runs.
     case tick(nowNanos: Int64)
     /// The capture ended; every later call returns `.end` again.

@@ -14,6 +14,7 @@ extension Analyzer {
         var completed = true
         var stopReason: String
         var nextStats = statsIntervalNanos
+        begin(interfaces: capture.interfaces)
         loop: while true {
             let event: LiveEvent
             do {
@@ -36,9 +37,9 @@ extension Analyzer {
                     }
                 }
                 _ = analyse(packet, sourceName: capture.sourceName, interfaces: capture.interfaces, filtered: false)
-            case .tick:
-                // The tick's time is the live clock that later stages' deadlines run on; this
-                // stage only needs the heartbeat.
+            case .tick(let now):
+                // A quiet line: deadlines expire on the live clock.
+                advanceClock(to: now)
                 if let writer = recording {
                     do { try writer.flush() } catch {
                         report(error)
