@@ -9,11 +9,11 @@ import Wire
 /// and live analysis are the same code.
 final class Analyzer {
     let options: AnalysisOptions
-    private(set) var summary = Summary()
-    private var json = JSONWriter()
-    private let out = OutputSink(fd: 1)
-    private let diagnostics = OutputSink(fd: 2, threshold: 0)
-    private var inputDamaged = false
+    var summary = Summary()
+    var json = JSONWriter()
+    let out = OutputSink(fd: 1)
+    let diagnostics = OutputSink(fd: 2, threshold: 0)
+    var inputDamaged = false
     private var filter: PacketFilter?
     private var filterBroken = false
     private let defragmenter = IPDefragmenter()
@@ -37,7 +37,7 @@ final class Analyzer {
     /// Session lines for the text report, in the order the sessions ended.
     private var sessionLines: [String] = []
     /// Link types already reported as undecodable, so each is reported once per source.
-    private var reportedLinkTypes: Set<LinkType> = []
+    var reportedLinkTypes: Set<LinkType> = []
 
     /// Read once: an option's property wrapper costs a generic metadata lookup per access.
     private let showPackets: Bool
@@ -67,8 +67,7 @@ final class Analyzer {
     func run<Source: PacketSource & ~Copyable>(_ source: inout Source, format: String) {
         let packetsBefore = summary.packets
         var completed = true
-        reportedLinkTypes.removeAll()
-        twoSided = false
+        begin(interfaces: source.interfaces)
         while true {
             let packet: CapturedPacket?
             do {
@@ -82,31 +81,59 @@ final class Analyzer {
                 continue
             }
             guard let packet else { break }
-            if let filter, !filterBroken {
-                do {
-                    guard try filter.accepts(packet) else {
-                        summary.filteredOut += 1
-                        continue
-                    }
-                } catch {
-                    report(error)
-                    filterBroken = true
-                    completed = false
-                    break
-                }
+            guard analyse(packet, sourceName: source.sourceName, interfaces: source.interfaces, filtered: true) else {
+                completed = false
+                break
             }
-            if !packet.linkType.isSupported && !reportedLinkTypes.contains(packet.linkType) {
-                reportedLinkTypes.insert(packet.linkType)
-                report(CaptureError(
-                    file: source.sourceName, frame: packet.frameNumber, reason: .unknownLinkType,
-                    message: "link type \(packet.linkType.rawValue) (\(packet.linkType.name)) cannot be decoded; its packets are counted but not analysed",
-                    isFatal: false))
-            }
-            handle(packet, interfaces: source.interfaces)
         }
         summary.sources.append(Summary.SourceSummary(
             name: source.sourceName, format: format, packets: summary.packets - packetsBefore,
             interfaces: source.interfaces, completed: completed))
+    }
+
+    /// Per-source state, set before the first packet of a file or a live capture.
+    func begin(interfaces: [CaptureInterface]) {
+        reportedLinkTypes.removeAll()
+        twoSided = interfaces.count >= 2 || interfaces.contains { $0.linkType == .linuxSLL2 }
+    }
+
+    /// Live capture's clock moved on without a packet (a quiet line): deadlines up to `now`
+    /// expire exactly as the next packet's time would make them expire offline.
+    func advanceClock(to now: Int64) {
+        flowTable.advance(to: now)
+        icqAnalysis.advance(to: now)
+        peerPorts.advance(to: now)
+        if twoSided {
+            for u in gateway.expire(now: now) { unforwarded(u) }
+        }
+        writeEndedFlows()
+    }
+
+    /// Everything that happens to one packet, whichever source it came from (file or live).
+    /// `filtered`: apply `--filter` here (live capture has the kernel apply it instead).
+    /// Returns false when the filter broke and the source must stop.
+    func analyse(_ packet: CapturedPacket, sourceName: String, interfaces: [CaptureInterface], filtered: Bool) -> Bool {
+        if filtered, let filter, !filterBroken {
+            do {
+                guard try filter.accepts(packet) else {
+                    summary.filteredOut += 1
+                    return true
+                }
+            } catch {
+                report(error)
+                filterBroken = true
+                return false
+            }
+        }
+        if !packet.linkType.isSupported && !reportedLinkTypes.contains(packet.linkType) {
+            reportedLinkTypes.insert(packet.linkType)
+            report(CaptureError(
+                file: sourceName, frame: packet.frameNumber, reason: .unknownLinkType,
+                message: "link type \(packet.linkType.rawValue) (\(packet.linkType.name)) cannot be decoded; its packets are counted but not analysed",
+                isFatal: false))
+        }
+        handle(packet, interfaces: interfaces)
+        return true
     }
 
     private func handle(_ packet: CapturedPacket, interfaces: [CaptureInterface]) {
