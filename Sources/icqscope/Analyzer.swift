@@ -208,7 +208,8 @@ final class Analyzer {
                 icqAnalysis.icmpError(ICQMessageQuote(frame: packet.frameNumber, time: packet.timestampNanos,
                                                       code: message.code, quoted: quoted))
             }
-            if partner == nil, let reporter = decoded.sourceAddress {
+            // Both copies of an error that crossed the gateway: each quotes the attempt as its side saw it.
+            if let reporter = decoded.sourceAddress {
                 peerPorts.icmp(message, frame: packet.frameNumber, time: packet.timestampNanos, reporter: reporter)
             }
         case .tcp(let tcp):
@@ -253,6 +254,7 @@ final class Analyzer {
         case .login(let login):
             guard let port = UInt16(exactly: login.tcpPort), let seen = decoded.sourceAddress else { return }
             peerPorts.advertised.add(Endpoint(address: seen, port: port), uin: p.header.uin, source: .login, frame: frame)
+            if let uin = p.header.uin { peerPorts.uinByAddress[seen] = uin }
             peerPorts.advertised.add(Endpoint(address: login.lanIP, port: port), uin: p.header.uin, source: .login,
                                      isLANAddress: true, frame: frame)
         case .userOnline(let online):

@@ -33,8 +33,18 @@ struct ScenarioFindingTests {
         if let client = e.client, endpoint(record["client"]) != client { return false }
         if let server = e.server, endpoint(record["server"]) != server { return false }
         if let peer = e.peer, endpoint(record["peer"]) != peer { return false }
+        // The frames that prove it: all among the scenario's evidence, and at least one of them.
+        // (How many of the copies a finding lists is the analyzer's policy: a finding is reported
+        // as soon as it is established, so later copies may not be in it.)
         let frames = Set((record["frames"] as? [Int] ?? []).map(UInt64.init))
-        return Set(e.frames).isSubset(of: frames)
+        return !frames.isEmpty && frames.isSubset(of: Set(e.frames))
+    }
+
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["ICQSCOPE_DUMP_SCENARIOS"] != nil))
+    func dumpScenarios() throws {
+        for (name, build) in ICQScenarios.all {
+            try Data(build().bytes).write(to: URL(fileURLWithPath: "/tmp/scen-\(name).pcapng"))
+        }
     }
 
     @Test(arguments: Self.scenarios)

@@ -105,6 +105,18 @@ public final class ICQDiagnosis {
             reportPathBlocked(session, exchange, open: true)
             return
         }
+        if !fromClient && exchange.gapBefore > thresholds.firewallTimeout && !timeoutReported.contains(session.key) {
+            // The packet after the gap is itself the evidence of a suspected timeout; whether
+            // the client would have acknowledged it, the capture does not show.
+            timeoutReported.insert(session.key)
+            let levelProof = exchange.copies.count >= 2
+                ? ("probable", "server_retransmits" as String?, "the server retransmitted it \(exchange.copies.count - 1) times; the capture ended before the client's ack could be ruled out")
+                : ("suspected", nil, "the capture ended before the client acknowledged it")
+            emit(timeoutFinding(session, level: levelProof.0, detail: levelProof.1, frames: exchange.frames,
+                                firstTime: exchange.firstTime, lastTime: exchange.lastTime, gap: exchange.gapBefore,
+                                proof: levelProof.2))
+            return
+        }
         guard exchange.copies.count >= 2 || exchange.gapBefore > thresholds.firewallTimeout else { return }
         let name = commandName(exchange.command, fromClient: fromClient)
         let who = fromClient ? "the client's \(name)" : "the server's \(name)"

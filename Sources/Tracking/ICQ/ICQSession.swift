@@ -41,6 +41,7 @@ public struct ICQSession: Sendable {
     /// The highest server seq1 seen, for sequence gaps.
     public var lastServerSeq: UInt16? = nil
     public var lastServerSeqFrame: UInt64? = nil
+    var longestIdleSinceServerPacket: Int64 = 0
     /// The login reply that dictated the keep-alive interval, and the keep-alives sent (the
     /// first few frames), the evidence for the keep-alive interval.
     public var loginReplyFrame: UInt64? = nil

@@ -82,6 +82,10 @@ public final class ICQSessionTracker {
         // refreshes on both directions).
         let gap = time - session.lastTime
         if fromClient {
+            session.longestIdleSinceServerPacket = max(session.longestIdleSinceServerPacket, gap)
+            // A client acks a push at once: one that speaks again later without acking a push
+            // never got it. Judge those pushes before anything this packet shows (a rebinding).
+            resolvePushesIgnored(by: header, session: session, time: time)
             if let previous = session.clientBySide[side], previous != client {
                 session.rebindings.append((frame, previous, client))
                 emit(.rebinding(session, frame: frame, time: time, from: previous, to: client))
@@ -105,7 +109,11 @@ public final class ICQSessionTracker {
                        frame: frame, time: time, session: &session)
         } else {
             if !fromClient {
-                if let last = session.lastServerSeq, gap > configuration.firewallTimeout,
+                // The longest idle gap since the server's last packet: lost packets in a jump
+                // of its sequence were sent into that gap.
+                let idle = max(session.longestIdleSinceServerPacket, gap)
+                session.longestIdleSinceServerPacket = 0
+                if let last = session.lastServerSeq, idle > configuration.firewallTimeout,
                    seq1 &- last > 1, seq1 &- last < 0x8000 {
                     emit(.serverSequenceGap(session, frame: frame, time: time, expected: last &+ 1, got: seq1))
                 }
@@ -198,6 +206,22 @@ public final class ICQSessionTracker {
         exchange.gapBefore = gap
         exchange.otherPartyCountAtStart = key.fromClient ? session.serverPackets : session.clientPackets
         pending[key] = exchange
+    }
+
+    /// How long a client may take to ack a push before its next packet shows it never got it.
+    static let clientAckGrace: Int64 = 2_000_000_000
+
+    private func resolvePushesIgnored(by header: ICQHeader, session: ICQSession, time: Int64) {
+        let acking = header.command == 0x000A ? (header.seq1, header.seq2 ?? 0) : nil
+        let ignored = pending.filter { key, exchange in
+            key.session == session.key && !key.fromClient && time - exchange.lastTime > Self.clientAckGrace
+                && !(acking.map { $0 == (key.seq1, key.seq2) } ?? false)
+        }.sorted { ($0.value.firstTime, $0.key.seq1) < ($1.value.firstTime, $1.key.seq1) }
+        for (key, var exchange) in ignored {
+            pending.removeValue(forKey: key)
+            exchange.settle(in: session, fromClient: false)
+            emit(.push(session, exchange, acked: false))
+        }
     }
 
     private func resolveAck(for key: ExchangeKey, frame: UInt64, time: Int64, session: inout ICQSession) {
