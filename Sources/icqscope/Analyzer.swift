@@ -254,7 +254,7 @@ final class Analyzer {
         case .login(let login):
             guard let port = UInt16(exactly: login.tcpPort), let seen = decoded.sourceAddress else { return }
             peerPorts.advertised.add(Endpoint(address: seen, port: port), uin: p.header.uin, source: .login, frame: frame)
-            if let uin = p.header.uin { peerPorts.uinByAddress[seen] = uin }
+            if let uin = p.header.uin { peerPorts.noteLogin(uin: uin, from: seen) }
             peerPorts.advertised.add(Endpoint(address: login.lanIP, port: port), uin: p.header.uin, source: .login,
                                      isLANAddress: true, frame: frame)
         case .userOnline(let online):

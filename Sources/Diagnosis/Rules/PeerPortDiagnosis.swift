@@ -108,8 +108,14 @@ public final class PeerPortDiagnosis {
         return a.isIPv6 != b.isIPv6 || (a.isIPv6 ? a.high != b.high : a.ipv4Value >> 8 != b.ipv4Value >> 8)
     }
 
-    /// The UIN logged in from each client address, so a finding names the user whose attempt failed.
-    public var uinByAddress: [IPAddress: UInt32] = [:]
+    /// The UIN logged in from each client address, so a finding names the user whose attempt
+    /// failed; nil where several UINs share the address (then the attempt's user is unknown).
+    private var uinByAddress: [IPAddress: UInt32?] = [:]
+
+    public func noteLogin(uin: UInt32, from address: IPAddress) {
+        if let known = uinByAddress[address], known != uin { uinByAddress[address] = .some(nil) }
+        else { uinByAddress[address] = uin }
+    }
 
     /// The gateway matcher's verdict on a packet: forwarded (it has a copy) or not.
     public func gatewayVerdict(frame: UInt64, forwarded: Bool, time: Int64) {
@@ -198,7 +204,7 @@ public final class PeerPortDiagnosis {
         }
         emit(Finding(kind: .blockedPeerPort, severity: severity, level: final ? "final" : "provisional", detail: detail,
                      firstTime: attempt.firstTime, lastTime: time, frames: attempt.frames, client: key.client,
-                     peer: key.peer, uin: uinByAddress[key.client.address], requirement: .peerTCPPorts,
+                     peer: key.peer, uin: uinByAddress[key.client.address] ?? nil, requirement: .peerTCPPorts,
                      explanation: explanation, advice: advice))
     }
 }
