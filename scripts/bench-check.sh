@@ -54,22 +54,25 @@ for element in results:
         "packets": packets,
         "mallocs_max": max(mallocs["rawData"][0]),
         "rate_p50": rate["scorePercentiles"]["50.0"],
+        # The fastest pass: on a shared, busy machine the least disturbed estimate.
+        "rate_best": max(rate["rawData"][0]),
     }
 
 if not rows:
     sys.exit("bench-check: FAIL: the run produced no benchmark results")
 
 print()
-print(f"{'benchmark':28} {'packets/s (p50)':>16} {'mallocs/pass (max)':>19} {'allocs/packet':>14}")
+print(f"{'benchmark':28} {'packets/s p50':>14} {'packets/s best':>15} {'mallocs/pass max':>17} {'allocs/packet':>14}")
 for name in sorted(rows):
     r = rows[name]
     per_packet = f"{r['mallocs_max'] / r['packets']:.6f}" if r["packets"] else "-"
-    print(f"{name:28} {r['rate_p50']:>16,.0f} {r['mallocs_max']:>19,.0f} {per_packet:>14}")
+    print(f"{name:28} {r['rate_p50']:>14,.0f} {r['rate_best']:>15,.0f} {r['mallocs_max']:>17,.0f} {per_packet:>14}")
 
 def ratio(ours, theirs):
     if ours in rows and theirs in rows:
-        value = rows[ours]["rate_p50"] / rows[theirs]["rate_p50"]
-        print(f"speed ratio {ours} / {theirs}: {value:.2f}x (reported, not gated)")
+        a, b = rows[ours], rows[theirs]
+        print(f"speed ratio {ours} / {theirs}: {a['rate_p50'] / b['rate_p50']:.2f}x at p50, "
+              f"{a['rate_best'] / b['rate_best']:.2f}x best (reported, not gated)")
 
 print()
 ratio("read-1M-ours", "read-1M-libpcap")

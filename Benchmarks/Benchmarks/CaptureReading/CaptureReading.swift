@@ -18,5 +18,6 @@ let benchmarks: @Sendable () -> Void = {
     packetBenchmark("read-1M-libpcap", expecting: million, file: file1M, readWithLibpcap)
     packetBenchmark("read-decode-1M-ours", expecting: million, file: file1M, readAndDecodeWithOurs)
     packetBenchmark("read-decode-1M-libpcap", expecting: million, file: file1M, readAndDecodeWithLibpcap)
+    packetBenchmark("read-decode-byvalue-1M-ours", expecting: million, file: file1M, readAndDecodeByValueWithOurs)
     packetBenchmark("read-decode-100k-ours", expecting: hundredThousand, file: file100k, readAndDecodeWithOurs)
 }

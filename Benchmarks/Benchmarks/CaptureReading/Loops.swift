@@ -23,8 +23,25 @@ func readWithOurs(_ path: String) -> Int {
     return packets
 }
 
-/// Our reader and the layer 2–4 decoder: what `icqscope read` does before tracking.
+/// Our reader and the layer 2–4 decoder, decoding into one reused `DecodedPacket`.
 func readAndDecodeWithOurs(_ path: String) -> Int {
+    var reader = open(path)
+    var decoded = DecodedPacket()
+    var packets = 0
+    var payload = 0
+    do {
+        while let packet = try reader.nextPacket() {
+            packets += 1
+            PacketDecoder.decode(packet, into: &decoded)
+            payload &+= decoded.payloadLength
+        }
+    } catch { fatalError("\(error)") }
+    blackHole(payload)
+    return packets
+}
+
+/// The same with `decode(_:) -> DecodedPacket`, which returns the ~290-byte value by copy.
+func readAndDecodeByValueWithOurs(_ path: String) -> Int {
     var reader = open(path)
     var packets = 0
     var payload = 0
@@ -61,12 +78,14 @@ func readAndDecodeWithLibpcap(_ path: String) -> Int {
     let linkType = LinkType(rawValue: UInt32(pcap_datalink(handle)))
     var header: UnsafeMutablePointer<pcap_pkthdr>?
     var data: UnsafePointer<UInt8>?
+    var decoded = DecodedPacket()
     var packets = 0
     var payload = 0
     while pcap_next_ex(handle, &header, &data) == 1 {
         packets += 1
         let bytes = UnsafeRawBufferPointer(start: data, count: Int(header!.pointee.caplen))
-        payload &+= PacketDecoder.decode(bytes, linkType: linkType).payloadLength
+        PacketDecoder.decode(bytes, linkType: linkType, into: &decoded)
+        payload &+= decoded.payloadLength
     }
     blackHole(payload)
     return packets
