@@ -20,6 +20,9 @@ extension CaptureFileReader {
             timestampResolution: nanos ? .nanoseconds : .microseconds)
     }
 
+    // Inlined into nextPacket(), its only caller: the packet is then built in place instead of
+    // being copied out through one more return.
+    @inline(__always)
     mutating func nextPcapRecord(bigEndian: Bool) throws(CaptureError) -> CapturedPacket? {
         while true {
             let recordOffset = input.offset
