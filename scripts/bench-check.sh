@@ -83,6 +83,9 @@ print()
 ratio("read-1M-ours", "read-1M-libpcap")
 ratio("read-decode-1M-ours", "read-decode-1M-libpcap")
 ratio("read-decode-1M-ours", "read-1M-libpcap")
+ratio("read-1M-pcapng-ours", "read-1M-pcapng-libpcap")
+ratio("read-decode-1M-pcapng-ours", "read-decode-1M-pcapng-libpcap")
+ratio("read-decode-1M-pcapng-ours", "read-1M-pcapng-libpcap")
 
 failures = [
     f"{name}: {r['mallocs_max']:.0f} mallocs in one pass, limit {limit}"

@@ -8,19 +8,20 @@ public enum SmallPacketCapture {
     /// Bump when the content changes, so cached fixtures from older runs are not reused.
     static let version = 1
 
-    /// The path of a capture of exactly `packets` frames, generated on first use.
-    public static func path(packets: Int) -> String {
-        FixtureFile.path("small-packets-v\(version)-\(packets).pcap") { path in
-            write(packets: packets, to: path)
+    /// The path of a capture of exactly `packets` frames, generated on first use. The same
+    /// packets in either format.
+    public static func path(packets: Int, format: CaptureFormat = .pcap) -> String {
+        FixtureFile.path("small-packets-v\(version)-\(packets).\(format.rawValue)") { path in
+            write(packets: packets, format: format, to: path)
         }
     }
 
-    static func write(packets: Int, to path: String) {
+    static func write(packets: Int, format: CaptureFormat, to path: String) {
         var random = SeededRandom(seed: 0x1C0_5C09E)
         // A pool of distinct frames (addresses, ports, lengths, sequence numbers) drawn from at
         // random: decoding cost depends on the frame kind, so the mix matters, not uniqueness.
         let pool = (0..<1024).map { _ in frame(&random) }
-        var writer = PcapStreamWriter(path: path)
+        var writer = CaptureStreamWriter(path: path, format: format)
         var time: Int64 = 1_700_000_000_000_000
         for _ in 0..<packets {
             time += Int64(random.next() % 200) + 1
