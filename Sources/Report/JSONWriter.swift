@@ -54,6 +54,17 @@ public struct JSONWriter {
         suppressNextSeparator = true
     }
 
+    /// Same as `key(_:)` for a key given as UTF-8 bytes that need no escaping (a part of a static
+    /// dotted field name).
+    public mutating func key(utf8 name: UnsafeBufferPointer<UInt8>) {
+        separate()
+        buffer.append(UInt8(ascii: "\""))
+        buffer.append(contentsOf: name)
+        buffer.append(UInt8(ascii: "\""))
+        buffer.append(UInt8(ascii: ":"))
+        suppressNextSeparator = true
+    }
+
     /// Same as `key(_:)` for keys only known at run time (map keys in summaries).
     public mutating func key(_ name: String) {
         separate()

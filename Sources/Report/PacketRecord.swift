@@ -84,7 +84,7 @@ public enum PacketRecord {
             json.field("len", h.totalLength)
             json.field("id", h.identification)
             json.field("flags", (h.dontFragment ? 2 : 0) | (h.moreFragments ? 1 : 0))
-            json.field("frag_offset", h.fragmentOffset)
+            json.field("frag_offset", h.fragmentOffset / 8)  // Wireshark counts 8-byte units
             json.field("ttl", h.ttl)
             json.field("proto", h.protocolNumber)
             json.field("src", h.source)

@@ -1,4 +1,5 @@
 import Capture
+import Tracking
 import Wire
 
 /// Counts for the final `summary` record, kept in fixed arrays so that counting a packet
@@ -7,7 +8,7 @@ public struct Summary {
     /// Protocols the summary counts packets for, in the order they are printed.
     public enum Counted: Int, CaseIterable, Sendable {
         case ethernet, vlan, linuxSLL, linuxSLL2, loopback, rawIP
-        case ipv4, ipv6, ipFragment, udp, tcp, icmp, icmpv6, otherIP, notIP
+        case ipv4, ipv6, ipFragment, ipReassembled, udp, tcp, icmp, icmpv6, otherIP, notIP
         case icq, oscar, socks, icqPeer
 
         public var name: String {
@@ -21,6 +22,7 @@ public struct Summary {
             case .ipv4: "ipv4"
             case .ipv6: "ipv6"
             case .ipFragment: "ip_fragment"
+            case .ipReassembled: "ip_reassembled"
             case .udp: "udp"
             case .tcp: "tcp"
             case .icmp: "icmp"
@@ -58,8 +60,15 @@ public struct Summary {
     private var malformedCounts: [MalformationKey: (Malformation, UInt64)] = [:]
     /// Damaged-input errors reported (records skipped or files cut short).
     public var inputErrors: UInt64 = 0
+    /// Waits still open when the capture ended (an ack not yet come, its deadline not yet passed):
+    /// reported as open, never guessed.
+    public var openDeadlines: [(uin: UInt32, what: String, frames: [UInt64])] = []
     /// Files read, with their interfaces (and drop counters where recorded).
     public var sources: [SourceSummary] = []
+    /// Classic ICQ packets per version and per command.
+    public var icq = ICQCounts()
+    /// What the flow table tracked, ended and evicted.
+    public var flows: FlowTableStatistics? = nil
 
     public struct SourceSummary {
         public var name: String

@@ -37,36 +37,58 @@ public enum GatewaySample {
                 from: server, 4000, to: inside, clientPort, payload: reply, ttl: 49))
             time += 2_000_000_000
         }
-        clientPort &+= 1
-        // A peer connection refused by a reset, then one that works.
+        // A peer connection the gateway refuses: the SYN arrives inside and never leaves, and the
+        // gateway answers with a reset forged in the peer's name (nft "reject with tcp reset").
         file.enhancedPacket(interface: 0, units: stamp(0), frame: FrameBuilder.tcpFrame(
             from: inside, 40001, to: peer, 40002, sequence: 1000, acknowledgement: 0, flags: [.syn],
-            options: [2, 4, 0x05, 0xB4]))
-        time += 900_000
+            options: [2, 4, 0x05, 0xB4], identification: 100))
+        time += 90_000
         file.enhancedPacket(interface: 0, units: stamp(0), frame: FrameBuilder.tcpFrame(
-            from: peer, 40002, to: inside, 40001, sequence: 0, acknowledgement: 1001, flags: [.rst, .ack]))
+            from: peer, 40002, to: inside, 40001, sequence: 0, acknowledgement: 1001, flags: [.rst, .ack],
+            ttl: 64, identification: 0))
         time += 1_000_000_000
-        let syn = FrameBuilder.tcpFrame(from: inside, 40003, to: peer, 40004, sequence: 5000, acknowledgement: 0, flags: [.syn])
-        file.enhancedPacket(interface: 0, units: stamp(0), frame: syn)
-        time += 2_000_000
-        file.enhancedPacket(interface: 0, units: stamp(0), frame: FrameBuilder.tcpFrame(
-            from: peer, 40004, to: inside, 40003, sequence: 9000, acknowledgement: 5001, flags: [.syn, .ack]))
-        time += 100_000
-        file.enhancedPacket(interface: 0, units: stamp(0), frame: FrameBuilder.tcpFrame(
-            from: inside, 40003, to: peer, 40004, sequence: 5001, acknowledgement: 9001, flags: [.ack]))
-        time += 100_000
-        file.enhancedPacket(interface: 0, units: stamp(0), frame: FrameBuilder.tcpFrame(
-            from: inside, 40003, to: peer, 40004, sequence: 5001, acknowledgement: 9001, flags: [.ack, .psh],
-            payload: Array("hello".utf8)))
+        // A peer connection the gateway lets through, translated to the gateway's address.
+        let natPeerPort: UInt16 = 61002
+        let handshake: [(fromInside: Bool, sequence: UInt32, acknowledgement: UInt32, flags: FrameBuilder.TCPFlags, payload: [UInt8])] = [
+            (true, 5000, 0, [.syn], []), (false, 9000, 5001, [.syn, .ack], []), (true, 5001, 9001, [.ack], []),
+            (true, 5001, 9001, [.ack, .psh], Array("hello".utf8)), (false, 9001, 5006, [.ack], []),
+        ]
+        for (i, segment) in handshake.enumerated() {
+            let id = UInt16(200 + i)
+            if segment.fromInside {
+                file.enhancedPacket(interface: 0, units: stamp(0), frame: FrameBuilder.tcpFrame(
+                    from: inside, 40003, to: peer, 40004, sequence: segment.sequence, acknowledgement: segment.acknowledgement,
+                    flags: segment.flags, payload: segment.payload, identification: id))
+                time += 100_000
+                file.enhancedPacket(interface: 1, units: stamp(1), frame: FrameBuilder.tcpFrame(
+                    from: outside, natPeerPort, to: peer, 40004, sequence: segment.sequence, acknowledgement: segment.acknowledgement,
+                    flags: segment.flags, payload: segment.payload, ttl: 63, identification: id))
+            } else {
+                file.enhancedPacket(interface: 1, units: stamp(1), frame: FrameBuilder.tcpFrame(
+                    from: peer, 40004, to: outside, natPeerPort, sequence: segment.sequence, acknowledgement: segment.acknowledgement,
+                    flags: segment.flags, payload: segment.payload, ttl: 57, identification: id))
+                time += 100_000
+                file.enhancedPacket(interface: 0, units: stamp(0), frame: FrameBuilder.tcpFrame(
+                    from: peer, 40004, to: inside, 40003, sequence: segment.sequence, acknowledgement: segment.acknowledgement,
+                    flags: segment.flags, payload: segment.payload, ttl: 56, identification: id))
+            }
+            time += 2_000_000
+        }
         time += 3_000_000_000
-        // A datagram to a closed port, answered by ICMP port unreachable quoting it.
-        let probe = FrameBuilder.udpFrame(from: inside, 5555, to: server, 4001, payload: [1, 2, 3, 4])
-        file.enhancedPacket(interface: 0, units: stamp(0), frame: probe)
+        // A datagram to a closed port, answered by ICMP port unreachable quoting it, on both sides.
+        let probeInside = FrameBuilder.udpFrame(from: inside, 5555, to: server, 4001, payload: [1, 2, 3, 4], identification: 300)
+        let probeOutside = FrameBuilder.udpFrame(from: outside, 61003, to: server, 4001, payload: [1, 2, 3, 4], ttl: 63, identification: 300)
+        file.enhancedPacket(interface: 0, units: stamp(0), frame: probeInside)
+        time += 100_000
+        file.enhancedPacket(interface: 1, units: stamp(1), frame: probeOutside)
         time += 30_000_000
+        file.enhancedPacket(interface: 1, units: stamp(1), frame: FrameBuilder.icmpUnreachableFrame(
+            from: server, to: outside, code: 3, quoting: Array(probeOutside.dropFirst(14)), ttl: 50))
+        time += 100_000
         file.enhancedPacket(interface: 0, units: stamp(0), frame: FrameBuilder.icmpUnreachableFrame(
-            from: server, to: inside, code: 3, quoting: Array(probe.dropFirst(14))))
-        file.interfaceStatistics(interface: 0, received: 22, interfaceDropped: 0, osDropped: 0)
-        file.interfaceStatistics(interface: 1, received: 12, interfaceDropped: 0, osDropped: 0)
+            from: server, to: inside, code: 3, quoting: Array(probeInside.dropFirst(14)), ttl: 49))
+        file.interfaceStatistics(interface: 0, received: 21, interfaceDropped: 0, osDropped: 0)
+        file.interfaceStatistics(interface: 1, received: 19, interfaceDropped: 0, osDropped: 0)
         return file.bytes
     }
 }

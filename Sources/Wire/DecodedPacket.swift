@@ -7,6 +7,12 @@ public struct DecodedPacket: Sendable {
     public var link: LinkLayer? = nil
     public var network: NetworkLayer? = nil
     public var transport: TransportLayer? = nil
+    /// Where the IP header starts, and where its payload starts (after IPv6 extension headers),
+    /// as offsets into the frame; what IP reassembly needs.
+    public var networkOffset: Int = 0
+    public var ipPayloadOffset: Int = 0
+    /// The end of the IP datagram within the captured bytes.
+    public var ipEnd: Int = 0
     /// Application payload (after UDP/TCP headers) as offset and length into the frame.
     public var payloadOffset: Int = 0
     public var payloadLength: Int = 0
@@ -17,6 +23,9 @@ public struct DecodedPacket: Sendable {
     public var malformation: Malformation? = nil
 
     public init() {}
+
+    /// This frame is one fragment of an IP datagram.
+    public var isFragment: Bool { ipv4?.isFragment ?? ipv6?.isFragment ?? false }
 
     public var ipv4: IPv4Header? {
         if case .ipv4(let h) = network { return h }

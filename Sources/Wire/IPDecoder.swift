@@ -37,6 +37,9 @@ extension PacketDecoder {
         // Ethernet pads short frames: the IP total length, not the frame, bounds the datagram.
         // A capture cut by the snap length is shorter still; decode what is there.
         let end = min(bytes.count, offset + totalLength)
+        packet.networkOffset = offset
+        packet.ipPayloadOffset = offset + headerLength
+        packet.ipEnd = end
         if header.fragmentOffset > 0 {
             // Not the first fragment: no transport header here.
             packet.payloadOffset = offset + headerLength
@@ -122,6 +125,9 @@ extension PacketDecoder {
         }
         header.upperProtocol = next
         packet.network = .ipv6(header)
+        packet.networkOffset = offset
+        packet.ipPayloadOffset = position
+        packet.ipEnd = end
         if header.isFragment && header.fragmentOffset > 0 {
             packet.payloadOffset = position
             packet.payloadLength = max(0, end - position)

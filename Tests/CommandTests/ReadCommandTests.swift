@@ -16,11 +16,11 @@ struct ReadCommandTests {
         let r = try CommandRunner.run(["read", Self.sample])
         #expect(r.status == 0)
         #expect(r.stderr.isEmpty)
-        #expect(r.stdout.contains("pcapng, 2 interfaces, 32 packets"))
-        #expect(r.stdout.contains("packets      32 (1997 bytes on the wire, 1997 captured)"))
-        #expect(r.stdout.contains("protocols    ethernet 32, ipv4 32, udp 25, tcp 6, icmp 1"))
-        #expect(r.stdout.contains("inside0: 22 received"))
-        #expect(r.stdout.contains("(16.274720 s)"))
+        #expect(r.stdout.contains("pcapng, 2 interfaces, 40 packets"))
+        #expect(r.stdout.contains("packets      40 (2442 bytes on the wire, 2442 captured)"))
+        #expect(r.stdout.contains("protocols    ethernet 40, ipv4 40, udp 26, tcp 12, icmp 2"))
+        #expect(r.stdout.contains("inside0: 21 received"))
+        #expect(r.stdout.contains("(16.282410 s)"))
     }
 
     @Test func ndjsonRecordsFollowTheContract() throws {
@@ -29,10 +29,10 @@ struct ReadCommandTests {
         let lines = r.stdout.split(separator: "\n")
         let records = r.records
         #expect(records.count == lines.count, "every line is one JSON object")
-        #expect(records.count == 33)
+        #expect(records.count == 41)
         #expect(records.last?["type"] as? String == "summary")
         let packets = r.records(ofType: "packet")
-        #expect(packets.count == 32)
+        #expect(packets.count == 40)
         let first = packets[0]
         let frame = first["frame"] as? [String: Any]
         #expect(frame?["number"] as? Int == 1)
@@ -44,12 +44,12 @@ struct ReadCommandTests {
         let udp = first["udp"] as? [String: Any]
         #expect(udp?["srcport"] as? Int == 37143)
         #expect(udp?["dstport"] as? Int == 4000)
-        let icmp = packets[31]["icmp"] as? [String: Any]
+        let icmp = packets[39]["icmp"] as? [String: Any]
         #expect(icmp?["type"] as? Int == 3)
         #expect((icmp?["quoted"] as? [String: Any])?["dstport"] as? Int == 4001)
         let summary = records.last!
-        #expect(summary["packets"] as? Int == 32)
-        #expect((summary["protocols"] as? [String: Any])?["tcp"] as? Int == 6)
+        #expect(summary["packets"] as? Int == 40)
+        #expect((summary["protocols"] as? [String: Any])?["tcp"] as? Int == 12)
     }
 
     @Test func outputIsDeterministic() throws {
@@ -63,14 +63,14 @@ struct ReadCommandTests {
         let bytes = try Data(contentsOf: TestPaths.root.appendingPathComponent(Self.sample))
         let r = try CommandRunner.run(["read", "--format", "ndjson", "-"], stdin: bytes)
         #expect(r.status == 0)
-        #expect(r.records(ofType: "summary").first?["packets"] as? Int == 32)
+        #expect(r.records(ofType: "summary").first?["packets"] as? Int == 40)
     }
 
     @Test func bpfFilterSelectsPackets() throws {
         let r = try CommandRunner.run(["read", "--format", "ndjson", "--filter", "tcp", Self.sample])
         let summary = r.records(ofType: "summary").first
-        #expect(summary?["packets"] as? Int == 6)
-        #expect(summary?["filtered_out"] as? Int == 26)
+        #expect(summary?["packets"] as? Int == 12)
+        #expect(summary?["filtered_out"] as? Int == 28)
     }
 
     @Test func filterThatDoesNotCompileIsAUsageError() throws {
