@@ -8,7 +8,9 @@ let package = Package(
     name: "icqscope",
     products: [
         .executable(name: "icqscope", targets: ["icqscope"]),
-        .library(name: "IcqscopeKit", targets: ["Bytes", "Capture", "Wire", "Tracking", "Diagnosis", "Report"]),
+        // SampleKit is in the product for the benchmark package (Benchmarks/), which builds its
+        // fixtures with it; nothing in the pipeline imports it.
+        .library(name: "IcqscopeKit", targets: ["Bytes", "Capture", "Wire", "Tracking", "Diagnosis", "Report", "SampleKit"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
