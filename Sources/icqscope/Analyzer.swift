@@ -28,6 +28,10 @@ final class Analyzer {
     private var flowTable = FlowTable()
     /// Classic ICQ sessions and the rules over them.
     private var icqAnalysis: ICQAnalysis!
+    /// SOCKS handshakes and UDP associations (rule R6).
+    private var socks: SOCKSDiagnosis!
+    /// The SOCKS5 UDP header of the current frame, when it was relayed through an association.
+    private var socksUDP: (SOCKSUDPHeader, UnsafeRawBufferPointer)? = nil
     /// Connection attempts to the TCP ports peers advertised (rule R4).
     private var peerPorts: PeerPortDiagnosis!
     /// Pairs packets with their forwarded copies on captures of both sides of a gateway.
@@ -55,6 +59,8 @@ final class Analyzer {
             sessionEnded: { [unowned self] session in self.sessionEnded(session) })
         peerPorts = PeerPortDiagnosis(thresholds: options.diagnosis.thresholds,
                                       emit: { [unowned self] finding in self.report(finding) })
+        socks = SOCKSDiagnosis(thresholds: options.diagnosis.thresholds,
+                               emit: { [unowned self] finding in self.report(finding) })
     }
 
     /// Checks the filter's syntax before any input is read (compiled for Ethernet), so a typo is
@@ -166,6 +172,9 @@ final class Analyzer {
         switch options.format {
         case .ndjson:
             PacketRecord.begin(&json, packet: packet, decoded: decoded, interface: interface)
+            if let (header, datagram) = socksUDP {
+                JSONFieldVisitor.write(into: &json) { header.visitFields(datagram, into: &$0) }
+            }
             ICQRecord.write(&json, icqResult, revealSecrets: options.revealSecrets)
             if case .malformed(let m, _) = icqResult, decoded.malformation == nil {
                 PacketRecord.writeMalformation(&json, m)
@@ -215,12 +224,31 @@ final class Analyzer {
         case .tcp(let tcp):
             peerPorts.tcp(tcp, decoded: decoded, frame: packet.frameNumber, time: packet.timestampNanos,
                           twoSided: twoSided, isCopy: partner != nil)
+            if partner == nil, let src = decoded.sourceAddress, let dst = decoded.destinationAddress {
+                socks.segment(tcp, payload: decoded.payload(of: bytes), source: Endpoint(address: src, port: tcp.sourcePort),
+                              destination: Endpoint(address: dst, port: tcp.destinationPort),
+                              frame: packet.frameNumber, time: packet.timestampNanos)
+            }
         default:
             break
         }
         if case .udp(let udp) = decoded.transport {
-            let payload = decoded.payload(of: bytes)
-            icqResult = icq.classify(payload, sourcePort: udp.sourcePort, destinationPort: udp.destinationPort)
+            var payload = decoded.payload(of: bytes)
+            var icqDecoded = decoded
+            socksUDP = nil
+            if let relayed = socksRelayed(decoded, udp, payload: payload) {
+                // ICQ through a SOCKS5 UDP association: the header names the real server; the
+                // datagram inside is classic ICQ between the client and that server.
+                socksUDP = (relayed.header, payload)
+                payload = UnsafeRawBufferPointer(rebasing: payload[relayed.header.inner])
+                icqDecoded = relayed.inner
+                icqResult = icq.decode(payload, direction: relayed.toRelay ? .clientToServer : .serverToClient)
+                socks.datagram(relay: relayed.relay, client: relayed.client, toRelay: relayed.toRelay, frame: packet.frameNumber,
+                               time: packet.timestampNanos, uin: icqResult.packet?.header.uin)
+            } else {
+                icqResult = icq.classify(payload, sourcePort: udp.sourcePort, destinationPort: udp.destinationPort)
+            }
+            let decoded = icqDecoded
             switch icqResult {
             case .icq(let p):
                 summary.count(.icq)
@@ -278,6 +306,44 @@ final class Analyzer {
         case .text:
             sessionLines.append(SessionRecord.text(session))
         }
+    }
+
+    /// A UDP datagram to or from the relay of a SOCKS5 UDP association: its header, and the
+    /// datagram as if it went directly between the client and the real destination.
+    private func socksRelayed(_ decoded: DecodedPacket, _ udp: UDPHeader, payload: UnsafeRawBufferPointer)
+        -> (header: SOCKSUDPHeader, relay: Endpoint, client: Endpoint, toRelay: Bool, inner: DecodedPacket)? {
+        guard let src = decoded.sourceAddress, let dst = decoded.destinationAddress else { return nil }
+        let destination = Endpoint(address: dst, port: udp.destinationPort)
+        let source = Endpoint(address: src, port: udp.sourcePort)
+        let toRelay: Bool
+        if socks.handshakes.association(relay: destination) != nil { toRelay = true }
+        else if socks.handshakes.association(relay: source) != nil { toRelay = false }
+        else { return nil }
+        guard case .header(let header) = SOCKSUDPHeader.parse(payload), let real = header.address else { return nil }
+        var inner = decoded
+        // The real server stands where the relay was; ports likewise.
+        let realEndpoint = Endpoint(address: real, port: header.port)
+        let client = toRelay ? source : destination
+        let (from, to) = toRelay ? (client, realEndpoint) : (realEndpoint, client)
+        switch inner.network {
+        case .ipv4(var h):
+            h.source = from.address
+            h.destination = to.address
+            inner.network = .ipv4(h)
+        case .ipv6(var h):
+            h.source = from.address
+            h.destination = to.address
+            inner.network = .ipv6(h)
+        case nil:
+            return nil
+        }
+        var innerUDP = udp
+        innerUDP.sourcePort = from.port
+        innerUDP.destinationPort = to.port
+        inner.transport = .udp(innerUDP)
+        inner.payloadOffset += header.inner.lowerBound
+        inner.payloadLength = header.inner.count
+        return (header, toRelay ? destination : source, client, toRelay, inner)
     }
 
     /// A finding is printed as soon as it is established (NDJSON), and kept for the text report.
