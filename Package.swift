@@ -8,7 +8,9 @@ let package = Package(
     name: "icqscope",
     products: [
         .executable(name: "icqscope", targets: ["icqscope"]),
-        .library(name: "IcqscopeKit", targets: ["Bytes", "Capture", "Wire", "Tracking", "Report"]),
+        // SampleKit is in the product for the benchmark package (Benchmarks/), which builds its
+        // fixtures with it; nothing in the pipeline imports it.
+        .library(name: "IcqscopeKit", targets: ["Bytes", "Capture", "Wire", "Tracking", "Diagnosis", "Report", "SampleKit"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -32,19 +34,27 @@ let package = Package(
             name: "Tracking",
             dependencies: ["Bytes", "Capture", "Wire", .product(name: "Crypto", package: "swift-crypto")]
         ),
+        // Stage 4: rules, thresholds and firewall profiles turn observations into findings.
+        .target(name: "Diagnosis", dependencies: ["Bytes", "Capture", "Wire", "Tracking"]),
         // Last stage: NDJSON and text.
-        .target(name: "Report", dependencies: ["Bytes", "Capture", "Wire", "Tracking"]),
+        .target(name: "Report", dependencies: ["Bytes", "Capture", "Wire", "Tracking", "Diagnosis"]),
+        // Builds real frames and capture files: the sample generator's and the tests' own traffic.
+        // SampleKit encrypts its ICQ traffic with Wire's ICQEncoder, as a real client would.
+        .target(name: "SampleKit", dependencies: ["Bytes", "Wire"]),
+        .executableTarget(name: "icqscope-samples", dependencies: ["SampleKit"]),
         .executableTarget(
             name: "icqscope",
             dependencies: [
-                "Capture", "Wire", "Tracking", "Report",
+                "Capture", "Wire", "Tracking", "Diagnosis", "Report",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "CaptureTests", dependencies: ["Capture", "Bytes"]),
-        .testTarget(name: "WireTests", dependencies: ["Wire", "Capture", "Bytes"]),
+        .testTarget(name: "CaptureTests", dependencies: ["Capture", "Bytes", "SampleKit"]),
+        .testTarget(name: "WireTests", dependencies: ["Wire", "Capture", "Bytes", "SampleKit"]),
         .testTarget(name: "TrackingTests", dependencies: ["Tracking", "Wire", "Capture", "Bytes"]),
-        .testTarget(name: "CommandTests", dependencies: ["Capture"]),
+        .testTarget(name: "DiagnosisTests", dependencies: ["Diagnosis", "Tracking", "Wire", "Capture", "Bytes", "SampleKit"]),
+        .testTarget(name: "ReportTests", dependencies: ["Report", "Diagnosis", "Bytes", "Wire"]),
+        .testTarget(name: "CommandTests", dependencies: ["Capture", "SampleKit"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,5 +1,5 @@
 /// An IPv4 or IPv6 address held by value (no allocation), formatted only at output.
-public struct IPAddress: Hashable, Comparable, Sendable {
+public struct IPAddress: Hashable, Comparable, Sendable, CustomStringConvertible {
     /// IPv4 addresses live in the low 32 bits of `low` with `high == 0`.
     public let high: UInt64
     public let low: UInt64
@@ -79,12 +79,17 @@ public struct IPAddress: Hashable, Comparable, Sendable {
 }
 
 /// An address and a port, as endpoints appear in findings and flow records.
-public struct Endpoint: Hashable, Sendable {
+public struct Endpoint: Hashable, Sendable, CustomStringConvertible {
     public var address: IPAddress
     public var port: UInt16
 
     public init(address: IPAddress, port: UInt16) {
         self.address = address
         self.port = port
+    }
+
+    /// `a.b.c.d:port`, or `[v6]:port`.
+    public var description: String {
+        address.isIPv6 ? "[\(address)]:\(port)" : "\(address):\(port)"
     }
 }

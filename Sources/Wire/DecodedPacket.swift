@@ -7,13 +7,25 @@ public struct DecodedPacket: Sendable {
     public var link: LinkLayer? = nil
     public var network: NetworkLayer? = nil
     public var transport: TransportLayer? = nil
+    /// Where the IP header starts, and where its payload starts (after IPv6 extension headers),
+    /// as offsets into the frame; what IP reassembly needs.
+    public var networkOffset: Int = 0
+    public var ipPayloadOffset: Int = 0
+    /// The end of the IP datagram within the captured bytes.
+    public var ipEnd: Int = 0
     /// Application payload (after UDP/TCP headers) as offset and length into the frame.
     public var payloadOffset: Int = 0
     public var payloadLength: Int = 0
+    /// The payload's length on the wire, from the IP and transport headers; larger than
+    /// `payloadLength` when the snap length cut the frame (Wireshark's `tcp.len`).
+    public var payloadWireLength: Int = 0
     /// Set when a decoder stopped early; the layers before it are still valid.
     public var malformation: Malformation? = nil
 
     public init() {}
+
+    /// This frame is one fragment of an IP datagram.
+    public var isFragment: Bool { ipv4?.isFragment ?? ipv6?.isFragment ?? false }
 
     public var ipv4: IPv4Header? {
         if case .ipv4(let h) = network { return h }

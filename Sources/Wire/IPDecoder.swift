@@ -37,14 +37,18 @@ extension PacketDecoder {
         // Ethernet pads short frames: the IP total length, not the frame, bounds the datagram.
         // A capture cut by the snap length is shorter still; decode what is there.
         let end = min(bytes.count, offset + totalLength)
+        packet.networkOffset = offset
+        packet.ipPayloadOffset = offset + headerLength
+        packet.ipEnd = end
         if header.fragmentOffset > 0 {
             // Not the first fragment: no transport header here.
             packet.payloadOffset = offset + headerLength
             packet.payloadLength = max(0, end - packet.payloadOffset)
+            packet.payloadWireLength = totalLength - headerLength
             return
         }
         decodeTransport(bytes, protocolNumber: header.protocolNumber, at: offset + headerLength, end: end,
-                        isIPv6: false, into: &packet)
+                        wireEnd: offset + totalLength, isIPv6: false, into: &packet)
     }
 
     static func decodeIPv6(_ bytes: UnsafeRawBufferPointer, at offset: Int, into packet: inout DecodedPacket) {
@@ -121,11 +125,16 @@ extension PacketDecoder {
         }
         header.upperProtocol = next
         packet.network = .ipv6(header)
+        packet.networkOffset = offset
+        packet.ipPayloadOffset = position
+        packet.ipEnd = end
         if header.isFragment && header.fragmentOffset > 0 {
             packet.payloadOffset = position
             packet.payloadLength = max(0, end - position)
+            packet.payloadWireLength = packet.payloadLength
             return
         }
-        decodeTransport(bytes, protocolNumber: next, at: position, end: end, isIPv6: true, into: &packet)
+        let wireEnd = payloadLength == 0 ? end : offset + 40 + payloadLength
+        decodeTransport(bytes, protocolNumber: next, at: position, end: end, wireEnd: wireEnd, isIPv6: true, into: &packet)
     }
 }

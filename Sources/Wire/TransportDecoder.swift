@@ -2,8 +2,14 @@ import Bytes
 
 extension PacketDecoder {
     /// Decodes UDP, TCP, ICMP or ICMPv6 between `offset` and `end` (the IP datagram's end).
+    /// `end` bounds what was captured; `wireEnd` is where the datagram ends on the wire.
     static func decodeTransport(_ bytes: UnsafeRawBufferPointer, protocolNumber: UInt8, at offset: Int,
-                                end: Int, isIPv6: Bool, into packet: inout DecodedPacket) {
+                                end: Int, wireEnd: Int, isIPv6: Bool, into packet: inout DecodedPacket) {
+        defer {
+            if packet.payloadOffset > 0 {
+                packet.payloadWireLength = max(packet.payloadLength, wireEnd - packet.payloadOffset)
+            }
+        }
         switch protocolNumber {
         case IPProtocol.udp: decodeUDP(bytes, at: offset, end: end, into: &packet)
         case IPProtocol.tcp: decodeTCP(bytes, at: offset, end: end, into: &packet)

@@ -1,0 +1,78 @@
+import Bytes
+
+/// One diagnosis: what the firewall did wrong, the frames that prove it, and what to change.
+/// The kinds, severities, levels and details are fixed by the output contract.
+public struct Finding: Sendable, Equatable {
+    public enum Kind: String, Sendable, CaseIterable {
+        case droppedReply = "dropped_reply"
+        case pushUnacknowledged = "push_unacknowledged"
+        case firewallSessionTimeout = "firewall_session_timeout"
+        case keepaliveExceedsFirewallTimeout = "keepalive_exceeds_firewall_timeout"
+        case blockedPeerPort = "blocked_peer_port"
+        case serverPathBlocked = "server_path_blocked"
+        case socksAssociationLost = "socks_association_lost"
+    }
+
+    public enum Severity: String, Sendable, Comparable, CaseIterable {
+        case warning, error
+
+        public static func < (a: Severity, b: Severity) -> Bool { a == .warning && b == .error }
+    }
+
+    /// The firewall guide's requirement a finding breaks, which groups findings in the report.
+    public enum Requirement: String, Sendable, CaseIterable {
+        case udp4000Replies = "udp-4000-replies"
+        case sessionTimeout = "session-timeout"
+        case peerTCPPorts = "peer-tcp-ports"
+        case proxy = "proxy"
+
+        /// The requirement as the guide states it, for the text report's headings.
+        public var statement: String {
+            switch self {
+            case .udp4000Replies:
+                "The client must reach the ICQ server on UDP 4000, and the server's replies must come back."
+            case .sessionTimeout:
+                "The firewall's UDP session must outlive the client's keep-alive interval (the guide: if it times out in less than 5 minutes, configure ICQ accordingly)."
+            case .peerTCPPorts:
+                "Clients talk to each other over TCP ports above 1023 (at least 3 open), and outgoing TCP must be allowed."
+            case .proxy:
+                "Where the firewall cannot be changed, a SOCKS5 proxy carries ICQ (its UDP too); a SOCKS4 proxy carries TCP only."
+            }
+        }
+    }
+
+    public var kind: Kind
+    public var severity: Severity
+    public var level: String?
+    public var detail: String?
+    public var firstTime: Int64
+    public var lastTime: Int64
+    public var frames: [UInt64]
+    public var client: Endpoint?
+    public var server: Endpoint?
+    public var peer: Endpoint?
+    public var uin: UInt32?
+    public var requirement: Requirement
+    public var explanation: String
+    public var advice: String
+
+    public init(kind: Kind, severity: Severity, level: String? = nil, detail: String? = nil,
+                firstTime: Int64, lastTime: Int64, frames: [UInt64], client: Endpoint? = nil,
+                server: Endpoint? = nil, peer: Endpoint? = nil, uin: UInt32? = nil,
+                requirement: Requirement, explanation: String, advice: String) {
+        self.kind = kind
+        self.severity = severity
+        self.level = level
+        self.detail = detail
+        self.firstTime = firstTime
+        self.lastTime = lastTime
+        self.frames = frames
+        self.client = client
+        self.server = server
+        self.peer = peer
+        self.uin = uin
+        self.requirement = requirement
+        self.explanation = explanation
+        self.advice = advice
+    }
+}

@@ -1,0 +1,170 @@
+import Bytes
+import Wire
+
+/// Puts fragmented IPv4 and IPv6 datagrams back together, as the receiving host would, so the
+/// transport and application decoders see whole datagrams (tshark does the same and reports the
+/// result at the last fragment).
+///
+/// Bounded: at most `maximumPending` datagrams in progress and `maximumBytes` held in total;
+/// a datagram older than `timeout` (capture time) is abandoned. Every abandonment is counted.
+/// Fragments are rare, so copying them is acceptable; whole datagrams are never copied.
+public final class IPDefragmenter {
+    public struct Counters: Sendable, Equatable {
+        public var fragments: UInt64 = 0
+        public var reassembled: UInt64 = 0
+        public var timedOut: UInt64 = 0
+        public var evictedForCap: UInt64 = 0
+        public var invalid: UInt64 = 0
+    }
+
+    struct Key: Hashable {
+        var source: IPAddress
+        var destination: IPAddress
+        var protocolNumber: UInt8
+        var identification: UInt32
+    }
+
+    struct Pending {
+        var header: [UInt8] = []  // the first fragment's fixed IP header (without options for IPv6)
+        var payload: [UInt8] = []
+        var covered: [(start: Int, end: Int)] = []
+        var totalLength: Int? = nil
+        var firstSeen: Int64
+        var isIPv6: Bool
+        var upperProtocol: UInt8
+    }
+
+    public let maximumPending: Int
+    public let maximumBytes: Int
+    public let timeoutNanos: Int64
+    public private(set) var counters = Counters()
+    private var pending: [Key: Pending] = [:]
+    private var bytesHeld = 0
+    /// The last reassembled datagram; lent out until the next call.
+    private var output: [UInt8] = []
+
+    public init(maximumPending: Int = 1024, maximumBytes: Int = 8 << 20, timeoutSeconds: Int64 = 30) {
+        self.maximumPending = maximumPending
+        self.maximumBytes = maximumBytes
+        timeoutNanos = timeoutSeconds * 1_000_000_000
+    }
+
+    /// Adds one fragment. When it completes its datagram, calls `body` with the whole datagram as
+    /// raw IP bytes (decodable with link type RAW) and returns what `body` returns.
+    public func add<T>(_ decoded: DecodedPacket, frame: UnsafeRawBufferPointer, time: Int64,
+                       _ body: (UnsafeRawBufferPointer) -> T) -> T? {
+        expire(before: time)
+        counters.fragments += 1
+        let key: Key
+        let offset: Int
+        let more: Bool
+        let isIPv6: Bool
+        let upper: UInt8
+        switch decoded.network {
+        case .ipv4(let h):
+            key = Key(source: h.source, destination: h.destination, protocolNumber: h.protocolNumber,
+                      identification: UInt32(h.identification))
+            offset = h.fragmentOffset
+            more = h.moreFragments
+            isIPv6 = false
+            upper = h.protocolNumber
+        case .ipv6(let h):
+            key = Key(source: h.source, destination: h.destination, protocolNumber: h.upperProtocol,
+                      identification: h.fragmentIdentification)
+            offset = h.fragmentOffset
+            more = h.moreFragments
+            isIPv6 = true
+            upper = h.upperProtocol
+        case nil:
+            return nil
+        }
+        let start = decoded.ipPayloadOffset
+        let end = decoded.ipEnd
+        guard start <= end, end <= frame.count, offset + (end - start) <= 65535 else {
+            counters.invalid += 1
+            return nil
+        }
+        let data = UnsafeRawBufferPointer(rebasing: frame[start..<end])
+        if pending[key] == nil {
+            if pending.count >= maximumPending { evictOldest() }
+            pending[key] = Pending(firstSeen: time, isIPv6: isIPv6, upperProtocol: upper)
+        }
+        var entry = pending.removeValue(forKey: key)!
+        bytesHeld -= entry.payload.count
+        if offset == 0 {
+            let headerEnd = isIPv6 ? decoded.networkOffset + 40 : decoded.ipPayloadOffset
+            entry.header = Array(UnsafeRawBufferPointer(rebasing: frame[decoded.networkOffset..<headerEnd]))
+        }
+        if entry.payload.count < offset + data.count {
+            entry.payload += [UInt8](repeating: 0, count: offset + data.count - entry.payload.count)
+        }
+        // Overlaps: the earlier copy wins, as most stacks do; only uncovered bytes are written.
+        for i in 0..<data.count where !entry.isCovered(offset + i) {
+            entry.payload[offset + i] = data[i]
+        }
+        entry.covered.append((offset, offset + data.count))
+        if !more { entry.totalLength = offset + data.count }
+        if let total = entry.totalLength, !entry.header.isEmpty, entry.coversAll(total) {
+            counters.reassembled += 1
+            buildDatagram(entry, payloadLength: total)
+            return output.withUnsafeBytes(body)
+        }
+        bytesHeld += entry.payload.count
+        pending[key] = entry
+        while bytesHeld > maximumBytes, !pending.isEmpty { evictOldest() }
+        return nil
+    }
+
+    /// Drops datagrams whose first fragment is older than the timeout.
+    public func expire(before time: Int64) {
+        guard !pending.isEmpty else { return }
+        for (key, entry) in pending where time - entry.firstSeen > timeoutNanos {
+            bytesHeld -= entry.payload.count
+            pending.removeValue(forKey: key)
+            counters.timedOut += 1
+        }
+    }
+
+    /// Datagrams still incomplete (at the end of a capture).
+    public var incomplete: Int { pending.count }
+
+    private func evictOldest() {
+        guard let oldest = pending.min(by: { $0.value.firstSeen < $1.value.firstSeen }) else { return }
+        bytesHeld -= oldest.value.payload.count
+        pending.removeValue(forKey: oldest.key)
+        counters.evictedForCap += 1
+    }
+
+    private func buildDatagram(_ entry: Pending, payloadLength: Int) {
+        output.removeAll(keepingCapacity: true)
+        output += entry.header
+        if entry.isIPv6 {
+            let length = payloadLength
+            output[4] = UInt8(length >> 8)
+            output[5] = UInt8(length & 0xFF)
+            output[6] = entry.upperProtocol  // the fragment header and those before it are gone
+        } else {
+            let length = entry.header.count + payloadLength
+            output[2] = UInt8(length >> 8)
+            output[3] = UInt8(length & 0xFF)
+            output[6] &= 0x40  // keep DF, clear MF and the offset
+            output[7] = 0
+        }
+        output += entry.payload.prefix(payloadLength)
+    }
+}
+
+extension IPDefragmenter.Pending {
+    func isCovered(_ position: Int) -> Bool {
+        covered.contains { $0.start <= position && position < $0.end }
+    }
+
+    func coversAll(_ total: Int) -> Bool {
+        var reach = 0
+        for range in covered.sorted(by: { $0.start < $1.start }) {
+            if range.start > reach { return false }
+            reach = max(reach, range.end)
+        }
+        return reach >= total
+    }
+}

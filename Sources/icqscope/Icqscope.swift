@@ -1,0 +1,24 @@
+import ArgumentParser
+
+@main
+struct Icqscope: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "icqscope",
+        abstract: "Finds out, with proof, why ICQ traffic fails through a firewall.",
+        discussion: """
+            Reads packet captures (pcap, pcapng) and decodes the ICQ family: classic ICQ over UDP,
+            the peer-to-peer protocol, OSCAR and SOCKS. Output formats and exit statuses follow
+            the output contract: 0 done, 1 findings at --fail-on severity, 2 damaged input,
+            64 usage error.
+            """,
+        subcommands: [ReadCommand.self, LiveCommand.self, InterfacesCommand.self, ProfilesCommand.self]
+    )
+}
+
+/// Exit statuses of the output contract.
+enum ExitStatus {
+    static let ok: Int32 = 0
+    static let findings: Int32 = 1
+    static let damagedInput: Int32 = 2
+    static let usage: Int32 = 64
+}

@@ -1,0 +1,31 @@
+import ArgumentParser
+
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, ndjson
+}
+
+/// Options every analysing command shares (`read`, and `live`).
+struct AnalysisOptions: ParsableArguments {
+    @Option(name: .long, help: "Output format: text for people, ndjson for programs.")
+    var format: OutputFormat = .text
+
+    @Flag(name: .long, help: "One line (or NDJSON record) per packet.")
+    var packets = false
+
+    @Flag(name: .long, help: "One line (or NDJSON `flow` record) per flow, when the flow ends.")
+    var flows = false
+
+    @Option(name: .long, help: "A BPF filter expression, e.g. 'udp port 4000'.")
+    var filter: String?
+
+    @Flag(name: .long, help: "Show passwords and other secrets instead of masking them.")
+    var revealSecrets = false
+
+    @Option(name: .long, help: "Another UDP port an ICQ server (or a UDP mapping or relay) uses; repeatable. 4000 always counts.")
+    var icqPort: [UInt16] = []
+
+    @OptionGroup var diagnosis: DiagnosisOptions
+
+    /// The UDP ports on which classic ICQ is recognised by structure alone.
+    var icqServerPorts: [UInt16] { [4000] + icqPort.filter { $0 != 4000 } }
+}

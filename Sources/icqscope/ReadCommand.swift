@@ -1,0 +1,54 @@
+import ArgumentParser
+import Capture
+
+struct ReadCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "read",
+        abstract: "Analyse capture files (pcap or pcapng); '-' reads standard input."
+    )
+
+    enum Reader: String, ExpressibleByArgument, CaseIterable {
+        case icqscope, libpcap
+    }
+
+    @Argument(help: "Capture files; '-' for standard input.")
+    var files: [String]
+
+    @Option(name: .long, help: "Which reader walks the files: icqscope's own (default) or libpcap's, as a cross-check.")
+    var reader: Reader = .icqscope
+
+    @OptionGroup var options: AnalysisOptions
+
+    func run() throws {
+        let analyzer = Analyzer(options: options)
+        do {
+            try analyzer.validateFilter()
+        } catch {
+            throw ValidationError(error.message)
+        }
+        for path in files {
+            switch reader {
+            case .icqscope:
+                do {
+                    var source = try CaptureFileReader(path: path)
+                    analyzer.run(&source, format: source.formatName)
+                } catch {
+                    analyzer.report(error)
+                    analyzer.noteUnreadable(path)
+                }
+            case .libpcap:
+                do {
+                    var source = try LibpcapFileReader(path: path)
+                    analyzer.run(&source, format: "libpcap")
+                } catch {
+                    var refusal = error
+                    refusal.message += " (icqscope's own reader, the default, may still read it)"
+                    analyzer.report(refusal)
+                    analyzer.noteUnreadable(path)
+                }
+            }
+        }
+        let status = analyzer.finish()
+        if status != ExitStatus.ok { throw ExitCode(status) }
+    }
+}

@@ -1,0 +1,36 @@
+import Foundation
+
+/// Paths the tests need, found from this file's location so `swift test` works from anywhere.
+enum TestPaths {
+    /// The package root (two levels above Tests/CaptureTests).
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+    static let shared = root.deletingLastPathComponent().appendingPathComponent("shared")
+    static let captures = shared.appendingPathComponent("captures")
+    static let fixtures = root.appendingPathComponent("Tests/Fixtures")
+    static var sharedPresent: Bool { FileManager.default.fileExists(atPath: captures.path) }
+
+    /// Every capture file under ../shared/captures (pcap and pcapng, whatever the extension says).
+    static func sharedCaptures() -> [URL] {
+        guard let walker = FileManager.default.enumerator(at: captures, includingPropertiesForKeys: nil) else { return [] }
+        return walker.compactMap { $0 as? URL }
+            .filter { ["pcap", "pcapng"].contains($0.pathExtension) }
+            .sorted { $0.path < $1.path }
+    }
+
+    /// The fixture name of a capture: its file name without extension.
+    static func fixtureName(_ capture: URL) -> String {
+        capture.deletingPathExtension().lastPathComponent
+    }
+
+    /// Rows of a tab-separated fixture, each split into its columns (empty columns kept).
+    static func tsv(_ url: URL) throws -> [[String]] {
+        try String(contentsOf: url, encoding: .utf8)
+            .split(separator: "\n", omittingEmptySubsequences: true)
+            .map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
+    }
+
+    static func temporaryFile(_ name: String) -> URL {
+        FileManager.default.temporaryDirectory.appendingPathComponent("icqscope-test-\(getpid())-\(name)")
+    }
+}

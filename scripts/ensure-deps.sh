@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs, only when missing, the Debian packages icqscope needs to build and test.
+# Used by scripts/demo.sh, scripts/test.sh and CI; safe to run again.
+set -euo pipefail
+
+need=()
+pkg-config --exists libpcap 2>/dev/null || need+=(libpcap-dev)
+command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
+# Tests build real network namespaces and veth pairs, and the lab a real nftables firewall.
+command -v ip >/dev/null 2>&1 || need+=(iproute2)
+for extra in "$@"; do
+    case "$extra" in
+        nft) command -v nft >/dev/null 2>&1 || need+=(nftables) ;;
+        sockd) command -v sockd >/dev/null 2>&1 || command -v danted >/dev/null 2>&1 || need+=(dante-server) ;;
+        valgrind) command -v valgrind >/dev/null 2>&1 || need+=(valgrind) ;;
+    esac
+done
+
+if [ ${#need[@]} -gt 0 ]; then
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    echo "icqscope: installing ${need[*]}" >&2
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+if ! command -v swift >/dev/null 2>&1; then
+    echo "icqscope: Swift 6.1 or later is needed (https://www.swift.org/install/linux/)" >&2
+    exit 1
+fi
