@@ -43,6 +43,11 @@ final class Analyzer {
     /// Link types already reported as undecodable, so each is reported once per source.
     var reportedLinkTypes: Set<LinkType> = []
 
+    /// TCP reassembly with the OSCAR decoder on every connection (found by content on any port).
+    private let oscarStreams: StreamTable<OSCARStreamConsumer<OSCARFrameRecord>>
+    /// The OSCAR PDUs completed while the current frame is analysed.
+    private var oscarFrame: OSCARFrameRecord
+
     /// Read once: an option's property wrapper costs a generic metadata lookup per access.
     private let showPackets: Bool
     private let showFlows: Bool
@@ -52,6 +57,10 @@ final class Analyzer {
         icq = ICQDecoder(serverPorts: options.icqServerPorts)
         showPackets = options.packets
         showFlows = options.flows
+        oscarStreams = StreamTable(limits: StreamLimits()) { OSCARStreamConsumer(originator: $0, responder: $1) }
+        oscarFrame = OSCARFrameRecord(
+            format: !options.packets ? .countOnly : (options.format == .ndjson ? .ndjson : .text),
+            revealSecrets: options.revealSecrets)
         if let expression = options.filter { filter = PacketFilter(expression: expression) }
         icqAnalysis = ICQAnalysis(
             thresholds: options.diagnosis.thresholds, serverPorts: options.icqServerPorts,
@@ -148,6 +157,7 @@ final class Analyzer {
         let decoded = PacketDecoder.decode(packet)
         summary.count(packet, decoded)
         icqResult = .notICQ
+        oscarFrame.reset()
         // A reassembled datagram has lost its link layer; its flow keeps the frame's VLAN.
         let vlan = decoded.link?.innermostVLAN ?? 0
         if decoded.isFragment {
@@ -176,6 +186,7 @@ final class Analyzer {
                 JSONFieldVisitor.write(into: &json) { header.visitFields(datagram, into: &$0) }
             }
             ICQRecord.write(&json, icqResult, revealSecrets: options.revealSecrets)
+            oscarFrame.write(into: &json)
             if case .malformed(let m, _) = icqResult, decoded.malformation == nil {
                 PacketRecord.writeMalformation(&json, m)
             }
@@ -184,7 +195,8 @@ final class Analyzer {
         case .text:
             out.write(PacketLine.text(packet: packet, decoded: decoded, interface: interface,
                                       firstTime: summary.firstTime ?? packet.timestampNanos,
-                                      info: ICQRecord.text(icqResult, revealSecrets: options.revealSecrets)))
+                                      info: Self.join(ICQRecord.text(icqResult, revealSecrets: options.revealSecrets),
+                                                      oscarFrame.text)))
         }
     }
 
@@ -224,6 +236,14 @@ final class Analyzer {
         case .tcp(let tcp):
             peerPorts.tcp(tcp, decoded: decoded, frame: packet.frameNumber, time: packet.timestampNanos,
                           twoSided: twoSided, isCopy: partner != nil)
+            if partner == nil {
+                // A gateway's forwarded copy would feed the same stream twice: only the first is read.
+                oscarStreams.ingest(decoded, frame: packet.frameNumber, bytes: bytes, sink: &oscarFrame)
+                if oscarFrame.pduCount > 0 {
+                    summary.count(.oscar)
+                    if let handle = observation?.handle { flowTable.addProtocol(.oscar, to: handle) }
+                }
+            }
             if partner == nil, let src = decoded.sourceAddress, let dst = decoded.destinationAddress {
                 socks.segment(tcp, payload: decoded.payload(of: bytes), source: Endpoint(address: src, port: tcp.sourcePort),
                               destination: Endpoint(address: dst, port: tcp.destinationPort),
@@ -390,8 +410,16 @@ final class Analyzer {
         summary.sources.append(Summary.SourceSummary(name: path, format: "unreadable", packets: 0, interfaces: [], completed: false))
     }
 
+    static func join(_ a: String?, _ b: String?) -> String? {
+        guard let a else { return b }
+        guard let b else { return a }
+        return a + " | " + b
+    }
+
     /// Prints the summary and returns the exit status of the output contract.
     func finish() -> Int32 {
+        oscarFrame.reset()
+        oscarStreams.finishAll(frame: summary.packets, sink: &oscarFrame)
         for u in gateway.expire(now: .max) { unforwarded(u) }
         peerPorts.finish()
         icqAnalysis.finish()

@@ -4,16 +4,9 @@ import Foundation
 import Tracking
 import Wire
 
-/// Paths of the shared test captures, found from this file's location (the package root's sibling).
-enum SharedCaptures {
-    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent()
-    static let root = packageRoot.deletingLastPathComponent().appendingPathComponent("shared/captures")
-    static var available: Bool { FileManager.default.fileExists(atPath: root.path) }
-    static func path(_ relative: String) -> String { root.appendingPathComponent(relative).path }
-    static func fixture(_ name: String) -> String {
-        packageRoot.appendingPathComponent("Tests/Fixtures/oscar").appendingPathComponent(name).path
-    }
+/// The tshark oracle fixtures of the OSCAR tests (`SharedCaptures` is the flow tests' helper).
+extension SharedCaptures {
+    static func fixture(_ name: String) -> String { packageRoot + "/Tests/Fixtures/oscar/" + name }
 }
 
 /// A frame copied out of a capture, so tests can replay frames in another order or cut them up.
