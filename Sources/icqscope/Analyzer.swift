@@ -239,6 +239,10 @@ final class Analyzer {
             if partner == nil {
                 // A gateway's forwarded copy would feed the same stream twice: only the first is read.
                 oscarStreams.ingest(decoded, frame: packet.frameNumber, bytes: bytes, sink: &oscarFrame)
+                for a in oscarFrame.advertised {
+                    peerPorts.advertised.add(a.endpoint, uin: a.uin, source: .oscarDirectConnection,
+                                             isLANAddress: a.isLAN && a.endpoint.address.isPrivate, frame: packet.frameNumber)
+                }
                 if oscarFrame.pduCount > 0 {
                     summary.count(.oscar)
                     if let handle = observation?.handle { flowTable.addProtocol(.oscar, to: handle) }
