@@ -27,4 +27,11 @@ let benchmarks: @Sendable () -> Void = {
     packetBenchmark("read-1M-pcapng-libpcap", expecting: million, file: file1Mng, readWithLibpcap)
     packetBenchmark("read-decode-1M-pcapng-ours", expecting: million, file: file1Mng, readAndDecodeWithOurs)
     packetBenchmark("read-decode-1M-pcapng-libpcap", expecting: million, file: file1Mng, readAndDecodeWithLibpcap)
+
+    // Later stages (issues 4 and 6): the flow table on top of reading and decoding, and classic
+    // ICQ classification with v5 decryption on its own (packets = ICQ datagrams classified).
+    packetBenchmark("read-decode-flows-1M-tracked", expecting: million, file: file1M, readDecodeAndTrackFlows)
+    packetBenchmark("icq-classify-200k-ours", expecting: 200_000, file: { _ = ICQPayloads.healthy; return "" }) { _ in
+        classifyICQ(200_000)
+    }
 }

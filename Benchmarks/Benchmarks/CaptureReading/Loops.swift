@@ -91,7 +91,7 @@ func readAndDecodeWithLibpcap(_ path: String) -> Int {
     return packets
 }
 
-private func open(_ path: String) -> CaptureFileReader {
+func open(_ path: String) -> CaptureFileReader {
     do { return try CaptureFileReader(path: path) } catch { fatalError("\(error)") }
 }
 
