@@ -8,6 +8,7 @@ let folder = arguments.first ?? "samples"
 let samples: [(String, [UInt8])] = [
     ("gateway-basic.pcapng", GatewaySample.pcapng(seed: 1)),
 ] + ICQSamples.files.map { ($0.file, $0.build().bytes) }
+    + StreamSamples.files.map { ($0.file, $0.build()) }
 do {
     try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
     for (name, bytes) in samples {
