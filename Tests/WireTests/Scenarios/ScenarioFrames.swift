@@ -41,7 +41,8 @@ struct ICQFrame {
 
 enum ScenarioFrames {
     static func decode(_ scenario: ScenarioCapture) throws -> [ScenarioFrame] {
-        let url = TestPaths.temporaryFile("scenario-\(scenario.name).pcapng")
+        // Unique per call: tests running in parallel may decode the same scenario.
+        let url = TestPaths.temporaryFile("scenario-\(scenario.name)-\(UUID().uuidString).pcapng")
         try Data(scenario.bytes).write(to: url)
         defer { try? FileManager.default.removeItem(at: url) }
         var reader = try CaptureFileReader(path: url.path)
