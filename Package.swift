@@ -49,12 +49,14 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "CaptureTests", dependencies: ["Capture", "Bytes", "SampleKit"]),
-        .testTarget(name: "WireTests", dependencies: ["Wire", "Capture", "Bytes", "SampleKit"]),
-        .testTarget(name: "TrackingTests", dependencies: ["Tracking", "Wire", "Capture", "Bytes"]),
+        // Paths to the package root, ../shared/captures and the fixtures, for every test target.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "CaptureTests", dependencies: ["TestSupport", "Capture", "Bytes", "SampleKit"]),
+        .testTarget(name: "WireTests", dependencies: ["TestSupport", "Wire", "Capture", "Bytes", "SampleKit"]),
+        .testTarget(name: "TrackingTests", dependencies: ["TestSupport", "Tracking", "Wire", "Capture", "Bytes"]),
         .testTarget(name: "DiagnosisTests", dependencies: ["Diagnosis", "Tracking", "Wire", "Capture", "Bytes", "SampleKit"]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "Diagnosis", "Bytes", "Wire"]),
-        .testTarget(name: "CommandTests", dependencies: ["Capture", "SampleKit"]),
+        .testTarget(name: "CommandTests", dependencies: ["TestSupport", "Capture", "SampleKit"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -2,6 +2,7 @@ import Capture
 import Foundation
 import SampleKit
 import Testing
+import TestSupport
 
 /// Every way a capture file can be damaged: a precise message, and every good packet before the
 /// damage (and after it, where the framing survives) still delivered.

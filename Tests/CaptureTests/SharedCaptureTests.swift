@@ -2,6 +2,7 @@ import Bytes
 import Capture
 import Foundation
 import Testing
+import TestSupport
 
 /// Our own reader against tshark's view of every capture written by other software, and
 /// against libpcap reading the same files.

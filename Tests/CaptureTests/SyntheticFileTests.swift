@@ -2,6 +2,7 @@ import Capture
 import Foundation
 import SampleKit
 import Testing
+import TestSupport
 
 /// Files written by our own builder, covering every format variant the reader claims.
 struct SyntheticFileTests {

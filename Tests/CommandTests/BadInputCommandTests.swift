@@ -1,6 +1,7 @@
 import Foundation
 import SampleKit
 import Testing
+import TestSupport
 
 /// Damaged input through the command: one clear line on stderr naming file and place, an
 /// `error` record in NDJSON, exit status 2, and every good packet still analysed.

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// Runs the built `icqscope` binary as a user would, capturing stdout, stderr and the exit status.
 enum CommandRunner {

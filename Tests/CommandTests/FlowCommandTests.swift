@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// `icqscope read --flows`: one `flow` record per flow, as OUTPUT.md "Flow records" fixes them.
 @Suite(.serialized)

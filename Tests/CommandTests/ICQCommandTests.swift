@@ -1,6 +1,7 @@
 import Foundation
 import SampleKit
 import Testing
+import TestSupport
 
 /// Classic ICQ through `icqscope read`: NDJSON fields, password masking, summary counts,
 /// `--icq-port`, and the negatives.

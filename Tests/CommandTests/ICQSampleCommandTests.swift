@@ -1,6 +1,7 @@
 import Foundation
 import SampleKit
 import Testing
+import TestSupport
 
 /// The committed ICQ samples under samples/ are the generator's output, and `icqscope read`
 /// reads each cleanly and counts the ICQ packets the generator put in.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// `icqscope live` and `icqscope interfaces` as a user runs them, on a namespaced gateway
 /// (`ip netns exec` puts the command in the gateway's namespace).

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// `read --packets --format ndjson` shows each OSCAR PDU once, with Wireshark's field names,
 /// several FLAPs of one frame as an array; secrets are masked unless revealed.

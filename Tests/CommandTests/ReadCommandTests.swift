@@ -1,6 +1,7 @@
 import Foundation
 import SampleKit
 import Testing
+import TestSupport
 
 /// `icqscope read` end to end: the binary, its output streams and its exit statuses.
 @Suite(.serialized)

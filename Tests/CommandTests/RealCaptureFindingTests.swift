@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// The captures of real ICQ, OSCAR and SOCKS programs raise no finding, except where the capture
 /// truly shows one; each exception is stated and explained here.

@@ -2,6 +2,7 @@ import Bytes
 import Foundation
 import SampleKit
 import Testing
+import TestSupport
 
 /// Every generated scenario (one per finding kind, each way it can be proven, and each near miss)
 /// through `icqscope read`: the findings it must report are there with the right kind, severity,

@@ -1,6 +1,7 @@
 import Foundation
 import SampleKit
 import Testing
+import TestSupport
 
 /// The committed TCP stream samples (OSCAR, ICQ peer-to-peer) are the generator's output, and
 /// `icqscope read --packets` reads them cleanly: every OSCAR PDU the generator wrote comes out

@@ -4,6 +4,7 @@ import SampleKit
 import Testing
 import Tracking
 import Wire
+import TestSupport
 
 struct GatewayMatcherTests {
     /// The bundled gateway sample: every packet crosses the NAT gateway except the refused peer

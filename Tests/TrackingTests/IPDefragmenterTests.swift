@@ -4,6 +4,7 @@ import SampleKit
 import Testing
 import Tracking
 import Wire
+import TestSupport
 
 struct IPDefragmenterTests {
     /// The SOCKS handshake in this capture is cut into tiny IP fragments; tshark reassembles four

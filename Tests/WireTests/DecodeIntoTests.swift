@@ -3,6 +3,7 @@ import Capture
 import SampleKit
 import Testing
 import Wire
+import TestSupport
 
 /// `decode(_:into:)` is the per-packet loop's form of `decode(_:)`: it must give the same answer
 /// and keep nothing of the packet decoded into the same value before.

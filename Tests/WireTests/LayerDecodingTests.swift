@@ -3,6 +3,7 @@ import Capture
 import Foundation
 import Testing
 import Wire
+import TestSupport
 
 /// The layer 2–4 decoders against tshark, field by field, on every capture written by other software.
 @Suite(.enabled(if: TestPaths.sharedPresent, "../shared/captures is absent (a user's fresh clone); CI has it"))

@@ -1,6 +1,7 @@
 import Bytes
 import Testing
 import Wire
+import TestSupport
 
 /// Truncated and corrupted real streams: every decoder step must stay within the bytes given,
 /// and the decoders must end (malformed with a reason, or not-this-protocol), never trap or loop.

@@ -2,6 +2,7 @@ import Bytes
 import Foundation
 import Testing
 import Wire
+import TestSupport
 
 extension PeerRun {
     var messages: [PeerRecord] { records.filter { if case .message = $0.pdu.content { true } else { false } } }

@@ -2,6 +2,7 @@ import Bytes
 import Foundation
 import Testing
 import Wire
+import TestSupport
 
 @testable import SampleKit
 

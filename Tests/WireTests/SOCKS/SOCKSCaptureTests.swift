@@ -2,6 +2,7 @@ import Bytes
 import Foundation
 import Testing
 import Wire
+import TestSupport
 
 /// tshark's handshake rows (`*.tshark-handshake.tsv`): header line, then one row per frame.
 struct TsharkTable {

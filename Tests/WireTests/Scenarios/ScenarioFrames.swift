@@ -3,6 +3,7 @@ import Capture
 import Foundation
 import SampleKit
 import Testing
+import TestSupport
 
 @testable import Wire
 

@@ -2,6 +2,7 @@ import Bytes
 import Capture
 import Foundation
 import Wire
+import TestSupport
 
 extension TestPaths {
     /// A file under ../shared/captures, by relative path.

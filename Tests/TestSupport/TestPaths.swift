@@ -1,17 +1,17 @@
 import Foundation
 
 /// Paths the tests need, found from this file's location so `swift test` works from anywhere.
-enum TestPaths {
-    /// The package root (two levels above Tests/WireTests).
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+public enum TestPaths {
+    /// The package root (two levels above Tests/TestSupport).
+    public static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
-    static let shared = root.deletingLastPathComponent().appendingPathComponent("shared")
-    static let captures = shared.appendingPathComponent("captures")
-    static let fixtures = root.appendingPathComponent("Tests/Fixtures")
-    static var sharedPresent: Bool { FileManager.default.fileExists(atPath: captures.path) }
+    public static let shared = root.deletingLastPathComponent().appendingPathComponent("shared")
+    public static let captures = shared.appendingPathComponent("captures")
+    public static let fixtures = root.appendingPathComponent("Tests/Fixtures")
+    public static var sharedPresent: Bool { FileManager.default.fileExists(atPath: captures.path) }
 
     /// Every capture file under ../shared/captures (pcap and pcapng, whatever the extension says).
-    static func sharedCaptures() -> [URL] {
+    public static func sharedCaptures() -> [URL] {
         guard let walker = FileManager.default.enumerator(at: captures, includingPropertiesForKeys: nil) else { return [] }
         return walker.compactMap { $0 as? URL }
             .filter { ["pcap", "pcapng"].contains($0.pathExtension) }
@@ -19,18 +19,18 @@ enum TestPaths {
     }
 
     /// The fixture name of a capture: its file name without extension.
-    static func fixtureName(_ capture: URL) -> String {
+    public static func fixtureName(_ capture: URL) -> String {
         capture.deletingPathExtension().lastPathComponent
     }
 
     /// Rows of a tab-separated fixture, each split into its columns (empty columns kept).
-    static func tsv(_ url: URL) throws -> [[String]] {
+    public static func tsv(_ url: URL) throws -> [[String]] {
         try String(contentsOf: url, encoding: .utf8)
             .split(separator: "\n", omittingEmptySubsequences: true)
             .map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
     }
 
-    static func temporaryFile(_ name: String) -> URL {
+    public static func temporaryFile(_ name: String) -> URL {
         FileManager.default.temporaryDirectory.appendingPathComponent("icqscope-test-\(getpid())-\(name)")
     }
 }
