@@ -39,6 +39,16 @@ let package = Package(
         // Builds real frames and capture files: the sample generator's and the tests' own traffic.
         .target(name: "SampleKit"),
         .executableTarget(name: "icqscope-samples", dependencies: ["SampleKit"]),
+        // The gateway lab's own ICQ v5 server and client, on real sockets (scripts/lab.sh).
+        .target(name: "LabPeers", dependencies: ["Bytes", "Wire"]),
+        .executableTarget(
+            name: "icqlab-server",
+            dependencies: ["LabPeers", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .executableTarget(
+            name: "icqlab-client",
+            dependencies: ["LabPeers", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
         .executableTarget(
             name: "icqscope",
             dependencies: [
@@ -52,6 +62,7 @@ let package = Package(
         .testTarget(name: "DiagnosisTests", dependencies: ["Diagnosis", "Tracking", "Wire", "Capture", "Bytes", "SampleKit"]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "Diagnosis", "Bytes", "Wire"]),
         .testTarget(name: "CommandTests", dependencies: ["Capture", "SampleKit"]),
+        .testTarget(name: "LabTests", dependencies: ["Capture", "Wire", "Bytes", "LabPeers"]),
     ],
     swiftLanguageModes: [.v6]
 )
