@@ -347,9 +347,11 @@ run_healthy() {
 }
 
 run_timed_out_session() {
-    # The gateway forgets A's UDP flow after 2 s; A keeps it alive only every 10 s. B's message
-    # reaches the server 4 s after A's last packet: the push arrives outside and is dropped.
-    UDP_TIMEOUT=2 KEEPALIVE=10 SERVER_RTX=2 SERVER_RETRIES=3
+    # The gateway forgets A's UDP flow 2 s after A's last packet (0.5 s); A keeps it alive only
+    # every 10 s. B's message reaches the server at 4.5 s: the push and its two retransmissions
+    # (6.5, 8.5 s) arrive outside and are dropped; the push expires before A's keep-alive at 10 s
+    # opens a new flow.
+    UDP_TIMEOUT=2 KEEPALIVE=10 SERVER_RTX=2 SERVER_RETRIES=2
     setup_firewall "$UDP_TIMEOUT"; write_env; start_capture
     start_server 13 --retransmit-interval "$SERVER_RTX" --retries "$SERVER_RETRIES" --keepalive-hint "$KEEPALIVE"
     start_client "$NS_IN" client-a "$CLIENT_A" --uin $UIN_A --tcp-port $PORT_A --contact $UIN_B --run-for 12 \
@@ -361,14 +363,16 @@ run_timed_out_session() {
 }
 
 run_dropped_replies() {
-    # From 2 s to 2 + DROP_FOR s the gateway drops server-to-client UDP. A's keep-alive at 4 s
-    # and its retransmission at 6 s lose their ACKs; the one at 8 s is answered (recovered).
-    # LAB_DROP_FOR=20 keeps the drop past the client's 6 transmissions (abandoned).
-    KEEPALIVE=4 CLIENT_RTX=2
-    local drop_for="${LAB_DROP_FOR:-5}"
+    # From 2 s to 2 + DROP_FOR s the gateway drops server-to-client UDP. A's keep-alive at 5 s
+    # and its retransmission at 7 s lose their ACKs; the one at 9 s is answered (recovered).
+    # LAB_DROP_FOR=20 keeps the drop past the client's 6 transmissions (abandoned: the client
+    # gives up on the server at 17 s; give it --run-for room with LAB_RUN_FOR=20).
+    KEEPALIVE=5 CLIENT_RTX=2
+    local drop_for="${LAB_DROP_FOR:-6}" run_for="${LAB_RUN_FOR:-11}"
     setup_firewall "$UDP_TIMEOUT"; write_env; start_capture
-    start_server 12 --retransmit-interval "$SERVER_RTX" --retries "$SERVER_RETRIES" --keepalive-hint "$KEEPALIVE"
-    start_client "$NS_IN" client-a "$CLIENT_A" --uin $UIN_A --tcp-port $PORT_A --run-for 11 $(common_client_args)
+    start_server "$((run_for + 1))" --retransmit-interval "$SERVER_RTX" --retries "$SERVER_RETRIES" \
+        --keepalive-hint "$KEEPALIVE"
+    start_client "$NS_IN" client-a "$CLIENT_A" --uin $UIN_A --tcp-port $PORT_A --run-for "$run_for" $(common_client_args)
     sleep 2
     scenario_rule iifname "$IF_GO" udp sport $SERVER_PORT drop
     sleep "$drop_for"
