@@ -1,0 +1,122 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Runs one scenario of the gateway lab through `scripts/lab.sh` (the same script a user runs),
+/// into a temporary folder, and hands back what it recorded.
+enum Lab {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+    static let script = root.appendingPathComponent("scripts/lab.sh")
+
+    /// Whether this machine can run the lab: root, and network namespaces can be created.
+    static let availability: (ok: Bool, message: String) = {
+        guard getuid() == 0 else {
+            return (false, "the gateway lab needs root (network namespaces, veth pairs, nftables); run the tests as root")
+        }
+        let probe = "icqlabprobe\(getpid())"
+        let created = (try? shell(["ip", "netns", "add", probe]))?.status == 0
+        _ = try? shell(["ip", "netns", "del", probe])
+        guard created else {
+            return (false, "this machine cannot create network namespaces (ip netns add failed), so the gateway lab cannot run")
+        }
+        return (true, "")
+    }()
+
+    /// Enabled where the lab can run, and in CI, where an unavailable lab must fail, not skip.
+    static var enabled: Bool { availability.ok || ProcessInfo.processInfo.environment["CI"] != nil }
+
+    /// The built peers: beside the test bundle in the build folder (as CommandTests finds icqscope).
+    static var binDirectory: URL {
+        let bundle = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for candidate in [bundle, bundle.deletingLastPathComponent(), bundle.deletingLastPathComponent().deletingLastPathComponent()] {
+            if FileManager.default.isExecutableFile(atPath: candidate.appendingPathComponent("icqlab-client").path) {
+                return candidate
+            }
+        }
+        return root.appendingPathComponent(".build/debug")
+    }
+
+    struct Run {
+        let scenario: String
+        let directory: URL
+        let status: Int32
+        let output: String
+
+        /// The key=value lines the script writes (addresses, ports, interfaces, timings).
+        var environment: [String: String] {
+            let text = (try? String(contentsOf: directory.appendingPathComponent("scenario.env"), encoding: .utf8)) ?? ""
+            var values: [String: String] = [:]
+            for line in text.split(separator: "\n") {
+                let parts = line.split(separator: "=", maxSplits: 1)
+                if parts.count == 2 { values[String(parts[0])] = String(parts[1]) }
+            }
+            return values
+        }
+
+        func log(_ name: String) -> String {
+            (try? String(contentsOf: directory.appendingPathComponent("\(name).log"), encoding: .utf8)) ?? ""
+        }
+
+        /// What the gateway recorded on both interfaces, decoded.
+        func capture() throws -> LabCapture { try LabCapture(directory: directory, environment: environment) }
+
+        /// The NDJSON records `icqscope read` gives for the recording (findings included once the
+        /// diagnosis is wired), for assertions such as
+        /// `#expect(run.records(type: "finding").contains { $0["kind"] as? String == "…" })`.
+        func icqscopeRecords(_ extraArguments: [String] = []) throws -> [[String: Any]] {
+            let icqscope = Lab.binDirectory.appendingPathComponent("icqscope").path
+            let files = try LabCapture.recordingFiles(in: directory).map(\.path)
+            let result = try shell([icqscope, "read"] + files + ["--format", "ndjson"] + extraArguments)
+            return result.stdout.split(separator: "\n").compactMap {
+                try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+            }
+        }
+
+        /// Removes the recording unless LAB_KEEP is set (to look at a failing run's files).
+        func cleanUp() {
+            if ProcessInfo.processInfo.environment["LAB_KEEP"] == nil {
+                try? FileManager.default.removeItem(at: directory)
+            }
+        }
+    }
+
+    /// Runs a scenario; the script removes every namespace, rule and process it made, also when
+    /// it fails. `extraArguments` go to the script (e.g. "--nat").
+    static func run(_ scenario: String, _ extraArguments: [String] = []) throws -> Run {
+        let directory = FileManager.default.temporaryDirectory
+            .appendingPathComponent("icqlab-\(getpid())-\(scenario)-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let result = try shell(
+            ["/bin/bash", script.path, "--quiet", "--bin", binDirectory.path, "--out", directory.path]
+                + extraArguments + [scenario])
+        return Run(scenario: scenario, directory: directory, status: result.status, output: result.stdout + result.stderr)
+    }
+
+    struct ShellResult {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    static func shell(_ arguments: [String]) throws -> ShellResult {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = arguments
+        process.currentDirectoryURL = root
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        nonisolated(unsafe) var errData = Data()
+        let errReader = Thread { errData = err.fileHandleForReading.readDataToEndOfFile() }
+        errReader.start()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        while errReader.isExecuting { usleep(1000) }
+        return ShellResult(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                           stderr: String(decoding: errData, as: UTF8.self))
+    }
+}
