@@ -1,4 +1,5 @@
 import Capture
+import Tracking
 import Wire
 
 /// Counts for the final `summary` record, kept in fixed arrays so that counting a packet
@@ -59,10 +60,15 @@ public struct Summary {
     private var malformedCounts: [MalformationKey: (Malformation, UInt64)] = [:]
     /// Damaged-input errors reported (records skipped or files cut short).
     public var inputErrors: UInt64 = 0
+    /// Waits still open when the capture ended (an ack not yet come, its deadline not yet passed):
+    /// reported as open, never guessed.
+    public var openDeadlines: [(uin: UInt32, what: String, frames: [UInt64])] = []
     /// Files read, with their interfaces (and drop counters where recorded).
     public var sources: [SourceSummary] = []
     /// Classic ICQ packets per version and per command.
     public var icq = ICQCounts()
+    /// What the flow table tracked, ended and evicted.
+    public var flows: FlowTableStatistics? = nil
 
     public struct SourceSummary {
         public var name: String

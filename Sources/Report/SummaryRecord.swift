@@ -35,6 +35,28 @@ public enum SummaryRecord {
         }
         json.endObject()
         json.field("input_errors", s.inputErrors)
+        json.beginArray("open_at_end")
+        for open in s.openDeadlines {
+            json.beginObject()
+            json.field("uin", open.uin)
+            json.field("what", open.what)
+            json.beginArray("frames")
+            for frame in open.frames { json.integer(frame) }
+            json.endArray()
+            json.endObject()
+        }
+        json.endArray()
+        if let flows = s.flows {
+            json.beginObject("flows")
+            json.field("created", flows.flowsCreated)
+            json.field("idle_timeout", flows.flowsEndedByIdleTimeout)
+            json.field("evicted", flows.flowsEvicted)
+            json.field("end_of_capture", flows.flowsEndedAtEndOfCapture)
+            json.field("peak_active", flows.peakActiveFlows)
+            json.field("icmp_errors_matched", flows.icmpErrorsMatched)
+            json.field("icmp_errors_unmatched", flows.icmpErrorsUnmatched)
+            json.endObject()
+        }
         json.beginArray("sources")
         for source in s.sources {
             json.beginObject()
@@ -100,7 +122,15 @@ public enum SummaryRecord {
             }
         }
         lines.append("drops        " + (drops.isEmpty ? "not recorded in the input" : drops.joined(separator: "; ")))
+        if let flows = s.flows {
+            var line = "flows        \(flows.flowsCreated)"
+            if flows.flowsEvicted > 0 { line += " (\(flows.flowsEvicted) evicted: the flow table was full)" }
+            lines.append(line)
+        }
         if s.inputErrors > 0 { lines.append("input errors \(s.inputErrors) (see the messages above)") }
+        for open in s.openDeadlines {
+            lines.append("open at end  UIN \(open.uin): \(open.what) (frames \(open.frames.map(String.init).joined(separator: ", "))); the capture ended before its deadline")
+        }
         return lines.joined(separator: "\n") + "\n"
     }
 }

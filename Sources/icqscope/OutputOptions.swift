@@ -12,14 +12,14 @@ struct AnalysisOptions: ParsableArguments {
     @Flag(name: .long, help: "One line (or NDJSON record) per packet.")
     var packets = false
 
+    @Flag(name: .long, help: "One line (or NDJSON `flow` record) per flow, when the flow ends.")
+    var flows = false
+
     @Option(name: .long, help: "A BPF filter expression, e.g. 'udp port 4000'.")
     var filter: String?
 
     @Flag(name: .long, help: "Show passwords and other secrets instead of masking them.")
     var revealSecrets = false
-
-    @Flag(name: .long, help: "Print a record for each flow when it ends.")
-    var flows = false
 
     @Option(name: .long, help: "Another UDP port an ICQ server (or a UDP mapping or relay) uses; repeatable. 4000 always counts.")
     var icqPort: [UInt16] = []

@@ -1,0 +1,286 @@
+import Bytes
+import Tracking
+import Wire
+
+/// Rules R1, R2, R3, R5 and the keep-alive check (flow-semantics §6) over classic ICQ sessions.
+/// Fed with the session tracker's events and with evidence from outside it (gateway drops, ICMP
+/// errors); emits each finding once, as soon as it is established.
+public final class ICQDiagnosis {
+    public let thresholds: Thresholds
+    private let emit: (Finding) -> Void
+    /// Sessions already reported as unable to reach the server (R5), so R1 stays quiet for them.
+    private var pathBlocked: Set<ICQSession.Key> = []
+    private var keepaliveWarned: Set<ICQSession.Key> = []
+    /// Server packets of each session that arrived at the gateway and never left it.
+    private var gatewayDrops: [ICQSession.Key: [(frame: UInt64, time: Int64)]] = [:]
+    /// Client packets that never left the gateway (outbound blocked there).
+    private var outboundGatewayDrops: [ICQSession.Key: [UInt64]] = [:]
+    /// ICMP errors about the session's datagrams: reporter, frame, code, and whose packet they quote.
+    private var icmpErrors: [ICQSession.Key: [(frame: UInt64, time: Int64, code: UInt8, aboutServerPacket: Bool)]] = [:]
+    /// Timeouts established by gateway evidence, so the same gap is reported once.
+    private var timeoutReported: Set<ICQSession.Key> = []
+    /// Timed-out candidates waiting for the client's next packet (NAT rebinding) before they are
+    /// reported at the level they reached.
+    private var pendingTimeouts: [ICQSession.Key: Finding] = [:]
+
+    public init(thresholds: Thresholds, emit: @escaping (Finding) -> Void) {
+        self.thresholds = thresholds
+        self.emit = emit
+    }
+
+    // MARK: evidence from outside the tracker
+
+    /// A packet of the session arrived at the gateway and never left it.
+    public func gatewayDropped(session: ICQSession, frame: UInt64, time: Int64, fromServer: Bool, gap: Int64) {
+        if !fromServer {
+            outboundGatewayDrops[session.key, default: []].append(frame)
+            return
+        }
+        gatewayDrops[session.key, default: []].append((frame, time))
+        guard gap > thresholds.firewallTimeout, !timeoutReported.contains(session.key) else { return }
+        timeoutReported.insert(session.key)
+        pendingTimeouts.removeValue(forKey: session.key)
+        emit(timeoutFinding(session, level: "confirmed", detail: "dropped_at_gateway", frames: [frame],
+                            firstTime: time, lastTime: time, gap: gap,
+                            proof: "the server's packet arrived at the gateway from outside and never left it on the inside"))
+    }
+
+    /// An ICMP destination-unreachable quoting one of the session's datagrams.
+    public func icmpError(session: ICQSession, frame: UInt64, time: Int64, code: UInt8, quotesServerPacket: Bool) {
+        icmpErrors[session.key, default: []].append((frame, time, code, quotesServerPacket))
+    }
+
+    // MARK: tracker events
+
+    public func handle(_ event: ICQSessionTracker.Event) {
+        switch event {
+        case .request(let session, let exchange, let acked):
+            judgeRequest(session, exchange, acked: acked, open: false)
+        case .push(let session, let exchange, let acked):
+            judgePush(session, exchange, acked: acked)
+        case .rebinding(let session, let frame, let time, let from, let to):
+            if var finding = pendingTimeouts.removeValue(forKey: session.key) {
+                finding.level = "confirmed"
+                finding.detail = "nat_rebinding"
+                finding.severity = .error
+                finding.frames.append(frame)
+                finding.lastTime = time
+                finding.explanation += " The client's next packet came from \(to) instead of \(from): the NAT had forgotten the mapping and made a new one."
+                emit(finding)
+            }
+        case .serverSequenceGap(let session, let frame, let time, let expected, let got):
+            guard !timeoutReported.contains(session.key) else { return }
+            timeoutReported.insert(session.key)
+            let gap = time - (session.lastClientTime ?? session.firstTime)
+            emit(timeoutFinding(session, level: "confirmed", detail: "server_sequence_gap", frames: [frame],
+                                firstTime: time, lastTime: time, gap: gap,
+                                proof: "the next server packet the client received carried sequence \(got) where \(expected) was due: the packets in between were sent and never arrived"))
+        case .keepaliveLearned(let session, let interval, let source, let frame, let time):
+            judgeKeepalive(session, interval: interval, source: source, frame: frame, time: time)
+        case .serverAfterIdleGap:
+            break  // judged when the push resolves (acked or not)
+        case .unresolved(let session, let exchange, let fromClient, let atEndOfCapture, let waited):
+            if atEndOfCapture { unresolved(session, exchange, fromClient: fromClient, waited: waited) }
+        case .sessionEnded(let session):
+            flushPendingTimeout(session.key)
+            gatewayDrops.removeValue(forKey: session.key)
+            outboundGatewayDrops.removeValue(forKey: session.key)
+            icmpErrors.removeValue(forKey: session.key)
+        }
+    }
+
+    /// Deadlines still open when the capture ended: reported as such, never guessed.
+    public private(set) var openAtEnd: [OpenDeadline] = []
+
+    public struct OpenDeadline: Sendable {
+        public var uin: UInt32
+        public var what: String
+        public var frames: [UInt64]
+    }
+
+    private func unresolved(_ session: ICQSession, _ exchange: ICQExchange, fromClient: Bool, waited: Int64) {
+        // The one conclusion that needs no give-up: the server never spoke at all (R5), once the
+        // ack wait after the last copy has passed.
+        if fromClient && exchange.copies.count >= 2 && session.serverPackets == 0 && waited > thresholds.ackWait {
+            reportPathBlocked(session, exchange, open: true)
+            return
+        }
+        guard exchange.copies.count >= 2 || exchange.gapBefore > thresholds.firewallTimeout else { return }
+        let name = commandName(exchange.command, fromClient: fromClient)
+        let who = fromClient ? "the client's \(name)" : "the server's \(name)"
+        openAtEnd.append(OpenDeadline(
+            uin: session.key.uin,
+            what: "\(who) (seq \(hex(exchange.seq1))/\(exchange.seq2), \(exchange.copies.count) cop\(exchange.copies.count == 1 ? "y" : "ies")) was still unacknowledged, \(seconds(waited)) s after its last copy",
+            frames: exchange.frames))
+    }
+
+    public func finish() {
+        for key in pendingTimeouts.keys.sorted(by: { ($0.uin, $0.sessionID) < ($1.uin, $1.sessionID) }) {
+            flushPendingTimeout(key)
+        }
+    }
+
+    // MARK: R1 and R5
+
+    private func judgeRequest(_ session: ICQSession, _ exchange: ICQExchange, acked: Bool, open: Bool) {
+        guard exchange.copies.count >= 2 else { return }
+        if session.serverPackets == 0 && !acked {
+            reportPathBlocked(session, exchange, open: open)
+            return
+        }
+        // The server answered other packets while this one waited: the path back was open, so a
+        // missing ack is the server ignoring this command, not a firewall dropping its reply.
+        guard exchange.otherPartyPacketsWhileWaiting == 0, !pathBlocked.contains(session.key) else { return }
+        let name = commandName(exchange.command, fromClient: true)
+        let detail: String
+        let severity: Finding.Severity
+        var explanation = "The client sent \(name) (seq \(hex(exchange.seq1))/\(exchange.seq2)) \(exchange.copies.count) times, \(seconds(exchange.lastTime - exchange.firstTime)) apart in all"
+        if acked {
+            detail = "recovered"
+            severity = .warning
+            explanation += "; the server's ack came only after the retransmissions, so earlier replies (or requests) were lost."
+        } else if exchange.command == 0x042E || exchange.command == 0x051E || exchange.command == 0x03E8 {
+            detail = "session_lost"
+            severity = .error
+            explanation += ", and no ack ever came. A lost \(name) makes the client treat the session as dead."
+        } else {
+            detail = "abandoned"
+            severity = .error
+            explanation += ", and no ack ever came: the client gave the request up."
+        }
+        let drops = (gatewayDrops[session.key] ?? []).filter { $0.time >= exchange.firstTime && $0.time <= (exchange.ack?.time ?? exchange.lastTime + thresholds.ackWait) }
+        var advice = "Allow the replies from UDP port 4000 back to the client for as long as the client uses the session."
+        if !drops.isEmpty {
+            explanation += " The server's replies reached the gateway (frames \(drops.map { String($0.frame) }.joined(separator: ", "))) and were not forwarded: the firewall dropped them."
+            advice = "The firewall drops the server's replies: allow UDP from port 4000 back to the client (a stateful rule: established/related accepted)."
+        } else if let outbound = outboundGatewayDrops[session.key], !outbound.isEmpty {
+            explanation += " The client's requests did not leave the gateway (frames \(outbound.map(String.init).joined(separator: ", "))): the firewall dropped them on the way out."
+            advice = "Allow outgoing UDP to port 4000."
+        }
+        emit(Finding(kind: .droppedReply, severity: severity, detail: detail, firstTime: exchange.firstTime,
+                     lastTime: exchange.ack?.time ?? exchange.lastTime, frames: exchange.frames,
+                     client: session.client, server: session.server, uin: session.key.uin,
+                     requirement: .udp4000Replies, explanation: explanation, advice: advice))
+    }
+
+    private func reportPathBlocked(_ session: ICQSession, _ exchange: ICQExchange, open: Bool) {
+        guard !pathBlocked.contains(session.key) else { return }
+        pathBlocked.insert(session.key)
+        let errors = (icmpErrors[session.key] ?? []).filter { !$0.aboutServerPacket }
+        let name = commandName(exchange.command, fromClient: true)
+        var explanation = "The client sent \(name) to the server \(exchange.copies.count) times and never heard anything from it."
+        var frames = exchange.frames
+        var detail = "no_answer"
+        if let error = errors.first {
+            detail = "icmp"
+            frames.append(error.frame)
+            explanation += " An ICMP destination unreachable (code \(error.code)) came back instead\(error.code == 9 || error.code == 10 || error.code == 13 ? ", which means a filter refused it" : "")."
+        }
+        if let outbound = outboundGatewayDrops[session.key], !outbound.isEmpty {
+            explanation += " The packets never left the gateway: the firewall blocks the way out."
+        } else if open {
+            explanation += " The capture ended \(seconds(thresholds.ackWait)) s or more after the last attempt."
+        }
+        emit(Finding(kind: .serverPathBlocked, severity: .error, detail: detail, firstTime: exchange.firstTime,
+                     lastTime: exchange.lastTime, frames: frames, client: session.client, server: session.server,
+                     uin: session.key.uin, requirement: .udp4000Replies, explanation: explanation,
+                     advice: "Allow outgoing UDP to the ICQ server's port 4000 and the replies back; if direct UDP cannot be allowed, use a SOCKS5 proxy (it carries the UDP too)."))
+    }
+
+    // MARK: R2 and R3
+
+    private func judgePush(_ session: ICQSession, _ exchange: ICQExchange, acked: Bool) {
+        let name = commandName(exchange.command, fromClient: false)
+        if exchange.copies.count >= 2 {
+            var explanation = "The server sent \(name) (seq \(hex(exchange.seq1))) \(exchange.copies.count) times"
+            explanation += acked ? "; the client acknowledged only a retransmission, so earlier copies were lost on the way in."
+                : ", and the client never acknowledged it: it did not get through."
+            emit(Finding(kind: .pushUnacknowledged, severity: .warning, detail: acked ? "recovered" : "undelivered",
+                         firstTime: exchange.firstTime, lastTime: exchange.ack?.time ?? exchange.lastTime,
+                         frames: exchange.frames, client: session.client, server: session.server, uin: session.key.uin,
+                         requirement: .udp4000Replies, explanation: explanation,
+                         advice: "Allow UDP from the server's port 4000 back to the client for the whole session."))
+        }
+        // R3: a push after an idle gap longer than the firewall's timeout that did not get through.
+        guard !acked, exchange.gapBefore > thresholds.firewallTimeout, !timeoutReported.contains(session.key) else { return }
+        let icmp = (icmpErrors[session.key] ?? []).first { $0.aboutServerPacket && $0.time >= exchange.firstTime }
+        let dropped = (gatewayDrops[session.key] ?? []).first { $0.time >= exchange.firstTime }
+        var finding: Finding
+        if let dropped {
+            finding = timeoutFinding(session, level: "confirmed", detail: "dropped_at_gateway", frames: exchange.frames + [dropped.frame],
+                                     firstTime: exchange.firstTime, lastTime: exchange.lastTime, gap: exchange.gapBefore,
+                                     proof: "the server's packet arrived at the gateway and never left it on the inside")
+        } else if let icmp {
+            finding = timeoutFinding(session, level: "confirmed", detail: "icmp_from_client_side", frames: exchange.frames + [icmp.frame],
+                                     firstTime: exchange.firstTime, lastTime: icmp.time, gap: exchange.gapBefore,
+                                     proof: "an ICMP destination unreachable (code \(icmp.code)) came back from the client's side quoting the server's packet: nothing there would take it")
+        } else if exchange.copies.count >= 2 {
+            finding = timeoutFinding(session, level: "probable", detail: "server_retransmits", frames: exchange.frames,
+                                     firstTime: exchange.firstTime, lastTime: exchange.lastTime, gap: exchange.gapBefore,
+                                     proof: "the server retransmitted it \(exchange.copies.count - 1) times and the client never acknowledged it")
+        } else {
+            finding = timeoutFinding(session, level: "suspected", detail: nil, frames: exchange.frames,
+                                     firstTime: exchange.firstTime, lastTime: exchange.lastTime, gap: exchange.gapBefore,
+                                     proof: "the client never acknowledged it")
+        }
+        timeoutReported.insert(session.key)
+        if finding.level == "confirmed" {
+            emit(finding)
+        } else {
+            // A NAT rebinding on the client's next packet would confirm it; wait for that packet.
+            pendingTimeouts[session.key] = finding
+        }
+    }
+
+    private func flushPendingTimeout(_ key: ICQSession.Key) {
+        if let finding = pendingTimeouts.removeValue(forKey: key) { emit(finding) }
+    }
+
+    /// The client's next packet arrived without a rebinding: the candidate stands at its level.
+    public func clientSpoke(_ key: ICQSession.Key) {
+        flushPendingTimeout(key)
+    }
+
+    private func timeoutFinding(_ session: ICQSession, level: String, detail: String?, frames: [UInt64],
+                                firstTime: Int64, lastTime: Int64, gap: Int64, proof: String) -> Finding {
+        let f = thresholds.firewallTimeout
+        let explanation = "The session was idle for \(seconds(gap)) s, longer than the firewall's UDP timeout of \(seconds(f)) s; then the server spoke again and \(proof). The firewall (or NAT) had already forgotten the session, so the server's packets were dropped."
+        var advice = "Make the firewall keep UDP sessions to port 4000 longer than the client's keep-alive interval"
+        if let k = session.keepaliveInterval?.value { advice += " (\(seconds(k)) s here)" }
+        advice += ", or configure ICQ to send keep-alives more often than every \(seconds(f)) s (the guide: if the firewall session times out in less than 5 minutes, configure ICQ accordingly)."
+        return Finding(kind: .firewallSessionTimeout, severity: level == "suspected" ? .warning : .error, level: level,
+                       detail: detail, firstTime: firstTime, lastTime: lastTime, frames: frames, client: session.client,
+                       server: session.server, uin: session.key.uin, requirement: .sessionTimeout,
+                       explanation: explanation, advice: advice)
+    }
+
+    // MARK: keep-alive versus firewall timeout
+
+    private func judgeKeepalive(_ session: ICQSession, interval: Int64, source: String, frame: UInt64, time: Int64) {
+        let k = thresholds.keepalive ?? interval
+        let f = thresholds.firewallTimeout
+        guard k >= f - thresholds.keepaliveMargin, !keepaliveWarned.contains(session.key) else { return }
+        keepaliveWarned.insert(session.key)
+        let origin = thresholds.keepalive != nil ? "as configured" : (source == "login_reply" ? "as the server's login reply dictates" : "as observed")
+        emit(Finding(kind: .keepaliveExceedsFirewallTimeout, severity: .warning, firstTime: time, lastTime: time,
+                     frames: [frame], client: session.client, server: session.server, uin: session.key.uin,
+                     requirement: .sessionTimeout,
+                     explanation: "The client sends a keep-alive every \(seconds(k)) s (\(origin)); the firewall forgets an idle UDP session after \(seconds(f)) s. With less than \(seconds(thresholds.keepaliveMargin)) s to spare, any delay lets the session expire, and the server's next packet is dropped.",
+                     advice: "Raise the firewall's UDP timeout for port 4000 well above \(seconds(k)) s (RFC 4787 recommends 5 minutes), or make the client send keep-alives more often."))
+    }
+
+    // MARK: text helpers
+
+    private func commandName(_ command: UInt16, fromClient: Bool) -> String {
+        let name = fromClient ? ICQCommandNames.client(command) : ICQCommandNames.server(command)
+        return name.map { "\($0)" } ?? "command 0x" + String(command, radix: 16)
+    }
+
+    private func hex(_ v: UInt16) -> String { "0x" + String(v, radix: 16) }
+}
+
+/// Seconds for explanations: "120", "10.5".
+func seconds(_ nanoseconds: Int64) -> String {
+    let tenths = (nanoseconds + 50_000_000) / 100_000_000
+    return tenths % 10 == 0 ? String(tenths / 10) : "\(tenths / 10).\(tenths % 10)"
+}

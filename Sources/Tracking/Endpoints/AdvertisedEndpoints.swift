@@ -1,0 +1,47 @@
+import Bytes
+
+/// Every IP address and TCP port a client advertised or learned inside the protocol (classic
+/// login and user-online, OSCAR direct-connection info, PEER_INIT, SOCKS BIND replies), so that a
+/// later TCP connection attempt to one of them is known to be an ICQ peer connection.
+/// Bounded: the oldest entries are forgotten first.
+public struct AdvertisedEndpoints: Sendable {
+    public enum Source: String, Sendable {
+        case login, userOnline = "user_online", oscarDirectConnection = "oscar_dc_info", peerInit = "peer_init"
+        case socksBind = "socks_bind", tcpRequest = "tcp_request"
+    }
+
+    public struct Entry: Sendable, Equatable {
+        public var endpoint: Endpoint
+        public var uin: UInt32?
+        public var source: Source
+        /// Advertised as the peer's LAN ("real") address rather than the address the server sees.
+        public var isLANAddress: Bool
+        public var frame: UInt64
+    }
+
+    public let capacity: Int
+    private var entries: [Endpoint: Entry] = [:]
+    private var order: [Endpoint] = []
+
+    public init(capacity: Int = 16_384) {
+        self.capacity = capacity
+    }
+
+    public mutating func add(_ endpoint: Endpoint, uin: UInt32?, source: Source, isLANAddress: Bool = false, frame: UInt64) {
+        guard endpoint.port != 0, endpoint.address != IPAddress(ipv4: 0) else { return }
+        if let existing = entries[endpoint] {
+            // An address advertised as external is external, whatever else said it.
+            if existing.isLANAddress && !isLANAddress { entries[endpoint]?.isLANAddress = false }
+            return
+        }
+        if entries.count >= capacity, !order.isEmpty {
+            entries.removeValue(forKey: order.removeFirst())
+        }
+        entries[endpoint] = Entry(endpoint: endpoint, uin: uin, source: source, isLANAddress: isLANAddress, frame: frame)
+        order.append(endpoint)
+    }
+
+    public func lookup(_ endpoint: Endpoint) -> Entry? { entries[endpoint] }
+
+    public var count: Int { entries.count }
+}

@@ -1,0 +1,104 @@
+import Bytes
+
+/// Packets and bytes sent by one side of a flow.
+public struct DirectionCounters: Hashable, Sendable {
+    public var packets: UInt64 = 0
+    /// IP bytes: the IPv4 total length or 40 + the IPv6 payload length of every packet, as Zeek's
+    /// `orig_ip_bytes`/`resp_ip_bytes` (headers included, link layer excluded).
+    public var ipBytes: UInt64 = 0
+    /// Transport payload bytes (after the TCP/UDP header), for reference.
+    public var payloadBytes: UInt64 = 0
+
+    public init() {}
+}
+
+/// One entry of the flow pool: everything the table knows about a live flow, held by value in a
+/// preallocated array, linked into its timeout class's least-recently-active list by index.
+struct FlowSlot {
+    var key: FlowKey
+    /// Bumped each time the slot is reused, so a stale `FlowHandle` is recognised.
+    var generation: UInt32 = 0
+    var inUse = false
+    /// Creation order, to end flows deterministically at the end of the capture.
+    var sequence: UInt64 = 0
+
+    var originator: Endpoint
+    var responder: Endpoint
+    var protocolNumber: UInt8
+    var vlan: UInt16
+    var isIPv6: Bool
+    /// ICMP message without a counterpart type (hashed unordered by Community ID).
+    var isOneWay = false
+
+    var firstTime: Int64 = 0
+    var lastTime: Int64 = 0
+    var firstFrame: UInt64 = 0
+    var lastFrame: UInt64 = 0
+    var originatorCounters = DirectionCounters()
+    var responderCounters = DirectionCounters()
+
+    var tcp = TCPConversation()
+    var history = FlowHistory()
+    var protocols: FlowProtocols = []
+    var uins = FlowUINs()
+    var icmpErrors = ICMPErrorSummary()
+
+    /// Table clock at the last packet: the LRU lists are ordered by it, and idle expiry uses it.
+    var lastActivity: Int64 = 0
+    var timeoutClass: FlowTimeoutClass = .other
+    var previous: Int32 = -1
+    var next: Int32 = -1
+
+    init(key: FlowKey, originator: Endpoint, responder: Endpoint, isIPv6: Bool) {
+        self.key = key
+        self.originator = originator
+        self.responder = responder
+        self.protocolNumber = key.protocolNumber
+        self.vlan = key.vlan
+        self.isIPv6 = isIPv6
+    }
+
+    static let empty = FlowSlot(
+        key: FlowKey(FlowTuple(source: IPAddress(ipv4: 0), destination: IPAddress(ipv4: 0),
+                               sourcePort: 0, destinationPort: 0, protocolNumber: 0)),
+        originator: Endpoint(address: IPAddress(ipv4: 0), port: 0),
+        responder: Endpoint(address: IPAddress(ipv4: 0), port: 0), isIPv6: false)
+
+    /// Swaps originator and responder (Zeek's `FlipRoles`), recording `^` in the history.
+    mutating func flipRoles() {
+        swap(&originator, &responder)
+        swap(&originatorCounters, &responderCounters)
+        tcp.flip()
+        history.append(UInt8(ascii: "^"))
+    }
+
+    var connState: ConnState {
+        switch protocolNumber {
+        case 6: ConnState.tcp(tcp, history: history)
+        case 17: ConnState.udp(originatorActive: originatorCounters.packets > 0,
+                               responderActive: responderCounters.packets > 0)
+        default: .OTH
+        }
+    }
+
+    /// The class whose idle timeout applies now.
+    var currentTimeoutClass: FlowTimeoutClass {
+        Self.timeoutClass(protocolNumber: protocolNumber, originator: tcp.originator.state,
+                          responder: tcp.responder.state)
+    }
+
+    /// Takes the few fields it needs, so that the per-packet caller does not copy a whole slot.
+    static func timeoutClass(protocolNumber: UInt8, originator o: TCPEndpointState,
+                             responder r: TCPEndpointState) -> FlowTimeoutClass {
+        switch protocolNumber {
+        case 17: return .udp
+        case 1, 58: return .icmp
+        case 6:
+            func closing(_ s: TCPEndpointState) -> Bool { s == .closed || s == .reset }
+            func open(_ s: TCPEndpointState) -> Bool { s == .established || s == .partial }
+            if closing(o) || closing(r) { return .tcpTransitory }
+            return open(o) && open(r) ? .tcpEstablished : .tcpTransitory
+        default: return .other
+        }
+    }
+}

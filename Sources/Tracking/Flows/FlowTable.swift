@@ -1,0 +1,192 @@
+import Bytes
+
+/// Names a live flow for the stages after the table (ICQ, OSCAR, SOCKS decoders), which mark
+/// protocols and UINs on it. A handle whose flow has ended is ignored (its slot's generation moved on).
+public struct FlowHandle: Hashable, Sendable {
+    public let index: Int32
+    public let generation: UInt32
+}
+
+/// What the table tells the caller about one packet.
+public struct FlowObservation: Hashable, Sendable {
+    public var handle: FlowHandle
+    /// The packet was sent by the flow's originator.
+    public var fromOriginator: Bool
+    /// The packet started the flow.
+    public var isNewFlow: Bool
+}
+
+/// Counters for the summary: what the table tracked, skipped, ended and why.
+public struct FlowTableStatistics: Hashable, Sendable {
+    public var packetsSeen: UInt64 = 0
+    public var packetsTracked: UInt64 = 0
+    /// Frames without an IP layer (ARP, other EtherTypes, damaged link headers).
+    public var packetsWithoutIP: UInt64 = 0
+    /// IP fragments after the first: they carry no ports, so they join no flow (no reassembly).
+    public var fragmentsNotTracked: UInt64 = 0
+    /// TCP/UDP/ICMP packets whose transport header was cut off.
+    public var truncatedTransport: UInt64 = 0
+    public var flowsCreated: UInt64 = 0
+    public var flowsEndedByIdleTimeout: UInt64 = 0
+    /// Flows ended early because the table was full: never silently dropped, always counted.
+    public var flowsEvicted: UInt64 = 0
+    public var flowsEndedAtEndOfCapture: UInt64 = 0
+    public var peakActiveFlows: Int = 0
+    public var icmpErrorsMatched: UInt64 = 0
+    /// ICMP errors whose quoted datagram belongs to no live flow (or quotes too little to tell).
+    public var icmpErrorsUnmatched: UInt64 = 0
+
+    public init() {}
+}
+
+/// The flow table: a symmetric 5-tuple (plus VLAN) index over a preallocated pool of flow records,
+/// with per-protocol idle timeouts on capture time and a bounded capacity.
+///
+/// Feed it every decoded packet with `process(_:_:)`; the capture time of each packet moves its
+/// clock (`advance(to:)` moves it when no packet comes, for live capture). Flows end on idle
+/// timeout, eviction or `finish()`; their records wait in a queue that `drainEndedFlows(_:)` empties.
+/// In steady state nothing is allocated per packet: slots are reused, the index keeps its capacity,
+/// and strings are made only when a flow ends.
+public struct FlowTable {
+    public let configuration: FlowConfiguration
+    let communityID: CommunityID
+    var slots: [FlowSlot] = []
+    var freeSlots: [Int32] = []
+    var index: [FlowKey: Int32] = [:]
+    var heads: [Int32]
+    var tails: [Int32]
+    let timeoutByClass: [Int64]
+    var ended: [FlowRecord] = []
+    var nextSequence: UInt64 = 0
+    /// Capture time, nanoseconds since the epoch: the latest packet time (or `advance` time) seen.
+    public internal(set) var clock: Int64 = .min
+    public internal(set) var statistics = FlowTableStatistics()
+
+    public init(configuration: FlowConfiguration = FlowConfiguration()) {
+        precondition(configuration.maximumFlows > 0 && configuration.maximumFlows <= Int(Int32.max))
+        self.configuration = configuration
+        communityID = CommunityID(seed: configuration.communityIDSeed)
+        let classCount = FlowTimeoutClass.allCases.count
+        heads = Array(repeating: -1, count: classCount)
+        tails = Array(repeating: -1, count: classCount)
+        timeoutByClass = FlowTimeoutClass.allCases.map { configuration.timeouts[$0] }
+        grow(to: min(max(configuration.initialFlows, 1), configuration.maximumFlows))
+        ended.reserveCapacity(64)
+    }
+
+    public var activeFlowCount: Int { index.count }
+
+    /// Approximate memory per flow held: the pool slot plus its index entry.
+    public static var bytesPerFlow: Int {
+        MemoryLayout<FlowSlot>.stride + MemoryLayout<FlowKey>.stride + MemoryLayout<Int32>.stride
+    }
+
+    // MARK: Clock
+
+    /// Moves the clock to `time` (never backwards) and ends every flow idle for longer than its
+    /// timeout. Called for each packet; call it yourself when capturing live and no packet arrives.
+    public mutating func advance(to time: Int64) {
+        if time > clock { clock = time }
+        while let (head, deadline) = earliestDeadline(), deadline < clock {
+            endFlow(head, reason: .idleTimeout)
+        }
+    }
+
+    /// Ends every live flow (`end_of_capture`), oldest first.
+    public mutating func finish() {
+        let live = index.values.sorted { a, b in
+            let sa = slots[Int(a)], sb = slots[Int(b)]
+            return (sa.firstTime, sa.sequence) < (sb.firstTime, sb.sequence)
+        }
+        for slot in live { endFlow(slot, reason: .endOfCapture) }
+    }
+
+    // MARK: Ended flows
+
+    public var hasEndedFlows: Bool { !ended.isEmpty }
+
+    /// Hands each ended flow, in the order they ended, to `body`, and empties the queue (keeping
+    /// its storage).
+    public mutating func drainEndedFlows(_ body: (FlowRecord) throws -> Void) rethrows {
+        defer { ended.removeAll(keepingCapacity: true) }
+        for record in ended { try body(record) }
+    }
+
+    // MARK: Annotations from later decoders
+
+    public mutating func addProtocol(_ protocols: FlowProtocols, to handle: FlowHandle) {
+        guard isLive(handle) else { return }
+        slots[Int(handle.index)].protocols.formUnion(protocols)
+    }
+
+    public mutating func addUIN(_ uin: UInt32, to handle: FlowHandle) {
+        guard isLive(handle) else { return }
+        slots[Int(handle.index)].uins.insert(uin)
+    }
+
+    public func protocols(of handle: FlowHandle) -> FlowProtocols? {
+        isLive(handle) ? slots[Int(handle.index)].protocols : nil
+    }
+
+    public func endpoints(of handle: FlowHandle) -> (originator: Endpoint, responder: Endpoint)? {
+        guard isLive(handle) else { return nil }
+        let slot = slots[Int(handle.index)]
+        return (slot.originator, slot.responder)
+    }
+
+    /// The live flow of a tuple (either direction), if any.
+    public func handle(for tuple: FlowTuple) -> FlowHandle? {
+        guard let i = index[tuple.key] else { return nil }
+        return FlowHandle(index: i, generation: slots[Int(i)].generation)
+    }
+
+    func isLive(_ handle: FlowHandle) -> Bool {
+        handle.index >= 0 && Int(handle.index) < slots.count
+            && slots[Int(handle.index)].inUse && slots[Int(handle.index)].generation == handle.generation
+    }
+
+    // MARK: Pool
+
+    /// Takes a free slot for a new flow, evicting the least recently active flow when full.
+    mutating func allocateSlot() -> Int32 {
+        if freeSlots.isEmpty {
+            if slots.count < configuration.maximumFlows {
+                grow(to: min(slots.count * 2, configuration.maximumFlows))
+            } else if let victim = leastRecentlyActive() {
+                endFlow(victim, reason: .eviction)
+            }
+        }
+        return freeSlots.removeLast()
+    }
+
+    /// Enlarges the pool and the index. Happens O(log capacity) times, never in steady state.
+    private mutating func grow(to count: Int) {
+        guard count > slots.count else { return }
+        let old = slots.count
+        slots.reserveCapacity(count)
+        freeSlots.reserveCapacity(count)
+        index.reserveCapacity(count)
+        for _ in old..<count { slots.append(.empty) }
+        // Lowest index on top of the stack.
+        var i = count - 1
+        while i >= old {
+            freeSlots.append(Int32(i))
+            i -= 1
+        }
+    }
+
+    mutating func endFlow(_ i: Int32, reason: FlowEndReason) {
+        let slot = slots[Int(i)]
+        ended.append(FlowRecord(slot, endReason: reason, communityID: communityID))
+        switch reason {
+        case .idleTimeout: statistics.flowsEndedByIdleTimeout += 1
+        case .eviction: statistics.flowsEvicted += 1
+        case .endOfCapture: statistics.flowsEndedAtEndOfCapture += 1
+        }
+        index.removeValue(forKey: slot.key)
+        unlink(i)
+        slots[Int(i)].inUse = false
+        slots[Int(i)].generation &+= 1
+        freeSlots.append(i)
+    }
+}

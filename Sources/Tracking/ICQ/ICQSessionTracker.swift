@@ -1,0 +1,230 @@
+import Bytes
+import Wire
+
+/// Follows classic ICQ sessions: pairs each client request with the server's ack and each server
+/// push with the client's ack, recognises retransmissions by the decrypted header (each copy is
+/// encrypted anew, so the bytes differ), measures round trips, idle gaps, keep-alive intervals,
+/// NAT rebinding and server sequence gaps. Resolved exchanges and ended sessions are handed to
+/// the caller as events; the rules that judge them live in Diagnosis.
+///
+/// Capture time is the only clock: `advance(to:)` resolves what has waited past its deadline.
+public final class ICQSessionTracker {
+    public enum Event {
+        /// A client request resolved: acked (perhaps after retransmissions), or given up.
+        case request(ICQSession, ICQExchange, acked: Bool)
+        /// A server packet resolved: acked by the client, or given up.
+        case push(ICQSession, ICQExchange, acked: Bool)
+        /// A server packet arrived after the session had been idle longer than the firewall timeout.
+        case serverAfterIdleGap(ICQSession, frame: UInt64, time: Int64, gap: Int64)
+        /// The client appeared from a new source address/port on the same capture side.
+        case rebinding(ICQSession, frame: UInt64, time: Int64, from: Endpoint, to: Endpoint)
+        /// The server's sequence jumped after an idle gap: packets were sent and never arrived.
+        case serverSequenceGap(ICQSession, frame: UInt64, time: Int64, expected: UInt16, got: UInt16)
+        /// The keep-alive interval became known.
+        case keepaliveLearned(ICQSession, interval: Int64, source: String, frame: UInt64, time: Int64)
+        /// An exchange still waiting when its session ended (logout) or the capture ended; its
+        /// deadline had not passed, so nothing is concluded from it. `waited` is how long it had
+        /// waited since its last copy.
+        case unresolved(ICQSession, ICQExchange, fromClient: Bool, atEndOfCapture: Bool, waited: Int64)
+        /// The session ended (logout, idle timeout, end of capture).
+        case sessionEnded(ICQSession)
+    }
+
+    public struct Configuration: Sendable {
+        /// How long after a copy an ack may still come.
+        public var ackWait: Int64 = 12_000_000_000
+        /// The retransmission interval; an exchange is given up after 2× this with no new copy.
+        public var retransmitInterval: Int64 = 10_000_000_000
+        /// A session with no packet for this long has ended.
+        public var idleTimeout: Int64 = 600_000_000_000
+        /// Idle gaps longer than this are reported (the firewall's UDP timeout).
+        public var firewallTimeout: Int64 = 120_000_000_000
+        public var maximumSessions = 4096
+        public var maximumPendingPerSession = 64
+        public init() {}
+    }
+
+    struct ExchangeKey: Hashable {
+        var session: ICQSession.Key
+        var fromClient: Bool
+        var seq1: UInt16
+        var seq2: UInt16
+    }
+
+    public var configuration: Configuration
+    private var sessions: [ICQSession.Key: ICQSession] = [:]
+    private var pending: [ExchangeKey: ICQExchange] = [:]
+    /// The session a client endpoint belongs to, for server packets that carry only a session id.
+    private var sessionByClient: [Endpoint: ICQSession.Key] = [:]
+    private var learnedKeepalive: Set<ICQSession.Key> = []
+    private let emit: (Event) -> Void
+    public private(set) var evictedSessions: UInt64 = 0
+    /// The latest capture time seen.
+    private var clock: Int64 = .min
+
+    public init(configuration: Configuration = Configuration(), emit: @escaping (Event) -> Void) {
+        self.configuration = configuration
+        self.emit = emit
+    }
+
+    /// Feeds one classic ICQ packet. `side` is the capture side it was seen on.
+    public func observe(_ packet: ICQPacket, source: Endpoint, destination: Endpoint, frame: UInt64,
+                        time: Int64, side: Int) {
+        advance(to: time)
+        let header = packet.header
+        guard header.version >= 5, let sessionID = header.sessionID, let uin = header.uin else { return }
+        let fromClient = header.direction == .clientToServer
+        let key = ICQSession.Key(uin: uin, sessionID: sessionID)
+        let client = fromClient ? source : destination
+        let server = fromClient ? destination : source
+        var session = sessions[key] ?? startSession(key, version: header.version, client: client, server: server,
+                                                    frame: frame, time: time)
+        // Idle gap before this packet, measured from the last packet either way (conntrack
+        // refreshes on both directions).
+        let gap = time - session.lastTime
+        if fromClient {
+            if let previous = session.clientBySide[side], previous != client {
+                session.rebindings.append((frame, previous, client))
+                emit(.rebinding(session, frame: frame, time: time, from: previous, to: client))
+            }
+            session.clientBySide[side] = client
+            session.client = client
+            sessionByClient[client] = key
+            session.clientPackets += 1
+            session.lastClientTime = time
+        } else {
+            session.serverPackets += 1
+            session.lastServerTime = time
+        }
+        session.lastTime = time
+        let command = header.command
+        let seq1 = header.seq1
+        let seq2 = header.seq2 ?? 0
+        if command == 0x000A {
+            // An ack (CMD_ACK from the client, SRV_ACK from the server) answers the other side.
+            resolveAck(for: ExchangeKey(session: key, fromClient: !fromClient, seq1: seq1, seq2: seq2),
+                       frame: frame, time: time, session: &session)
+        } else {
+            if !fromClient {
+                if let last = session.lastServerSeq, gap > configuration.firewallTimeout,
+                   seq1 &- last > 1, seq1 &- last < 0x8000 {
+                    emit(.serverSequenceGap(session, frame: frame, time: time, expected: last &+ 1, got: seq1))
+                }
+                if session.lastServerSeq.map({ seq1 &- $0 < 0x8000 }) ?? true { session.lastServerSeq = seq1 }
+                if gap > configuration.firewallTimeout && session.serverPackets + session.clientPackets > 1 {
+                    emit(.serverAfterIdleGap(session, frame: frame, time: time, gap: gap))
+                }
+            }
+            record(ExchangeKey(session: key, fromClient: fromClient, seq1: seq1, seq2: seq2), command: command,
+                   frame: frame, time: time, side: side, gap: gap, session: &session)
+            if fromClient && (command == 0x042E || command == 0x051E) { session.noteKeepalive(time) }
+        }
+        if case .loginReply(let reply) = packet.body, let hint = reply.keepAliveHint, hint > 0 {
+            session.keepaliveHint = Int64(hint) * 1_000_000_000
+        }
+        if fromClient && command == 0x0438 { session.loggedOut = true }
+        if !learnedKeepalive.contains(key), let k = session.keepaliveInterval {
+            learnedKeepalive.insert(key)
+            emit(.keepaliveLearned(session, interval: k.value, source: k.learnedFrom, frame: frame, time: time))
+        }
+        sessions[key] = session
+        if session.loggedOut && fromClient && command == 0x0438 {
+            endSession(key, reason: .logout)
+        }
+    }
+
+    /// Resolves every exchange whose deadline has passed and ends idle sessions.
+    public func advance(to time: Int64) {
+        clock = max(clock, time)
+        let giveUp = max(2 * configuration.retransmitInterval, configuration.ackWait)
+        var expired: [ExchangeKey] = []
+        for (key, exchange) in pending where time - exchange.lastTime > giveUp {
+            expired.append(key)
+        }
+        for key in expired.sorted(by: { (pending[$0]?.firstTime ?? 0, $0.seq1) < (pending[$1]?.firstTime ?? 0, $1.seq1) }) {
+            guard var exchange = pending.removeValue(forKey: key), let session = sessions[key.session] else { continue }
+            exchange.settle(in: session, fromClient: key.fromClient)
+            emit(key.fromClient ? .request(session, exchange, acked: false) : .push(session, exchange, acked: false))
+        }
+        var idle: [ICQSession.Key] = []
+        for (key, session) in sessions where time - session.lastTime > configuration.idleTimeout { idle.append(key) }
+        for key in idle.sorted(by: { ($0.uin, $0.sessionID) < ($1.uin, $1.sessionID) }) {
+            endSession(key, reason: .idleTimeout)
+        }
+    }
+
+    /// End of capture: what still waits is reported as unresolved (its deadline is still open),
+    /// and sessions end with `end_of_capture`.
+    public func finish() {
+        for key in sessions.keys.sorted(by: { ($0.uin, $0.sessionID) < ($1.uin, $1.sessionID) }) {
+            endSession(key, reason: .endOfCapture)
+        }
+    }
+
+    public var activeSessions: Int { sessions.count }
+
+    private func startSession(_ key: ICQSession.Key, version: UInt8, client: Endpoint, server: Endpoint,
+                              frame: UInt64, time: Int64) -> ICQSession {
+        if sessions.count >= configuration.maximumSessions,
+           let oldest = sessions.min(by: { $0.value.lastTime < $1.value.lastTime })?.key {
+            evictedSessions += 1
+            endSession(oldest, reason: .idleTimeout)
+        }
+        return ICQSession(key: key, version: version, client: client, server: server, firstTime: time,
+                          lastTime: time, firstFrame: frame)
+    }
+
+    private func record(_ key: ExchangeKey, command: UInt16, frame: UInt64, time: Int64, side: Int, gap: Int64,
+                        session: inout ICQSession) {
+        if var exchange = pending[key], exchange.command == command {
+            exchange.copies.append((frame, time, side))
+            if key.fromClient { session.clientRetransmissions += 1 } else { session.serverRetransmissions += 1 }
+            pending[key] = exchange
+            return
+        }
+        if var replaced = pending.removeValue(forKey: key) {
+            replaced.settle(in: session, fromClient: key.fromClient)
+            // The same seq reused for another command: the old exchange is over.
+            emit(key.fromClient ? .request(session, replaced, acked: false) : .push(session, replaced, acked: false))
+        }
+        guard pending.count < configuration.maximumPendingPerSession * max(1, sessions.count) else { return }
+        var exchange = ICQExchange(command: command, seq1: key.seq1, seq2: key.seq2, copies: [(frame, time, side)])
+        exchange.gapBefore = gap
+        exchange.otherPartyCountAtStart = key.fromClient ? session.serverPackets : session.clientPackets
+        pending[key] = exchange
+    }
+
+    private func resolveAck(for key: ExchangeKey, frame: UInt64, time: Int64, session: inout ICQSession) {
+        guard var exchange = pending.removeValue(forKey: key) else { return }
+        exchange.ack = (frame, time)
+        exchange.settle(in: session, fromClient: key.fromClient)
+        if exchange.copies.count == 1 { session.noteRoundTrip(time - exchange.firstTime) }
+        emit(key.fromClient ? .request(session, exchange, acked: true) : .push(session, exchange, acked: true))
+    }
+
+    private func endSession(_ key: ICQSession.Key, reason: ICQSession.EndReason) {
+        guard var session = sessions.removeValue(forKey: key) else { return }
+        session.endReason = reason
+        let waiting = pending.filter { $0.key.session == key }
+            .sorted { ($0.value.firstTime, $0.key.seq1) < ($1.value.firstTime, $1.key.seq1) }
+        for (exchangeKey, var exchange) in waiting {
+            pending.removeValue(forKey: exchangeKey)
+            exchange.settle(in: session, fromClient: exchangeKey.fromClient)
+            emit(.unresolved(session, exchange, fromClient: exchangeKey.fromClient,
+                             atEndOfCapture: reason == .endOfCapture, waited: clock - exchange.lastTime))
+        }
+        for (endpoint, owner) in sessionByClient where owner == key { sessionByClient.removeValue(forKey: endpoint) }
+        learnedKeepalive.remove(key)
+        emit(.sessionEnded(session))
+    }
+}
+
+extension ICQSessionTracker {
+    /// The live state of a session, for evidence that arrives outside the tracker (gateway drops).
+    public func session(for key: ICQSession.Key) -> ICQSession? { sessions[key] }
+}
+
+extension ICQSessionTracker {
+    /// The session a client endpoint currently belongs to (for ICMP errors quoting its datagrams).
+    public func sessionKey(forClient endpoint: Endpoint) -> ICQSession.Key? { sessionByClient[endpoint] }
+}

@@ -1,0 +1,99 @@
+import Bytes
+import Capture
+import Diagnosis
+import Tracking
+import Wire
+
+/// Classic ICQ above the decoder: the session tracker, the rules that judge it, and the evidence
+/// a two-sided gateway capture adds. Owned by the Analyzer; findings and ended sessions go back
+/// to it through the two closures.
+final class ICQAnalysis {
+    let tracker: ICQSessionTracker
+    let diagnosis: ICQDiagnosis
+    /// On a two-sided capture, the side each session's client is on: only what the client's side
+    /// saw is what the client sent and received.
+    private var clientSide: [ICQSession.Key: Int] = [:]
+    /// Packets seen on the far side, remembered until the gateway matcher says whether they were
+    /// forwarded (bounded: the matcher's window is a second).
+    private var farSide: [UInt64: (key: ICQSession.Key, fromServer: Bool, gap: Int64)] = [:]
+    private let serverPorts: [UInt16]
+
+    init(thresholds: Thresholds, serverPorts: [UInt16], findings: @escaping (Finding) -> Void,
+         sessionEnded: @escaping (ICQSession) -> Void) {
+        var configuration = ICQSessionTracker.Configuration()
+        configuration.ackWait = thresholds.ackWait
+        configuration.retransmitInterval = thresholds.retransmitInterval
+        configuration.idleTimeout = thresholds.udpIdleTimeout
+        configuration.firewallTimeout = thresholds.firewallTimeout
+        let diagnosis = ICQDiagnosis(thresholds: thresholds, emit: findings)
+        self.diagnosis = diagnosis
+        self.serverPorts = serverPorts
+        tracker = ICQSessionTracker(configuration: configuration) { event in
+            diagnosis.handle(event)
+            if case .sessionEnded(let session) = event { sessionEnded(session) }
+        }
+    }
+
+    func observe(_ packet: ICQPacket, decoded: DecodedPacket, frame: UInt64, time: Int64, side: Int, twoSided: Bool) {
+        guard case .udp(let udp) = decoded.transport, let src = decoded.sourceAddress, let dst = decoded.destinationAddress,
+              let uin = packet.header.uin, let sessionID = packet.header.sessionID else { return }
+        let source = Endpoint(address: src, port: udp.sourcePort)
+        let destination = Endpoint(address: dst, port: udp.destinationPort)
+        let key = ICQSession.Key(uin: uin, sessionID: sessionID)
+        let fromClient = packet.header.direction == .clientToServer
+        if twoSided {
+            // The side of the session's first packet is taken as the client's (a session's first
+            // packet is normally the client's login, which starts on the client's side).
+            let home = clientSide[key] ?? side
+            clientSide[key] = home
+            if side != home {
+                let gap = tracker.session(for: key).map { time - $0.lastTime } ?? 0
+                farSide[frame] = (key, !fromClient, gap)
+                return
+            }
+        }
+        tracker.observe(packet, source: source, destination: destination, frame: frame, time: time, side: side)
+        if fromClient { diagnosis.clientSpoke(key) }
+    }
+
+    /// A packet the gateway matcher says never crossed the gateway.
+    func unforwarded(_ u: GatewayMatcher.Unforwarded) {
+        guard let remembered = farSide.removeValue(forKey: u.frame) else { return }
+        guard let session = tracker.session(for: remembered.key) else { return }
+        diagnosis.gatewayDropped(session: session, frame: u.frame, time: u.time, fromServer: remembered.fromServer,
+                                 gap: remembered.gap)
+    }
+
+    /// Forwarded copies need not be remembered.
+    func forwarded(frame: UInt64) {
+        farSide.removeValue(forKey: frame)
+    }
+
+    /// ICMP destination unreachable quoting a classic ICQ datagram.
+    func icmpError(_ message: ICQMessageQuote) {
+        let quotesServer = serverPorts.contains(message.quoted.sourcePort ?? 0)
+        let clientEndpoint = quotesServer
+            ? Endpoint(address: message.quoted.destination, port: message.quoted.destinationPort ?? 0)
+            : Endpoint(address: message.quoted.source, port: message.quoted.sourcePort ?? 0)
+        guard let key = tracker.sessionKey(forClient: clientEndpoint), let session = tracker.session(for: key) else { return }
+        diagnosis.icmpError(session: session, frame: message.frame, time: message.time, code: message.code,
+                            quotesServerPacket: quotesServer)
+    }
+
+    func advance(to time: Int64) {
+        tracker.advance(to: time)
+    }
+
+    func finish() {
+        tracker.finish()
+        diagnosis.finish()
+    }
+}
+
+/// An ICMP error as the ICQ analysis needs it.
+struct ICQMessageQuote {
+    var frame: UInt64
+    var time: Int64
+    var code: UInt8
+    var quoted: QuotedDatagram
+}
