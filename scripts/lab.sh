@@ -226,7 +226,13 @@ stop_capture() {
     sleep 0.3  # the last packets reach the capture
     # TERM, not INT: background jobs of a script start with SIGINT ignored.
     for pid in "${CAPTURE_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-    for pid in "${CAPTURE_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+    for pid in "${CAPTURE_PIDS[@]}"; do
+        # A capture that cannot be stopped (SIGTERM blocked by whoever started the lab) is
+        # killed: tcpdump -U has written every packet already.
+        for _ in $(seq 1 30); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        kill -KILL "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
 }
 
 wait_for_line() {

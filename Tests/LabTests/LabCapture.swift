@@ -131,10 +131,12 @@ struct LabCapture {
 
 enum LabCaptureError: Error, CustomStringConvertible {
     case noRecording(String)
+    case spawn(String, String)
 
     var description: String {
         switch self {
         case .noRecording(let path): "no recording (inside.pcap/outside.pcap or lab.pcapng) in \(path)"
+        case .spawn(let command, let reason): "cannot start \(command): \(reason)"
         }
     }
 }
