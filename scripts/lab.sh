@@ -10,7 +10,8 @@
 # its interfaces, and removes everything it created when it ends (also on failure or Ctrl-C).
 # Traffic only ever flows between these namespaces.
 #
-# Usage: sudo scripts/lab.sh [--out DIR] [--bin DIR] [--nat] [--capture tcpdump|icqscope] [--quiet] SCENARIO
+# Usage: sudo scripts/lab.sh [--out DIR] [--bin DIR] [--nat] [--capture tcpdump|icqscope] [--no-heartbeat]
+#                           [--quiet] SCENARIO
 #        scripts/lab.sh --list
 set -euo pipefail
 
@@ -18,12 +19,12 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 SCENARIOS="healthy timed-out-session dropped-replies blocked-peer-port-drop blocked-peer-port-reset blocked-peer-port-icmp peer-port-allowed server-path-blocked socks-association-lost"
 
 usage() {
-    sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
     echo "Scenarios: $SCENARIOS"
     exit "${1:-2}"
 }
 
-OUT="" BIN="" NAT=0 QUIET=0 SCENARIO=""
+OUT="" BIN="" NAT=0 QUIET=0 SCENARIO="" HEARTBEAT=1
 # Where the gateway's traffic is recorded. `icqscope live` replaces tcpdump here once it is on
 # main: only start_capture/stop_capture below know which tool runs.
 CAPTURE="${LAB_CAPTURE:-tcpdump}"
@@ -34,6 +35,7 @@ while [ $# -gt 0 ]; do
         --nat) NAT=1; shift ;;
         --capture) CAPTURE="$2"; shift 2 ;;
         --quiet) QUIET=1; shift ;;
+        --no-heartbeat) HEARTBEAT=0; shift ;;
         --list) echo "$SCENARIOS" | tr ' ' '\n'; exit 0 ;;
         -h|--help) usage 0 ;;
         -*) echo "lab: unknown option $1" >&2; usage ;;
@@ -57,6 +59,7 @@ command -v ip >/dev/null 2>&1 || need+=(iproute2)
 command -v nft >/dev/null 2>&1 || need+=(nftables)
 command -v danted >/dev/null 2>&1 || command -v sockd >/dev/null 2>&1 || need+=(dante-server)
 [ "$CAPTURE" != tcpdump ] || command -v tcpdump >/dev/null 2>&1 || need+=(tcpdump)
+[ "$HEARTBEAT" = 0 ] || command -v ping >/dev/null 2>&1 || need+=(iputils-ping)
 if [ ${#need[@]} -gt 0 ]; then
     echo "lab: installing ${need[*]}" >&2
     apt-get update -qq
@@ -89,7 +92,7 @@ PORT_A=5001 PORT_B=5002
 if [ -z "$OUT" ]; then OUT="$ROOT/lab-out/$SCENARIO-$(date +%Y%m%d-%H%M%S)"; fi
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
-rm -f "$OUT"/*.log "$OUT"/*.pcap "$OUT"/*.pcapng "$OUT"/*.ndjson "$OUT"/scenario.env
+rm -f "$OUT"/*.log "$OUT"/*.pcap "$OUT"/*.pcapng "$OUT"/*.ndjson "$OUT"/scenario.env "$OUT"/*.nft
 
 PIDS=()        # processes this run started, killed on exit
 GROUPS_=()     # process groups this run started (dante forks), killed on exit
@@ -201,25 +204,26 @@ scenario_flush() {
 start_capture() {
     case "$CAPTURE" in
         tcpdump)
-            for side in inside outside; do
-                local interface="$IF_GI"
-                [ "$side" = outside ] && interface="$IF_GO"
-                ip netns exec "$NS_GW" tcpdump -n -U -s 0 -i "$interface" -w "$OUT/$side.pcap" 2>"$OUT/tcpdump-$side.log" &
-                PIDS+=($!)
-                wait_for_line "$OUT/tcpdump-$side.log" "listening on" 5
-            done
+            # One file for both interfaces: -i any with Linux cooked v2 headers, which carry the
+            # interface index (INSIDE_IFINDEX/OUTSIDE_IFINDEX in scenario.env); icqscope pairs
+            # each packet with its forwarded copy on the other side from it.
+            ip netns exec "$NS_GW" tcpdump -n -U -s 0 -i any -y LINUX_SLL2 -w "$OUT/gateway.pcap" \
+                2>"$OUT/tcpdump.log" &
+            PIDS+=($!)
+            wait_for_line "$OUT/tcpdump.log" "listening on" 5
             ;;
         icqscope)
             # Findings stream to live.ndjson while the scenario runs; the recording keeps both
             # interfaces in one pcapng.
-            ip netns exec "$NS_GW" "$BIN/icqscope" live -i "$IF_GI" -i "$IF_GO" --write "$OUT/lab.pcapng" --format ndjson \
+            ip netns exec "$NS_GW" "$BIN/icqscope" live -i "$IF_GI" -i "$IF_GO" --write "$OUT/gateway.pcapng" --format ndjson \
                 >"$OUT/live.ndjson" 2>"$OUT/icqscope.log" &
             PIDS+=($!)
             sleep 1
             ;;
         *) echo "lab: unknown capture tool $CAPTURE" >&2; exit 2 ;;
     esac
-    CAPTURE_PIDS=("${PIDS[@]: -$([ "$CAPTURE" = tcpdump ] && echo 2 || echo 1)}")
+    CAPTURE_PIDS=("${PIDS[@]: -1}")
+    start_heartbeat
 }
 
 stop_capture() {
@@ -233,6 +237,16 @@ stop_capture() {
         kill -KILL "$pid" 2>/dev/null || true
         wait "$pid" 2>/dev/null || true
     done
+}
+
+# A host inside (client C's address, otherwise idle) pings the gateway every 0.5 s for the whole
+# run, as other traffic would on a real gateway: icqscope's timers run on packet timestamps, so
+# the recording's clock must keep running after the last ICQ packet for deadlines (an ack that
+# never came, a SYN never answered) to pass in an offline read too. --no-heartbeat turns it off.
+start_heartbeat() {
+    [ "$HEARTBEAT" = 1 ] || return 0
+    ip netns exec "$NS_IN" ping -q -n -I "$CLIENT_C" -i 0.5 "$GW_IN" >/dev/null 2>&1 &
+    PIDS+=($!)
 }
 
 wait_for_line() {
@@ -312,6 +326,8 @@ NAT=$NAT
 CAPTURE=$CAPTURE
 INSIDE_INTERFACE=$IF_GI
 OUTSIDE_INTERFACE=$IF_GO
+INSIDE_IFINDEX=$(in_ns "$NS_GW" cat "/sys/class/net/$IF_GI/ifindex")
+OUTSIDE_IFINDEX=$(in_ns "$NS_GW" cat "/sys/class/net/$IF_GO/ifindex")
 GATEWAY_INSIDE=$GW_IN
 GATEWAY_OUTSIDE=$GW_OUT
 CLIENT_A=$CLIENT_A
@@ -456,10 +472,8 @@ if [ "$QUIET" = 0 ]; then
         cat "$log"
     done
     if [ "$CAPTURE" = tcpdump ]; then
-        for side in inside outside; do
-            echo "== gateway $side interface ($OUT/$side.pcap)"
-            tcpdump -n -tt -r "$OUT/$side.pcap" 2>/dev/null || true
-        done
+        echo "== the gateway's two interfaces ($OUT/gateway.pcap)"
+        in_ns "$NS_GW" tcpdump -n -tt -r "$OUT/gateway.pcap" 2>/dev/null | grep -v -e ' lo ' -e 'ICMP echo' || true
     fi
 fi
 say "done: $OUT"

@@ -19,7 +19,8 @@ public final class V5Server {
         public var bind: LabEndpoint
         public var retransmitInterval: Double = 10
         public var retries: Int = 5
-        /// The keep-alive interval the login reply announces (iserverd writes it minus 10 s).
+        /// The keep-alive interval the login reply announces at body+4, written as is (iserverd
+        /// writes its ping time minus 10 there; icqscope reads the field as the interval).
         public var keepAliveHint: UInt16 = 120
         public var runFor: Double = 60
 
@@ -145,8 +146,10 @@ public final class V5Server {
             mode: body.connectionMode, dcVersion: body.dcVersion ?? 6)
         log.event("uin \(uin) logged in from \(from), session \(hex(session)), TCP port \(body.tcpPort), "
             + "LAN IP \(LabEndpoint.addressString(lanIP))")
+        // The encoder writes iserverd's "ping time − 10"; the lab writes its hint as the field's
+        // value, which is how the analyzer reads it (and what keeps a hint under 10 s meaningful).
         let reply = ICQParameters.loginReply(
-            externalIP: from.address, keepAlive: configuration.keepAliveHint,
+            externalIP: from.address, keepAlive: configuration.keepAliveHint &+ 10,
             timeout: UInt16(max(1, configuration.retransmitInterval.rounded())), retries: UInt16(configuration.retries))
         push(to: uin, command: V5.srvLoginReply, seq2: seq2, parameters: reply)
         // Tell everyone who has the newcomer on their list.

@@ -36,10 +36,10 @@ struct LabCapture {
     let frames: [Frame]
     let environment: [String: String]
 
-    /// The recording files of a run: the tcpdump pair, or icqscope live's one pcapng.
+    /// The recording of a run: tcpdump's `-i any` pcap (Linux cooked v2), or icqscope live's pcapng
+    /// with an interface per side.
     static func recordingFiles(in directory: URL) throws -> [URL] {
-        let names = ["inside.pcap", "outside.pcap", "lab.pcapng"]
-        let files = names.map { directory.appendingPathComponent($0) }
+        let files = ["gateway.pcap", "gateway.pcapng"].map { directory.appendingPathComponent($0) }
             .filter { FileManager.default.fileExists(atPath: $0.path) }
         guard !files.isEmpty else { throw LabCaptureError.noRecording(directory.path) }
         return files
@@ -48,17 +48,20 @@ struct LabCapture {
     init(directory: URL, environment: [String: String]) throws {
         self.environment = environment
         let serverPort = UInt16(environment["SERVER_PORT"] ?? "4000") ?? 4000
+        let insideIndex = UInt32(environment["INSIDE_IFINDEX"] ?? "")
+        let outsideIndex = UInt32(environment["OUTSIDE_IFINDEX"] ?? "")
         let decoder = ICQDecoder(serverPorts: [serverPort])
         var frames: [Frame] = []
         for file in try Self.recordingFiles(in: directory) {
             var reader = try CaptureFileReader(path: file.path)
             while let packet = try reader.nextPacket() {
                 let side: Side
-                switch file.lastPathComponent {
-                case "inside.pcap": side = .inside
-                case "outside.pcap": side = .outside
-                default:
-                    // icqscope live: one pcapng, the interface's name tells the side.
+                if packet.linkType == .linuxSLL2, packet.bytes.count >= 20 {
+                    // Linux cooked v2: the interface index is the u32 BE at offset 4.
+                    let index = packet.bytes.u32BE(at: 4)
+                    guard index == insideIndex || index == outsideIndex else { continue }  // lo
+                    side = index == insideIndex ? .inside : .outside
+                } else {
                     let name = packet.interfaceIndex < reader.interfaces.count ? reader.interfaces[packet.interfaceIndex].name : nil
                     side = name == environment["INSIDE_INTERFACE"] ? .inside : .outside
                 }
@@ -135,7 +138,7 @@ enum LabCaptureError: Error, CustomStringConvertible {
 
     var description: String {
         switch self {
-        case .noRecording(let path): "no recording (inside.pcap/outside.pcap or lab.pcapng) in \(path)"
+        case .noRecording(let path): "no recording (gateway.pcap or gateway.pcapng) in \(path)"
         case .spawn(let command, let reason): "cannot start \(command): \(reason)"
         }
     }
