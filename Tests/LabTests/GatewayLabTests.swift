@@ -7,10 +7,10 @@ import Wire
 /// traffic facts the firewall produced, read back from the gateway's recording with the project's
 /// own reader and decoders.
 ///
-/// The findings icqscope gives on each recording are added where marked once the diagnosis lands,
-/// one line each, e.g.
-/// `#expect(findings(run).contains(kind: "blocked_peer_port", level: "…", endpoint: "10.77.1.2:5001"))`
-/// with `run.icqscopeRecords()` giving the NDJSON records of `icqscope read` on the recording.
+/// The findings icqscope gives on each recording are added where marked, one line each, e.g.
+/// `#expect(try run.findings().contains { $0["kind"] as? String == "blocked_peer_port" && … })`;
+/// `run.findings()` runs `icqscope read` on the recording with thresholds scaled like the
+/// scenario (`run.scaledThresholds`), `run.icqscopeRecords(_:)` gives every NDJSON record.
 ///
 /// Serialized: the scenarios share the machine's two cores and their timings need them.
 @Suite(

@@ -74,6 +74,21 @@ enum Lab {
             }
         }
 
+        /// icqscope's thresholds scaled like the scenario's intervals (scenario.env): the gateway's
+        /// UDP timeout, the retransmission interval, an ack wait of twice the longer
+        /// retransmission interval, and SYN windows for a peer that gives up after 6 s.
+        var scaledThresholds: [String] {
+            let env = environment
+            let client = Double(env["CLIENT_RTX"] ?? "") ?? 10, server = Double(env["SERVER_RTX"] ?? "") ?? 10
+            return ["--firewall-timeout", env["UDP_TIMEOUT"] ?? "120", "--retransmit-interval", env["CLIENT_RTX"] ?? "10",
+                    "--ack-wait", String(2 * max(client, server)), "--syn-provisional", "1.5", "--syn-final", "5"]
+        }
+
+        /// The finding records `icqscope read` gives on the recording with the scaled thresholds.
+        func findings() throws -> [[String: Any]] {
+            try icqscopeRecords(scaledThresholds).filter { $0["type"] as? String == "finding" }
+        }
+
         /// Removes the recording unless LAB_KEEP is set (to look at a failing run's files).
         func cleanUp() {
             if ProcessInfo.processInfo.environment["LAB_KEEP"] == nil {
