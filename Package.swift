@@ -8,7 +8,9 @@ let package = Package(
     name: "icqscope",
     products: [
         .executable(name: "icqscope", targets: ["icqscope"]),
-        .library(name: "IcqscopeKit", targets: ["Bytes", "Capture", "Wire", "Tracking", "Diagnosis", "Report"]),
+        // SampleKit is in the product for the benchmark package (Benchmarks/), which builds its
+        // fixtures with it; nothing in the pipeline imports it.
+        .library(name: "IcqscopeKit", targets: ["Bytes", "Capture", "Wire", "Tracking", "Diagnosis", "Report", "SampleKit"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -37,7 +39,8 @@ let package = Package(
         // Last stage: NDJSON and text.
         .target(name: "Report", dependencies: ["Bytes", "Capture", "Wire", "Tracking", "Diagnosis"]),
         // Builds real frames and capture files: the sample generator's and the tests' own traffic.
-        .target(name: "SampleKit"),
+        // SampleKit encrypts its ICQ traffic with Wire's ICQEncoder, as a real client would.
+        .target(name: "SampleKit", dependencies: ["Bytes", "Wire"]),
         .executableTarget(name: "icqscope-samples", dependencies: ["SampleKit"]),
         // The gateway lab's own ICQ v5 server and client, on real sockets (scripts/lab.sh).
         .target(name: "LabPeers", dependencies: ["Bytes", "Wire"]),

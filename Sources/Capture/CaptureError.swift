@@ -16,6 +16,12 @@ public struct CaptureError: Error, Sendable, Equatable, CustomStringConvertible 
         case unknownLinkType = "unknown_link_type"
         case libpcapRefused = "libpcap_refused"
         case badFilter = "bad_filter"
+        // Live capture (the `file` of such an error is the interface name).
+        case permissionDenied = "permission_denied"
+        case noSuchInterface = "no_such_interface"
+        case interfaceDown = "interface_down"
+        case captureFailed = "capture_failed"
+        case writeFailed = "write_failed"
     }
 
     public var file: String

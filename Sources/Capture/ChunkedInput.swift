@@ -44,8 +44,16 @@ public struct ChunkedInput: ~Copyable {
 
     /// Makes at least `count` bytes available from the current position, reading as needed.
     /// Returns false at end of input (fewer bytes remain) or on a read error (`readError` set).
+    @inline(__always)
     public mutating func require(_ count: Int) -> Bool {
+        // Almost every call is answered from the buffer: keep that test inline in the walkers'
+        // per-record loop and the refill out of line.
         if end - start >= count { return true }
+        return refill(toHold: count)
+    }
+
+    @inline(never)
+    private mutating func refill(toHold count: Int) -> Bool {
         guard count <= maximumWindow else { return false }
         if count > storage.count {
             // One block larger than the buffer: grow once, keep the unread bytes.

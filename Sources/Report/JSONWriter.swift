@@ -198,6 +198,13 @@ public struct JSONWriter {
         depth = 0
     }
 
+    /// A value another `JSONWriter` already wrote (e.g. PDUs collected while a frame was
+    /// analysed, written into the frame's record afterwards).
+    public mutating func rawValue(_ bytes: UnsafeBufferPointer<UInt8>) {
+        separate()
+        buffer.append(contentsOf: bytes)
+    }
+
     // MARK: plumbing
 
     private var suppressNextSeparator = false

@@ -69,6 +69,8 @@ public struct Summary {
     public var icq = ICQCounts()
     /// What the flow table tracked, ended and evicted.
     public var flows: FlowTableStatistics? = nil
+    /// Live capture only: received = analysed + dropped, per interface.
+    public var live: LiveAccounting? = nil
 
     public struct SourceSummary {
         public var name: String

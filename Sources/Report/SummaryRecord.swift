@@ -86,6 +86,7 @@ public enum SummaryRecord {
             json.endObject()
         }
         json.endArray()
+        s.live?.writeSummaryMember(&json)
         json.endObject()
         json.endLine()
     }
@@ -126,6 +127,12 @@ public enum SummaryRecord {
             var line = "flows        \(flows.flowsCreated)"
             if flows.flowsEvicted > 0 { line += " (\(flows.flowsEvicted) evicted: the flow table was full)" }
             lines.append(line)
+        }
+        if let live = s.live {
+            lines.append("live         " + live.equation)
+            if let reason = live.stopReason {
+                lines.append("stopped by   \(reason) after \(TimeFormat.seconds(live.elapsedNanos)) s")
+            }
         }
         if s.inputErrors > 0 { lines.append("input errors \(s.inputErrors) (see the messages above)") }
         for open in s.openDeadlines {

@@ -7,7 +7,7 @@ let arguments = CommandLine.arguments.dropFirst()
 let folder = arguments.first ?? "samples"
 let samples: [(String, [UInt8])] = [
     ("gateway-basic.pcapng", GatewaySample.pcapng(seed: 1)),
-]
+] + ICQSamples.files.map { ($0.file, $0.build().bytes) }
 do {
     try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
     for (name, bytes) in samples {

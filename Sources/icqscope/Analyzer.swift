@@ -9,11 +9,11 @@ import Wire
 /// and live analysis are the same code.
 final class Analyzer {
     let options: AnalysisOptions
-    private(set) var summary = Summary()
-    private var json = JSONWriter()
-    private let out = OutputSink(fd: 1)
-    private let diagnostics = OutputSink(fd: 2, threshold: 0)
-    private var inputDamaged = false
+    var summary = Summary()
+    var json = JSONWriter()
+    let out = OutputSink(fd: 1)
+    let diagnostics = OutputSink(fd: 2, threshold: 0)
+    var inputDamaged = false
     private var filter: PacketFilter?
     private var filterBroken = false
     private let defragmenter = IPDefragmenter()
@@ -28,6 +28,10 @@ final class Analyzer {
     private var flowTable = FlowTable()
     /// Classic ICQ sessions and the rules over them.
     private var icqAnalysis: ICQAnalysis!
+    /// SOCKS handshakes and UDP associations (rule R6).
+    private var socks: SOCKSDiagnosis!
+    /// The SOCKS5 UDP header of the current frame, when it was relayed through an association.
+    private var socksUDP: (SOCKSUDPHeader, UnsafeRawBufferPointer)? = nil
     /// Connection attempts to the TCP ports peers advertised (rule R4).
     private var peerPorts: PeerPortDiagnosis!
     /// Pairs packets with their forwarded copies on captures of both sides of a gateway.
@@ -37,7 +41,12 @@ final class Analyzer {
     /// Session lines for the text report, in the order the sessions ended.
     private var sessionLines: [String] = []
     /// Link types already reported as undecodable, so each is reported once per source.
-    private var reportedLinkTypes: Set<LinkType> = []
+    var reportedLinkTypes: Set<LinkType> = []
+
+    /// TCP reassembly with the OSCAR decoder on every connection (found by content on any port).
+    private let oscarStreams: StreamTable<OSCARStreamConsumer<OSCARFrameRecord>>
+    /// The OSCAR PDUs completed while the current frame is analysed.
+    private var oscarFrame: OSCARFrameRecord
 
     /// Read once: an option's property wrapper costs a generic metadata lookup per access.
     private let showPackets: Bool
@@ -48,6 +57,10 @@ final class Analyzer {
         icq = ICQDecoder(serverPorts: options.icqServerPorts)
         showPackets = options.packets
         showFlows = options.flows
+        oscarStreams = StreamTable(limits: StreamLimits()) { OSCARStreamConsumer(originator: $0, responder: $1) }
+        oscarFrame = OSCARFrameRecord(
+            format: !options.packets ? .countOnly : (options.format == .ndjson ? .ndjson : .text),
+            revealSecrets: options.revealSecrets)
         if let expression = options.filter { filter = PacketFilter(expression: expression) }
         icqAnalysis = ICQAnalysis(
             thresholds: options.diagnosis.thresholds, serverPorts: options.icqServerPorts,
@@ -55,6 +68,8 @@ final class Analyzer {
             sessionEnded: { [unowned self] session in self.sessionEnded(session) })
         peerPorts = PeerPortDiagnosis(thresholds: options.diagnosis.thresholds,
                                       emit: { [unowned self] finding in self.report(finding) })
+        socks = SOCKSDiagnosis(thresholds: options.diagnosis.thresholds,
+                               emit: { [unowned self] finding in self.report(finding) })
     }
 
     /// Checks the filter's syntax before any input is read (compiled for Ethernet), so a typo is
@@ -67,8 +82,7 @@ final class Analyzer {
     func run<Source: PacketSource & ~Copyable>(_ source: inout Source, format: String) {
         let packetsBefore = summary.packets
         var completed = true
-        reportedLinkTypes.removeAll()
-        twoSided = source.interfaces.count >= 2 || source.interfaces.contains { $0.linkType == .linuxSLL2 }
+        begin(interfaces: source.interfaces)
         while true {
             let packet: CapturedPacket?
             do {
@@ -82,37 +96,68 @@ final class Analyzer {
                 continue
             }
             guard let packet else { break }
-            if let filter, !filterBroken {
-                do {
-                    guard try filter.accepts(packet) else {
-                        summary.filteredOut += 1
-                        continue
-                    }
-                } catch {
-                    report(error)
-                    filterBroken = true
-                    completed = false
-                    break
-                }
+            guard analyse(packet, sourceName: source.sourceName, interfaces: source.interfaces, filtered: true) else {
+                completed = false
+                break
             }
-            if !packet.linkType.isSupported && !reportedLinkTypes.contains(packet.linkType) {
-                reportedLinkTypes.insert(packet.linkType)
-                report(CaptureError(
-                    file: source.sourceName, frame: packet.frameNumber, reason: .unknownLinkType,
-                    message: "link type \(packet.linkType.rawValue) (\(packet.linkType.name)) cannot be decoded; its packets are counted but not analysed",
-                    isFatal: false))
-            }
-            handle(packet, interfaces: source.interfaces)
         }
         summary.sources.append(Summary.SourceSummary(
             name: source.sourceName, format: format, packets: summary.packets - packetsBefore,
             interfaces: source.interfaces, completed: completed))
     }
 
+    /// Per-source state, set before the first packet of a file or a live capture.
+    func begin(interfaces: [CaptureInterface]) {
+        reportedLinkTypes.removeAll()
+        twoSided = interfaces.count >= 2 || interfaces.contains { $0.linkType == .linuxSLL2 }
+    }
+
+    /// Live capture's clock moved on without a packet (a quiet line): deadlines up to `now`
+    /// expire exactly as the next packet's time would make them expire offline.
+    func advanceClock(to now: Int64) {
+        flowTable.advance(to: now)
+        icqAnalysis.advance(to: now)
+        peerPorts.advance(to: now)
+        if twoSided {
+            for u in gateway.expire(now: now) { unforwarded(u) }
+        }
+        writeEndedFlows()
+    }
+
+    /// Everything that happens to one packet, whichever source it came from (file or live).
+    /// `filtered`: apply `--filter` here (live capture has the kernel apply it instead).
+    /// Returns false when the filter broke and the source must stop.
+    func analyse(_ packet: CapturedPacket, sourceName: String, interfaces: [CaptureInterface], filtered: Bool) -> Bool {
+        if filtered, let filter, !filterBroken {
+            do {
+                guard try filter.accepts(packet) else {
+                    summary.filteredOut += 1
+                    return true
+                }
+            } catch {
+                report(error)
+                filterBroken = true
+                return false
+            }
+        }
+        if !packet.linkType.isSupported && !reportedLinkTypes.contains(packet.linkType) {
+            reportedLinkTypes.insert(packet.linkType)
+            report(CaptureError(
+                file: sourceName, frame: packet.frameNumber, reason: .unknownLinkType,
+                message: "link type \(packet.linkType.rawValue) (\(packet.linkType.name)) cannot be decoded; its packets are counted but not analysed",
+                isFatal: false))
+        }
+        handle(packet, interfaces: interfaces)
+        return true
+    }
+
     private func handle(_ packet: CapturedPacket, interfaces: [CaptureInterface]) {
+        // A pcapng file declares its interfaces as it goes: the second side may appear late.
+        if !twoSided && (interfaces.count >= 2 || packet.linkType == .linuxSLL2) { twoSided = true }
         let decoded = PacketDecoder.decode(packet)
         summary.count(packet, decoded)
         icqResult = .notICQ
+        oscarFrame.reset()
         // A reassembled datagram has lost its link layer; its flow keeps the frame's VLAN.
         let vlan = decoded.link?.innermostVLAN ?? 0
         if decoded.isFragment {
@@ -137,7 +182,11 @@ final class Analyzer {
         switch options.format {
         case .ndjson:
             PacketRecord.begin(&json, packet: packet, decoded: decoded, interface: interface)
+            if let (header, datagram) = socksUDP {
+                JSONFieldVisitor.write(into: &json) { header.visitFields(datagram, into: &$0) }
+            }
             ICQRecord.write(&json, icqResult, revealSecrets: options.revealSecrets)
+            oscarFrame.write(into: &json)
             if case .malformed(let m, _) = icqResult, decoded.malformation == nil {
                 PacketRecord.writeMalformation(&json, m)
             }
@@ -146,7 +195,8 @@ final class Analyzer {
         case .text:
             out.write(PacketLine.text(packet: packet, decoded: decoded, interface: interface,
                                       firstTime: summary.firstTime ?? packet.timestampNanos,
-                                      info: ICQRecord.text(icqResult, revealSecrets: options.revealSecrets)))
+                                      info: Self.join(ICQRecord.text(icqResult, revealSecrets: options.revealSecrets),
+                                                      oscarFrame.text)))
         }
     }
 
@@ -179,18 +229,50 @@ final class Analyzer {
                 icqAnalysis.icmpError(ICQMessageQuote(frame: packet.frameNumber, time: packet.timestampNanos,
                                                       code: message.code, quoted: quoted))
             }
-            if partner == nil, let reporter = decoded.sourceAddress {
+            // Both copies of an error that crossed the gateway: each quotes the attempt as its side saw it.
+            if let reporter = decoded.sourceAddress {
                 peerPorts.icmp(message, frame: packet.frameNumber, time: packet.timestampNanos, reporter: reporter)
             }
         case .tcp(let tcp):
             peerPorts.tcp(tcp, decoded: decoded, frame: packet.frameNumber, time: packet.timestampNanos,
                           twoSided: twoSided, isCopy: partner != nil)
+            if partner == nil {
+                // A gateway's forwarded copy would feed the same stream twice: only the first is read.
+                oscarStreams.ingest(decoded, frame: packet.frameNumber, bytes: bytes, sink: &oscarFrame)
+                for a in oscarFrame.advertised {
+                    peerPorts.advertised.add(a.endpoint, uin: a.uin, source: .oscarDirectConnection,
+                                             isLANAddress: a.isLAN && a.endpoint.address.isPrivate, frame: packet.frameNumber)
+                }
+                if oscarFrame.pduCount > 0 {
+                    summary.count(.oscar)
+                    if let handle = observation?.handle { flowTable.addProtocol(.oscar, to: handle) }
+                }
+            }
+            if partner == nil, let src = decoded.sourceAddress, let dst = decoded.destinationAddress {
+                socks.segment(tcp, payload: decoded.payload(of: bytes), source: Endpoint(address: src, port: tcp.sourcePort),
+                              destination: Endpoint(address: dst, port: tcp.destinationPort),
+                              frame: packet.frameNumber, time: packet.timestampNanos)
+            }
         default:
             break
         }
         if case .udp(let udp) = decoded.transport {
-            let payload = decoded.payload(of: bytes)
-            icqResult = icq.classify(payload, sourcePort: udp.sourcePort, destinationPort: udp.destinationPort)
+            var payload = decoded.payload(of: bytes)
+            var icqDecoded = decoded
+            socksUDP = nil
+            if let relayed = socksRelayed(decoded, udp, payload: payload) {
+                // ICQ through a SOCKS5 UDP association: the header names the real server; the
+                // datagram inside is classic ICQ between the client and that server.
+                socksUDP = (relayed.header, payload)
+                payload = UnsafeRawBufferPointer(rebasing: payload[relayed.header.inner])
+                icqDecoded = relayed.inner
+                icqResult = icq.decode(payload, direction: relayed.toRelay ? .clientToServer : .serverToClient)
+                socks.datagram(relay: relayed.relay, client: relayed.client, toRelay: relayed.toRelay, frame: packet.frameNumber,
+                               time: packet.timestampNanos, uin: icqResult.packet?.header.uin)
+            } else {
+                icqResult = icq.classify(payload, sourcePort: udp.sourcePort, destinationPort: udp.destinationPort)
+            }
+            let decoded = icqDecoded
             switch icqResult {
             case .icq(let p):
                 summary.count(.icq)
@@ -224,6 +306,7 @@ final class Analyzer {
         case .login(let login):
             guard let port = UInt16(exactly: login.tcpPort), let seen = decoded.sourceAddress else { return }
             peerPorts.advertised.add(Endpoint(address: seen, port: port), uin: p.header.uin, source: .login, frame: frame)
+            if let uin = p.header.uin { peerPorts.noteLogin(uin: uin, from: seen) }
             peerPorts.advertised.add(Endpoint(address: login.lanIP, port: port), uin: p.header.uin, source: .login,
                                      isLANAddress: true, frame: frame)
         case .userOnline(let online):
@@ -247,6 +330,44 @@ final class Analyzer {
         case .text:
             sessionLines.append(SessionRecord.text(session))
         }
+    }
+
+    /// A UDP datagram to or from the relay of a SOCKS5 UDP association: its header, and the
+    /// datagram as if it went directly between the client and the real destination.
+    private func socksRelayed(_ decoded: DecodedPacket, _ udp: UDPHeader, payload: UnsafeRawBufferPointer)
+        -> (header: SOCKSUDPHeader, relay: Endpoint, client: Endpoint, toRelay: Bool, inner: DecodedPacket)? {
+        guard let src = decoded.sourceAddress, let dst = decoded.destinationAddress else { return nil }
+        let destination = Endpoint(address: dst, port: udp.destinationPort)
+        let source = Endpoint(address: src, port: udp.sourcePort)
+        let toRelay: Bool
+        if socks.handshakes.association(relay: destination) != nil { toRelay = true }
+        else if socks.handshakes.association(relay: source) != nil { toRelay = false }
+        else { return nil }
+        guard case .header(let header) = SOCKSUDPHeader.parse(payload), let real = header.address else { return nil }
+        var inner = decoded
+        // The real server stands where the relay was; ports likewise.
+        let realEndpoint = Endpoint(address: real, port: header.port)
+        let client = toRelay ? source : destination
+        let (from, to) = toRelay ? (client, realEndpoint) : (realEndpoint, client)
+        switch inner.network {
+        case .ipv4(var h):
+            h.source = from.address
+            h.destination = to.address
+            inner.network = .ipv4(h)
+        case .ipv6(var h):
+            h.source = from.address
+            h.destination = to.address
+            inner.network = .ipv6(h)
+        case nil:
+            return nil
+        }
+        var innerUDP = udp
+        innerUDP.sourcePort = from.port
+        innerUDP.destinationPort = to.port
+        inner.transport = .udp(innerUDP)
+        inner.payloadOffset += header.inner.lowerBound
+        inner.payloadLength = header.inner.count
+        return (header, toRelay ? destination : source, client, toRelay, inner)
     }
 
     /// A finding is printed as soon as it is established (NDJSON), and kept for the text report.
@@ -293,8 +414,16 @@ final class Analyzer {
         summary.sources.append(Summary.SourceSummary(name: path, format: "unreadable", packets: 0, interfaces: [], completed: false))
     }
 
+    static func join(_ a: String?, _ b: String?) -> String? {
+        guard let a else { return b }
+        guard let b else { return a }
+        return a + " | " + b
+    }
+
     /// Prints the summary and returns the exit status of the output contract.
     func finish() -> Int32 {
+        oscarFrame.reset()
+        oscarStreams.finishAll(frame: summary.packets, sink: &oscarFrame)
         for u in gateway.expire(now: .max) { unforwarded(u) }
         peerPorts.finish()
         icqAnalysis.finish()

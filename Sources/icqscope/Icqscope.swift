@@ -11,7 +11,7 @@ struct Icqscope: ParsableCommand {
             the output contract: 0 done, 1 findings at --fail-on severity, 2 damaged input,
             64 usage error.
             """,
-        subcommands: [ReadCommand.self, ProfilesCommand.self]
+        subcommands: [ReadCommand.self, LiveCommand.self, InterfacesCommand.self, ProfilesCommand.self]
     )
 }
 

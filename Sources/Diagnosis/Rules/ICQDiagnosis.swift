@@ -72,17 +72,17 @@ public final class ICQDiagnosis {
             guard !timeoutReported.contains(session.key) else { return }
             timeoutReported.insert(session.key)
             let gap = time - (session.lastClientTime ?? session.firstTime)
-            emit(timeoutFinding(session, level: "confirmed", detail: "server_sequence_gap", frames: [frame],
+            emit(timeoutFinding(session, level: "confirmed", detail: "server_sequence_gap",
+                                frames: (session.lastServerSeqFrame.map { [$0] } ?? []) + [frame],
                                 firstTime: time, lastTime: time, gap: gap,
                                 proof: "the next server packet the client received carried sequence \(got) where \(expected) was due: the packets in between were sent and never arrived"))
-        case .keepaliveLearned(let session, let interval, let source, let frame, let time):
-            judgeKeepalive(session, interval: interval, source: source, frame: frame, time: time)
         case .serverAfterIdleGap:
             break  // judged when the push resolves (acked or not)
         case .unresolved(let session, let exchange, let fromClient, let atEndOfCapture, let waited):
             if atEndOfCapture { unresolved(session, exchange, fromClient: fromClient, waited: waited) }
         case .sessionEnded(let session):
             flushPendingTimeout(session.key)
+            judgeKeepalive(session)
             gatewayDrops.removeValue(forKey: session.key)
             outboundGatewayDrops.removeValue(forKey: session.key)
             icmpErrors.removeValue(forKey: session.key)
@@ -103,6 +103,18 @@ public final class ICQDiagnosis {
         // ack wait after the last copy has passed.
         if fromClient && exchange.copies.count >= 2 && session.serverPackets == 0 && waited > thresholds.ackWait {
             reportPathBlocked(session, exchange, open: true)
+            return
+        }
+        if !fromClient && exchange.gapBefore > thresholds.firewallTimeout && !timeoutReported.contains(session.key) {
+            // The packet after the gap is itself the evidence of a suspected timeout; whether
+            // the client would have acknowledged it, the capture does not show.
+            timeoutReported.insert(session.key)
+            let levelProof = exchange.copies.count >= 2
+                ? ("probable", "server_retransmits" as String?, "the server retransmitted it \(exchange.copies.count - 1) times; the capture ended before the client's ack could be ruled out")
+                : ("suspected", nil, "the capture ended before the client acknowledged it")
+            emit(timeoutFinding(session, level: levelProof.0, detail: levelProof.1, frames: exchange.frames,
+                                firstTime: exchange.firstTime, lastTime: exchange.lastTime, gap: exchange.gapBefore,
+                                proof: levelProof.2))
             return
         }
         guard exchange.copies.count >= 2 || exchange.gapBefore > thresholds.firewallTimeout else { return }
@@ -256,14 +268,20 @@ public final class ICQDiagnosis {
 
     // MARK: keep-alive versus firewall timeout
 
-    private func judgeKeepalive(_ session: ICQSession, interval: Int64, source: String, frame: UInt64, time: Int64) {
-        let k = thresholds.keepalive ?? interval
+    /// Judged when the session ends, with all the evidence of its keep-alive behaviour: the login
+    /// reply that dictated the interval and the keep-alives the client actually sent.
+    private func judgeKeepalive(_ session: ICQSession) {
+        guard let k = thresholds.keepalive ?? session.keepaliveInterval?.value else { return }
+        let source = session.keepaliveInterval?.learnedFrom ?? "configured"
         let f = thresholds.firewallTimeout
         guard k >= f - thresholds.keepaliveMargin, !keepaliveWarned.contains(session.key) else { return }
         keepaliveWarned.insert(session.key)
         let origin = thresholds.keepalive != nil ? "as configured" : (source == "login_reply" ? "as the server's login reply dictates" : "as observed")
-        emit(Finding(kind: .keepaliveExceedsFirewallTimeout, severity: .warning, firstTime: time, lastTime: time,
-                     frames: [frame], client: session.client, server: session.server, uin: session.key.uin,
+        let frames = (session.loginReplyFrame.map { [$0] } ?? []) + session.keepaliveFrames
+        guard !frames.isEmpty else { return }
+        emit(Finding(kind: .keepaliveExceedsFirewallTimeout, severity: .warning, firstTime: session.firstTime,
+                     lastTime: session.lastTime, frames: frames, client: session.client, server: session.server,
+                     uin: session.key.uin,
                      requirement: .sessionTimeout,
                      explanation: "The client sends a keep-alive every \(seconds(k)) s (\(origin)); the firewall forgets an idle UDP session after \(seconds(f)) s. With less than \(seconds(thresholds.keepaliveMargin)) s to spare, any delay lets the session expire, and the server's next packet is dropped.",
                      advice: "Raise the firewall's UDP timeout for port 4000 well above \(seconds(k)) s (RFC 4787 recommends 5 minutes), or make the client send keep-alives more often."))

@@ -59,8 +59,8 @@ public final class PeerPortDiagnosis {
                 }
                 return
             }
-            guard !isCopy, destination.port > 1023, let entry = advertised.lookup(destination), !entry.isLANAddress || !dst.isPrivate || src.isPrivate,
-                  attempts.count < maximumAttempts else { return }
+            guard !isCopy, destination.port > 1023, let entry = advertised.lookup(destination),
+                  !Self.isForeignLANAttempt(entry, from: src), attempts.count < maximumAttempts else { return }
             attempts[key] = Attempt(firstTime: time, frames: [frame], isn: header.sequenceNumber, advertised: entry)
             return
         }
@@ -74,8 +74,16 @@ public final class PeerPortDiagnosis {
             lastTTL[src] = ttl
             return
         }
-        guard header.isRST, attempt.pendingReset == nil, !isCopy else { return }
+        guard header.isRST, attempt.pendingReset == nil else { return }
         attempt.frames.append(frame)
+        if isCopy {
+            // This reset is the forwarded copy of one seen on the other side: it crossed the
+            // gateway, so the peer's own host sent it.
+            attempts.removeValue(forKey: key)
+            report(key, attempt, detail: "rst_from_peer", time: time,
+                   proof: "the peer's own host answered with a reset (seen on both sides of the gateway): nothing listens on that port")
+            return
+        }
         if twoSided {
             attempt.pendingReset = (frame, time, ttl)
             attempts[key] = attempt
@@ -90,6 +98,23 @@ public final class PeerPortDiagnosis {
             report(key, attempt, detail: "rst_from_peer", time: time,
                    proof: "the peer's own host answered with a reset: nothing listens on that port")
         }
+    }
+
+    /// A peer's private LAN ("real") address tried from another network is expected to fail:
+    /// clients deliberately try it first. Only the same /24 can reach it.
+    static func isForeignLANAttempt(_ entry: AdvertisedEndpoints.Entry, from source: IPAddress) -> Bool {
+        guard entry.isLANAddress, entry.endpoint.address.isPrivate else { return false }
+        let a = entry.endpoint.address, b = source
+        return a.isIPv6 != b.isIPv6 || (a.isIPv6 ? a.high != b.high : a.ipv4Value >> 8 != b.ipv4Value >> 8)
+    }
+
+    /// The UIN logged in from each client address, so a finding names the user whose attempt
+    /// failed; nil where several UINs share the address (then the attempt's user is unknown).
+    private var uinByAddress: [IPAddress: UInt32?] = [:]
+
+    public func noteLogin(uin: UInt32, from address: IPAddress) {
+        if let known = uinByAddress[address], known != uin { uinByAddress[address] = .some(nil) }
+        else { uinByAddress[address] = uin }
     }
 
     /// The gateway matcher's verdict on a packet: forwarded (it has a copy) or not.
@@ -141,7 +166,7 @@ public final class PeerPortDiagnosis {
             if waited > thresholds.synFinal {
                 attempts.removeValue(forKey: key)
                 report(key, attempt, detail: "no_answer", time: time, final: true,
-                       proof: "nothing answered the SYN (sent \(attempt.retransmissions + 1) times) within \(seconds(thresholds.synFinal)) s")
+                       proof: "nothing answered the SYN (sent \(attempt.retransmissions + 1) time\(attempt.retransmissions == 0 ? "" : "s")) within \(seconds(thresholds.synFinal)) s")
             } else if waited > thresholds.synProvisional && attempt.retransmissions >= 1 && !attempt.provisionalReported {
                 attempt.provisionalReported = true
                 attempts[key] = attempt
@@ -160,7 +185,7 @@ public final class PeerPortDiagnosis {
         let isPeerItself = detail == "rst_from_peer"
         let severity: Finding.Severity = isPeerItself || !final ? .warning : .error
         var explanation = "A connection from \(key.client) to the peer's port \(key.peer.port) at \(key.peer.address)"
-        if let uin = attempt.advertised.uin { explanation += " (UIN \(uin)" } else { explanation += " (" }
+        if let uin = attempt.advertised.uin { explanation += " (UIN \(uin), " } else { explanation += " (" }
         explanation += "advertised in \(attempt.advertised.source.rawValue.split(separator: "_").joined(separator: " ")) at frame \(attempt.advertised.frame)) failed: \(proof)."
         if attempt.notForwarded { explanation += " The SYN reached the gateway and never left it." }
         var advice: String
@@ -179,7 +204,7 @@ public final class PeerPortDiagnosis {
         }
         emit(Finding(kind: .blockedPeerPort, severity: severity, level: final ? "final" : "provisional", detail: detail,
                      firstTime: attempt.firstTime, lastTime: time, frames: attempt.frames, client: key.client,
-                     peer: key.peer, uin: attempt.advertised.uin, requirement: .peerTCPPorts,
+                     peer: key.peer, uin: uinByAddress[key.client.address] ?? nil, requirement: .peerTCPPorts,
                      explanation: explanation, advice: advice))
     }
 }

@@ -40,6 +40,12 @@ public struct ICQSession: Sendable {
     public var serverRetransmissions: UInt64 = 0
     /// The highest server seq1 seen, for sequence gaps.
     public var lastServerSeq: UInt16? = nil
+    public var lastServerSeqFrame: UInt64? = nil
+    var longestIdleSinceServerPacket: Int64 = 0
+    /// The login reply that dictated the keep-alive interval, and the keep-alives sent (the
+    /// first few frames), the evidence for the keep-alive interval.
+    public var loginReplyFrame: UInt64? = nil
+    public var keepaliveFrames: [UInt64] = []
     /// The client endpoints it was seen from, in order, when a NAT rebound it.
     public var rebindings: [(frame: UInt64, from: Endpoint, to: Endpoint)] = []
     public var endReason: EndReason? = nil
@@ -61,7 +67,8 @@ public struct ICQSession: Sendable {
         if roundTrips.count < ICQSession.keptTimes { roundTrips.append(value) }
     }
 
-    mutating func noteKeepalive(_ time: Int64) {
+    mutating func noteKeepalive(_ time: Int64, frame: UInt64) {
+        if keepaliveFrames.count < ICQSession.keptTimes { keepaliveFrames.append(frame) }
         keepaliveTimes.append(time)
         if keepaliveTimes.count > ICQSession.keptTimes { keepaliveTimes.removeFirst() }
     }

@@ -20,8 +20,6 @@ public final class ICQSessionTracker {
         case rebinding(ICQSession, frame: UInt64, time: Int64, from: Endpoint, to: Endpoint)
         /// The server's sequence jumped after an idle gap: packets were sent and never arrived.
         case serverSequenceGap(ICQSession, frame: UInt64, time: Int64, expected: UInt16, got: UInt16)
-        /// The keep-alive interval became known.
-        case keepaliveLearned(ICQSession, interval: Int64, source: String, frame: UInt64, time: Int64)
         /// An exchange still waiting when its session ended (logout) or the capture ended; its
         /// deadline had not passed, so nothing is concluded from it. `waited` is how long it had
         /// waited since its last copy.
@@ -39,6 +37,8 @@ public final class ICQSessionTracker {
         public var idleTimeout: Int64 = 600_000_000_000
         /// Idle gaps longer than this are reported (the firewall's UDP timeout).
         public var firewallTimeout: Int64 = 120_000_000_000
+        /// The Mirabilis client sends a packet at most 6 times (Licq 7, mICQ 8).
+        public var maximumTransmissions = 6
         public var maximumSessions = 4096
         public var maximumPendingPerSession = 64
         public init() {}
@@ -56,7 +56,6 @@ public final class ICQSessionTracker {
     private var pending: [ExchangeKey: ICQExchange] = [:]
     /// The session a client endpoint belongs to, for server packets that carry only a session id.
     private var sessionByClient: [Endpoint: ICQSession.Key] = [:]
-    private var learnedKeepalive: Set<ICQSession.Key> = []
     private let emit: (Event) -> Void
     public private(set) var evictedSessions: UInt64 = 0
     /// The latest capture time seen.
@@ -83,6 +82,10 @@ public final class ICQSessionTracker {
         // refreshes on both directions).
         let gap = time - session.lastTime
         if fromClient {
+            session.longestIdleSinceServerPacket = max(session.longestIdleSinceServerPacket, gap)
+            // A client acks a push at once: one that speaks again later without acking a push
+            // never got it. Judge those pushes before anything this packet shows (a rebinding).
+            resolvePushesIgnored(by: header, session: session, time: time)
             if let previous = session.clientBySide[side], previous != client {
                 session.rebindings.append((frame, previous, client))
                 emit(.rebinding(session, frame: frame, time: time, from: previous, to: client))
@@ -106,27 +109,31 @@ public final class ICQSessionTracker {
                        frame: frame, time: time, session: &session)
         } else {
             if !fromClient {
-                if let last = session.lastServerSeq, gap > configuration.firewallTimeout,
+                // The longest idle gap since the server's last packet: lost packets in a jump
+                // of its sequence were sent into that gap.
+                let idle = max(session.longestIdleSinceServerPacket, gap)
+                session.longestIdleSinceServerPacket = 0
+                if let last = session.lastServerSeq, idle > configuration.firewallTimeout,
                    seq1 &- last > 1, seq1 &- last < 0x8000 {
                     emit(.serverSequenceGap(session, frame: frame, time: time, expected: last &+ 1, got: seq1))
                 }
-                if session.lastServerSeq.map({ seq1 &- $0 < 0x8000 }) ?? true { session.lastServerSeq = seq1 }
+                if session.lastServerSeq.map({ seq1 &- $0 < 0x8000 }) ?? true {
+                    session.lastServerSeq = seq1
+                    session.lastServerSeqFrame = frame
+                }
                 if gap > configuration.firewallTimeout && session.serverPackets + session.clientPackets > 1 {
                     emit(.serverAfterIdleGap(session, frame: frame, time: time, gap: gap))
                 }
             }
             record(ExchangeKey(session: key, fromClient: fromClient, seq1: seq1, seq2: seq2), command: command,
                    frame: frame, time: time, side: side, gap: gap, session: &session)
-            if fromClient && (command == 0x042E || command == 0x051E) { session.noteKeepalive(time) }
+            if fromClient && (command == 0x042E || command == 0x051E) { session.noteKeepalive(time, frame: frame) }
         }
         if case .loginReply(let reply) = packet.body, let hint = reply.keepAliveHint, hint > 0 {
             session.keepaliveHint = Int64(hint) * 1_000_000_000
+            session.loginReplyFrame = frame
         }
         if fromClient && command == 0x0438 { session.loggedOut = true }
-        if !learnedKeepalive.contains(key), let k = session.keepaliveInterval {
-            learnedKeepalive.insert(key)
-            emit(.keepaliveLearned(session, interval: k.value, source: k.learnedFrom, frame: frame, time: time))
-        }
         sessions[key] = session
         if session.loggedOut && fromClient && command == 0x0438 {
             endSession(key, reason: .logout)
@@ -136,9 +143,8 @@ public final class ICQSessionTracker {
     /// Resolves every exchange whose deadline has passed and ends idle sessions.
     public func advance(to time: Int64) {
         clock = max(clock, time)
-        let giveUp = max(2 * configuration.retransmitInterval, configuration.ackWait)
         var expired: [ExchangeKey] = []
-        for (key, exchange) in pending where time - exchange.lastTime > giveUp {
+        for (key, exchange) in pending where time - exchange.lastTime > giveUp(exchange) {
             expired.append(key)
         }
         for key in expired.sorted(by: { (pending[$0]?.firstTime ?? 0, $0.seq1) < (pending[$1]?.firstTime ?? 0, $1.seq1) }) {
@@ -162,6 +168,14 @@ public final class ICQSessionTracker {
     }
 
     public var activeSessions: Int { sessions.count }
+
+    /// How long after its last copy an exchange is given up: the ack wait once the sender has
+    /// reached the real client's maximum of transmissions, else 2× the retransmission interval
+    /// (no further copy came) or the ack wait, whichever is longer.
+    func giveUp(_ exchange: ICQExchange) -> Int64 {
+        exchange.copies.count >= configuration.maximumTransmissions
+            ? configuration.ackWait : max(2 * configuration.retransmitInterval, configuration.ackWait)
+    }
 
     private func startSession(_ key: ICQSession.Key, version: UInt8, client: Endpoint, server: Endpoint,
                               frame: UInt64, time: Int64) -> ICQSession {
@@ -194,6 +208,22 @@ public final class ICQSessionTracker {
         pending[key] = exchange
     }
 
+    /// How long a client may take to ack a push before its next packet shows it never got it.
+    static let clientAckGrace: Int64 = 2_000_000_000
+
+    private func resolvePushesIgnored(by header: ICQHeader, session: ICQSession, time: Int64) {
+        let acking = header.command == 0x000A ? (header.seq1, header.seq2 ?? 0) : nil
+        let ignored = pending.filter { key, exchange in
+            key.session == session.key && !key.fromClient && time - exchange.lastTime > Self.clientAckGrace
+                && !(acking.map { $0 == (key.seq1, key.seq2) } ?? false)
+        }.sorted { ($0.value.firstTime, $0.key.seq1) < ($1.value.firstTime, $1.key.seq1) }
+        for (key, var exchange) in ignored {
+            pending.removeValue(forKey: key)
+            exchange.settle(in: session, fromClient: false)
+            emit(.push(session, exchange, acked: false))
+        }
+    }
+
     private func resolveAck(for key: ExchangeKey, frame: UInt64, time: Int64, session: inout ICQSession) {
         guard var exchange = pending.removeValue(forKey: key) else { return }
         exchange.ack = (frame, time)
@@ -210,11 +240,15 @@ public final class ICQSessionTracker {
         for (exchangeKey, var exchange) in waiting {
             pending.removeValue(forKey: exchangeKey)
             exchange.settle(in: session, fromClient: exchangeKey.fromClient)
-            emit(.unresolved(session, exchange, fromClient: exchangeKey.fromClient,
-                             atEndOfCapture: reason == .endOfCapture, waited: clock - exchange.lastTime))
+            let waited = clock - exchange.lastTime
+            if reason == .endOfCapture && waited > giveUp(exchange) {
+                emit(exchangeKey.fromClient ? .request(session, exchange, acked: false) : .push(session, exchange, acked: false))
+            } else {
+                emit(.unresolved(session, exchange, fromClient: exchangeKey.fromClient,
+                                 atEndOfCapture: reason == .endOfCapture, waited: waited))
+            }
         }
         for (endpoint, owner) in sessionByClient where owner == key { sessionByClient.removeValue(forKey: endpoint) }
-        learnedKeepalive.remove(key)
         emit(.sessionEnded(session))
     }
 }

@@ -1,0 +1,318 @@
+import CPcap
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// Live capture through libpcap on one or more interfaces at once, as a `PacketSource`: live
+/// packets go through exactly the same code as packets from files.
+///
+/// One nonblocking handle per interface; the capture waits on all of their descriptors (and on
+/// the stop-signal pipe) with one `poll`, keeps at most one read packet per interface waiting,
+/// and delivers the earliest of them, so interfaces merge in time order as far as the kernel
+/// has handed their packets over. Each packet is lent in place from libpcap's buffer (`pcap_next_ex`), valid until
+/// the next call, and carries the index of its interface in `interfaces`. Reading allocates
+/// nothing per packet.
+///
+/// Besides packets, `nextEvent()` reports the live clock (`.tick`) at least every
+/// `tickIntervalNanos` and the end of the capture (`.end`) for `count`, `duration`, SIGINT/SIGTERM
+/// or `requestStop()`. On a signal, a duration or a requested stop, packets already captured
+/// before that moment are still delivered before `.end`.
+public struct LiveCapture: PacketSource, ~Copyable {
+    public let sourceName: String
+    public private(set) var interfaces: [CaptureInterface]
+    public let options: LiveCaptureOptions
+    /// Non-fatal remarks from opening the interfaces, one line each, for stderr.
+    public let warnings: [String]
+
+    private let handles: [LiveHandle]
+    private let pollSet: UnsafeMutablePointer<pollfd>
+    private let pollCount: Int
+    /// Whether a handle may have packets waiting (set by poll, cleared when it has none).
+    private var ready: [Bool]
+    /// Whether poll reported an error condition on a handle's descriptor.
+    private var troubled: [Bool]
+    private var deliveredPerInterface: [UInt64]
+    /// One packet per interface, read but not yet delivered (see `fillPending`).
+    private var hasPending: [Bool]
+    private var pendingHeader: [pcap_pkthdr]
+    private var pendingData: [UnsafePointer<UInt8>?]
+    private var pendingTimestamp: [Int64]
+    private var deliveredSinceRecheck = 0
+    private var frameCounter: UInt64 = 0
+    private var clock = LiveClock()
+    private let startMonotonic: Int64
+    private var nextTickMonotonic: Int64
+    private var stopping: LiveStopReason? = nil
+    /// While stopping: capture time up to which packets still waiting are delivered.
+    private var drainUntilNanos: Int64 = 0
+    private var stopped: LiveStopReason? = nil
+    private var failed = false
+    /// OS interface index to name, read when opening; `-i any` packets carry the index (SLL2).
+    private var systemNames: [UInt32: String]
+
+    public init(options: LiveCaptureOptions) throws(CaptureError) {
+        guard !options.interfaces.isEmpty else {
+            throw CaptureError(file: "live", reason: .noSuchInterface, message: "no interface to capture on")
+        }
+        var handles: [LiveHandle] = []
+        var interfaces: [CaptureInterface] = []
+        var warnings: [String] = []
+        for name in options.interfaces {
+            let handle = try LiveHandle(interface: name, options: options)
+            warnings += handle.warnings.map { "\(name): \($0)" }
+            interfaces.append(CaptureInterface(
+                name: name, linkType: handle.linkType, snapLength: handle.snapLength,
+                timestampResolution: handle.fractionToNanos == 1 ? .nanoseconds : .microseconds))
+            if !handle.linkType.isSupported {
+                warnings.append("\(name): link type \(handle.linkType.name) is not decoded; its packets are counted only")
+            }
+            handles.append(handle)
+        }
+        self.options = options
+        self.sourceName = options.interfaces.joined(separator: ",")
+        self.handles = handles
+        self.interfaces = interfaces
+        self.warnings = warnings
+        ready = Array(repeating: true, count: handles.count)
+        troubled = Array(repeating: false, count: handles.count)
+        deliveredPerInterface = Array(repeating: 0, count: handles.count)
+        hasPending = Array(repeating: false, count: handles.count)
+        pendingHeader = Array(repeating: pcap_pkthdr(), count: handles.count)
+        pendingData = Array(repeating: nil, count: handles.count)
+        pendingTimestamp = Array(repeating: 0, count: handles.count)
+        pollCount = handles.count + 1
+        pollSet = .allocate(capacity: handles.count + 1)
+        for (i, handle) in handles.enumerated() {
+            pollSet[i] = pollfd(fd: handle.selectableDescriptor, events: Int16(POLLIN), revents: 0)
+        }
+        // The last slot is the stop-signal pipe (-1, ignored by poll, until signals are installed).
+        pollSet[handles.count] = pollfd(fd: -1, events: Int16(POLLIN), revents: 0)
+        startMonotonic = LiveClock.monotonicNanos()
+        nextTickMonotonic = startMonotonic &+ options.tickIntervalNanos
+        systemNames = LiveCapture.systemInterfaceNames()
+    }
+
+    deinit { pollSet.deallocate() }
+
+    /// Frames delivered so far, over all interfaces.
+    public var delivered: UInt64 { frameCounter }
+
+    /// Frames delivered per interface, in the order of `interfaces`.
+    public var deliveredPerInterfaceIndex: [UInt64] { deliveredPerInterface }
+
+    /// The live clock now: capture time in nanoseconds since the Unix epoch.
+    public var nowNanos: Int64 { clock.now(monotonicNow: LiveClock.monotonicNanos()) }
+
+    /// Wall-clock time since the capture opened.
+    public var elapsedNanos: Int64 { LiveClock.monotonicNanos() &- startMonotonic }
+
+    /// Why the capture ended, once it has.
+    public var stopReason: LiveStopReason? { stopped }
+
+    /// The name of an operating-system interface index, as `-i any` packets carry it in their
+    /// Linux cooked v2 header (`LinkLayer.interfaceIndex`).
+    public mutating func systemInterfaceName(index: UInt32) -> String? {
+        if let name = systemNames[index] { return name }
+        // An interface created after the capture started.
+        var buffer = [CChar](repeating: 0, count: Int(IF_NAMESIZE) + 1)
+        guard if_indextoname(index, &buffer) != nil else { return nil }
+        let name = LiveHandle.text(buffer)
+        systemNames[index] = name
+        return name
+    }
+
+    /// Ends the capture at the next call, after delivering what was captured until now.
+    public mutating func requestStop() {
+        if stopping == nil && stopped == nil { beginStop(.requested) }
+    }
+
+    /// Reads `pcap_stats` of every interface (cumulative since opening), stores them in
+    /// `interfaces[i].statistics`, and returns them. nil for an interface whose counters cannot
+    /// be read.
+    @discardableResult
+    public mutating func statistics() -> [InterfaceStatistics?] {
+        var result: [InterfaceStatistics?] = []
+        result.reserveCapacity(handles.count)
+        for (i, handle) in handles.enumerated() {
+            let stats = handle.statistics(delivered: deliveredPerInterface[i])
+            if let stats { interfaces[i].statistics = stats }
+            result.append(stats)
+        }
+        return result
+    }
+
+    public mutating func nextPacket() throws(CaptureError) -> CapturedPacket? {
+        while true {
+            switch try nextEvent() {
+            case .packet(let packet): return packet
+            case .tick: continue
+            case .end: return nil
+            }
+        }
+    }
+
+    public mutating func nextEvent() throws(CaptureError) -> LiveEvent {
+        if let stopped { return .end(stopped) }
+        if failed { return .end(.requested) }
+        do {
+            return try nextEventUnchecked()
+        } catch {
+            failed = true
+            throw error
+        }
+    }
+
+    private mutating func nextEventUnchecked() throws(CaptureError) -> LiveEvent {
+        while true {
+            if stopping != nil { return try drainEvent() }
+            if let count = options.count, frameCounter >= count {
+                stopped = .count
+                return .end(.count)
+            }
+            if options.stopOnSignals, let signal = StopSignals.received {
+                beginStop(.signal(signal))
+                continue
+            }
+            let now = LiveClock.monotonicNanos()
+            if let duration = options.durationNanos, now &- startMonotonic >= duration {
+                beginStop(.duration)
+                continue
+            }
+            if now >= nextTickMonotonic {
+                nextTickMonotonic = now &+ options.tickIntervalNanos
+                return .tick(nowNanos: tickTime(monotonicNow: now))
+            }
+            // While one interface streams, the others are not polled by the wait below: look at
+            // them now and then so that their packets are not held back.
+            if handles.count > 1 && deliveredSinceRecheck >= LiveCapture.recheckEvery {
+                deliveredSinceRecheck = 0
+                try pollHandles(timeoutMillis: 0)
+            }
+            try fillPending()
+            if let i = earliestPending() { return .packet(take(i, monotonicNow: now)) }
+            try waitForPackets(monotonicNow: now)
+        }
+    }
+
+    /// The clock a tick reports. Without immediate mode the kernel hands packets over up to
+    /// `batchTimeoutMillis` late, so a packet stamped shortly before a tick may still come after
+    /// it: the tick's time stays that far behind the wall clock (never behind a delivered packet),
+    /// so that no deadline expires before the packets that could have met it were seen.
+    private func tickTime(monotonicNow now: Int64) -> Int64 {
+        let lag: Int64 = options.immediate ? 0 : Int64(options.batchTimeoutMillis) &* 1_000_000
+        return max(clock.anchorCaptureNanos, clock.now(monotonicNow: now) &- lag)
+    }
+
+    /// How many packets may be delivered before idle interfaces are polled again.
+    static let recheckEvery = 32
+
+    /// Reads one packet into each empty pending slot whose handle may have one. libpcap keeps
+    /// each handle's packet valid until that handle is read again, so one packet per interface
+    /// can wait here while the earliest of them is delivered: interfaces merge in time order.
+    private mutating func fillPending() throws(CaptureError) {
+        for i in 0..<handles.count where ready[i] && !hasPending[i] {
+            var header: UnsafeMutablePointer<pcap_pkthdr>? = nil
+            var data: UnsafePointer<UInt8>? = nil
+            if try handles[i].read(&header, &data), let header, let data {
+                let h = header.pointee
+                pendingHeader[i] = h
+                pendingData[i] = data
+                pendingTimestamp[i] = Int64(h.ts.tv_sec) &* 1_000_000_000 &+ Int64(h.ts.tv_usec) &* handles[i].fractionToNanos
+                hasPending[i] = true
+            } else {
+                if troubled[i] {
+                    // poll says the descriptor is in error but libpcap has no packet and no error
+                    // to give: the interface is gone. Stop rather than spin on it.
+                    throw CaptureError(file: handles[i].name, reason: .interfaceDown,
+                                       message: "interface \(handles[i].name) went down or disappeared while capturing")
+                }
+                ready[i] = false
+            }
+        }
+    }
+
+    private func earliestPending() -> Int? {
+        var best: Int? = nil
+        for i in 0..<handles.count where hasPending[i] {
+            if best == nil || pendingTimestamp[i] < pendingTimestamp[best!] { best = i }
+        }
+        return best
+    }
+
+    /// Hands on the packet waiting in slot `i`.
+    private mutating func take(_ i: Int, monotonicNow: Int64) -> CapturedPacket {
+        hasPending[i] = false
+        let h = pendingHeader[i]
+        let timestamp = pendingTimestamp[i]
+        frameCounter += 1
+        deliveredPerInterface[i] += 1
+        deliveredSinceRecheck += 1
+        clock.packetSeen(timestampNanos: timestamp, monotonicNow: monotonicNow)
+        return CapturedPacket(
+            frameNumber: frameCounter, timestampNanos: timestamp, interfaceIndex: i,
+            linkType: handles[i].linkType, originalLength: Int(h.len),
+            bytes: UnsafeRawBufferPointer(start: pendingData[i], count: Int(h.caplen)))
+    }
+
+    private mutating func waitForPackets(monotonicNow now: Int64) throws(CaptureError) {
+        var wakeAt = nextTickMonotonic
+        if let duration = options.durationNanos { wakeAt = min(wakeAt, startMonotonic &+ duration) }
+        try pollHandles(timeoutMillis: Int32(clamping: max(0, (wakeAt &- now + 999_999) / 1_000_000)))
+    }
+
+    /// Waits up to `timeoutMillis` for any interface (or the stop-signal pipe) and marks the
+    /// interfaces that have something.
+    private mutating func pollHandles(timeoutMillis: Int32) throws(CaptureError) {
+        pollSet[pollCount - 1].fd = options.stopOnSignals ? StopSignals.wakeDescriptor : -1
+        for i in 0..<pollCount { pollSet[i].revents = 0 }
+        let result = poll(pollSet, nfds_t(pollCount), timeoutMillis)
+        if result < 0 {
+            let err = errno
+            if err == EINTR { return }
+            throw CaptureError(file: sourceName, reason: .captureFailed,
+                               message: "waiting for packets failed: \(String(cString: strerror(err)))")
+        }
+        for i in 0..<handles.count where pollSet[i].revents != 0 {
+            ready[i] = true
+            if Int32(pollSet[i].revents) & (POLLERR | POLLHUP | POLLNVAL) != 0 { troubled[i] = true }
+        }
+        if pollSet[pollCount - 1].revents != 0 { StopSignals.drainWakeups() }
+    }
+
+    private mutating func beginStop(_ reason: LiveStopReason) {
+        stopping = reason
+        // Packet timestamps come from the system's real-time clock, so the stop moment is read
+        // from it too: the live clock (last packet + elapsed) lags behind it by however late the
+        // last packet was read, and packets of that lag must not be lost.
+        drainUntilNanos = max(clock.now(monotonicNow: LiveClock.monotonicNanos()), LiveClock.realtimeNanos())
+        for i in 0..<ready.count { ready[i] = true }
+    }
+
+    /// Delivers the packets that were captured before the stop, in time order, then ends. The
+    /// first packet stamped after the stop ends the drain (it came after the stop).
+    private mutating func drainEvent() throws(CaptureError) -> LiveEvent {
+        if options.count.map({ frameCounter < $0 }) ?? true {
+            try fillPending()
+            if let i = earliestPending(), pendingTimestamp[i] <= drainUntilNanos {
+                return .packet(take(i, monotonicNow: LiveClock.monotonicNanos()))
+            }
+        }
+        let reason = stopping ?? .requested
+        stopped = reason
+        return .end(reason)
+    }
+
+    private static func systemInterfaceNames() -> [UInt32: String] {
+        var names: [UInt32: String] = [:]
+        guard let list = if_nameindex() else { return names }
+        defer { if_freenameindex(list) }
+        var entry = list
+        while entry.pointee.if_index != 0, let name = entry.pointee.if_name {
+            names[entry.pointee.if_index] = String(cString: name)
+            entry += 1
+        }
+        return names
+    }
+}

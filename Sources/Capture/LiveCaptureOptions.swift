@@ -1,0 +1,65 @@
+/// How `LiveCapture` opens its interfaces and when it stops.
+public struct LiveCaptureOptions: Sendable, Equatable {
+    /// Interface names as libpcap knows them; "any" captures all of them in Linux cooked v2
+    /// framing, which keeps each packet's interface index in its link header.
+    public var interfaces: [String]
+    /// Bytes kept of each packet. 262144 is libpcap's and tcpdump's default ("whole packet").
+    public var snapLength: Int32 = 262_144
+    public var promiscuous: Bool = true
+    /// Deliver each packet as soon as it arrives instead of in kernel batches.
+    public var immediate: Bool = false
+    /// Kernel ring size in bytes; nil keeps libpcap's default (2 MiB).
+    public var bufferSize: Int32? = nil
+    /// A BPF filter expression (tcpdump syntax), compiled once per interface.
+    public var filter: String? = nil
+    /// Stop after this many packets (over all interfaces).
+    public var count: UInt64? = nil
+    /// Stop after this much wall-clock time, in nanoseconds.
+    public var durationNanos: Int64? = nil
+    /// How often the live clock ticks: at least once a second by contract.
+    public var tickIntervalNanos: Int64 = 1_000_000_000
+    /// Batching delay in milliseconds when not in immediate mode: the kernel hands over a block
+    /// of packets at the latest after this long, so a quiet line still delivers promptly.
+    public var batchTimeoutMillis: Int32 = 100
+    /// Stop when SIGINT or SIGTERM arrives (requires `StopSignals.install()` in the process).
+    public var stopOnSignals: Bool = true
+
+    public init(interfaces: [String]) {
+        self.interfaces = interfaces
+    }
+}
+
+/// Why a live capture ended without an error.
+public enum LiveStopReason: Sendable, Equatable {
+    /// `--count` packets were delivered.
+    case count
+    /// `--duration` elapsed.
+    case duration
+    /// SIGINT or SIGTERM (the signal number).
+    case signal(Int32)
+    /// `requestStop()` was called.
+    case requested
+
+    public var name: String {
+        switch self {
+        case .count: "count"
+        case .duration: "duration"
+        case .signal(let s): s == 2 ? "SIGINT" : s == 15 ? "SIGTERM" : "signal \(s)"
+        case .requested: "requested"
+        }
+    }
+}
+
+/// What `LiveCapture.nextEvent()` hands on.
+public enum LiveEvent {
+    /// A packet; its bytes are borrowed until the next call, as for every `PacketSource`.
+    case packet(CapturedPacket)
+    /// The live clock advanced without (or besides) packets. `nowNanos` is the capture clock: the
+    /// last packet's timestamp plus the wall-clock time elapsed since it was read (before the
+    /// first packet, the wall clock), held back by the kernel's batching delay when not in
+    /// immediate mode, and never behind a packet already delivered. Comes at least every `tickIntervalNanos`, whether packets
+    /// flow or not, so deadlines expire on a quiet line and periodic work (stats, flushing) runs.
+    case tick(nowNanos: Int64)
+    /// The capture ended; every later call returns `.end` again.
+    case end(LiveStopReason)
+}

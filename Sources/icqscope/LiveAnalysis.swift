@@ -1,0 +1,103 @@
+import Capture
+import Report
+
+extension Analyzer {
+    /// Runs a live capture through the same `analyse` as files. Besides packets it handles the
+    /// live clock's ticks (at least once a second): output and the recording are flushed, and the
+    /// periodic drop statistics go to stderr (and stdout in NDJSON). When the capture ends (count,
+    /// duration, SIGINT/SIGTERM, or an interface going down) the final counters go into the
+    /// summary as received = analysed + dropped, and the recording gets its statistics blocks.
+    func runLive(_ capture: inout LiveCapture, recording writer: PcapngWriter?, statsIntervalNanos: Int64?) {
+        let packetsBefore = summary.packets
+        let startNanos = capture.nowNanos
+        var recording = writer
+        var completed = true
+        var stopReason: String
+        var nextStats = statsIntervalNanos
+        begin(interfaces: capture.interfaces)
+        loop: while true {
+            let event: LiveEvent
+            do {
+                event = try capture.nextEvent()
+            } catch {
+                report(error)
+                completed = false
+                stopReason = error.reason.rawValue
+                break
+            }
+            switch event {
+            case .packet(let packet):
+                if let writer = recording {
+                    do {
+                        try writer.write(packet)
+                    } catch {
+                        // A full disk must not stop the analysis; the recording ends here.
+                        report(error)
+                        recording = nil
+                    }
+                }
+                _ = analyse(packet, sourceName: capture.sourceName, interfaces: capture.interfaces, filtered: false)
+            case .tick(let now):
+                // A quiet line: deadlines expire on the live clock.
+                advanceClock(to: now)
+                if let writer = recording {
+                    do { try writer.flush() } catch {
+                        report(error)
+                        recording = nil
+                    }
+                }
+                if let interval = statsIntervalNanos, let due = nextStats, capture.elapsedNanos >= due {
+                    reportStatistics(&capture)
+                    nextStats = due + interval
+                }
+                out.flush()
+            case .end(let reason):
+                stopReason = reason.name
+                break loop
+            }
+        }
+        capture.statistics()
+        var accounting = LiveAccounting(
+            interfaces: capture.interfaces, analysed: capture.deliveredPerInterfaceIndex,
+            timeNanos: capture.nowNanos, elapsedNanos: capture.elapsedNanos)
+        accounting.stopReason = stopReason
+        summary.live = accounting
+        summary.sources.append(Summary.SourceSummary(
+            name: capture.sourceName, format: "live", packets: summary.packets - packetsBefore,
+            interfaces: capture.interfaces, completed: completed))
+        if let writer = recording {
+            do {
+                try writer.finish(statistics: capture.interfaces.map(\.statistics),
+                                  timestampNanos: capture.nowNanos, startNanos: startNanos)
+            } catch {
+                report(error)
+            }
+        }
+    }
+
+    /// The periodic statistics: a line on stderr, and a `stats` record in NDJSON.
+    private func reportStatistics(_ capture: inout LiveCapture) {
+        capture.statistics()
+        let accounting = LiveAccounting(
+            interfaces: capture.interfaces, analysed: capture.deliveredPerInterfaceIndex,
+            timeNanos: capture.nowNanos, elapsedNanos: capture.elapsedNanos)
+        diagnostics.write(accounting.statsLine)
+        diagnostics.flush()
+        if options.format == .ndjson {
+            accounting.writeStatsRecord(&json)
+            out.take(&json)
+        }
+    }
+
+    /// A remark that is not an error (e.g. promiscuous mode unsupported): stderr only.
+    func warn(_ message: String) {
+        diagnostics.write("icqscope: warning: \(message)\n")
+        diagnostics.flush()
+    }
+
+    /// A line for people on stderr (stdout carries only results).
+    func note(_ message: String) {
+        diagnostics.write("icqscope: \(message)\n")
+        diagnostics.flush()
+    }
+}

@@ -1,0 +1,143 @@
+import ArgumentParser
+import Capture
+
+struct LiveCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "live",
+        abstract: "Capture and analyse live on one or more interfaces (needs root or CAP_NET_RAW).",
+        discussion: """
+            On a gateway, capture its inside and outside at once (-i inside -i outside): a packet
+            seen on one side and never on the other was dropped by the firewall. '-i any' captures
+            every interface in Linux cooked v2 framing, which keeps each packet's interface index.
+            Ends on --count, --duration, SIGINT or SIGTERM, with the summary printed and the
+            --write file complete.
+            """
+    )
+
+    @Option(name: [.customShort("i"), .customLong("interface")], help: "Interface to capture on; repeat for several; 'any' for all.")
+    var interfaces: [String] = []
+
+    @Option(name: .long, help: "Bytes kept of each packet.")
+    var snaplen: Int32 = 262_144
+
+    @Option(name: .long, help: "Kernel buffer per interface, in bytes (suffix K, M or G allowed); default libpcap's 2M.")
+    var bufferSize: String?
+
+    @Flag(name: .long, help: "Do not put the interfaces into promiscuous mode.")
+    var noPromisc = false
+
+    @Flag(name: .long, help: "Hand each packet over at once instead of in kernel batches (at most 100 ms late).")
+    var immediate = false
+
+    @Option(name: .long, help: "Stop after this many packets.")
+    var count: UInt64?
+
+    @Option(name: .long, help: "Stop after this long: seconds, or with a unit (90s, 5m, 1h).")
+    var duration: String?
+
+    @Option(name: .long, help: "Record every captured packet, all interfaces, to this pcapng file.")
+    var write: String?
+
+    @Option(name: .long, help: "Report capture and drop counters this often (seconds or with a unit) on stderr, and as stats records in NDJSON.")
+    var statsInterval: String?
+
+    @OptionGroup var options: AnalysisOptions
+
+    func validate() throws {
+        if interfaces.isEmpty { throw ValidationError("give at least one interface with -i (see `icqscope interfaces`)") }
+        if Set(interfaces).count != interfaces.count { throw ValidationError("an interface is named twice") }
+        if snaplen <= 0 { throw ValidationError("--snaplen must be positive") }
+        if count == 0 { throw ValidationError("--count must be at least 1") }
+        if let bufferSize, ArgumentUnits.bytes(bufferSize) == nil {
+            throw ValidationError("--buffer-size '\(bufferSize)' is not a size (e.g. 4194304, 4M)")
+        }
+        if let duration, ArgumentUnits.nanoseconds(duration) == nil {
+            throw ValidationError("--duration '\(duration)' is not a duration (e.g. 30, 90s, 5m)")
+        }
+        if let statsInterval, (ArgumentUnits.nanoseconds(statsInterval) ?? 0) <= 0 {
+            throw ValidationError("--stats-interval '\(statsInterval)' is not a positive duration (e.g. 10, 1m)")
+        }
+    }
+
+    func run() throws {
+        let analyzer = Analyzer(options: options)
+        do {
+            try analyzer.validateFilter()
+        } catch {
+            throw ValidationError(error.message)
+        }
+        var liveOptions = LiveCaptureOptions(interfaces: interfaces)
+        liveOptions.snapLength = snaplen
+        liveOptions.promiscuous = !noPromisc
+        liveOptions.immediate = immediate
+        liveOptions.bufferSize = bufferSize.flatMap(ArgumentUnits.bytes).map { Int32(clamping: $0) }
+        liveOptions.filter = options.filter
+        liveOptions.count = count
+        liveOptions.durationNanos = duration.flatMap(ArgumentUnits.nanoseconds)
+        let statsIntervalNanos = statsInterval.flatMap(ArgumentUnits.nanoseconds)
+        if let statsIntervalNanos {
+            liveOptions.tickIntervalNanos = min(liveOptions.tickIntervalNanos, statsIntervalNanos)
+        }
+
+        // Before opening anything: from here on SIGINT/SIGTERM end the run cleanly.
+        StopSignals.install()
+        var capture: LiveCapture
+        do {
+            capture = try LiveCapture(options: liveOptions)
+        } catch {
+            if error.reason == .badFilter { throw ValidationError(error.message) }
+            analyzer.report(error)
+            analyzer.noteUnreadable(interfaces.joined(separator: ","))
+            throw ExitCode(analyzer.finish())
+        }
+        for warning in capture.warnings { analyzer.warn(warning) }
+
+        var writer: PcapngWriter? = nil
+        if let path = write {
+            do {
+                let w = try PcapngWriter(path: path)
+                for interface in capture.interfaces { w.addInterface(interface) }
+                writer = w
+            } catch {
+                analyzer.report(error)
+                analyzer.noteUnreadable(capture.sourceName)
+                throw ExitCode(analyzer.finish())
+            }
+        }
+        let described = capture.interfaces.map { "\($0.name ?? "?") (\($0.linkType.name))" }.joined(separator: ", ")
+        analyzer.note("capturing on \(described)\(write.map { ", recording to \($0)" } ?? ""); SIGINT or SIGTERM stops")
+        analyzer.runLive(&capture, recording: writer, statsIntervalNanos: statsIntervalNanos)
+        let status = analyzer.finish()
+        if status != ExitStatus.ok { throw ExitCode(status) }
+    }
+}
+
+/// Sizes and durations as people write them on the command line.
+enum ArgumentUnits {
+    /// "4194304", "64K", "4M", "1G" (binary multiples).
+    static func bytes(_ text: String) -> Int64? {
+        let multipliers: [Character: Int64] = ["K": 1 << 10, "k": 1 << 10, "M": 1 << 20, "m": 1 << 20, "G": 1 << 30, "g": 1 << 30]
+        var digits = Substring(text)
+        var multiplier: Int64 = 1
+        if let last = digits.last, let m = multipliers[last] {
+            multiplier = m
+            digits = digits.dropLast()
+        }
+        guard let value = Int64(digits), value > 0, value <= Int64(Int32.max) / multiplier else { return nil }
+        return value * multiplier
+    }
+
+    /// "30" (seconds), "1.5", "250ms", "90s", "5m", "1h".
+    static func nanoseconds(_ text: String) -> Int64? {
+        let units: [(String, Double)] = [("ms", 1e6), ("s", 1e9), ("m", 60e9), ("h", 3600e9)]
+        var number = Substring(text)
+        var scale = 1e9
+        for (suffix, s) in units where number.hasSuffix(suffix) {
+            number = number.dropLast(suffix.count)
+            scale = s
+            break
+        }
+        guard let value = Double(number), value >= 0, value * scale < 9e18 else { return nil }
+        return Int64(value * scale)
+    }
+}

@@ -1,0 +1,1 @@
+../CaptureTests/LiveNetworkLab.swift

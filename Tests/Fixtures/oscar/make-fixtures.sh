@@ -1,0 +1,10 @@
+#!/bin/sh
+# Regenerates the tshark oracle fixtures of this directory (needs tshark 4.0 and python3).
+# Run from this directory; the captures are read from ../../../../shared/captures.
+set -e
+C=../../../../shared/captures
+run() { out=$1; shift; tshark "$@" -Y aim -T json --no-duplicate-keys 2>/dev/null | python3 tshark_pdus.py > "$out"; }
+run ndpi_Oscar.tshark-pdus.tsv -r $C/public/oscar/ndpi_Oscar.pcap -d tcp.port==443,aim
+run iserverd-climm.tshark-pdus.tsv -r $C/real-software/oscar__iserverd-climm.pcap -d tcp.port==5190,aim
+run pyserver-micq.tshark-pdus.tsv -r $C/real-software/oscar__pyserver-micq-sample.pcap -d tcp.port==5290,aim -d tcp.port==5291,aim
+run iserverd-micq-peer-socks.tshark-pdus.tsv -r $C/real-software/oscar-peer-v8-filexfer-socks5__iserverd-micq.pcap -d tcp.port==5190,aim

@@ -1,0 +1,80 @@
+import Bytes
+import Capture
+import Testing
+import Tracking
+import Wire
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The allocation counter of `Tests/Fixtures/alloc-counter` when it is preloaded.
+enum AllocationCounter {
+    nonisolated(unsafe) static let counter: UnsafeMutablePointer<UInt>? = {
+        #if canImport(Glibc)
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "icqscope_alloc_count") else { return nil }
+        return symbol.assumingMemoryBound(to: UInt.self)
+        #else
+        return nil
+        #endif
+    }()
+    static var available: Bool { counter != nil }
+    static var count: UInt { counter?.pointee ?? 0 }
+}
+
+/// A sink that keeps only counts: what the lead's output would do is write into a reused buffer.
+struct CountingSink: OSCARSink {
+    var pdus = 0
+    var gaps = 0
+    var textBytes = 0
+    mutating func oscarPDU(_ pdu: OSCARPDU, from: Endpoint, to: Endpoint, frame: UInt64) {
+        pdus += 1
+        if case .icbm(let m) = pdu.body { textBytes += m.text?.count ?? 0 }
+    }
+    mutating func oscarGap(_ gap: StreamGap, from: Endpoint, to: Endpoint) { gaps += 1 }
+}
+
+#if DEBUG
+let isOptimizedBuild = false
+#else
+let isOptimizedBuild = true
+#endif
+
+/// Run with `swift test -c release` and the counter preloaded: unoptimised builds allocate in
+/// unspecialised generic code (and in layer 2–4 decoding), which says nothing about the product.
+@Suite(.enabled(if: SharedCaptures.available && AllocationCounter.available && isOptimizedBuild,
+                "needs ../shared/captures, a release build and LD_PRELOAD of the allocation counter (see Tests/Fixtures/alloc-counter)"),
+       .serialized)
+struct AllocationTests {
+    @Test(arguments: [
+        "public/oscar/ndpi_Oscar.pcap",
+        "real-software/oscar__iserverd-climm.pcap",
+        "real-software/oscar__pyserver-micq-sample.pcap",
+        "real-software/oscar-peer-v8-filexfer-socks5__iserverd-micq.pcap",
+    ])
+    func noAllocationsPerPacketOnceStreamsExist(capture: String) throws {
+        let frames = try loadFrames(SharedCaptures.path(capture))
+        let table = StreamTable<OSCARStreamConsumer<CountingSink>>(limits: StreamLimits()) {
+            OSCARStreamConsumer(originator: $0, responder: $1)
+        }
+        var sink = CountingSink()
+        func run() {
+            for frame in frames {
+                frame.bytes.withUnsafeBytes { bytes in
+                    table.ingest(PacketDecoder.decode(bytes, linkType: frame.linkType), frame: frame.number,
+                                 bytes: bytes, sink: &sink)
+                }
+            }
+            table.finishAll(frame: UInt64(frames.count), sink: &sink)
+        }
+        // First pass: streams (and their buffers) are created.
+        run()
+        let created = table.allocatedBufferBytes
+        // Second pass over the same connections: the stream objects and buffers are reused.
+        let before = AllocationCounter.count
+        run()
+        let allocations = AllocationCounter.count - before
+        #expect(table.allocatedBufferBytes == created)
+        #expect(allocations == 0, "\(allocations) allocations for \(frames.count) packets")
+        #expect(sink.pdus > 0)
+    }
+}
