@@ -25,9 +25,10 @@ usage() {
 }
 
 OUT="" BIN="" NAT=0 QUIET=0 SCENARIO="" HEARTBEAT=1
-# Where the gateway's traffic is recorded. `icqscope live` replaces tcpdump here once it is on
-# main: only start_capture/stop_capture below know which tool runs.
-CAPTURE="${LAB_CAPTURE:-tcpdump}"
+# What records the gateway's traffic: icqscope live (findings stream while the scenario runs,
+# recording in gateway.pcapng), or tcpdump (gateway.pcap, no live findings). Only
+# start_capture/stop_capture below know which tool runs.
+CAPTURE="${LAB_CAPTURE:-icqscope}"
 while [ $# -gt 0 ]; do
     case "$1" in
         --out) OUT="$2"; shift 2 ;;
@@ -70,7 +71,8 @@ DANTED=$(command -v danted || command -v sockd)
 
 if [ -z "$BIN" ]; then
     say "building the lab peers"
-    (cd "$ROOT" && swift build -q --product icqlab-server && swift build -q --product icqlab-client) >&2
+    (cd "$ROOT" && swift build -q --product icqlab-server && swift build -q --product icqlab-client \
+        && swift build -q --product icqscope) >&2
     BIN=$(cd "$ROOT" && swift build --show-bin-path)
 fi
 for tool in icqlab-server icqlab-client; do
@@ -213,12 +215,21 @@ start_capture() {
             wait_for_line "$OUT/tcpdump.log" "listening on" 5
             ;;
         icqscope)
-            # Findings stream to live.ndjson while the scenario runs; the recording keeps both
-            # interfaces in one pcapng.
-            ip netns exec "$NS_GW" "$BIN/icqscope" live -i "$IF_GI" -i "$IF_GO" --write "$OUT/gateway.pcapng" --format ndjson \
+            # Findings stream to live.ndjson as they are established; the recording keeps both
+            # interfaces, named, in one pcapng. Thresholds scaled like the scenario's intervals.
+            [ -x "$BIN/icqscope" ] || { echo "lab: $BIN/icqscope not found (swift build --product icqscope)" >&2; exit 3; }
+            # shellcheck disable=SC2086
+            ip netns exec "$NS_GW" "$BIN/icqscope" live -i "$IF_GI" -i "$IF_GO" --immediate \
+                --write "$OUT/gateway.pcapng" --format ndjson $ICQSCOPE_THRESHOLDS \
                 >"$OUT/live.ndjson" 2>"$OUT/icqscope.log" &
             PIDS+=($!)
-            sleep 1
+            wait_for_line "$OUT/icqscope.log" "capturing on" 10
+            if [ "$QUIET" = 0 ]; then
+                # Show each finding the moment icqscope live establishes it.
+                setsid bash -c "tail -n +1 -F '$OUT/live.ndjson' 2>/dev/null | grep --line-buffered '\"type\":\"finding\"' \
+                    | sed -u 's/^/icqscope live: /' >&2" &
+                GROUPS_+=($!)
+            fi
             ;;
         *) echo "lab: unknown capture tool $CAPTURE" >&2; exit 2 ;;
     esac
@@ -319,7 +330,19 @@ SERVER_RTX=1     # server push retransmission interval (iserverd: 10)
 SERVER_RETRIES=3 # server push retransmissions (iserverd: 5)
 CLIENT_PIDS=()
 
+# icqscope's thresholds scaled like the scenario: the gateway's UDP timeout, the retransmission
+# interval, an ack wait of twice the longer retransmission interval, SYN windows for a peer that
+# retransmits its SYN every second and gives up after 6 s. Used by icqscope live here, and by
+# the tests for icqscope read on the recording.
+thresholds() {
+    local longer="$CLIENT_RTX"
+    [ "$SERVER_RTX" -le "$longer" ] || longer="$SERVER_RTX"
+    echo "--firewall-timeout $UDP_TIMEOUT --retransmit-interval $CLIENT_RTX --ack-wait $((2 * longer))" \
+        "--syn-provisional 1.5 --syn-final 5"
+}
+
 write_env() {
+    ICQSCOPE_THRESHOLDS=$(thresholds)
     cat >"$OUT/scenario.env" <<EOF
 SCENARIO=$SCENARIO
 NAT=$NAT
@@ -345,6 +368,7 @@ KEEPALIVE=$KEEPALIVE
 CLIENT_RTX=$CLIENT_RTX
 SERVER_RTX=$SERVER_RTX
 SERVER_RETRIES=$SERVER_RETRIES
+ICQSCOPE_THRESHOLDS=$ICQSCOPE_THRESHOLDS
 EOF
 }
 
@@ -471,7 +495,10 @@ if [ "$QUIET" = 0 ]; then
         echo "== $(basename "$log")"
         cat "$log"
     done
-    if [ "$CAPTURE" = tcpdump ]; then
+    if [ "$CAPTURE" = icqscope ]; then
+        echo "== icqscope live's findings ($OUT/live.ndjson; recording $OUT/gateway.pcapng)"
+        grep '"type":"finding"' "$OUT/live.ndjson" || echo "(none)"
+    else
         echo "== the gateway's two interfaces ($OUT/gateway.pcap)"
         in_ns "$NS_GW" tcpdump -n -tt -r "$OUT/gateway.pcap" 2>/dev/null | grep -v -e ' lo ' -e 'ICMP echo' || true
     fi

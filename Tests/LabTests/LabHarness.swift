@@ -74,14 +74,18 @@ enum Lab {
             }
         }
 
-        /// icqscope's thresholds scaled like the scenario's intervals (scenario.env): the gateway's
-        /// UDP timeout, the retransmission interval, an ack wait of twice the longer
-        /// retransmission interval, and SYN windows for a peer that gives up after 6 s.
+        /// icqscope's thresholds scaled like the scenario's intervals, as lab.sh gives them to
+        /// icqscope live (ICQSCOPE_THRESHOLDS in scenario.env).
         var scaledThresholds: [String] {
-            let env = environment
-            let client = Double(env["CLIENT_RTX"] ?? "") ?? 10, server = Double(env["SERVER_RTX"] ?? "") ?? 10
-            return ["--firewall-timeout", env["UDP_TIMEOUT"] ?? "120", "--retransmit-interval", env["CLIENT_RTX"] ?? "10",
-                    "--ack-wait", String(2 * max(client, server)), "--syn-provisional", "1.5", "--syn-final", "5"]
+            (environment["ICQSCOPE_THRESHOLDS"] ?? "").split(separator: " ").map(String.init)
+        }
+
+        /// The NDJSON records icqscope live streamed while the scenario ran (empty with tcpdump).
+        func liveRecords() -> [[String: Any]] {
+            let text = (try? String(contentsOf: directory.appendingPathComponent("live.ndjson"), encoding: .utf8)) ?? ""
+            return text.split(separator: "\n").compactMap {
+                try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+            }
         }
 
         /// The finding records `icqscope read` gives on the recording with the scaled thresholds.
