@@ -224,12 +224,15 @@ start_capture() {
                 >"$OUT/live.ndjson" 2>"$OUT/icqscope.log" &
             PIDS+=($!)
             wait_for_line "$OUT/icqscope.log" "capturing on" 10
-            if [ "$QUIET" = 0 ]; then
-                # Show each finding the moment icqscope live establishes it.
-                setsid bash -c "tail -n +1 -F '$OUT/live.ndjson' 2>/dev/null | grep --line-buffered '\"type\":\"finding\"' \
-                    | sed -u 's/^/icqscope live: /' >&2" &
-                GROUPS_+=($!)
-            fi
+            # Each finding with the wall-clock time it arrived (live-findings.log), to measure
+            # how soon after the firewall's drop icqscope live reported it; shown as it comes
+            # unless --quiet.
+            local show=/dev/null
+            [ "$QUIET" = 1 ] || show=/dev/stderr
+            setsid bash -c "tail -n +1 -F '$OUT/live.ndjson' 2>/dev/null | grep --line-buffered '\"type\":\"finding\"' \
+                | while IFS= read -r line; do printf '%s %s\n' \"\$(date +%s.%N)\" \"\$line\"; done \
+                | tee -a '$OUT/live-findings.log' | sed -u 's/^[0-9.]* /icqscope live: /' >$show" &
+            GROUPS_+=($!)
             ;;
         *) echo "lab: unknown capture tool $CAPTURE" >&2; exit 2 ;;
     esac
@@ -459,14 +462,16 @@ run_server_path_blocked() {
 }
 
 run_socks_association_lost() {
-    # A reaches the server through dante's UDP relay. At 3 s the TCP control connection closes;
-    # the association ends with it (RFC 1928 §6) and A's keep-alives to the relay go unanswered.
-    KEEPALIVE=2
+    # A reaches the server through dante's UDP relay. At 2 s the TCP control connection closes;
+    # the association ends with it (RFC 1928 §6). A's next keep-alive (7 s) goes to the relay,
+    # is answered only by ICMP port unreachable, is sent 6 times, and A gives up at 13 s. (As with
+    # real clients, 6 transmissions fit within one keep-alive interval.)
+    KEEPALIVE=7
     setup_firewall "$UDP_TIMEOUT"; write_env; start_capture
-    start_server 13 --retransmit-interval "$SERVER_RTX" --retries "$SERVER_RETRIES" --keepalive-hint "$KEEPALIVE"
+    start_server 15 --retransmit-interval "$SERVER_RTX" --retries "$SERVER_RETRIES" --keepalive-hint "$KEEPALIVE"
     start_proxy
     start_client "$NS_IN" client-a "$CLIENT_A" --uin $UIN_A --tcp-port $PORT_A --socks5 "$PROXY:$PROXY_PORT" \
-        --close-socks-control-after 3 --run-for 12 $(common_client_args)
+        --close-socks-control-after 2 --run-for 14 $(common_client_args)
     wait_clients
 }
 
