@@ -42,6 +42,16 @@ let package = Package(
         // SampleKit encrypts its ICQ traffic with Wire's ICQEncoder, as a real client would.
         .target(name: "SampleKit", dependencies: ["Bytes", "Wire"]),
         .executableTarget(name: "icqscope-samples", dependencies: ["SampleKit"]),
+        // The gateway lab's own ICQ v5 server and client, on real sockets (scripts/lab.sh).
+        .target(name: "LabPeers", dependencies: ["Bytes", "Wire"]),
+        .executableTarget(
+            name: "icqlab-server",
+            dependencies: ["LabPeers", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .executableTarget(
+            name: "icqlab-client",
+            dependencies: ["LabPeers", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
         .executableTarget(
             name: "icqscope",
             dependencies: [
@@ -57,6 +67,7 @@ let package = Package(
         .testTarget(name: "DiagnosisTests", dependencies: ["Diagnosis", "Tracking", "Wire", "Capture", "Bytes", "SampleKit"]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "Diagnosis", "Bytes", "Wire"]),
         .testTarget(name: "CommandTests", dependencies: ["TestSupport", "Capture", "SampleKit"]),
+        .testTarget(name: "LabTests", dependencies: ["TestSupport", "Capture", "Wire", "Bytes", "LabPeers"]),
     ],
     swiftLanguageModes: [.v6]
 )

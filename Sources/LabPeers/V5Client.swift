@@ -1,0 +1,390 @@
+import Wire
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// An ICQ v5 client that behaves as the reference says real ones (the Mirabilis client, mICQ,
+/// licq) do:
+///
+/// - every packet is encrypted as a real client does it (the project's `ICQEncoder`), with a
+///   fresh random checkcode on every transmission, so retransmissions differ on the wire;
+/// - CMD_LOGIN advertises the TCP port it listens on for direct connections (and it listens
+///   there, answering a v6 or v8 PEER_INIT);
+/// - every packet but CMD_ACK is resent every `retransmitInterval` seconds until the server's
+///   SRV_ACK arrives, at most `maximumTransmissions` times (Mirabilis: 10 s, 6); when CMD_LOGIN
+///   or CMD_KEEP_ALIVE is finally dropped it gives up on the connection and exits, as mICQ does;
+/// - CMD_KEEP_ALIVE every `keepAlive` seconds after the login reply (120 s by default);
+/// - every server packet but SRV_ACK is acknowledged with CMD_ACK echoing its SEQ1/SEQ2;
+/// - on SRV_USER_ONLINE it can open a direct TCP connection to the advertised address and port;
+/// - optionally it reaches the server through a SOCKS5 UDP association.
+public final class V5Client {
+    public struct ScheduledMessage: Sendable {
+        /// Seconds after the login reply.
+        public var at: Double
+        public var to: UInt32
+        public var text: String
+
+        public init(at: Double, to: UInt32, text: String) {
+            self.at = at
+            self.to = to
+            self.text = text
+        }
+    }
+
+    public struct Configuration: Sendable {
+        public var uin: UInt32
+        public var password: String = "lab"
+        public var server: LabEndpoint
+        /// Local address for the UDP socket and the TCP listener (port 0 = ephemeral UDP port).
+        public var bind: LabEndpoint
+        /// The TCP port advertised in CMD_LOGIN and listened on; 0 = none.
+        public var tcpPort: UInt16 = 0
+        /// TCP (direct connection) version used when this client calls a peer: 6 or 8.
+        public var dcVersion: UInt16 = 6
+        public var keepAlive: Double = 120
+        public var retransmitInterval: Double = 10
+        public var maximumTransmissions: Int = 6
+        public var contacts: [UInt32] = []
+        public var messages: [ScheduledMessage] = []
+        public var connectToPeers = false
+        public var connectDelay: Double = 0.5
+        public var connectTimeout: Double = 10
+        public var socks5: LabEndpoint?
+        /// Seconds after the association is made at which the client closes the SOCKS control
+        /// connection, while it keeps sending ICQ over the relay.
+        public var closeSocksControlAfter: Double?
+        /// Seconds after the login reply at which the client logs off; nil = never.
+        public var logoffAfter: Double?
+        public var runFor: Double = 60
+
+        public init(uin: UInt32, server: LabEndpoint, bind: LabEndpoint) {
+            self.uin = uin
+            self.server = server
+            self.bind = bind
+        }
+    }
+
+    let configuration: Configuration
+    let loop: EventLoop
+    let log: LabLog
+    let socket: UDPSocket
+    private let listener: TCPListener?
+    private let decoder = ICQDecoder()
+    private var random = SystemRandomNumberGenerator()
+    private let queue: RetransmitQueue<Int>
+    private let session: UInt32
+    private var nextSeq1: UInt16
+    private var nextSeq2: UInt16 = 1
+    private var loggedIn = false
+    private var loggedOff = false
+    private var externalIP: UInt32 = 0
+    private var recentServerSeq1: [UInt16] = []
+    private var peers: [DirectConnection] = []
+    private var keepAliveTimer: Int?
+    // SOCKS5
+    private var socksControl: TCPStream?
+    private var association: Socks5UDPAssociation?
+    private var relay: LabEndpoint?
+
+    public init(configuration: Configuration) throws {
+        self.configuration = configuration
+        let clock = LabClock()
+        loop = EventLoop(clock: clock)
+        log = LabLog(name: "client \(configuration.uin)", clock: clock)
+        socket = try UDPSocket(bind: LabEndpoint(address: configuration.bind.address, port: configuration.bind.port))
+        listener = configuration.tcpPort == 0
+            ? nil : try TCPListener(bind: LabEndpoint(address: configuration.bind.address, port: configuration.tcpPort))
+        queue = RetransmitQueue(
+            loop: loop, interval: configuration.retransmitInterval,
+            maximumTransmissions: configuration.maximumTransmissions)
+        var random = SystemRandomNumberGenerator()
+        session = random.next() & 0x3FFF_FFFF  // climm: 30 random bits
+        nextSeq1 = UInt16(truncatingIfNeeded: random.next()) & 0x3FFF  // climm: 14 random bits
+    }
+
+    public func run() {
+        log.event("udp \(socket.local), server \(configuration.server), session \(hex(session)), "
+            + "keep-alive every \(configuration.keepAlive) s, retransmission every \(configuration.retransmitInterval) s "
+            + "up to \(configuration.maximumTransmissions) transmissions, run for \(configuration.runFor) s")
+        loop.onReadable(socket.fd) { [weak self] in
+            guard let self else { return }
+            while let (bytes, from) = self.socket.receive() { self.datagram(bytes, from: from) }
+        }
+        if let listener {
+            log.event("listening for peers on tcp \(listener.local)")
+            loop.onReadable(listener.fd) { [weak self] in self?.acceptPeers() }
+        }
+        if let proxy = configuration.socks5 {
+            startSocks(proxy)
+        } else {
+            login()
+        }
+        loop.run(until: configuration.runFor)
+        for peer in peers { peer.finish("closing peer connection with \(peer.remote) at the end of the run") }
+        log.event("stopping (\(loggedIn ? "logged in" : "not logged in"), \(queue.pendingCount) packet(s) unacknowledged)")
+    }
+
+    // MARK: Server session
+
+    private func login() {
+        let body = ICQParameters.login(
+            time: UInt32(truncatingIfNeeded: time(nil)), tcpPort: UInt32(configuration.tcpPort),
+            password: configuration.password, lanIP: configuration.bind.address, mode: 0x04,
+            dcVersion: UInt32(configuration.dcVersion))
+        send(V5.login, body, reliable: true)
+    }
+
+    private func afterLogin() {
+        send(V5.login1, ICQParameters.random(random.next()), reliable: true)
+        if !configuration.contacts.isEmpty {
+            send(V5.contactList, ICQParameters.uinList(configuration.contacts), reliable: true)
+        }
+        scheduleKeepAlive()
+        for message in configuration.messages {
+            loop.after(message.at) { [weak self] in
+                guard let self, self.loggedIn else { return }
+                self.log.event("sending message to uin \(message.to): \"\(message.text)\"")
+                self.send(V5.sendMessage, ICQParameters.message(uin: message.to, text: message.text), reliable: true)
+            }
+        }
+        if let after = configuration.logoffAfter {
+            loop.after(after) { [weak self] in self?.logoff() }
+        }
+    }
+
+    private func scheduleKeepAlive() {
+        keepAliveTimer = loop.after(configuration.keepAlive) { [weak self] in
+            guard let self, self.loggedIn else { return }
+            self.send(V5.keepAlive, ICQParameters.random(self.random.next()), reliable: true)
+            self.scheduleKeepAlive()
+        }
+    }
+
+    private func logoff() {
+        guard loggedIn else { return }
+        send(V5.sendTextCode, ICQParameters.textCode(V5.logoffText), reliable: false)
+        loggedIn = false
+        loggedOff = true
+        if let keepAliveTimer { loop.cancel(keepAliveTimer) }
+        for peer in peers { peer.finish("closing peer connection with \(peer.remote) at log-off") }
+        log.event("logged off")
+        // Linger for the server's ACK, then exit as a client does.
+        loop.after(min(1, configuration.retransmitInterval)) { [weak self] in self?.loop.stop() }
+    }
+
+    /// Sends a client packet with the next sequence numbers (SEQ2 stays 0 for keep-alives and
+    /// text codes, §2.8). Reliable packets are resent until acknowledged.
+    private func send(_ command: UInt16, _ parameters: [UInt8], reliable: Bool) {
+        let seq1 = nextSeq1
+        nextSeq1 &+= 1
+        var seq2: UInt16 = 0
+        if command != V5.keepAlive && command != V5.sendTextCode {
+            seq2 = nextSeq2
+            nextSeq2 &+= 1
+        }
+        let name = V5Server.name(command, client: true)
+        let transmit: (Int) -> Void = { [weak self] n in
+            guard let self else { return }
+            self.transmit(command: command, seq1: seq1, seq2: seq2, parameters: parameters)
+            self.log.event(n == 1
+                ? "sent \(name) seq1 \(seq1) seq2 \(seq2)"
+                : "retransmit \(name) seq1 \(seq1) seq2 \(seq2) (transmission \(n))")
+        }
+        guard reliable else {
+            transmit(1)
+            return
+        }
+        queue.send(.init(owner: 0, seq1: seq1, seq2: seq2), transmit: transmit, gaveUp: { [weak self] n in
+            guard let self else { return }
+            self.log.event("\(name) seq1 \(seq1) unacknowledged after \(n) transmissions: dropped")
+            if command == V5.login || command == V5.keepAlive {
+                self.log.event("connection unstable: giving up on the server and exiting")
+                self.loggedIn = false
+                self.loop.stop()
+            }
+        })
+    }
+
+    private func transmit(command: UInt16, seq1: UInt16, seq2: UInt16, parameters: [UInt8]) {
+        let length = 0x18 + parameters.count
+        let packet = ICQEncoder.v5Client(
+            uin: configuration.uin, session: session, command: command, seq1: seq1, seq2: seq2, parameters: parameters,
+            r1: ICQEncoder.clientR1(random: random.next(), length: length), r2: UInt8.random(in: 0...255, using: &random))
+        sendToServer(packet)
+    }
+
+    private func sendToServer(_ packet: [UInt8]) {
+        let error: String?
+        if let relay {
+            error = socket.send(Socks5UDPAssociation.wrap(packet, destination: configuration.server), to: relay)
+        } else {
+            error = socket.send(packet, to: configuration.server)
+        }
+        if let error { log.event("udp send failed: \(error)") }
+    }
+
+    private func datagram(_ bytes: [UInt8], from: LabEndpoint) {
+        var payload = bytes
+        if let relay {
+            guard from == relay, let unwrapped = Socks5UDPAssociation.unwrap(bytes) else {
+                log.event("ignored \(bytes.count) bytes from \(from): not from the SOCKS relay")
+                return
+            }
+            payload = unwrapped.data
+        }
+        let result = payload.withUnsafeBytes { decoder.decode($0, direction: .serverToClient) }
+        guard case .icq(let packet) = result, packet.header.version == 5, packet.header.sessionID == session,
+              let seq2 = packet.header.seq2
+        else {
+            log.event("ignored \(payload.count) bytes from \(from): not a v5 server packet of this session")
+            return
+        }
+        let command = packet.header.command, seq1 = packet.header.seq1
+        if command == V5.srvAck {
+            if let n = queue.acknowledge(.init(owner: 0, seq1: seq1, seq2: seq2)) {
+                log.event("SRV_ACK for seq1 \(seq1) seq2 \(seq2) after \(n) transmission(s)")
+            } else {
+                log.event("SRV_ACK for seq1 \(seq1) seq2 \(seq2) (nothing pending)")
+            }
+            return
+        }
+        // Every other server packet is acknowledged, duplicates included.
+        transmit(command: V5.ack, seq1: seq1, seq2: seq2, parameters: ICQParameters.random(random.next()))
+        let name = V5Server.name(command, client: false)
+        if recentServerSeq1.contains(seq1) {
+            log.event("duplicate \(name) seq1 \(seq1): re-acked, not processed")
+            return
+        }
+        recentServerSeq1.append(seq1)
+        if recentServerSeq1.count > 64 { recentServerSeq1.removeFirst() }
+        log.event("got \(name) seq1 \(seq1) seq2 \(seq2): acked")
+        switch packet.body {
+        case .loginReply(let reply) where command == V5.srvLoginReply:
+            guard !loggedIn && !loggedOff else { return }
+            loggedIn = true
+            externalIP = reply.externalIP.ipv4Value
+            log.event("logged in; the server sees us at \(reply.externalIP)")
+            afterLogin()
+        case .userOnline(let online):
+            log.event("uin \(online.uin) online at \(online.externalIP) TCP port \(online.tcpPort)")
+            if configuration.connectToPeers && online.tcpPort > 0 && online.tcpPort <= 0xFFFF {
+                let target = LabEndpoint(address: online.externalIP.ipv4Value, port: UInt16(online.tcpPort))
+                loop.after(configuration.connectDelay) { [weak self] in self?.callPeer(online.uin, at: target) }
+            }
+        case .message(let message):
+            let text = String(decoding: message.text.bytes(in: packet.bytes), as: UTF8.self)
+            log.event("message from uin \(message.uin): \"\(text)\"")
+        case .userOffline(let uin):
+            log.event("uin \(uin) went offline")
+        default:
+            if command == V5.srvNotConnected { log.event("the server says we are not logged in") }
+        }
+    }
+
+    // MARK: Direct connections
+
+    private var identity: DirectHandshake.Identity {
+        DirectHandshake.Identity(
+            uin: configuration.uin, listenPort: UInt32(configuration.tcpPort),
+            externalIP: externalIP == 0 ? configuration.bind.address : externalIP, lanIP: configuration.bind.address,
+            cookie: 0x4C4F_4897)
+    }
+
+    private func callPeer(_ uin: UInt32, at target: LabEndpoint) {
+        guard loggedIn else { return }
+        let handshake = DirectHandshake(role: .initiator, version: configuration.dcVersion, me: identity, peerUIN: uin)
+        let local = LabEndpoint(address: configuration.bind.address, port: 0)
+        if let connection = DirectConnection.open(
+            loop: loop, log: log, from: local, to: target, timeout: configuration.connectTimeout, handshake: handshake)
+        {
+            track(connection)
+        }
+    }
+
+    private func acceptPeers() {
+        guard let listener else { return }
+        while let (stream, remote) = listener.accept() {
+            let handshake = DirectHandshake(role: .acceptor, version: configuration.dcVersion, me: identity, peerUIN: 0)
+            track(DirectConnection.accepted(
+                loop: loop, log: log, stream: stream, remote: remote, handshake: handshake,
+                timeout: configuration.connectTimeout))
+        }
+    }
+
+    private func track(_ connection: DirectConnection) {
+        peers.append(connection)
+        connection.onFinish = { [weak self] finished in self?.peers.removeAll { $0 === finished } }
+    }
+
+    // MARK: SOCKS5
+
+    private func startSocks(_ proxy: LabEndpoint) {
+        let association = Socks5UDPAssociation(proxy: proxy, localUDPPort: socket.local.port)
+        self.association = association
+        let control: TCPStream
+        do {
+            control = try TCPStream.connect(from: LabEndpoint(address: configuration.bind.address, port: 0), to: proxy)
+        } catch {
+            log.event("SOCKS5 proxy \(proxy): \(error)")
+            return
+        }
+        socksControl = control
+        log.event("SOCKS5: connecting to proxy \(proxy)")
+        let timeout = loop.after(configuration.connectTimeout) { [weak self] in
+            guard let self, self.relay == nil else { return }
+            self.log.event("SOCKS5: no association within \(self.configuration.connectTimeout) s; giving up")
+            self.loop.stop()
+        }
+        loop.onceWritable(control.fd) { [weak self] in
+            guard let self else { return }
+            if let error = control.connectError() {
+                self.log.event("SOCKS5: connect to \(proxy) failed: \(error)")
+                self.loop.cancel(timeout)
+                self.loop.stop()
+                return
+            }
+            control.write(association.greeting())
+            self.loop.onReadable(control.fd) { [weak self] in self?.socksReadable(timeout: timeout) }
+        }
+    }
+
+    private func socksReadable(timeout: Int) {
+        guard let control = socksControl, let association else { return }
+        switch control.read() {
+        case .wouldBlock:
+            return
+        case .closed(let reason):
+            loop.remove(control.fd)
+            control.close()
+            socksControl = nil
+            log.event("SOCKS5 control connection ended: \(reason); ICQ continues over the relay")
+        case .data(let bytes):
+            if let reply = association.receive(bytes) { control.write(reply) }
+            switch association.state {
+            case .associated(let relay) where self.relay == nil:
+                loop.cancel(timeout)
+                self.relay = relay
+                log.event("SOCKS5 UDP association: relay \(relay), control connection from "
+                    + "\(control.localEndpoint?.description ?? "?")")
+                if let after = configuration.closeSocksControlAfter {
+                    loop.after(after) { [weak self] in self?.closeSocksControl() }
+                }
+                login()
+            case .failed(let reason):
+                log.event("SOCKS5: \(reason)")
+                loop.stop()
+            default:
+                break
+            }
+        }
+    }
+
+    private func closeSocksControl() {
+        guard let control = socksControl else { return }
+        loop.remove(control.fd)
+        control.close()
+        socksControl = nil
+        log.event("closed the SOCKS5 control connection (the association ends with it, RFC 1928 §6); "
+            + "ICQ keeps using the relay")
+    }
+}

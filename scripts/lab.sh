@@ -1,0 +1,511 @@
+#!/usr/bin/env bash
+# The gateway lab (issue 7): a real Linux stateful firewall between real ICQ v5 peers.
+#
+#   inside namespace             gateway namespace                     outside namespace
+#   client A 10.77.1.2  ── veth ── gi<id> 10.77.1.1 | go<id> 10.78.1.1 ── veth ── server  10.78.1.2:4000
+#   (client C 10.77.1.3)           forwarding, nftables stateful          peer B  10.78.1.3
+#                                  firewall, conntrack UDP timeouts       SOCKS5  10.78.1.4:1080 (dante)
+#
+# Each scenario configures the firewall and the peers, records what the gateway sees on both of
+# its interfaces, and removes everything it created when it ends (also on failure or Ctrl-C).
+# Traffic only ever flows between these namespaces.
+#
+# Usage: sudo scripts/lab.sh [--out DIR] [--bin DIR] [--nat] [--capture tcpdump|icqscope] [--no-heartbeat]
+#                           [--quiet] SCENARIO
+#        scripts/lab.sh --list
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+SCENARIOS="healthy timed-out-session dropped-replies blocked-peer-port-drop blocked-peer-port-reset blocked-peer-port-icmp peer-port-allowed server-path-blocked socks-association-lost"
+
+usage() {
+    sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
+    echo "Scenarios: $SCENARIOS"
+    exit "${1:-2}"
+}
+
+OUT="" BIN="" NAT=0 QUIET=0 SCENARIO="" HEARTBEAT=1
+# What records the gateway's traffic: icqscope live (findings stream while the scenario runs,
+# recording in gateway.pcapng), or tcpdump (gateway.pcap, no live findings). Only
+# start_capture/stop_capture below know which tool runs.
+CAPTURE="${LAB_CAPTURE:-icqscope}"
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --out) OUT="$2"; shift 2 ;;
+        --bin) BIN="$2"; shift 2 ;;
+        --nat) NAT=1; shift ;;
+        --capture) CAPTURE="$2"; shift 2 ;;
+        --quiet) QUIET=1; shift ;;
+        --no-heartbeat) HEARTBEAT=0; shift ;;
+        --list) echo "$SCENARIOS" | tr ' ' '\n'; exit 0 ;;
+        -h|--help) usage 0 ;;
+        -*) echo "lab: unknown option $1" >&2; usage ;;
+        *) SCENARIO="$1"; shift ;;
+    esac
+done
+[ -n "$SCENARIO" ] || usage
+case " $SCENARIOS " in *" $SCENARIO "*) ;; *) echo "lab: unknown scenario '$SCENARIO'" >&2; usage ;; esac
+if [ "$(id -u)" -ne 0 ]; then
+    echo "lab: needs root (network namespaces, veth pairs, nftables): sudo $0 $SCENARIO" >&2
+    exit 3
+fi
+
+say() { [ "$QUIET" = 1 ] || echo "lab: $*" >&2; }
+
+# ---------------------------------------------------------------------------------------------
+# What the lab needs, installed when missing.
+
+need=()
+command -v ip >/dev/null 2>&1 || need+=(iproute2)
+command -v nft >/dev/null 2>&1 || need+=(nftables)
+command -v danted >/dev/null 2>&1 || command -v sockd >/dev/null 2>&1 || need+=(dante-server)
+[ "$CAPTURE" != tcpdump ] || command -v tcpdump >/dev/null 2>&1 || need+=(tcpdump)
+[ "$HEARTBEAT" = 0 ] || command -v ping >/dev/null 2>&1 || need+=(iputils-ping)
+if [ ${#need[@]} -gt 0 ]; then
+    echo "lab: installing ${need[*]}" >&2
+    apt-get update -qq
+    # policy-rc.d keeps Debian from starting the dante service on installation.
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+DANTED=$(command -v danted || command -v sockd)
+
+if [ -z "$BIN" ]; then
+    say "building the lab peers"
+    (cd "$ROOT" && swift build -q --product icqlab-server && swift build -q --product icqlab-client \
+        && swift build -q --product icqscope) >&2
+    BIN=$(cd "$ROOT" && swift build --show-bin-path)
+fi
+for tool in icqlab-server icqlab-client; do
+    [ -x "$BIN/$tool" ] || { echo "lab: $BIN/$tool not found (swift build --product $tool)" >&2; exit 3; }
+done
+
+# ---------------------------------------------------------------------------------------------
+# Names and addresses. Unique per run: the prefix carries this shell's PID.
+
+ID=$$
+NS_IN="icqlab${ID}in" NS_GW="icqlab${ID}gw" NS_OUT="icqlab${ID}out"
+IF_GI="gi${ID}" IF_GO="go${ID}" IF_CI="ci${ID}" IF_SO="so${ID}"
+GW_IN=10.77.1.1 CLIENT_A=10.77.1.2 CLIENT_C=10.77.1.3
+GW_OUT=10.78.1.1 SERVER=10.78.1.2 PEER_B=10.78.1.3 PROXY=10.78.1.4
+SERVER_PORT=4000 PROXY_PORT=1080
+UIN_A=1001 UIN_B=1002
+PORT_A=5001 PORT_B=5002
+
+if [ -z "$OUT" ]; then OUT="$ROOT/lab-out/$SCENARIO-$(date +%Y%m%d-%H%M%S)"; fi
+mkdir -p "$OUT"
+OUT=$(cd "$OUT" && pwd)
+rm -f "$OUT"/*.log "$OUT"/*.pcap "$OUT"/*.pcapng "$OUT"/*.ndjson "$OUT"/scenario.env "$OUT"/*.nft
+
+PIDS=()        # processes this run started, killed on exit
+GROUPS_=()     # process groups this run started (dante forks), killed on exit
+NAMESPACES=()  # namespaces this run created, deleted on exit (with their veths, rules, conntrack)
+START=$(date +%s.%N)
+
+elapsed() { awk -v s="$START" -v n="$(date +%s.%N)" 'BEGIN { printf "%.3f", n - s }'; }
+gwlog() { echo "$(elapsed) gateway: $*" >>"$OUT/gateway.log"; say "$*"; }
+
+cleanup() {
+    local status=$?
+    trap - EXIT INT TERM
+    set +e
+    for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null; done
+    for pgid in "${GROUPS_[@]}"; do kill -TERM -- "-$pgid" 2>/dev/null; done
+    for pid in "${PIDS[@]}"; do
+        for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        kill -KILL "$pid" 2>/dev/null
+    done
+    for pgid in "${GROUPS_[@]}"; do kill -KILL -- "-$pgid" 2>/dev/null; done
+    for ns in "${NAMESPACES[@]}"; do ip netns del "$ns" 2>/dev/null; done
+    [ "$status" -eq 0 ] || echo "lab: failed (status $status); everything it created is removed. Logs: $OUT" >&2
+    exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Started in the background, `ip netns exec` itself (it execs the command, so $! is the
+# command's PID); in the foreground, in_ns.
+in_ns() { local ns="$1"; shift; ip netns exec "$ns" "$@"; }
+
+# ---------------------------------------------------------------------------------------------
+# Topology
+
+build_topology() {
+    for ns in "$NS_IN" "$NS_GW" "$NS_OUT"; do
+        ip netns add "$ns"
+        NAMESPACES+=("$ns")
+        # No IPv6 chatter (router solicitations, MLD) in the recordings.
+        in_ns "$ns" sysctl -q -w net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+        ip -n "$ns" link set lo up
+    done
+    ip link add "$IF_GI" netns "$NS_GW" type veth peer name "$IF_CI" netns "$NS_IN"
+    ip link add "$IF_GO" netns "$NS_GW" type veth peer name "$IF_SO" netns "$NS_OUT"
+    ip -n "$NS_IN" addr add "$CLIENT_A/24" dev "$IF_CI"
+    ip -n "$NS_IN" addr add "$CLIENT_C/24" dev "$IF_CI"
+    ip -n "$NS_IN" link set "$IF_CI" up
+    ip -n "$NS_IN" route add default via "$GW_IN"
+    for address in "$SERVER" "$PEER_B" "$PROXY"; do ip -n "$NS_OUT" addr add "$address/24" dev "$IF_SO"; done
+    ip -n "$NS_OUT" link set "$IF_SO" up
+    ip -n "$NS_OUT" route add default via "$GW_OUT"
+    ip -n "$NS_GW" addr add "$GW_IN/24" dev "$IF_GI"
+    ip -n "$NS_GW" addr add "$GW_OUT/24" dev "$IF_GO"
+    ip -n "$NS_GW" link set "$IF_GI" up
+    ip -n "$NS_GW" link set "$IF_GO" up
+    in_ns "$NS_GW" sysctl -q -w net.ipv4.ip_forward=1
+}
+
+# The gateway's firewall: stateful, policy drop on forward, everything from inside allowed out,
+# only replies (conntrack established/related) allowed in. Scenario rules go in the chain
+# `scenario`, which the forward chain consults first, so a scenario can add and flush its rules
+# while the lab runs. With --nat the inside is masqueraded and client A's peer port forwarded.
+setup_firewall() {
+    local udp_timeout="$1"
+    {
+        echo "table inet lab {"
+        echo "  chain scenario {"
+        echo "  }"
+        echo "  chain forward {"
+        echo "    type filter hook forward priority filter; policy drop;"
+        echo "    jump scenario"
+        echo "    ct state established,related accept"
+        echo "    iifname \"$IF_GI\" oifname \"$IF_GO\" accept"
+        echo "  }"
+        echo "}"
+        if [ "$NAT" = 1 ]; then
+            echo "table ip labnat {"
+            echo "  chain prerouting {"
+            echo "    type nat hook prerouting priority dstnat; policy accept;"
+            echo "    iifname \"$IF_GO\" tcp dport $PORT_A dnat to $CLIENT_A"
+            echo "  }"
+            echo "  chain postrouting {"
+            echo "    type nat hook postrouting priority srcnat; policy accept;"
+            echo "    oifname \"$IF_GO\" masquerade"
+            echo "  }"
+            echo "}"
+        fi
+    } >"$OUT/ruleset.nft"
+    in_ns "$NS_GW" nft -f "$OUT/ruleset.nft"
+    # Both UDP timeouts: a flow that has seen a reply moves from the first to the second.
+    in_ns "$NS_GW" sysctl -q -w net.netfilter.nf_conntrack_udp_timeout="$udp_timeout" \
+        net.netfilter.nf_conntrack_udp_timeout_stream="$udp_timeout"
+    gwlog "firewall up: policy drop on forward, established/related accepted, inside->outside allowed, UDP conntrack timeout ${udp_timeout}s$([ "$NAT" = 1 ] && echo ', NAT masquerade')"
+}
+
+scenario_rule() {
+    in_ns "$NS_GW" nft add rule inet lab scenario "$@"
+    gwlog "rule added: $*"
+}
+
+scenario_flush() {
+    in_ns "$NS_GW" nft flush chain inet lab scenario
+    gwlog "scenario rules removed"
+}
+
+# ---------------------------------------------------------------------------------------------
+# Capture on both gateway interfaces. The one place that knows the capture tool.
+
+start_capture() {
+    case "$CAPTURE" in
+        tcpdump)
+            # One file for both interfaces: -i any with Linux cooked v2 headers, which carry the
+            # interface index (INSIDE_IFINDEX/OUTSIDE_IFINDEX in scenario.env); icqscope pairs
+            # each packet with its forwarded copy on the other side from it.
+            ip netns exec "$NS_GW" tcpdump -n -U -s 0 -i any -y LINUX_SLL2 -w "$OUT/gateway.pcap" \
+                2>"$OUT/tcpdump.log" &
+            PIDS+=($!)
+            wait_for_line "$OUT/tcpdump.log" "listening on" 5
+            ;;
+        icqscope)
+            # Findings stream to live.ndjson as they are established; the recording keeps both
+            # interfaces, named, in one pcapng. Thresholds scaled like the scenario's intervals.
+            [ -x "$BIN/icqscope" ] || { echo "lab: $BIN/icqscope not found (swift build --product icqscope)" >&2; exit 3; }
+            # shellcheck disable=SC2086
+            ip netns exec "$NS_GW" "$BIN/icqscope" live -i "$IF_GI" -i "$IF_GO" --immediate \
+                --write "$OUT/gateway.pcapng" --format ndjson $ICQSCOPE_THRESHOLDS \
+                >"$OUT/live.ndjson" 2>"$OUT/icqscope.log" &
+            PIDS+=($!)
+            wait_for_line "$OUT/icqscope.log" "capturing on" 10
+            # Each finding with the wall-clock time it arrived (live-findings.log), to measure
+            # how soon after the firewall's drop icqscope live reported it; shown as it comes
+            # unless --quiet.
+            local show=/dev/null
+            [ "$QUIET" = 1 ] || show=/dev/stderr
+            setsid bash -c "tail -n +1 -F '$OUT/live.ndjson' 2>/dev/null | grep --line-buffered '\"type\":\"finding\"' \
+                | while IFS= read -r line; do printf '%s %s\n' \"\$(date +%s.%N)\" \"\$line\"; done \
+                | tee -a '$OUT/live-findings.log' | sed -u 's/^[0-9.]* /icqscope live: /' >$show" &
+            GROUPS_+=($!)
+            ;;
+        *) echo "lab: unknown capture tool $CAPTURE" >&2; exit 2 ;;
+    esac
+    CAPTURE_PIDS=("${PIDS[@]: -1}")
+    start_heartbeat
+}
+
+stop_capture() {
+    sleep 0.3  # the last packets reach the capture
+    # TERM, not INT: background jobs of a script start with SIGINT ignored.
+    for pid in "${CAPTURE_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+    for pid in "${CAPTURE_PIDS[@]}"; do
+        # A capture that cannot be stopped (SIGTERM blocked by whoever started the lab) is
+        # killed: tcpdump -U has written every packet already.
+        for _ in $(seq 1 30); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        kill -KILL "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
+}
+
+# A host inside (client C's address, otherwise idle) pings the gateway every 0.5 s for the whole
+# run, as other traffic would on a real gateway: icqscope's timers run on packet timestamps, so
+# the recording's clock must keep running after the last ICQ packet for deadlines (an ack that
+# never came, a SYN never answered) to pass in an offline read too. --no-heartbeat turns it off.
+start_heartbeat() {
+    [ "$HEARTBEAT" = 1 ] || return 0
+    ip netns exec "$NS_IN" ping -q -n -I "$CLIENT_C" -i 0.5 "$GW_IN" >/dev/null 2>&1 &
+    PIDS+=($!)
+}
+
+wait_for_line() {
+    local file="$1" text="$2" seconds="$3" i=0
+    while ! grep -q "$text" "$file" 2>/dev/null; do
+        i=$((i + 1))
+        [ "$i" -le $((seconds * 20)) ] || { echo "lab: '$text' not seen in $file" >&2; exit 4; }
+        sleep 0.05
+    done
+}
+
+# ---------------------------------------------------------------------------------------------
+# Peers
+
+start_server() {
+    local run_for="$1"; shift
+    ip netns exec "$NS_OUT" "$BIN/icqlab-server" --bind "$SERVER" --port "$SERVER_PORT" --run-for "$run_for" "$@" \
+        2>"$OUT/server.log" &
+    SERVER_PID=$!
+    PIDS+=("$SERVER_PID")
+    wait_for_line "$OUT/server.log" "listening on" 5
+}
+
+# start_client NAMESPACE NAME ADDRESS ARGS...
+start_client() {
+    local ns="$1" name="$2" address="$3"; shift 3
+    ip netns exec "$ns" "$BIN/icqlab-client" --server "$SERVER:$SERVER_PORT" --bind "$address" "$@" 2>"$OUT/$name.log" &
+    local pid=$!
+    PIDS+=("$pid")
+    CLIENT_PIDS+=("$pid")
+}
+
+start_proxy() {
+    cat >"$OUT/danted.conf" <<EOF
+logoutput: $OUT/danted.log
+internal: $PROXY port = $PROXY_PORT
+external: $PROXY
+clientmethod: none
+socksmethod: none
+user.privileged: root
+user.unprivileged: nobody
+client pass { from: 10.77.0.0/16 to: 0.0.0.0/0 }
+socks pass { from: 10.77.0.0/16 to: 0.0.0.0/0 command: udpassociate }
+socks pass { from: 0.0.0.0/0 to: 10.77.0.0/16 command: udpreply }
+EOF
+    # Its own process group: dante forks helpers, all of which go when the lab ends.
+    ip netns exec "$NS_OUT" setsid "$DANTED" -f "$OUT/danted.conf" -p "$OUT/danted.pid" -N 1 2>"$OUT/danted.stderr" &
+    local pid=$!
+    PIDS+=("$pid")
+    GROUPS_+=("$pid")
+    local i=0
+    until in_ns "$NS_OUT" bash -c "exec 3<>/dev/tcp/$PROXY/$PROXY_PORT" 2>/dev/null; do
+        i=$((i + 1))
+        [ "$i" -le 100 ] || { echo "lab: dante did not start; see $OUT/danted.stderr" >&2; exit 4; }
+        sleep 0.05
+    done
+    gwlog "SOCKS5 proxy (dante) on $PROXY:$PROXY_PORT"
+}
+
+wait_clients() {
+    for pid in "${CLIENT_PIDS[@]}"; do wait "$pid" || true; done
+}
+
+# Shared timings a scenario may override (seconds). Every judged interval keeps a 2x margin to
+# what it is judged against: keep-alive vs conntrack timeout, push gap vs timeout, SYN vs abandon.
+UDP_TIMEOUT=30   # conntrack UDP timeouts on the gateway
+KEEPALIVE=5      # client keep-alive interval
+CLIENT_RTX=1     # client retransmission interval (real clients: 10)
+SERVER_RTX=1     # server push retransmission interval (iserverd: 10)
+SERVER_RETRIES=3 # server push retransmissions (iserverd: 5)
+CLIENT_PIDS=()
+
+# icqscope's thresholds scaled like the scenario: the gateway's UDP timeout, the retransmission
+# interval, an ack wait of twice the longer retransmission interval, SYN windows for a peer that
+# retransmits its SYN every second and gives up after 6 s. Used by icqscope live here, and by
+# the tests for icqscope read on the recording.
+thresholds() {
+    local longer="$CLIENT_RTX"
+    [ "$SERVER_RTX" -le "$longer" ] || longer="$SERVER_RTX"
+    echo "--firewall-timeout $UDP_TIMEOUT --retransmit-interval $CLIENT_RTX --ack-wait $((2 * longer))" \
+        "--syn-provisional 1.5 --syn-final 5"
+}
+
+write_env() {
+    ICQSCOPE_THRESHOLDS=$(thresholds)
+    cat >"$OUT/scenario.env" <<EOF
+SCENARIO=$SCENARIO
+NAT=$NAT
+CAPTURE=$CAPTURE
+INSIDE_INTERFACE=$IF_GI
+OUTSIDE_INTERFACE=$IF_GO
+INSIDE_IFINDEX=$(in_ns "$NS_GW" cat "/sys/class/net/$IF_GI/ifindex")
+OUTSIDE_IFINDEX=$(in_ns "$NS_GW" cat "/sys/class/net/$IF_GO/ifindex")
+GATEWAY_INSIDE=$GW_IN
+GATEWAY_OUTSIDE=$GW_OUT
+CLIENT_A=$CLIENT_A
+PEER_B=$PEER_B
+SERVER=$SERVER
+SERVER_PORT=$SERVER_PORT
+PROXY=$PROXY
+PROXY_PORT=$PROXY_PORT
+UIN_A=$UIN_A
+UIN_B=$UIN_B
+PORT_A=$PORT_A
+PORT_B=$PORT_B
+UDP_TIMEOUT=$UDP_TIMEOUT
+KEEPALIVE=$KEEPALIVE
+CLIENT_RTX=$CLIENT_RTX
+SERVER_RTX=$SERVER_RTX
+SERVER_RETRIES=$SERVER_RETRIES
+ICQSCOPE_THRESHOLDS=$ICQSCOPE_THRESHOLDS
+EOF
+}
+
+common_client_args() {
+    echo --keepalive "$KEEPALIVE" --retransmit-interval "$CLIENT_RTX"
+}
+
+# ---------------------------------------------------------------------------------------------
+# Scenarios. Times are seconds after client A starts.
+
+run_healthy() {
+    # Login, messages both ways, keep-alives, a direct connection from A out to B, log-off.
+    KEEPALIVE=2
+    setup_firewall "$UDP_TIMEOUT"; write_env; start_capture
+    start_server 9 --retransmit-interval "$SERVER_RTX" --retries "$SERVER_RETRIES" --keepalive-hint "$KEEPALIVE"
+    start_client "$NS_IN" client-a "$CLIENT_A" --uin $UIN_A --tcp-port $PORT_A --contact $UIN_B --connect-peers \
+        --dc-version 6 --message "2:$UIN_B:hello from inside" --logoff-after 6 --run-for 8 $(common_client_args)
+    sleep 0.5
+    start_client "$NS_OUT" client-b "$PEER_B" --uin $UIN_B --tcp-port $PORT_B --contact $UIN_A \
+        --message "2.5:$UIN_A:hello from outside" --logoff-after 5.5 --run-for 7.5 $(common_client_args)
+    wait_clients
+}
+
+run_timed_out_session() {
+    # The gateway forgets A's UDP flow 2 s after A's last packet (0.5 s); A keeps it alive only
+    # every 10 s. B's message reaches the server at 4.5 s: the push and its two retransmissions
+    # (6.5, 8.5 s) arrive outside and are dropped; the push expires before A's keep-alive at 10 s
+    # opens a new flow.
+    UDP_TIMEOUT=2 KEEPALIVE=10 SERVER_RTX=2 SERVER_RETRIES=2
+    setup_firewall "$UDP_TIMEOUT"; write_env; start_capture
+    start_server 13 --retransmit-interval "$SERVER_RTX" --retries "$SERVER_RETRIES" --keepalive-hint "$KEEPALIVE"
+    start_client "$NS_IN" client-a "$CLIENT_A" --uin $UIN_A --tcp-port $PORT_A --contact $UIN_B --run-for 12 \
+        $(common_client_args)
+    sleep 0.5
+    start_client "$NS_OUT" client-b "$PEER_B" --uin $UIN_B --tcp-port $PORT_B --contact $UIN_A \
+        --message "4:$UIN_A:are you there?" --run-for 11.5 $(common_client_args)
+    wait_clients
+}
+
+run_dropped_replies() {
+    # From 2 s to 2 + DROP_FOR s the gateway drops server-to-client UDP. A's keep-alive at 5 s
+    # and its retransmission at 7 s lose their ACKs; the one at 9 s is answered (recovered).
+    # LAB_DROP_FOR=20 keeps the drop past the client's 6 transmissions (abandoned: the client
+    # gives up on the server at 17 s; give it --run-for room with LAB_RUN_FOR=20).
+    KEEPALIVE=5 CLIENT_RTX=2
+    local drop_for="${LAB_DROP_FOR:-6}" run_for="${LAB_RUN_FOR:-11}"
+    setup_firewall "$UDP_TIMEOUT"; write_env; start_capture
+    start_server "$((run_for + 1))" --retransmit-interval "$SERVER_RTX" --retries "$SERVER_RETRIES" \
+        --keepalive-hint "$KEEPALIVE"
+    start_client "$NS_IN" client-a "$CLIENT_A" --uin $UIN_A --tcp-port $PORT_A --run-for "$run_for" $(common_client_args)
+    sleep 2
+    scenario_rule iifname "$IF_GO" udp sport $SERVER_PORT drop
+    sleep "$drop_for"
+    scenario_flush
+    wait_clients
+}
+
+# A listens on PORT_A behind the gateway; B, outside, learns it from SRV_USER_ONLINE and calls.
+run_peer_port() {
+    local verdict="$1"
+    KEEPALIVE=5
+    setup_firewall "$UDP_TIMEOUT"; write_env
+    case "$verdict" in
+        drop) scenario_rule iifname "$IF_GO" tcp dport $PORT_A drop ;;
+        reset) scenario_rule iifname "$IF_GO" tcp dport $PORT_A reject with tcp reset ;;
+        icmp) scenario_rule iifname "$IF_GO" tcp dport $PORT_A reject with icmpx type admin-prohibited ;;
+        accept) scenario_rule iifname "$IF_GO" tcp dport $PORT_A ct state new accept ;;
+    esac
+    start_capture
+    start_server 10 --retransmit-interval "$SERVER_RTX" --retries "$SERVER_RETRIES" --keepalive-hint "$KEEPALIVE"
+    start_client "$NS_IN" client-a "$CLIENT_A" --uin $UIN_A --tcp-port $PORT_A --contact $UIN_B --run-for 9 \
+        $(common_client_args)
+    sleep 0.5
+    # SYNs at 1, 2 and 4 s (Linux doubles from 1 s); B abandons the attempt at 7 s.
+    start_client "$NS_OUT" client-b "$PEER_B" --uin $UIN_B --tcp-port $PORT_B --contact $UIN_A --connect-peers \
+        --dc-version 8 --connect-timeout 6 --run-for 8.5 $(common_client_args)
+    wait_clients
+}
+
+run_server_path_blocked() {
+    # Outbound UDP to port 4000 is dropped: A's login goes out 6 times, 1 s apart, unanswered.
+    setup_firewall "$UDP_TIMEOUT"; write_env
+    scenario_rule oifname "$IF_GO" udp dport $SERVER_PORT drop
+    start_capture
+    start_server 9 --retransmit-interval "$SERVER_RTX" --retries "$SERVER_RETRIES" --keepalive-hint "$KEEPALIVE"
+    start_client "$NS_IN" client-a "$CLIENT_A" --uin $UIN_A --tcp-port $PORT_A --run-for 8 $(common_client_args)
+    wait_clients
+}
+
+run_socks_association_lost() {
+    # A reaches the server through dante's UDP relay. At 2 s the TCP control connection closes;
+    # the association ends with it (RFC 1928 §6). A's next keep-alive (7 s) goes to the relay,
+    # is answered only by ICMP port unreachable, is sent 6 times, and A gives up at 13 s. (As with
+    # real clients, 6 transmissions fit within one keep-alive interval.)
+    KEEPALIVE=7
+    setup_firewall "$UDP_TIMEOUT"; write_env; start_capture
+    start_server 15 --retransmit-interval "$SERVER_RTX" --retries "$SERVER_RETRIES" --keepalive-hint "$KEEPALIVE"
+    start_proxy
+    start_client "$NS_IN" client-a "$CLIENT_A" --uin $UIN_A --tcp-port $PORT_A --socks5 "$PROXY:$PROXY_PORT" \
+        --close-socks-control-after 2 --run-for 14 $(common_client_args)
+    wait_clients
+}
+
+# ---------------------------------------------------------------------------------------------
+
+build_topology
+say "scenario $SCENARIO: namespaces $NS_IN, $NS_GW, $NS_OUT; output in $OUT"
+case "$SCENARIO" in
+    healthy) run_healthy ;;
+    timed-out-session) run_timed_out_session ;;
+    dropped-replies) run_dropped_replies ;;
+    blocked-peer-port-drop) run_peer_port drop ;;
+    blocked-peer-port-reset) run_peer_port reset ;;
+    blocked-peer-port-icmp) run_peer_port icmp ;;
+    peer-port-allowed) run_peer_port accept ;;
+    server-path-blocked) run_server_path_blocked ;;
+    socks-association-lost) run_socks_association_lost ;;
+esac
+wait "$SERVER_PID" || true
+stop_capture
+in_ns "$NS_GW" nft list ruleset >"$OUT/ruleset-final.nft" 2>/dev/null || true
+
+if [ "$QUIET" = 0 ]; then
+    for log in "$OUT"/gateway.log "$OUT"/server.log "$OUT"/client-*.log; do
+        [ -f "$log" ] || continue
+        echo "== $(basename "$log")"
+        cat "$log"
+    done
+    if [ "$CAPTURE" = icqscope ]; then
+        echo "== icqscope live's findings ($OUT/live.ndjson; recording $OUT/gateway.pcapng)"
+        grep '"type":"finding"' "$OUT/live.ndjson" || echo "(none)"
+    else
+        echo "== the gateway's two interfaces ($OUT/gateway.pcap)"
+        in_ns "$NS_GW" tcpdump -n -tt -r "$OUT/gateway.pcap" 2>/dev/null | grep -v -e ' lo ' -e 'ICMP echo' || true
+    fi
+fi
+say "done: $OUT"
