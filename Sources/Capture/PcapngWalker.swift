@@ -66,11 +66,11 @@ extension CaptureFileReader {
             case BlockType.interfaceDescription:
                 try readInterfaceDescription(body, at: blockOffset)
             case BlockType.enhancedPacket:
-                return try enhancedPacket(body, at: blockOffset)
+                return try timestampedPacket(body, at: blockOffset, shortInterfaceID: false)
             case BlockType.simplePacket:
                 return try simplePacket(body, at: blockOffset)
             case BlockType.obsoletePacket:
-                return try obsoletePacket(body, at: blockOffset)
+                return try timestampedPacket(body, at: blockOffset, shortInterfaceID: true)
             case BlockType.interfaceStatistics:
                 readInterfaceStatistics(body)
             default:
@@ -173,30 +173,19 @@ extension CaptureFileReader {
             bytes: UnsafeRawBufferPointer(rebasing: data[0..<capturedLength]))
     }
 
-    private mutating func enhancedPacket(_ body: UnsafeRawBufferPointer, at offset: Int64) throws(CaptureError) -> CapturedPacket {
+    /// The enhanced packet block and the obsolete packet block share one layout after the
+    /// interface id: a u32 id in the first, a u16 id (and a u16 drop count) in the second.
+    private mutating func timestampedPacket(_ body: UnsafeRawBufferPointer, at offset: Int64,
+                                            shortInterfaceID: Bool) throws(CaptureError) -> CapturedPacket {
         frameCounter += 1
         let frame = frameCounter
         guard body.count >= 20 else {
-            throw error(.badBlock, at: offset, frame: frame, "enhanced packet block is too short; packet skipped", fatal: false)
+            throw error(.badBlock, at: offset, frame: frame,
+                        "\(shortInterfaceID ? "packet" : "enhanced packet") block is too short; packet skipped", fatal: false)
         }
         let bigEndian = sectionBigEndian
-        let index = try interface(Int(body.u32(at: 0, bigEndian: bigEndian)), at: offset, frame: frame)
-        let units = UInt64(body.u32(at: 4, bigEndian: bigEndian)) << 32 | UInt64(body.u32(at: 8, bigEndian: bigEndian))
-        return try packet(
-            interface: index, frame: frame, units: units,
-            capturedLength: Int(body.u32(at: 12, bigEndian: bigEndian)),
-            originalLength: Int(body.u32(at: 16, bigEndian: bigEndian)),
-            data: UnsafeRawBufferPointer(rebasing: body[20...]), at: offset)
-    }
-
-    private mutating func obsoletePacket(_ body: UnsafeRawBufferPointer, at offset: Int64) throws(CaptureError) -> CapturedPacket {
-        frameCounter += 1
-        let frame = frameCounter
-        guard body.count >= 20 else {
-            throw error(.badBlock, at: offset, frame: frame, "packet block is too short; packet skipped", fatal: false)
-        }
-        let bigEndian = sectionBigEndian
-        let index = try interface(Int(body.u16(at: 0, bigEndian: bigEndian)), at: offset, frame: frame)
+        let id = shortInterfaceID ? Int(body.u16(at: 0, bigEndian: bigEndian)) : Int(body.u32(at: 0, bigEndian: bigEndian))
+        let index = try interface(id, at: offset, frame: frame)
         let units = UInt64(body.u32(at: 4, bigEndian: bigEndian)) << 32 | UInt64(body.u32(at: 8, bigEndian: bigEndian))
         return try packet(
             interface: index, frame: frame, units: units,
