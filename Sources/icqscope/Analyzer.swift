@@ -158,6 +158,7 @@ final class Analyzer {
         let decoded = PacketDecoder.decode(packet)
         summary.count(packet, decoded)
         icqResult = .notICQ
+        socksUDP = nil
         streamFrame.reset()
         // A reassembled datagram has lost its link layer; its flow keeps the frame's VLAN.
         let vlan = decoded.link?.innermostVLAN ?? 0
