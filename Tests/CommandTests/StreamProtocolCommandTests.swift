@@ -118,6 +118,33 @@ struct StreamProtocolCommandTests {
         #expect(try passwords(["--reveal-secrets"]) == ["secret", "wrong"])
     }
 
+    @Test func flowsNameSOCKSAndPeerAndWhatTheTunnelCarries() throws {
+        let path = TestPaths.captures.appendingPathComponent("real-software/oscar-peer-v8-filexfer-socks5__iserverd-micq.pcap").path
+        let result = try CommandRunner.run(["read", "--flows", "--format", "ndjson", path])
+        var protocols: [String: Set<String>] = [:]
+        for flow in result.records(ofType: "flow") {
+            let orig = (flow["orig"] as? [String: Any])?["port"] as? Int ?? 0
+            let resp = (flow["resp"] as? [String: Any])?["port"] as? Int ?? 0
+            protocols["\(orig)-\(resp)"] = Set(flow["protocols"] as? [String] ?? [])
+        }
+        #expect(protocols["36422-1080"] == ["socks", "oscar"])
+        #expect(protocols["36438-1080"] == ["socks"])
+        #expect(protocols["54058-1080"] == ["socks", "peer"])
+        #expect(protocols["55550-40014"] == ["peer"])
+        #expect(protocols["46406-5190"] == ["oscar"])
+    }
+
+    @Test func textPacketLinesSummariseSOCKSAndPeer() throws {
+        let peer = try CommandRunner.run(["read", "--packets",
+            TestPaths.captures.appendingPathComponent("real-software/icqv5-udp-and-peer-v6__iserverd-micq.pcap").path])
+        #expect(peer.stdout.contains("ICQ peer v6 type=message command_name=message msg_type_name=text text=\"Reply from bob\""))
+        let socks = try CommandRunner.run(["read", "--packets",
+            TestPaths.captures.appendingPathComponent("real-software/socks-dante-microsocks.pcap").path])
+        #expect(socks.stdout.contains("SOCKS5 username=\"icquser\" password=********"))
+        #expect(socks.stdout.contains("SOCKS4 results_name=Request granted dstport=43091 dst=127.0.0.1"))
+        #expect(!socks.stdout.contains("secret"))
+    }
+
     @Test func negativeCapturesHaveNoSOCKSAndNoPeer() throws {
         let dir = TestPaths.captures.appendingPathComponent("public/negative")
         let names = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
