@@ -53,7 +53,7 @@ let package = Package(
         .testTarget(name: "WireTests", dependencies: ["Wire", "Capture", "Bytes", "SampleKit"]),
         .testTarget(name: "TrackingTests", dependencies: ["Tracking", "Wire", "Capture", "Bytes"]),
         .testTarget(name: "DiagnosisTests", dependencies: ["Diagnosis", "Tracking", "Wire", "Capture", "Bytes", "SampleKit"]),
-        .testTarget(name: "ReportTests", dependencies: ["Report", "Diagnosis", "Bytes", "Wire"]),
+        .testTarget(name: "ReportTests", dependencies: ["Report", "Diagnosis", "Tracking", "Capture", "Bytes", "Wire"]),
         .testTarget(name: "CommandTests", dependencies: ["Capture", "SampleKit"]),
     ],
     swiftLanguageModes: [.v6]
