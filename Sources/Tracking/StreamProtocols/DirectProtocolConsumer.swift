@@ -47,6 +47,9 @@ public struct DirectProtocolConsumer<Sink: StreamProtocolSink> {
         }
     }
 
+    /// The last bytes offered wait for the other direction (read and cleared by the caller).
+    var isAwaitingPeer = false
+
     mutating func peerData(_ bytes: UnsafeRawBufferPointer, side: StreamSide, sink: inout Sink) -> StreamStep {
         if side == .fromOriginator ? peerFramingLost.0 : peerFramingLost.1 { return .stop }
         switch peer.consume(bytes, fromInitiator: side == peerInitiator, scratch: sink.peerScratch) {
@@ -58,7 +61,8 @@ public struct DirectProtocolConsumer<Sink: StreamProtocolSink> {
         case .needMore(let n):
             return .needMore(n)
         case .awaitPeer:
-            // The bytes stay buffered and are offered again with this direction's next bytes.
+            // The bytes stay buffered until the other direction has progressed.
+            isAwaitingPeer = true
             return .needMore(1)
         case .notPeer:
             return .stop

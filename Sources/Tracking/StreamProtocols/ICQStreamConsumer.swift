@@ -23,6 +23,8 @@ public struct ICQStreamConsumer<Sink: StreamProtocolSink>: StreamConsumer {
     public private(set) var phase: Phase = .undecided
     public private(set) var socks = SOCKSConnection()
     public private(set) var inner: DirectProtocolConsumer<Sink>
+    /// A direction whose bytes wait for the other direction (see `wantsReoffer`).
+    var awaiting = (false, false)
 
     public init(originator: Endpoint, responder: Endpoint) {
         inner = DirectProtocolConsumer(originator: originator, responder: responder)
@@ -32,7 +34,7 @@ public struct ICQStreamConsumer<Sink: StreamProtocolSink>: StreamConsumer {
                                     sink: inout Sink) -> StreamStep {
         switch phase {
         case .direct, .tunnel:
-            return inner.streamData(bytes, side: side, frame: frame, sink: &sink)
+            return direct(bytes, side: side, frame: frame, sink: &sink)
         case .socksEnded:
             return .stop
         case .undecided, .socksHandshake:
@@ -51,24 +53,46 @@ public struct ICQStreamConsumer<Sink: StreamProtocolSink>: StreamConsumer {
         case .preamble(let n):
             return .consumed(n)
         case .awaitPeer:
-            // Offered again with this direction's next bytes, by which time the other side has moved.
+            // Offered again once the other direction has progressed (or with this one's next bytes).
+            setAwaiting(side)
             return .needMore(1)
         case .tunnel:
             phase = .tunnel
-            return inner.streamData(bytes, side: side, frame: frame, sink: &sink)
+            return direct(bytes, side: side, frame: frame, sink: &sink)
         case .notSOCKS:
             guard phase == .undecided else {
                 phase = .socksEnded
                 return .stop
             }
             phase = .direct
-            return inner.streamData(bytes, side: side, frame: frame, sink: &sink)
+            return direct(bytes, side: side, frame: frame, sink: &sink)
         case .unexpectedData:
             return .stop
         case .malformed:
             phase = .socksEnded
             return .stop
         }
+    }
+
+    /// The bytes of a direct or tunnelled connection.
+    mutating func direct(_ bytes: UnsafeRawBufferPointer, side: StreamSide, frame: UInt64,
+                         sink: inout Sink) -> StreamStep {
+        let step = inner.streamData(bytes, side: side, frame: frame, sink: &sink)
+        if inner.isAwaitingPeer {
+            inner.isAwaitingPeer = false
+            setAwaiting(side)
+        }
+        return step
+    }
+
+    mutating func setAwaiting(_ side: StreamSide) {
+        if side == .fromOriginator { awaiting.0 = true } else { awaiting.1 = true }
+    }
+
+    public mutating func wantsReoffer(_ side: StreamSide) -> Bool {
+        let wants = side == .fromOriginator ? awaiting.0 : awaiting.1
+        if wants { if side == .fromOriginator { awaiting.0 = false } else { awaiting.1 = false } }
+        return wants
     }
 
     public mutating func streamGap(_ gap: StreamGap, side: StreamSide, sink: inout Sink) {
