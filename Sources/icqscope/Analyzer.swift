@@ -43,10 +43,11 @@ final class Analyzer {
     /// Link types already reported as undecodable, so each is reported once per source.
     var reportedLinkTypes: Set<LinkType> = []
 
-    /// TCP reassembly with the OSCAR decoder on every connection (found by content on any port).
-    private let oscarStreams: StreamTable<OSCARStreamConsumer<OSCARFrameRecord>>
-    /// The OSCAR PDUs completed while the current frame is analysed.
-    private var oscarFrame: OSCARFrameRecord
+    /// TCP reassembly with the combined decoder on every connection: OSCAR, SOCKS and ICQ
+    /// peer-to-peer, found by content on any port, and OSCAR or peer inside a SOCKS tunnel.
+    private let streams: StreamTable<ICQStreamConsumer<StreamFrameRecord>>
+    /// The stream PDUs completed while the current frame is analysed.
+    private var streamFrame: StreamFrameRecord
 
     /// Read once: an option's property wrapper costs a generic metadata lookup per access.
     private let showPackets: Bool
@@ -57,8 +58,8 @@ final class Analyzer {
         icq = ICQDecoder(serverPorts: options.icqServerPorts)
         showPackets = options.packets
         showFlows = options.flows
-        oscarStreams = StreamTable(limits: StreamLimits()) { OSCARStreamConsumer(originator: $0, responder: $1) }
-        oscarFrame = OSCARFrameRecord(
+        streams = StreamTable(limits: StreamLimits()) { ICQStreamConsumer(originator: $0, responder: $1) }
+        streamFrame = StreamFrameRecord(
             format: !options.packets ? .countOnly : (options.format == .ndjson ? .ndjson : .text),
             revealSecrets: options.revealSecrets)
         if let expression = options.filter { filter = PacketFilter(expression: expression) }
@@ -157,7 +158,8 @@ final class Analyzer {
         let decoded = PacketDecoder.decode(packet)
         summary.count(packet, decoded)
         icqResult = .notICQ
-        oscarFrame.reset()
+        socksUDP = nil
+        streamFrame.reset()
         // A reassembled datagram has lost its link layer; its flow keeps the frame's VLAN.
         let vlan = decoded.link?.innermostVLAN ?? 0
         if decoded.isFragment {
@@ -186,7 +188,7 @@ final class Analyzer {
                 JSONFieldVisitor.write(into: &json) { header.visitFields(datagram, into: &$0) }
             }
             ICQRecord.write(&json, icqResult, revealSecrets: options.revealSecrets)
-            oscarFrame.write(into: &json)
+            streamFrame.write(into: &json)
             if case .malformed(let m, _) = icqResult, decoded.malformation == nil {
                 PacketRecord.writeMalformation(&json, m)
             }
@@ -196,7 +198,7 @@ final class Analyzer {
             out.write(PacketLine.text(packet: packet, decoded: decoded, interface: interface,
                                       firstTime: summary.firstTime ?? packet.timestampNanos,
                                       info: Self.join(ICQRecord.text(icqResult, revealSecrets: options.revealSecrets),
-                                                      oscarFrame.text)))
+                                                      streamFrame.text)))
         }
     }
 
@@ -238,15 +240,8 @@ final class Analyzer {
                           twoSided: twoSided, isCopy: partner != nil)
             if partner == nil {
                 // A gateway's forwarded copy would feed the same stream twice: only the first is read.
-                oscarStreams.ingest(decoded, frame: packet.frameNumber, bytes: bytes, sink: &oscarFrame)
-                for a in oscarFrame.advertised {
-                    peerPorts.advertised.add(a.endpoint, uin: a.uin, source: .oscarDirectConnection,
-                                             isLANAddress: a.isLAN && a.endpoint.address.isPrivate, frame: packet.frameNumber)
-                }
-                if oscarFrame.pduCount > 0 {
-                    summary.count(.oscar)
-                    if let handle = observation?.handle { flowTable.addProtocol(.oscar, to: handle) }
-                }
+                streams.ingest(decoded, frame: packet.frameNumber, bytes: bytes, sink: &streamFrame)
+                noteStreamFrame(frame: packet.frameNumber, flow: observation?.handle)
             }
             if partner == nil, let src = decoded.sourceAddress, let dst = decoded.destinationAddress {
                 socks.segment(tcp, payload: decoded.payload(of: bytes), source: Endpoint(address: src, port: tcp.sourcePort),
@@ -292,6 +287,30 @@ final class Analyzer {
             case .notICQ:
                 break
             }
+        }
+    }
+
+    /// Counts, flow protocols and advertised endpoints of the PDUs the current frame completed.
+    private func noteStreamFrame(frame: UInt64, flow: FlowHandle?) {
+        for a in streamFrame.oscar.advertised {
+            peerPorts.advertised.add(a.endpoint, uin: a.uin, source: .oscarDirectConnection,
+                                     isLANAddress: a.isLAN && a.endpoint.address.isPrivate, frame: frame)
+        }
+        for a in streamFrame.advertised {
+            peerPorts.advertised.add(a.endpoint, uin: a.uin, source: a.source,
+                                     isLANAddress: a.isLAN && a.endpoint.address.isPrivate, frame: frame)
+        }
+        if streamFrame.oscar.pduCount > 0 {
+            summary.count(.oscar)
+            if let flow { flowTable.addProtocol(.oscar, to: flow) }
+        }
+        if streamFrame.socksCount > 0 {
+            summary.count(.socks)
+            if let flow { flowTable.addProtocol(.socks, to: flow) }
+        }
+        if streamFrame.peerCount > 0 {
+            summary.count(.icqPeer)
+            if let flow { flowTable.addProtocol(.peer, to: flow) }
         }
     }
 
@@ -422,8 +441,8 @@ final class Analyzer {
 
     /// Prints the summary and returns the exit status of the output contract.
     func finish() -> Int32 {
-        oscarFrame.reset()
-        oscarStreams.finishAll(frame: summary.packets, sink: &oscarFrame)
+        streamFrame.reset()
+        streams.finishAll(frame: summary.packets, sink: &streamFrame)
         for u in gateway.expire(now: .max) { unforwarded(u) }
         peerPorts.finish()
         icqAnalysis.finish()

@@ -14,7 +14,9 @@ struct ICQCommandTests {
         let r = try CommandRunner.run(["read", "--format", "ndjson", "--packets", Self.micq])
         #expect(r.status == 0)
         let packets = r.records(ofType: "packet")
-        #expect(packets.filter { $0["icq"] != nil }.count == 90)
+        // 90 classic ICQ datagrams (UDP); the TCP frames' "icq" holds only the peer-to-peer "peer".
+        #expect(packets.filter { $0["icq"] != nil && $0["udp"] != nil }.count == 90)
+        #expect(packets.filter { ($0["icq"] as? [String: Any])?["peer"] != nil }.count == 10)
         let login = try #require(packets.first?["icq"] as? [String: Any])
         #expect(login["version"] as? Int == 5 && login["uin"] as? Int == 1001)
         #expect(login["sessionid"] as? Int == 0x27EE_AB0B && login["client_cmd"] as? Int == 1000)

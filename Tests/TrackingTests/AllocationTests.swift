@@ -78,3 +78,50 @@ struct AllocationTests {
         #expect(sink.pdus > 0)
     }
 }
+
+/// Counts what the combined decoder reports, decrypting peer messages into a scratch made once.
+struct CountingProtocolSink: StreamProtocolSink {
+    var oscar = CountingSink()
+    let peerScratch = PeerScratch()
+    var socks = 0
+    var peer = 0
+    mutating func oscarPDU(_ pdu: OSCARPDU, from: Endpoint, to: Endpoint, frame: UInt64) {
+        oscar.oscarPDU(pdu, from: from, to: to, frame: frame)
+    }
+    mutating func oscarGap(_ gap: StreamGap, from: Endpoint, to: Endpoint) { oscar.oscarGap(gap, from: from, to: to) }
+    mutating func socksMessage(_ message: SOCKSMessage, bytes: UnsafeRawBufferPointer, connection: SOCKSConnection,
+                               from: Endpoint, to: Endpoint) { socks += 1 }
+    mutating func peerPDU(_ pdu: PeerPDU, bytes: UnsafeRawBufferPointer, connection: PeerConnection,
+                          from: Endpoint, to: Endpoint) { peer += 1 }
+}
+
+extension AllocationTests {
+    /// The combined decoder (SOCKS, then OSCAR or peer, direct or tunnelled) on every connection.
+    @Test(arguments: [
+        "real-software/oscar-peer-v8-filexfer-socks5__iserverd-micq.pcap",
+        "real-software/icqv5-udp-and-peer-v6__iserverd-micq.pcap",
+        "real-software/socks-dante-microsocks.pcap",
+    ])
+    func combinedDecoderAllocatesNothingPerPacket(capture: String) throws {
+        let frames = try loadFrames(SharedCaptures.path(capture))
+        let table = StreamTable<ICQStreamConsumer<CountingProtocolSink>>(limits: StreamLimits()) {
+            ICQStreamConsumer(originator: $0, responder: $1)
+        }
+        var sink = CountingProtocolSink()
+        func run() {
+            for frame in frames {
+                frame.bytes.withUnsafeBytes { bytes in
+                    table.ingest(PacketDecoder.decode(bytes, linkType: frame.linkType), frame: frame.number,
+                                 bytes: bytes, sink: &sink)
+                }
+            }
+            table.finishAll(frame: UInt64(frames.count), sink: &sink)
+        }
+        run()
+        let before = AllocationCounter.count
+        run()
+        let allocations = AllocationCounter.count - before
+        #expect(allocations == 0, "\(allocations) allocations for \(frames.count) packets")
+        #expect(sink.socks + sink.peer > 0)
+    }
+}

@@ -159,6 +159,15 @@ public struct ReassemblyDirection {
         rebaseIfEmpty()
     }
 
+    /// Offers the buffered in-order bytes again, even if fewer than the decoder last asked for
+    /// (it was waiting for the other direction, not for more of these bytes).
+    public mutating func reoffer<C: StreamConsumer>(frame: UInt64, consumer: inout C, sink: inout C.Sink) {
+        guard isInitialized, !stopped, frontier > readOffset, skipRemaining == 0 else { return }
+        wanted = 1
+        drain(frame: frame, consumer: &consumer, sink: &sink)
+        rebaseIfEmpty()
+    }
+
     /// The stream ends: held data is delivered across its holes, and an unfinished PDU is reported.
     public mutating func finish<C: StreamConsumer>(frame: UInt64, consumer: inout C, sink: inout C.Sink) {
         guard isInitialized, !stopped else { return }

@@ -62,6 +62,15 @@ public protocol StreamConsumer {
     mutating func streamData(_ bytes: UnsafeRawBufferPointer, side: StreamSide, frame: UInt64,
                              sink: inout Sink) -> StreamStep
     mutating func streamGap(_ gap: StreamGap, side: StreamSide, sink: inout Sink)
+    /// Asked after the other direction's bytes were handled: whether `side`'s buffered bytes
+    /// should be offered again now, because the decoder could not use them until the other
+    /// direction progressed (a SOCKS reply before its request was seen, a peer's bytes before
+    /// the PEER_INIT). Answering true costs one more offer; the default is false.
+    mutating func wantsReoffer(_ side: StreamSide) -> Bool
+}
+
+extension StreamConsumer {
+    public mutating func wantsReoffer(_ side: StreamSide) -> Bool { false }
 }
 
 /// Caps on what reassembly may hold.

@@ -78,6 +78,11 @@ public final class TCPStream<Consumer: StreamConsumer> {
                 direction.acknowledge(tcp.acknowledgementNumber, frame: frame, consumer: &consumer, sink: &sink)
             }
         }
+        if !payload.isEmpty && consumer.wantsReoffer(side.opposite) {
+            withDirection(side.opposite) { direction, consumer in
+                direction.reoffer(frame: frame, consumer: &consumer, sink: &sink)
+            }
+        }
         if tcp.isFIN {
             if side == .fromOriginator { finSeen.0 = true } else { finSeen.1 = true }
         }
