@@ -1,0 +1,43 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// The gateway lab's committed recordings (samples/lab/<scenario>/): `icqscope read` on the
+/// recording gives the same findings (kinds, levels, details, endpoints) as `icqscope live` gave
+/// while the scenario ran on the real firewall (`live.ndjson` beside it). Needs no root.
+struct LabRecordingTests {
+    static let folder = TestPaths.root.appendingPathComponent("samples/lab")
+    static var scenarios: [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).sorted()
+    }
+
+    static func signature(_ f: [String: Any]) -> String {
+        func endpoint(_ v: Any?) -> String {
+            guard let o = v as? [String: Any] else { return "-" }
+            return "\(o["ip"] ?? "?"):\(o["port"] ?? "?")"
+        }
+        return "\(f["kind"] ?? "?")|\(f["level"] as? String ?? "-")|\(f["detail"] as? String ?? "-")|\(endpoint(f["client"]))|\(endpoint(f["server"]))|\(endpoint(f["peer"]))"
+    }
+
+    @Test func everyScenarioIsRecorded() {
+        #expect(Self.scenarios == ["blocked-peer-port-drop", "blocked-peer-port-icmp", "blocked-peer-port-reset",
+                                   "dropped-replies", "healthy", "peer-port-allowed", "server-path-blocked",
+                                   "socks-association-lost", "timed-out-session"])
+    }
+
+    @Test(arguments: Self.scenarios)
+    func offlineEqualsLive(_ scenario: String) throws {
+        let dir = Self.folder.appendingPathComponent(scenario)
+        let environment = try String(contentsOf: dir.appendingPathComponent("scenario.env"), encoding: .utf8)
+        let thresholds = environment.split(separator: "\n").first { $0.hasPrefix("ICQSCOPE_THRESHOLDS=") }
+            .map { $0.dropFirst("ICQSCOPE_THRESHOLDS=".count).split(separator: " ").map(String.init) } ?? []
+        let live = try String(contentsOf: dir.appendingPathComponent("live.ndjson"), encoding: .utf8)
+            .split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+            .filter { $0["type"] as? String == "finding" }
+        let r = try CommandRunner.run(["read", "--format", "ndjson"] + thresholds + [dir.appendingPathComponent("gateway.pcapng").path])
+        #expect(r.status == 0, "\(r.stderr)")
+        let offline = r.records(ofType: "finding")
+        #expect(offline.map(Self.signature).sorted() == live.map(Self.signature).sorted())
+        if scenario == "healthy" || scenario == "peer-port-allowed" { #expect(offline.isEmpty) } else { #expect(!offline.isEmpty) }
+    }
+}
