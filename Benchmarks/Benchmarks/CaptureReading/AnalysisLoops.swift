@@ -1,5 +1,6 @@
 import Benchmark
 import Capture
+import Report
 import Foundation
 import SampleKit
 import Tracking
@@ -68,4 +69,27 @@ func classifyICQ(_ count: Int) -> Int {
     }
     blackHole(icq)
     return done
+}
+
+/// Reading, decoding and TCP reassembly with the protocol detection every connection gets
+/// (SOCKS, OSCAR, the peer-to-peer protocol found by content), as the analyzer runs it: the cost
+/// per TCP packet with reassembly. The fixture's TCP payloads are short segments of no protocol,
+/// so this is the detection path every unknown connection takes.
+func readDecodeAndReassemble(_ path: String) -> Int {
+    var reader = open(path)
+    var decoded = DecodedPacket()
+    let streams = StreamTable(limits: StreamLimits()) { ICQStreamConsumer<StreamFrameRecord>(originator: $0, responder: $1) }
+    var sink = StreamFrameRecord(format: .countOnly, revealSecrets: false)
+    var packets = 0
+    do {
+        while let packet = try reader.nextPacket() {
+            packets += 1
+            PacketDecoder.decode(packet, into: &decoded)
+            guard case .tcp = decoded.transport else { continue }
+            streams.ingest(decoded, frame: packet.frameNumber, bytes: packet.bytes, sink: &sink)
+            sink.reset()
+        }
+    } catch { fatalError("\(error)") }
+    blackHole(sink.socksCount &+ sink.peerCount)
+    return packets
 }

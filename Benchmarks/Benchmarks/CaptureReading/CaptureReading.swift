@@ -31,6 +31,7 @@ let benchmarks: @Sendable () -> Void = {
     // Later stages (issues 4 and 6): the flow table on top of reading and decoding, and classic
     // ICQ classification with v5 decryption on its own (packets = ICQ datagrams classified).
     packetBenchmark("read-decode-flows-1M-tracked", expecting: million, file: file1M, readDecodeAndTrackFlows)
+    packetBenchmark("read-decode-streams-1M-tracked", expecting: million, file: file1M, readDecodeAndReassemble)
     packetBenchmark("icq-classify-200k-ours", expecting: 200_000, file: { _ = ICQPayloads.healthy; return "" }) { _ in
         classifyICQ(200_000)
     }
