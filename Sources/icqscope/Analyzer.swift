@@ -25,15 +25,15 @@ final class Analyzer {
     /// Findings established so far, in the order they were established.
     private(set) var findings: [Finding] = []
     /// Every packet's flow; ended flows are written with `--flows`.
-    private var flowTable = FlowTable()
+    var flowTable = FlowTable()
     /// Classic ICQ sessions and the rules over them.
-    private var icqAnalysis: ICQAnalysis!
+    var icqAnalysis: ICQAnalysis!
     /// SOCKS handshakes and UDP associations (rule R6).
-    private var socks: SOCKSDiagnosis!
+    var socks: SOCKSDiagnosis!
     /// The SOCKS5 UDP header of the current frame, when it was relayed through an association.
     private var socksUDP: (SOCKSUDPHeader, UnsafeRawBufferPointer)? = nil
     /// Connection attempts to the TCP ports peers advertised (rule R4).
-    private var peerPorts: PeerPortDiagnosis!
+    var peerPorts: PeerPortDiagnosis!
     /// Pairs packets with their forwarded copies on captures of both sides of a gateway.
     private let gateway = GatewayMatcher()
     /// Whether the current source shows more than one side (interfaces, or cooked v2 ifindexes).
@@ -47,7 +47,7 @@ final class Analyzer {
     /// peer-to-peer, found by content on any port, and OSCAR or peer inside a SOCKS tunnel.
     private let streams: StreamTable<ICQStreamConsumer<StreamFrameRecord>>
     /// The stream PDUs completed while the current frame is analysed.
-    private var streamFrame: StreamFrameRecord
+    var streamFrame: StreamFrameRecord
 
     /// Read once: an option's property wrapper costs a generic metadata lookup per access.
     private let showPackets: Bool
@@ -290,57 +290,6 @@ final class Analyzer {
         }
     }
 
-    /// Counts, flow protocols and advertised endpoints of the PDUs the current frame completed.
-    private func noteStreamFrame(frame: UInt64, flow: FlowHandle?) {
-        for a in streamFrame.oscar.advertised {
-            peerPorts.advertised.add(a.endpoint, uin: a.uin, source: .oscarDirectConnection,
-                                     isLANAddress: a.isLAN && a.endpoint.address.isPrivate, frame: frame)
-        }
-        for a in streamFrame.advertised {
-            peerPorts.advertised.add(a.endpoint, uin: a.uin, source: a.source,
-                                     isLANAddress: a.isLAN && a.endpoint.address.isPrivate, frame: frame)
-        }
-        if streamFrame.oscar.pduCount > 0 {
-            summary.count(.oscar)
-            if let flow { flowTable.addProtocol(.oscar, to: flow) }
-        }
-        if streamFrame.socksCount > 0 {
-            summary.count(.socks)
-            if let flow { flowTable.addProtocol(.socks, to: flow) }
-        }
-        if streamFrame.peerCount > 0 {
-            summary.count(.icqPeer)
-            if let flow { flowTable.addProtocol(.peer, to: flow) }
-        }
-    }
-
-    private func unforwarded(_ u: GatewayMatcher.Unforwarded) {
-        icqAnalysis.unforwarded(u)
-        peerPorts.gatewayVerdict(frame: u.frame, forwarded: false, time: u.time)
-    }
-
-    /// The TCP listening ports classic ICQ packets advertise, for rule R4.
-    private func noteAdvertisedEndpoints(_ p: ICQPacket, decoded: DecodedPacket, frame: UInt64) {
-        switch p.body {
-        case .login(let login):
-            guard let port = UInt16(exactly: login.tcpPort), let seen = decoded.sourceAddress else { return }
-            peerPorts.advertised.add(Endpoint(address: seen, port: port), uin: p.header.uin, source: .login, frame: frame)
-            if let uin = p.header.uin { peerPorts.noteLogin(uin: uin, from: seen) }
-            peerPorts.advertised.add(Endpoint(address: login.lanIP, port: port), uin: p.header.uin, source: .login,
-                                     isLANAddress: true, frame: frame)
-        case .userOnline(let online):
-            guard let port = UInt16(exactly: online.tcpPort) else { return }
-            peerPorts.advertised.add(Endpoint(address: online.externalIP, port: port), uin: online.uin, source: .userOnline, frame: frame)
-            peerPorts.advertised.add(Endpoint(address: online.lanIP, port: port), uin: online.uin, source: .userOnline,
-                                     isLANAddress: true, frame: frame)
-        case .tcpRequest(let request):
-            guard let port = UInt16(exactly: request.port) else { return }
-            peerPorts.advertised.add(Endpoint(address: request.ip, port: port), uin: request.uin, source: .tcpRequest, frame: frame)
-        default:
-            break
-        }
-    }
-
     private func sessionEnded(_ session: ICQSession) {
         switch options.format {
         case .ndjson:
@@ -349,44 +298,6 @@ final class Analyzer {
         case .text:
             sessionLines.append(SessionRecord.text(session))
         }
-    }
-
-    /// A UDP datagram to or from the relay of a SOCKS5 UDP association: its header, and the
-    /// datagram as if it went directly between the client and the real destination.
-    private func socksRelayed(_ decoded: DecodedPacket, _ udp: UDPHeader, payload: UnsafeRawBufferPointer)
-        -> (header: SOCKSUDPHeader, relay: Endpoint, client: Endpoint, toRelay: Bool, inner: DecodedPacket)? {
-        guard let src = decoded.sourceAddress, let dst = decoded.destinationAddress else { return nil }
-        let destination = Endpoint(address: dst, port: udp.destinationPort)
-        let source = Endpoint(address: src, port: udp.sourcePort)
-        let toRelay: Bool
-        if socks.handshakes.association(relay: destination) != nil { toRelay = true }
-        else if socks.handshakes.association(relay: source) != nil { toRelay = false }
-        else { return nil }
-        guard case .header(let header) = SOCKSUDPHeader.parse(payload), let real = header.address else { return nil }
-        var inner = decoded
-        // The real server stands where the relay was; ports likewise.
-        let realEndpoint = Endpoint(address: real, port: header.port)
-        let client = toRelay ? source : destination
-        let (from, to) = toRelay ? (client, realEndpoint) : (realEndpoint, client)
-        switch inner.network {
-        case .ipv4(var h):
-            h.source = from.address
-            h.destination = to.address
-            inner.network = .ipv4(h)
-        case .ipv6(var h):
-            h.source = from.address
-            h.destination = to.address
-            inner.network = .ipv6(h)
-        case nil:
-            return nil
-        }
-        var innerUDP = udp
-        innerUDP.sourcePort = from.port
-        innerUDP.destinationPort = to.port
-        inner.transport = .udp(innerUDP)
-        inner.payloadOffset += header.inner.lowerBound
-        inner.payloadLength = header.inner.count
-        return (header, toRelay ? destination : source, client, toRelay, inner)
     }
 
     /// A finding is printed as soon as it is established (NDJSON), and kept for the text report.
