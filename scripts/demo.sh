@@ -4,4 +4,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/ensure-deps.sh
 swift build -c release --product icqscope
-exec .build/release/icqscope read samples/gateway-basic.pcapng --packets "$@"
+exec .build/release/icqscope read samples/firewall-timeout.pcapng "$@"

@@ -283,7 +283,9 @@ public final class ICQDiagnosis {
                      lastTime: session.lastTime, frames: frames, client: session.client, server: session.server,
                      uin: session.key.uin,
                      requirement: .sessionTimeout,
-                     explanation: "The client sends a keep-alive every \(seconds(k)) s (\(origin)); the firewall forgets an idle UDP session after \(seconds(f)) s. With less than \(seconds(thresholds.keepaliveMargin)) s to spare, any delay lets the session expire, and the server's next packet is dropped.",
+                     explanation: "The client sends a keep-alive every \(seconds(k)) s (\(origin)); the firewall forgets an idle UDP session after \(seconds(f)) s. " + (k >= f
+                        ? "Between two keep-alives the session expires, and whatever the server sends then is dropped."
+                        : "With less than \(seconds(thresholds.keepaliveMargin)) s to spare, any delay lets the session expire, and the server's next packet is dropped."),
                      advice: "Raise the firewall's UDP timeout for port 4000 well above \(seconds(k)) s (RFC 4787 recommends 5 minutes), or make the client send keep-alives more often."))
     }
 
