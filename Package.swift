@@ -63,7 +63,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "CaptureTests", dependencies: ["TestSupport", "Capture", "Bytes", "SampleKit"]),
         .testTarget(name: "WireTests", dependencies: ["TestSupport", "Wire", "Capture", "Bytes", "SampleKit"]),
-        .testTarget(name: "TrackingTests", dependencies: ["TestSupport", "Tracking", "Wire", "Capture", "Bytes"]),
+        .testTarget(name: "TrackingTests", dependencies: ["TestSupport", "Tracking", "Wire", "Capture", "Bytes", "SampleKit"]),
         .testTarget(name: "DiagnosisTests", dependencies: ["Diagnosis", "Tracking", "Wire", "Capture", "Bytes", "SampleKit"]),
         .testTarget(name: "ReportTests", dependencies: ["TestSupport", "Report", "Diagnosis", "Tracking", "Capture", "Bytes", "Wire"]),
         .testTarget(name: "CommandTests", dependencies: ["TestSupport", "Capture", "SampleKit"]),

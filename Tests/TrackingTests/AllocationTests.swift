@@ -45,6 +45,27 @@ let isOptimizedBuild = true
                 "needs ../shared/captures, a release build and LD_PRELOAD of the allocation counter (see Tests/Fixtures/alloc-counter)"),
        .serialized)
 struct AllocationTests {
+    /// Runs the frames through the table twice: the first pass creates the streams and their
+    /// buffers (`afterFirstPass` sees them), the second, over the same connections, must reuse
+    /// them. Returns the allocations of the second pass.
+    func secondPassAllocations<C: StreamConsumer>(_ frames: [StoredFrame], _ table: StreamTable<C>, _ sink: inout C.Sink,
+                                                  afterFirstPass: () -> Void = {}) -> UInt {
+        func run(_ sink: inout C.Sink) {
+            for frame in frames {
+                frame.bytes.withUnsafeBytes { bytes in
+                    table.ingest(PacketDecoder.decode(bytes, linkType: frame.linkType), frame: frame.number,
+                                 bytes: bytes, sink: &sink)
+                }
+            }
+            table.finishAll(frame: UInt64(frames.count), sink: &sink)
+        }
+        run(&sink)
+        afterFirstPass()
+        let before = AllocationCounter.count
+        run(&sink)
+        return AllocationCounter.count - before
+    }
+
     @Test(arguments: [
         "public/oscar/ndpi_Oscar.pcap",
         "real-software/oscar__iserverd-climm.pcap",
@@ -57,22 +78,8 @@ struct AllocationTests {
             OSCARStreamConsumer(originator: $0, responder: $1)
         }
         var sink = CountingSink()
-        func run() {
-            for frame in frames {
-                frame.bytes.withUnsafeBytes { bytes in
-                    table.ingest(PacketDecoder.decode(bytes, linkType: frame.linkType), frame: frame.number,
-                                 bytes: bytes, sink: &sink)
-                }
-            }
-            table.finishAll(frame: UInt64(frames.count), sink: &sink)
-        }
-        // First pass: streams (and their buffers) are created.
-        run()
-        let created = table.allocatedBufferBytes
-        // Second pass over the same connections: the stream objects and buffers are reused.
-        let before = AllocationCounter.count
-        run()
-        let allocations = AllocationCounter.count - before
+        var created = 0
+        let allocations = secondPassAllocations(frames, table, &sink) { created = table.allocatedBufferBytes }
         #expect(table.allocatedBufferBytes == created)
         #expect(allocations == 0, "\(allocations) allocations for \(frames.count) packets")
         #expect(sink.pdus > 0)
@@ -108,19 +115,7 @@ extension AllocationTests {
             ICQStreamConsumer(originator: $0, responder: $1)
         }
         var sink = CountingProtocolSink()
-        func run() {
-            for frame in frames {
-                frame.bytes.withUnsafeBytes { bytes in
-                    table.ingest(PacketDecoder.decode(bytes, linkType: frame.linkType), frame: frame.number,
-                                 bytes: bytes, sink: &sink)
-                }
-            }
-            table.finishAll(frame: UInt64(frames.count), sink: &sink)
-        }
-        run()
-        let before = AllocationCounter.count
-        run()
-        let allocations = AllocationCounter.count - before
+        let allocations = secondPassAllocations(frames, table, &sink)
         #expect(allocations == 0, "\(allocations) allocations for \(frames.count) packets")
         #expect(sink.socks + sink.peer > 0)
     }

@@ -1,12 +1,13 @@
 import Bytes
 import Capture
 import Foundation
+import TestSupport
 import Tracking
 import Wire
 
 /// The tshark oracle fixtures of the OSCAR tests (`SharedCaptures` is the flow tests' helper).
 extension SharedCaptures {
-    static func fixture(_ name: String) -> String { packageRoot + "/Tests/Fixtures/oscar/" + name }
+    static func fixture(_ name: String) -> String { TestPaths.fixtures.appendingPathComponent("oscar/" + name).path }
 }
 
 /// A frame copied out of a capture, so tests can replay frames in another order or cut them up.

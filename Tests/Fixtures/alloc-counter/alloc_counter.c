@@ -1,6 +1,7 @@
 // Counts heap allocations of the process it is preloaded into, for the allocation tests:
 //   cc -shared -fPIC -O2 -o /tmp/libicqscope_alloc_counter.so alloc_counter.c -ldl
-//   LD_PRELOAD=/tmp/libicqscope_alloc_counter.so swift test --skip-build --filter Allocation
+//   swift build -c release --build-tests -Xswiftc -enable-testing   (the lab tests use @testable)
+//   LD_PRELOAD=/tmp/libicqscope_alloc_counter.so swift test -c release -Xswiftc -enable-testing --skip-build --filter Allocation
 // The tests find `icqscope_alloc_count` with dlsym; without the preload they are skipped.
 #define _GNU_SOURCE
 #include <dlfcn.h>

@@ -2,21 +2,15 @@ import Bytes
 import Capture
 import Foundation
 import Testing
+import TestSupport
 import Tracking
 import Wire
 
-/// Paths to the shared test captures (`../shared/captures` beside the package root), found from
-/// this file's location so that the tests run from any working directory.
+/// The shared test captures by their path under `../shared/captures` (TestSupport finds them).
 enum SharedCaptures {
-    static let packageRoot: String = {
-        var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<4 { url.deleteLastPathComponent() }  // Flows, TrackingTests, Tests, file
-        return url.path
-    }()
+    static let directory = TestPaths.captures.path
 
-    static let directory = packageRoot + "/../shared/captures"
-
-    static var available: Bool { FileManager.default.fileExists(atPath: directory) }
+    static var available: Bool { TestPaths.sharedPresent }
 
     static func path(_ relative: String) -> String { directory + "/" + relative }
 
