@@ -55,7 +55,7 @@ public final class ICQDiagnosis {
     public func handle(_ event: ICQSessionTracker.Event) {
         switch event {
         case .request(let session, let exchange, let acked):
-            judgeRequest(session, exchange, acked: acked, open: false)
+            judgeRequest(session, exchange, acked: acked)
         case .push(let session, let exchange, let acked):
             judgePush(session, exchange, acked: acked)
         case .rebinding(let session, let frame, let time, let from, let to):
@@ -76,8 +76,6 @@ public final class ICQDiagnosis {
                                 frames: (session.lastServerSeqFrame.map { [$0] } ?? []) + [frame],
                                 firstTime: time, lastTime: time, gap: gap,
                                 proof: "the next server packet the client received carried sequence \(got) where \(expected) was due: the packets in between were sent and never arrived"))
-        case .serverAfterIdleGap:
-            break  // judged when the push resolves (acked or not)
         case .unresolved(let session, let exchange, let fromClient, let atEndOfCapture, let waited):
             if atEndOfCapture { unresolved(session, exchange, fromClient: fromClient, waited: waited) }
         case .sessionEnded(let session):
@@ -102,7 +100,7 @@ public final class ICQDiagnosis {
         // The one conclusion that needs no give-up: the server never spoke at all (R5), once the
         // ack wait after the last copy has passed.
         if fromClient && exchange.copies.count >= 2 && session.serverPackets == 0 && waited > thresholds.ackWait {
-            reportPathBlocked(session, exchange, open: true)
+            reportPathBlocked(session, exchange, atEndOfCapture: true)
             return
         }
         if !fromClient && exchange.gapBefore > thresholds.firewallTimeout && !timeoutReported.contains(session.key) {
@@ -134,10 +132,10 @@ public final class ICQDiagnosis {
 
     // MARK: R1 and R5
 
-    private func judgeRequest(_ session: ICQSession, _ exchange: ICQExchange, acked: Bool, open: Bool) {
+    private func judgeRequest(_ session: ICQSession, _ exchange: ICQExchange, acked: Bool) {
         guard exchange.copies.count >= 2 else { return }
         if session.serverPackets == 0 && !acked {
-            reportPathBlocked(session, exchange, open: open)
+            reportPathBlocked(session, exchange, atEndOfCapture: false)
             return
         }
         // The server answered other packets while this one waited: the path back was open, so a
@@ -175,7 +173,7 @@ public final class ICQDiagnosis {
                      requirement: .udp4000Replies, explanation: explanation, advice: advice))
     }
 
-    private func reportPathBlocked(_ session: ICQSession, _ exchange: ICQExchange, open: Bool) {
+    private func reportPathBlocked(_ session: ICQSession, _ exchange: ICQExchange, atEndOfCapture: Bool) {
         guard !pathBlocked.contains(session.key) else { return }
         pathBlocked.insert(session.key)
         let errors = (icmpErrors[session.key] ?? []).filter { !$0.aboutServerPacket }
@@ -190,7 +188,7 @@ public final class ICQDiagnosis {
         }
         if let outbound = outboundGatewayDrops[session.key], !outbound.isEmpty {
             explanation += " The packets never left the gateway: the firewall blocks the way out."
-        } else if open {
+        } else if atEndOfCapture {
             explanation += " The capture ended \(seconds(thresholds.ackWait)) s or more after the last attempt."
         }
         emit(Finding(kind: .serverPathBlocked, severity: .error, detail: detail, firstTime: exchange.firstTime,

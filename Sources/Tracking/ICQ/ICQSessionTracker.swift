@@ -14,8 +14,6 @@ public final class ICQSessionTracker {
         case request(ICQSession, ICQExchange, acked: Bool)
         /// A server packet resolved: acked by the client, or given up.
         case push(ICQSession, ICQExchange, acked: Bool)
-        /// A server packet arrived after the session had been idle longer than the firewall timeout.
-        case serverAfterIdleGap(ICQSession, frame: UInt64, time: Int64, gap: Int64)
         /// The client appeared from a new source address/port on the same capture side.
         case rebinding(ICQSession, frame: UInt64, time: Int64, from: Endpoint, to: Endpoint)
         /// The server's sequence jumped after an idle gap: packets were sent and never arrived.
@@ -35,7 +33,7 @@ public final class ICQSessionTracker {
         public var retransmitInterval: Int64 = 10_000_000_000
         /// A session with no packet for this long has ended.
         public var idleTimeout: Int64 = 600_000_000_000
-        /// Idle gaps longer than this are reported (the firewall's UDP timeout).
+        /// The firewall's UDP timeout: a server sequence jump after a longer idle gap is reported.
         public var firewallTimeout: Int64 = 120_000_000_000
         /// The Mirabilis client sends a packet at most 6 times (Licq 7, mICQ 8).
         public var maximumTransmissions = 6
@@ -120,9 +118,6 @@ public final class ICQSessionTracker {
                 if session.lastServerSeq.map({ seq1 &- $0 < 0x8000 }) ?? true {
                     session.lastServerSeq = seq1
                     session.lastServerSeqFrame = frame
-                }
-                if gap > configuration.firewallTimeout && session.serverPackets + session.clientPackets > 1 {
-                    emit(.serverAfterIdleGap(session, frame: frame, time: time, gap: gap))
                 }
             }
             record(ExchangeKey(session: key, fromClient: fromClient, seq1: seq1, seq2: seq2), command: command,
