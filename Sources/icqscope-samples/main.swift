@@ -3,12 +3,21 @@ import SampleKit
 
 /// Writes the bundled sample captures into a folder (default: samples/). Deterministic: running it
 /// again gives byte-identical files, so the committed samples can be checked against it.
-let arguments = CommandLine.arguments.dropFirst()
-let folder = arguments.first ?? "samples"
-let samples: [(String, [UInt8])] = [
-    ("gateway-basic.pcapng", GatewaySample.pcapng(seed: 1)),
-] + ICQSamples.files.map { ($0.file, $0.build().bytes) }
-    + StreamSamples.files.map { ($0.file, $0.build()) }
+///
+///     icqscope-samples [FOLDER]              the bundled samples
+///     icqscope-samples --scenarios FOLDER    every generated finding scenario, as <name>.pcapng
+let arguments = Array(CommandLine.arguments.dropFirst())
+let samples: [(String, [UInt8])]
+let folder: String
+if arguments.first == "--scenarios" {
+    folder = arguments.count > 1 ? arguments[1] : "scenarios"
+    samples = ICQScenarios.all.map { ($0.name + ".pcapng", $0.build().bytes) }
+} else {
+    folder = arguments.first ?? "samples"
+    samples = [("gateway-basic.pcapng", GatewaySample.pcapng(seed: 1))]
+        + ICQSamples.files.map { ($0.file, $0.build().bytes) }
+        + StreamSamples.files.map { ($0.file, $0.build()) }
+}
 do {
     try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
     for (name, bytes) in samples {

@@ -30,11 +30,11 @@ enum CommandRunner {
         return TestPaths.root.appendingPathComponent(".build/debug/icqscope")
     }
 
-    static func run(_ arguments: [String], stdin: Data? = nil) throws -> Result {
+    static func run(_ arguments: [String], stdin: Data? = nil, directory: URL = TestPaths.root) throws -> Result {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
-        process.currentDirectoryURL = TestPaths.root
+        process.currentDirectoryURL = directory
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
