@@ -120,7 +120,7 @@ final class Analyzer {
         icqAnalysis.advance(to: now)
         peerPorts.advance(to: now)
         if twoSided {
-            for u in gateway.expire(now: now) { unforwarded(u) }
+            while let u = gateway.nextUnforwarded(now: now) { unforwarded(u) }
         }
         writeEndedFlows()
     }
@@ -176,7 +176,7 @@ final class Analyzer {
         icqAnalysis.advance(to: packet.timestampNanos)
         peerPorts.advance(to: packet.timestampNanos)
         if twoSided {
-            for u in gateway.expire(now: packet.timestampNanos) { unforwarded(u) }
+            while let u = gateway.nextUnforwarded(now: packet.timestampNanos) { unforwarded(u) }
         }
         writeEndedFlows()
         guard showPackets else { return }
@@ -354,7 +354,7 @@ final class Analyzer {
     func finish() -> Int32 {
         streamFrame.reset()
         streams.finishAll(frame: summary.packets, sink: &streamFrame)
-        for u in gateway.expire(now: .max) { unforwarded(u) }
+        while let u = gateway.nextUnforwarded(now: .max) { unforwarded(u) }
         peerPorts.finish()
         icqAnalysis.finish()
         summary.openDeadlines = icqAnalysis.diagnosis.openAtEnd.map { ($0.uin, $0.what, $0.frames) }

@@ -67,8 +67,11 @@ struct ICQStreamConsumerReofferTests {
             let (d, bytes) = decoded(n)
             guard case .tcp(let t)? = d.transport, t.sourcePort == 42702 || t.destinationPort == 42702 else { continue }
             if n == 8 {
-                let stream = try #require(table.stream(StreamKey(Endpoint(address: src, port: 42702), Endpoint(address: dst, port: 1080))))
-                pipelined.withUnsafeBytes { stream.ingest(source: Endpoint(address: src, port: 42702), tcp: tcp, payload: $0, frame: 8, sink: &sink) }
+                let key = StreamKey(Endpoint(address: src, port: 42702), Endpoint(address: dst, port: 1080))
+                let fed: Void? = table.withStream(key) { stream in
+                    pipelined.withUnsafeBytes { stream.ingest(source: Endpoint(address: src, port: 42702), tcp: tcp, payload: $0, frame: 8, sink: &sink) }
+                }
+                try #require(fed != nil)
                 continue
             }
             if n == 12 { oscarBeforeReply = sink.oscar.pdus }

@@ -7,97 +7,48 @@ import Wire
 /// answered at all (provisional at `synProvisional`, final at `synFinal`). A reset the peer sent
 /// itself means it is not listening (warning). Network and host unreachable are routing, and
 /// attempts to a peer's private LAN address are expected to fail: neither is a block.
+///
+/// Every packet costs O(1) in the number of open attempts: attempts are found by their endpoints
+/// or, for the gateway matcher's verdicts, by frame; unanswered ones wait in a deadline queue
+/// (`DeadlineHeap`) and come out when capture time passes their deadline. Attempts that come due
+/// at the same instant are reported in deadline order, and those with the same deadline in the
+/// order they began. The state sits behind a pointer the rule owns (no exclusivity bookkeeping
+/// per packet); the rule is not reentrant (`emit` must not call back into it).
 public final class PeerPortDiagnosis {
-    struct AttemptKey: Hashable {
-        var client: Endpoint
-        var peer: Endpoint
-    }
-
-    struct Attempt {
-        var firstTime: Int64
-        var frames: [UInt64]
-        var isn: UInt32
-        var retransmissions = 0
-        var advertised: AdvertisedEndpoints.Entry
-        var provisionalReported = false
-        var notForwarded = false
-        /// A reset awaiting the gateway matcher's verdict (seen on one side only, or both).
-        var pendingReset: (frame: UInt64, time: Int64, ttl: UInt8)? = nil
-    }
-
     public let thresholds: Thresholds
     private let emit: (Finding) -> Void
-    public var advertised = AdvertisedEndpoints()
-    private var attempts: [AttemptKey: Attempt] = [:]
-    /// The TTL of the latest non-reset packet from each address, to tell a peer's own reset from
-    /// one forged on the way.
-    private var lastTTL: [IPAddress: UInt8] = [:]
-    /// Blocks reported, by way, for the escalation when several peers or ports are blocked alike.
-    private var blockedTargets: [String: Set<Endpoint>] = [:]
+    let state: UnsafeMutablePointer<PeerPortState>
     public let maximumAttempts = 4096
 
-    public init(thresholds: Thresholds, emit: @escaping (Finding) -> Void) {
+    public init(thresholds: Thresholds, emit: @escaping (Finding) -> Void,
+                addressCapacity: Int = 65_536) {
         self.thresholds = thresholds
         self.emit = emit
+        state = .allocate(capacity: 1)
+        state.initialize(to: PeerPortState(thresholds: thresholds, addressCapacity: addressCapacity))
     }
+
+    deinit {
+        state.deinitialize(count: 1)
+        state.deallocate()
+    }
+
+    /// Endpoints advertised inside the protocols: an attempt to one of them is a peer connection.
+    public var advertised: AdvertisedEndpoints {
+        get { state.pointee.advertised }
+        _modify { yield &state.pointee.advertised }
+    }
+
+    /// Attempts open now (not yet answered, reported or given up).
+    public var openAttempts: Int { state.pointee.index.count }
+    /// Addresses whose latest TTL or logged-in UIN was forgotten to make room.
+    public var addressesForgotten: UInt64 { state.pointee.lastTTL.forgotten + state.pointee.uinByAddress.forgotten }
 
     /// Every TCP segment. `twoSided` says a gateway matcher will rule on resets; `isCopy` marks a
     /// forwarded copy of a segment already seen on the other side (not a retransmission).
     public func tcp(_ header: TCPHeader, decoded: DecodedPacket, frame: UInt64, time: Int64, twoSided: Bool, isCopy: Bool) {
-        advance(to: time)
-        guard let src = decoded.sourceAddress, let dst = decoded.destinationAddress else { return }
-        let ttl = decoded.ipv4?.ttl ?? decoded.ipv6?.hopLimit ?? 0
-        let source = Endpoint(address: src, port: header.sourcePort)
-        let destination = Endpoint(address: dst, port: header.destinationPort)
-        if header.isSYN && !header.isACK {
-            let key = AttemptKey(client: source, peer: destination)
-            if var attempt = attempts[key] {
-                if attempt.isn == header.sequenceNumber && !isCopy {
-                    attempt.retransmissions += 1
-                    attempt.frames.append(frame)
-                    attempts[key] = attempt
-                }
-                return
-            }
-            guard !isCopy, destination.port > 1023, let entry = advertised.lookup(destination),
-                  !Self.isForeignLANAttempt(entry, from: src), attempts.count < maximumAttempts else { return }
-            attempts[key] = Attempt(firstTime: time, frames: [frame], isn: header.sequenceNumber, advertised: entry)
-            return
-        }
-        let key = AttemptKey(client: destination, peer: source)
-        guard var attempt = attempts[key] else {
-            if !header.isRST { lastTTL[src] = ttl }
-            return
-        }
-        if header.isSYN && header.isACK {
-            attempts.removeValue(forKey: key)  // open: the peer answered
-            lastTTL[src] = ttl
-            return
-        }
-        guard header.isRST, attempt.pendingReset == nil else { return }
-        attempt.frames.append(frame)
-        if isCopy {
-            // This reset is the forwarded copy of one seen on the other side: it crossed the
-            // gateway, so the peer's own host sent it.
-            attempts.removeValue(forKey: key)
-            report(key, attempt, detail: "rst_from_peer", time: time,
-                   proof: "the peer's own host answered with a reset (seen on both sides of the gateway): nothing listens on that port")
-            return
-        }
-        if twoSided {
-            attempt.pendingReset = (frame, time, ttl)
-            attempts[key] = attempt
-            return
-        }
-        attempts.removeValue(forKey: key)
-        // One vantage only: the TTL tells whether the reset came as far as the peer's packets do.
-        if let usual = lastTTL[src], abs(Int(usual) - Int(ttl)) > 1 {
-            report(key, attempt, detail: "rst_from_middlebox", time: time,
-                   proof: "a reset came back with TTL \(ttl), where the peer's own packets arrive with TTL \(usual): something on the way forged it in the peer's name")
-        } else {
-            report(key, attempt, detail: "rst_from_peer", time: time,
-                   proof: "the peer's own host answered with a reset: nothing listens on that port")
-        }
+        state.pointee.tcp(header, decoded: decoded, frame: frame, time: time, twoSided: twoSided, isCopy: isCopy,
+                          maximumAttempts: maximumAttempts, emit: emit)
     }
 
     /// A peer's private LAN ("real") address tried from another network is expected to fail:
@@ -108,49 +59,179 @@ public final class PeerPortDiagnosis {
         return a.isIPv6 != b.isIPv6 || (a.isIPv6 ? a.high != b.high : a.ipv4Value >> 8 != b.ipv4Value >> 8)
     }
 
-    /// The UIN logged in from each client address, so a finding names the user whose attempt
-    /// failed; nil where several UINs share the address (then the attempt's user is unknown).
-    private var uinByAddress: [IPAddress: UInt32?] = [:]
-
     public func noteLogin(uin: UInt32, from address: IPAddress) {
-        if let known = uinByAddress[address], known != uin { uinByAddress[address] = .some(nil) }
-        else { uinByAddress[address] = uin }
+        state.pointee.noteLogin(uin: uin, from: address)
     }
 
     /// The gateway matcher's verdict on a packet: forwarded (it has a copy) or not.
     public func gatewayVerdict(frame: UInt64, forwarded: Bool, time: Int64) {
-        for (key, var attempt) in attempts {
-            if let reset = attempt.pendingReset, reset.frame == frame {
-                attempts.removeValue(forKey: key)
-                if forwarded {
-                    report(key, attempt, detail: "rst_from_peer", time: reset.time,
-                           proof: "the peer's own host answered with a reset (seen on both sides of the gateway): nothing listens on that port")
-                } else {
-                    report(key, attempt, detail: "rst_from_middlebox", time: reset.time,
-                           proof: "a reset came back on one side of the gateway only: the gateway forged it in the peer's name")
-                }
-                return
-            }
-            if !forwarded && attempt.frames.first == frame {
-                attempt.notForwarded = true
-                attempts[key] = attempt
-            }
-        }
+        state.pointee.gatewayVerdict(frame: frame, forwarded: forwarded, time: time, emit: emit)
     }
 
     /// An ICMP destination unreachable quoting a TCP segment.
     public func icmp(_ message: ICMPMessage, frame: UInt64, time: Int64, reporter: IPAddress) {
+        state.pointee.icmp(message, frame: frame, time: time, reporter: reporter, emit: emit)
+    }
+
+    /// Unanswered attempts become provisional, then final, on capture time.
+    public func advance(to time: Int64) {
+        state.pointee.advance(to: time, emit: emit)
+    }
+
+    /// End of capture: unanswered attempts not yet final stay as they are (provisional, if reported).
+    public func finish() {
+        state.pointee.removeAllAttempts()
+    }
+}
+
+/// What `PeerPortDiagnosis` keeps: the open attempts in reused slots, their indexes and deadlines,
+/// and what is known per address.
+struct PeerPortState {
+    struct AttemptKey: Hashable {
+        var client: Endpoint
+        var peer: Endpoint
+    }
+
+    struct Attempt {
+        var key: AttemptKey
+        var firstTime: Int64
+        /// The SYN's frame first; kept with its capacity when the slot is reused.
+        var frames: [UInt64]
+        var isn: UInt32
+        var retransmissions = 0
+        var advertised: AdvertisedEndpoints.Entry
+        var provisionalReported = false
+        var notForwarded = false
+        /// A reset awaiting the gateway matcher's verdict (seen on one side only, or both).
+        var pendingReset: (frame: UInt64, time: Int64, ttl: UInt8)? = nil
+        /// The order attempts began in: the tie-break between equal deadlines.
+        var sequence: UInt64
+    }
+
+    let thresholds: Thresholds
+    var advertised = AdvertisedEndpoints()
+    var attempts: [Attempt] = []
+    var freeSlots: [Int32] = []
+    var index: [AttemptKey: Int32] = [:]
+    /// The SYN's frame and a pending reset's frame of each open attempt (the gateway matcher
+    /// rules on frames).
+    var byFrame: [UInt64: Int32] = [:]
+    /// Open attempts that are not waiting for a verdict, by the time their next finding is due.
+    var deadlines = DeadlineHeap()
+    var nextSequence: UInt64 = 0
+    /// The TTL of the latest non-reset packet from each address, to tell a peer's own reset from
+    /// one forged on the way.
+    var lastTTL: RecencyMap<IPAddress, UInt8>
+    /// The UIN logged in from each client address, so a finding names the user whose attempt
+    /// failed; nil where several UINs share the address (then the attempt's user is unknown).
+    var uinByAddress: RecencyMap<IPAddress, UInt32?>
+    /// Blocks reported, by way, for the escalation when several peers or ports are blocked alike.
+    var blockedTargets: [String: Set<Endpoint>] = [:]
+
+    init(thresholds: Thresholds, addressCapacity: Int) {
+        self.thresholds = thresholds
+        lastTTL = RecencyMap(capacity: addressCapacity)
+        uinByAddress = RecencyMap(capacity: addressCapacity)
+    }
+
+    // MARK: Packets
+
+    mutating func tcp(_ header: TCPHeader, decoded: DecodedPacket, frame: UInt64, time: Int64, twoSided: Bool,
+                      isCopy: Bool, maximumAttempts: Int, emit: (Finding) -> Void) {
+        advance(to: time, emit: emit)
+        guard let src = decoded.sourceAddress, let dst = decoded.destinationAddress else { return }
+        let ttl = decoded.ipv4?.ttl ?? decoded.ipv6?.hopLimit ?? 0
+        let source = Endpoint(address: src, port: header.sourcePort)
+        let destination = Endpoint(address: dst, port: header.destinationPort)
+        if header.isSYN && !header.isACK {
+            let key = AttemptKey(client: source, peer: destination)
+            if let slot = index.isEmpty ? nil : index[key] {
+                if attempts[Int(slot)].isn == header.sequenceNumber && !isCopy {
+                    attempts[Int(slot)].retransmissions += 1
+                    attempts[Int(slot)].frames.append(frame)
+                    schedule(slot)
+                }
+                return
+            }
+            guard !isCopy, destination.port > 1023, let entry = advertised.lookup(destination),
+                  !PeerPortDiagnosis.isForeignLANAttempt(entry, from: src), index.count < maximumAttempts else { return }
+            open(key, time: time, frame: frame, isn: header.sequenceNumber, advertised: entry)
+            return
+        }
+        let key = AttemptKey(client: destination, peer: source)
+        guard let slot = index.isEmpty ? nil : index[key] else {
+            if !header.isRST { lastTTL.set(ttl, for: src) }
+            return
+        }
+        if header.isSYN && header.isACK {
+            close(slot)  // open: the peer answered
+            lastTTL.set(ttl, for: src)
+            return
+        }
+        guard header.isRST, attempts[Int(slot)].pendingReset == nil else { return }
+        attempts[Int(slot)].frames.append(frame)
+        if isCopy {
+            // This reset is the forwarded copy of one seen on the other side: it crossed the
+            // gateway, so the peer's own host sent it.
+            let attempt = close(slot)
+            report(attempt, detail: "rst_from_peer", time: time, emit: emit,
+                   proof: "the peer's own host answered with a reset (seen on both sides of the gateway): nothing listens on that port")
+            return
+        }
+        if twoSided {
+            attempts[Int(slot)].pendingReset = (frame, time, ttl)
+            byFrame[frame] = slot
+            // Suspended: the verdict decides, whatever the time.
+            deadlines.remove(slot)
+            return
+        }
+        let attempt = close(slot)
+        // One vantage only: the TTL tells whether the reset came as far as the peer's packets do.
+        if let usual = lastTTL[src], abs(Int(usual) - Int(ttl)) > 1 {
+            report(attempt, detail: "rst_from_middlebox", time: time, emit: emit,
+                   proof: "a reset came back with TTL \(ttl), where the peer's own packets arrive with TTL \(usual): something on the way forged it in the peer's name")
+        } else {
+            report(attempt, detail: "rst_from_peer", time: time, emit: emit,
+                   proof: "the peer's own host answered with a reset: nothing listens on that port")
+        }
+    }
+
+    mutating func noteLogin(uin: UInt32, from address: IPAddress) {
+        if let known = uinByAddress[address], known != uin { uinByAddress.set(UInt32?.none, for: address) }
+        else { uinByAddress.set(uin, for: address) }
+    }
+
+    mutating func gatewayVerdict(frame: UInt64, forwarded: Bool, time: Int64, emit: (Finding) -> Void) {
+        guard !byFrame.isEmpty, let slot = byFrame[frame] else { return }
+        if let reset = attempts[Int(slot)].pendingReset, reset.frame == frame {
+            let attempt = close(slot)
+            if forwarded {
+                report(attempt, detail: "rst_from_peer", time: reset.time, emit: emit,
+                       proof: "the peer's own host answered with a reset (seen on both sides of the gateway): nothing listens on that port")
+            } else {
+                report(attempt, detail: "rst_from_middlebox", time: reset.time, emit: emit,
+                       proof: "a reset came back on one side of the gateway only: the gateway forged it in the peer's name")
+            }
+            return
+        }
+        if !forwarded && attempts[Int(slot)].frames.first == frame {
+            attempts[Int(slot)].notForwarded = true
+        }
+    }
+
+    mutating func icmp(_ message: ICMPMessage, frame: UInt64, time: Int64, reporter: IPAddress, emit: (Finding) -> Void) {
         guard message.type == 3, let q = message.quoted, q.protocolNumber == IPProtocol.tcp,
               let sport = q.sourcePort, let dport = q.destinationPort else { return }
         let key = AttemptKey(client: Endpoint(address: q.source, port: sport), peer: Endpoint(address: q.destination, port: dport))
-        guard var attempt = attempts.removeValue(forKey: key) else { return }
+        guard let slot = index[key] else { return }
+        var attempt = close(slot)
         attempt.frames.append(frame)
         switch message.code {
         case 9, 10, 13:
-            report(key, attempt, detail: "icmp_admin_prohibited", time: time,
+            report(attempt, detail: "icmp_admin_prohibited", time: time, emit: emit,
                    proof: "\(reporter) answered with ICMP destination unreachable code \(message.code) (communication administratively prohibited): a filter refused it")
         case 3:
-            report(key, attempt, detail: "icmp_port_unreachable", time: time,
+            report(attempt, detail: "icmp_port_unreachable", time: time, emit: emit,
                    proof: "\(reporter) answered the SYN with ICMP port unreachable; a TCP stack answers a closed port with a reset, so this is a firewall's reject rule")
         default:
             // Network or host unreachable (and the rest): a routing problem, not a block.
@@ -158,30 +239,95 @@ public final class PeerPortDiagnosis {
         }
     }
 
-    /// Unanswered attempts become provisional, then final, on capture time.
-    public func advance(to time: Int64) {
-        guard !attempts.isEmpty else { return }
-        for (key, var attempt) in attempts where attempt.pendingReset == nil {
-            let waited = time - attempt.firstTime
-            if waited > thresholds.synFinal {
-                attempts.removeValue(forKey: key)
-                report(key, attempt, detail: "no_answer", time: time, final: true,
+    // MARK: Deadlines
+
+    /// Reports what capture time `time` makes due: an attempt is final once more than
+    /// `synFinal` has passed since its SYN, provisional once more than `synProvisional` has
+    /// passed and the SYN was retransmitted.
+    mutating func advance(to time: Int64, emit: (Finding) -> Void) {
+        while let slot = deadlines.popExpired(before: time) {
+            let firstTime = attempts[Int(slot)].firstTime
+            if time > Self.after(firstTime, thresholds.synFinal) {
+                let attempt = close(slot)
+                report(attempt, detail: "no_answer", time: time, final: true, emit: emit,
                        proof: "nothing answered the SYN (sent \(attempt.retransmissions + 1) time\(attempt.retransmissions == 0 ? "" : "s")) within \(seconds(thresholds.synFinal)) s")
-            } else if waited > thresholds.synProvisional && attempt.retransmissions >= 1 && !attempt.provisionalReported {
-                attempt.provisionalReported = true
-                attempts[key] = attempt
-                report(key, attempt, detail: "no_answer", time: time, final: false,
+            } else if time > Self.after(firstTime, thresholds.synProvisional) && attempts[Int(slot)].retransmissions >= 1
+                        && !attempts[Int(slot)].provisionalReported {
+                attempts[Int(slot)].provisionalReported = true
+                schedule(slot)
+                report(attempts[Int(slot)], detail: "no_answer", time: time, final: false, emit: emit,
                        proof: "nothing answered the SYN within \(seconds(thresholds.synProvisional)) s, though it was retransmitted")
+            } else {
+                schedule(slot)
             }
         }
     }
 
-    /// End of capture: unanswered attempts not yet final stay as they are (provisional, if reported).
-    public func finish() {
-        attempts.removeAll()
+    /// Puts an attempt in the deadline queue at the time its next finding is due.
+    mutating func schedule(_ slot: Int32) {
+        let a = attempts[Int(slot)]
+        guard a.pendingReset == nil else { return }
+        var due = Self.after(a.firstTime, thresholds.synFinal)
+        if a.retransmissions >= 1 && !a.provisionalReported {
+            due = min(due, Self.after(a.firstTime, thresholds.synProvisional))
+        }
+        deadlines.schedule(slot, at: due, order: a.sequence)
     }
 
-    private func report(_ key: AttemptKey, _ attempt: Attempt, detail: String, time: Int64, final: Bool = true, proof: String) {
+    /// `time + duration`, saturated instead of overflowing (damaged timestamps, huge thresholds).
+    static func after(_ time: Int64, _ duration: Int64) -> Int64 {
+        let (sum, overflow) = time.addingReportingOverflow(duration)
+        return overflow ? (duration > 0 ? .max : .min) : sum
+    }
+
+    // MARK: Slots
+
+    mutating func open(_ key: AttemptKey, time: Int64, frame: UInt64, isn: UInt32, advertised entry: AdvertisedEndpoints.Entry) {
+        let slot: Int32
+        if let free = freeSlots.popLast() {
+            slot = free
+            var frames = attempts[Int(slot)].frames
+            attempts[Int(slot)].frames = []
+            frames.removeAll(keepingCapacity: true)
+            frames.append(frame)
+            attempts[Int(slot)] = Attempt(key: key, firstTime: time, frames: frames, isn: isn, advertised: entry,
+                                          sequence: nextSequence)
+        } else {
+            slot = Int32(attempts.count)
+            attempts.append(Attempt(key: key, firstTime: time, frames: [frame], isn: isn, advertised: entry,
+                                    sequence: nextSequence))
+        }
+        nextSequence += 1
+        index[key] = slot
+        byFrame[frame] = slot
+        schedule(slot)
+    }
+
+    /// Ends an attempt (answered, reported or given up) and returns it; its slot is free again.
+    @discardableResult
+    mutating func close(_ slot: Int32) -> Attempt {
+        let attempt = attempts[Int(slot)]
+        index.removeValue(forKey: attempt.key)
+        if let first = attempt.frames.first, byFrame[first] == slot { byFrame.removeValue(forKey: first) }
+        if let reset = attempt.pendingReset, byFrame[reset.frame] == slot { byFrame.removeValue(forKey: reset.frame) }
+        deadlines.remove(slot)
+        freeSlots.append(slot)
+        return attempt
+    }
+
+    mutating func removeAllAttempts() {
+        attempts.removeAll()
+        freeSlots.removeAll()
+        index.removeAll()
+        byFrame.removeAll()
+        deadlines.removeAll()
+    }
+
+    // MARK: Findings
+
+    mutating func report(_ attempt: Attempt, detail: String, time: Int64, final: Bool = true, emit: (Finding) -> Void,
+                         proof: String) {
+        let key = attempt.key
         let isPeerItself = detail == "rst_from_peer"
         let severity: Finding.Severity = isPeerItself || !final ? .warning : .error
         var explanation = "A connection from \(key.client) to the peer's port \(key.peer.port) at \(key.peer.address)"
@@ -193,12 +339,11 @@ public final class PeerPortDiagnosis {
             advice = "The firewall let the attempt through; the peer is not listening on that port. Check the peer's ICQ settings, or let it listen on one of the ports the firewall allows."
         } else {
             let way = detail + (final ? "" : "_provisional")
-            var targets = blockedTargets[way, default: []]
-            targets.insert(key.peer)
-            blockedTargets[way] = targets
+            blockedTargets[way, default: []].insert(key.peer)
+            let targets = blockedTargets[way]!.count
             advice = "Allow TCP connections between ICQ peers on ports above 1023 (ICQ needs at least 3 open), in both directions, and outgoing TCP."
-            if targets.count >= 3 {
-                explanation += " This is the \(targets.count)th peer port blocked the same way: the policy blocks peer connections in general, not one port."
+            if targets >= 3 {
+                explanation += " This is the \(targets)th peer port blocked the same way: the policy blocks peer connections in general, not one port."
                 advice += " Or restrict the clients to a small listening port range and open exactly that range."
             }
         }

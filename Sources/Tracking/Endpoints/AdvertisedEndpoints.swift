@@ -3,7 +3,8 @@ import Bytes
 /// Every IP address and TCP port a client advertised or learned inside the protocol (classic
 /// login and user-online, OSCAR direct-connection info, PEER_INIT, SOCKS BIND replies), so that a
 /// later TCP connection attempt to one of them is known to be an ICQ peer connection.
-/// Bounded: the oldest entries are forgotten first.
+/// Bounded: the oldest entries are forgotten first (counted in `forgotten`); adding and looking up
+/// are O(1), and the arrival ring is reused once it has grown to `capacity`.
 public struct AdvertisedEndpoints: Sendable {
     public enum Source: String, Sendable {
         case login, userOnline = "user_online", oscarDirectConnection = "oscar_dc_info", peerInit = "peer_init"
@@ -21,10 +22,15 @@ public struct AdvertisedEndpoints: Sendable {
 
     public let capacity: Int
     private var entries: [Endpoint: Entry] = [:]
+    /// The endpoints in the order they were first advertised: a ring of `order.count` slots
+    /// whose oldest is at `oldest` once it is full.
     private var order: [Endpoint] = []
+    private var oldest = 0
+    /// Entries forgotten to make room for newer ones.
+    public private(set) var forgotten: UInt64 = 0
 
     public init(capacity: Int = 16_384) {
-        self.capacity = capacity
+        self.capacity = max(1, capacity)
     }
 
     public mutating func add(_ endpoint: Endpoint, uin: UInt32?, source: Source, isLANAddress: Bool = false, frame: UInt64) {
@@ -34,11 +40,15 @@ public struct AdvertisedEndpoints: Sendable {
             if existing.isLANAddress && !isLANAddress { entries[endpoint]?.isLANAddress = false }
             return
         }
-        if entries.count >= capacity, !order.isEmpty {
-            entries.removeValue(forKey: order.removeFirst())
+        if order.count < capacity {
+            order.append(endpoint)
+        } else {
+            entries.removeValue(forKey: order[oldest])
+            forgotten += 1
+            order[oldest] = endpoint
+            oldest = oldest + 1 == order.count ? 0 : oldest + 1
         }
         entries[endpoint] = Entry(endpoint: endpoint, uin: uin, source: source, isLANAddress: isLANAddress, frame: frame)
-        order.append(endpoint)
     }
 
     public func lookup(_ endpoint: Endpoint) -> Entry? { entries[endpoint] }

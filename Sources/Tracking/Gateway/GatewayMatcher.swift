@@ -11,6 +11,10 @@ import Wire
 /// and ports may differ (NAT), and the TTL drops by one. A copy may be recorded before or after
 /// the original (two capture handles are read in turn), so matching waits `window` either way.
 /// Bounded: at most `capacity` packets wait; the oldest is given up (counted) when full.
+///
+/// Every packet costs O(1) in the number waiting and allocates nothing once the pools have grown:
+/// waiting packets sit in reused slots, chained per fingerprint (in arrival order, for the first
+/// copy that fits) and listed in arrival order in a ring (for expiry).
 public final class GatewayMatcher {
     public struct Fingerprint: Hashable, Sendable {
         var protocolNumber: UInt8
@@ -36,80 +40,73 @@ public final class GatewayMatcher {
         public var givenUp: UInt64 = 0
     }
 
-    struct Waiting {
-        var packet: Unforwarded
-        var fingerprint: Fingerprint
-    }
-
     public let window: Int64
     public let capacity: Int
-    public private(set) var counters = Counters()
-    /// The sides seen so far; matching means something only once there are two.
-    public private(set) var sides: Set<Int> = []
-    private var waiting: [Fingerprint: [Waiting]] = [:]
-    /// Arrival order, for expiry; entries already matched are skipped lazily.
-    private var queue: [(time: Int64, fingerprint: Fingerprint, frame: UInt64)] = []
-    private var queueHead = 0
-    private var waitingCount = 0
+    /// The arrival ring holds every packet of the last `window` (matched ones too, see
+    /// `GatewayMatcherState.arrivals`); beyond this many the oldest is dropped from it (a waiting
+    /// one is given up, counted).
+    public let arrivalCapacity: Int
+    let state: UnsafeMutablePointer<GatewayMatcherState>
 
     public init(windowSeconds: Double = 1.0, capacity: Int = 65_536) {
         window = Int64(windowSeconds * 1e9)
         self.capacity = capacity
+        arrivalCapacity = max(4 * capacity, 1024)
+        state = .allocate(capacity: 1)
+        state.initialize(to: GatewayMatcherState())
     }
+
+    deinit {
+        state.deinitialize(count: 1)
+        state.deallocate()
+    }
+
+    public var counters: Counters { state.pointee.counters }
+    /// Whether packets came from two different sides: only then does matching mean something.
+    public var sawTwoSides: Bool { state.pointee.twoSides }
+    /// Packets waiting for their copy now.
+    public var waitingCount: Int { state.pointee.waitingCount }
 
     /// Records a packet seen on `side` (an interface index or a Linux cooked v2 ifindex).
     /// Returns the frame number of its copy on the other side when this packet completes a pair.
     @discardableResult
     public func observe(frame: UInt64, time: Int64, side: Int, decoded: DecodedPacket,
                         bytes: UnsafeRawBufferPointer) -> UInt64? {
-        sides.insert(side)
+        state.pointee.noteSide(side)
         guard let fingerprint = Self.fingerprint(decoded, bytes: bytes),
               let source = decoded.sourceAddress, let destination = decoded.destinationAddress else { return nil }
-        if var candidates = waiting[fingerprint],
-           let index = candidates.firstIndex(where: { $0.packet.side != side && abs($0.packet.time - time) <= window }) {
-            let partner = candidates.remove(at: index)
-            waiting[fingerprint] = candidates.isEmpty ? nil : candidates
-            waitingCount -= 1
-            counters.matched += 1
-            return partner.packet.frame
+        if let partner = state.pointee.match(fingerprint, side: side, time: time, window: window) {
+            return partner
         }
         let ports = Self.ports(decoded)
-        let entry = Waiting(packet: Unforwarded(
+        let packet = Unforwarded(
             frame: frame, time: time, side: side,
             source: Endpoint(address: source, port: ports.0), destination: Endpoint(address: destination, port: ports.1),
-            protocolNumber: fingerprint.protocolNumber), fingerprint: fingerprint)
-        waiting[fingerprint, default: []].append(entry)
-        queue.append((time, fingerprint, frame))
-        waitingCount += 1
+            protocolNumber: fingerprint.protocolNumber)
+        state.pointee.wait(packet, fingerprint: fingerprint, arrivalCapacity: arrivalCapacity)
         return nil
     }
 
-    /// Packets whose window has passed without a copy, oldest first. Call with the current
-    /// capture time (or with `Int64.max` at the end of the capture).
+    /// The next packet whose window has passed without a copy, oldest first; nil when no more
+    /// have. Call it until nil with the current capture time (or with `Int64.max` at the end of
+    /// the capture). Allocates nothing.
+    public func nextUnforwarded(now: Int64) -> Unforwarded? {
+        state.pointee.nextUnforwarded(now: now, window: window, capacity: capacity)
+    }
+
+    /// Every packet `nextUnforwarded` gives for `now`, as an array.
     public func expire(now: Int64) -> [Unforwarded] {
         var result: [Unforwarded] = []
-        while queueHead < queue.count {
-            let head = queue[queueHead]
-            let overCapacity = waitingCount > capacity
-            guard now - head.time > window || overCapacity else { break }
-            queueHead += 1
-            guard var candidates = waiting[head.fingerprint],
-                  let index = candidates.firstIndex(where: { $0.packet.frame == head.frame }) else { continue }
-            let entry = candidates.remove(at: index)
-            waiting[head.fingerprint] = candidates.isEmpty ? nil : candidates
-            waitingCount -= 1
-            if overCapacity && now - head.time <= window {
-                counters.givenUp += 1
-            } else if sides.count >= 2 {
-                counters.unforwarded += 1
-                result.append(entry.packet)
-            }
-        }
-        if queueHead > 4096 && queueHead * 2 > queue.count {
-            queue.removeFirst(queueHead)
-            queueHead = 0
-        }
+        while let u = nextUnforwarded(now: now) { result.append(u) }
         return result
+    }
+
+    /// Whether `b` is more than `window` after `a`; true also when the difference does not fit
+    /// (damaged timestamps far apart).
+    @inline(__always)
+    static func isLater(_ b: Int64, than a: Int64, by window: Int64) -> Bool {
+        let (difference, overflow) = b.subtractingReportingOverflow(a)
+        return overflow ? b > a : difference > window
     }
 
     static func ports(_ decoded: DecodedPacket) -> (UInt16, UInt16) {
@@ -143,8 +140,8 @@ public final class GatewayMatcher {
         var hash: UInt64 = 0xCBF2_9CE4_8422_2325 ^ tcpSequenceHash
         let end = min(decoded.payloadOffset + decoded.payloadLength, bytes.count)
         if decoded.payloadOffset < end {
-            for i in decoded.payloadOffset..<end {
-                hash = (hash ^ UInt64(bytes[i])) &* 0x0000_0100_0000_01B3
+            for byte in UnsafeRawBufferPointer(rebasing: bytes[decoded.payloadOffset..<end]) {
+                hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3
             }
         }
         if case .icmp = decoded.transport {
@@ -153,5 +150,170 @@ public final class GatewayMatcher {
         }
         return Fingerprint(protocolNumber: protocolNumber, identification: identification,
                            payloadLength: decoded.payloadWireLength, payloadHash: hash, tcpFlags: flags)
+    }
+}
+
+/// The matcher's pools. A waiting packet has a slot; `chains` leads from a fingerprint to the
+/// oldest and newest slot with it, and the slots of one fingerprint are linked in arrival order.
+/// `arrivals` lists every packet observed, in arrival order, until its window passes: a packet
+/// already matched stays listed (it is skipped when it comes out) because, as it always has,
+/// expiry goes strictly in arrival order and a listed packet whose window has not passed holds
+/// back the ones after it (a copy can be recorded slightly out of time order).
+struct GatewayMatcherState {
+    struct Slot {
+        var packet: GatewayMatcher.Unforwarded
+        var fingerprint: GatewayMatcher.Fingerprint
+        /// Bumped when the slot is freed, so arrival entries of an earlier use are recognised.
+        var generation: UInt32
+        var waiting: Bool
+        var previousSame: Int32
+        var nextSame: Int32
+    }
+
+    struct Chain {
+        var oldest: Int32
+        var newest: Int32
+    }
+
+    struct Arrival {
+        var time: Int64
+        var slot: Int32
+        var generation: UInt32
+    }
+
+    var slots: [Slot] = []
+    var freeSlots: [Int32] = []
+    var chains: [GatewayMatcher.Fingerprint: Chain] = [:]
+    var waitingCount = 0
+    /// A ring: `arrivalCount` entries from `arrivalHead`.
+    var arrivals: [Arrival] = []
+    var arrivalHead = 0
+    var arrivalCount = 0
+    var counters = GatewayMatcher.Counters()
+    var firstSide: Int? = nil
+    var twoSides = false
+
+    @inline(__always)
+    mutating func noteSide(_ side: Int) {
+        guard !twoSides else { return }
+        if let first = firstSide { twoSides = first != side } else { firstSide = side }
+    }
+
+    /// Takes the oldest waiting packet of this fingerprint from another side within the window.
+    mutating func match(_ fingerprint: GatewayMatcher.Fingerprint, side: Int, time: Int64, window: Int64) -> UInt64? {
+        guard let chain = chains[fingerprint] else { return nil }
+        var slot = chain.oldest
+        while slot >= 0 {
+            let packet = slots[Int(slot)].packet
+            if packet.side != side && !GatewayMatcher.isLater(time, than: packet.time, by: window)
+                && !GatewayMatcher.isLater(packet.time, than: time, by: window) {
+                release(slot)
+                counters.matched += 1
+                return packet.frame
+            }
+            slot = slots[Int(slot)].nextSame
+        }
+        return nil
+    }
+
+    mutating func wait(_ packet: GatewayMatcher.Unforwarded, fingerprint: GatewayMatcher.Fingerprint,
+                       arrivalCapacity: Int) {
+        let slot: Int32
+        if let free = freeSlots.popLast() {
+            slot = free
+            slots[Int(slot)].packet = packet
+            slots[Int(slot)].fingerprint = fingerprint
+            slots[Int(slot)].waiting = true
+        } else {
+            slot = Int32(slots.count)
+            slots.append(Slot(packet: packet, fingerprint: fingerprint, generation: 0, waiting: true,
+                              previousSame: -1, nextSame: -1))
+        }
+        if let chain = chains[fingerprint] {
+            slots[Int(slot)].previousSame = chain.newest
+            slots[Int(slot)].nextSame = -1
+            slots[Int(chain.newest)].nextSame = slot
+            chains[fingerprint] = Chain(oldest: chain.oldest, newest: slot)
+        } else {
+            slots[Int(slot)].previousSame = -1
+            slots[Int(slot)].nextSame = -1
+            chains[fingerprint] = Chain(oldest: slot, newest: slot)
+        }
+        waitingCount += 1
+        if arrivalCount == arrivalCapacity {
+            // Beyond the ring's bound the oldest arrival goes, and its packet stops waiting.
+            let oldest = popArrival()
+            if isWaiting(oldest) {
+                release(oldest.slot)
+                counters.givenUp += 1
+            }
+        }
+        pushArrival(Arrival(time: packet.time, slot: slot, generation: slots[Int(slot)].generation))
+    }
+
+    mutating func nextUnforwarded(now: Int64, window: Int64, capacity: Int) -> GatewayMatcher.Unforwarded? {
+        while arrivalCount > 0 {
+            let head = arrivals[arrivalHead]
+            let overCapacity = waitingCount > capacity
+            let expired = GatewayMatcher.isLater(now, than: head.time, by: window)
+            guard expired || overCapacity else { return nil }
+            _ = popArrival()
+            guard isWaiting(head) else { continue }
+            let packet = slots[Int(head.slot)].packet
+            release(head.slot)
+            if overCapacity && !expired {
+                counters.givenUp += 1
+            } else if twoSides {
+                counters.unforwarded += 1
+                return packet
+            }
+        }
+        return nil
+    }
+
+    @inline(__always)
+    func isWaiting(_ arrival: Arrival) -> Bool {
+        slots[Int(arrival.slot)].waiting && slots[Int(arrival.slot)].generation == arrival.generation
+    }
+
+    /// Frees a waiting slot: out of its fingerprint's chain, onto the free list.
+    mutating func release(_ slot: Int32) {
+        let s = slots[Int(slot)]
+        if s.previousSame >= 0 { slots[Int(s.previousSame)].nextSame = s.nextSame }
+        if s.nextSame >= 0 { slots[Int(s.nextSame)].previousSame = s.previousSame }
+        if s.previousSame < 0 && s.nextSame < 0 {
+            chains.removeValue(forKey: s.fingerprint)
+        } else if s.previousSame < 0 {
+            chains[s.fingerprint]!.oldest = s.nextSame
+        } else if s.nextSame < 0 {
+            chains[s.fingerprint]!.newest = s.previousSame
+        }
+        slots[Int(slot)].waiting = false
+        slots[Int(slot)].generation &+= 1
+        freeSlots.append(slot)
+        waitingCount -= 1
+    }
+
+    mutating func pushArrival(_ arrival: Arrival) {
+        if arrivalCount == arrivals.count {
+            // Grow the ring, unrolled so that it starts at 0 again.
+            var grown: [Arrival] = []
+            grown.reserveCapacity(max(16, arrivals.count * 2))
+            for i in 0..<arrivalCount { grown.append(arrivals[(arrivalHead + i) % arrivals.count]) }
+            grown.append(contentsOf: repeatElement(Arrival(time: 0, slot: 0, generation: 0),
+                                                   count: max(16, arrivals.count * 2) - arrivalCount))
+            arrivals = grown
+            arrivalHead = 0
+        }
+        arrivals[(arrivalHead + arrivalCount) % arrivals.count] = arrival
+        arrivalCount += 1
+    }
+
+    mutating func popArrival() -> Arrival {
+        let arrival = arrivals[arrivalHead]
+        arrivalHead += 1
+        if arrivalHead == arrivals.count { arrivalHead = 0 }
+        arrivalCount -= 1
+        return arrival
     }
 }

@@ -7,7 +7,9 @@ import Wire
 ///
 /// Bounded: at most `maximumPending` datagrams in progress and `maximumBytes` held in total;
 /// a datagram older than `timeout` (capture time) is abandoned. Every abandonment is counted.
-/// Fragments are rare, so copying them is acceptable; whole datagrams are never copied.
+/// Fragments are rare, so copying them is acceptable; whole datagrams are never copied. The
+/// datagrams in progress are also kept in order of their first fragment (`DeadlineHeap`), so
+/// that finding the ones timed out, or the oldest to evict, never walks them all.
 public final class IPDefragmenter {
     public struct Counters: Sendable, Equatable {
         public var fragments: UInt64 = 0
@@ -25,6 +27,8 @@ public final class IPDefragmenter {
     }
 
     struct Pending {
+        /// Its id in `oldest` (and `keys`).
+        var id: Int32
         var header: [UInt8] = []  // the first fragment's fixed IP header (without options for IPv6)
         var payload: [UInt8] = []
         var covered: [(start: Int, end: Int)] = []
@@ -39,6 +43,12 @@ public final class IPDefragmenter {
     public let timeoutNanos: Int64
     public private(set) var counters = Counters()
     private var pending: [Key: Pending] = [:]
+    /// The datagrams in progress by the time of their first fragment, then arrival order.
+    private var oldest = DeadlineHeap()
+    /// By id: the datagram's key, while it is in progress.
+    private var keys: [Key?] = []
+    private var freeIDs: [Int32] = []
+    private var arrivals: UInt64 = 0
     private var bytesHeld = 0
     /// The last reassembled datagram; lent out until the next call.
     private var output: [UInt8] = []
@@ -87,7 +97,7 @@ public final class IPDefragmenter {
         let data = UnsafeRawBufferPointer(rebasing: frame[start..<end])
         if pending[key] == nil {
             if pending.count >= maximumPending { evictOldest() }
-            pending[key] = Pending(firstSeen: time, isIPv6: isIPv6, upperProtocol: upper)
+            pending[key] = Pending(id: track(key, firstSeen: time), firstSeen: time, isIPv6: isIPv6, upperProtocol: upper)
         }
         var entry = pending.removeValue(forKey: key)!
         bytesHeld -= entry.payload.count
@@ -106,6 +116,7 @@ public final class IPDefragmenter {
         if !more { entry.totalLength = offset + data.count }
         if let total = entry.totalLength, !entry.header.isEmpty, entry.coversAll(total) {
             counters.reassembled += 1
+            untrack(entry.id)
             buildDatagram(entry, payloadLength: total)
             return output.withUnsafeBytes(body)
         }
@@ -117,10 +128,10 @@ public final class IPDefragmenter {
 
     /// Drops datagrams whose first fragment is older than the timeout.
     public func expire(before time: Int64) {
-        guard !pending.isEmpty else { return }
-        for (key, entry) in pending where time - entry.firstSeen > timeoutNanos {
-            bytesHeld -= entry.payload.count
-            pending.removeValue(forKey: key)
+        while let (id, firstSeen) = oldest.first {
+            let (age, overflow) = time.subtractingReportingOverflow(firstSeen)
+            guard overflow ? time > firstSeen : age > timeoutNanos else { return }
+            drop(id)
             counters.timedOut += 1
         }
     }
@@ -129,10 +140,36 @@ public final class IPDefragmenter {
     public var incomplete: Int { pending.count }
 
     private func evictOldest() {
-        guard let oldest = pending.min(by: { $0.value.firstSeen < $1.value.firstSeen }) else { return }
-        bytesHeld -= oldest.value.payload.count
-        pending.removeValue(forKey: oldest.key)
+        guard let (id, _) = oldest.first else { return }
+        drop(id)
         counters.evictedForCap += 1
+    }
+
+    private func drop(_ id: Int32) {
+        guard let key = keys[Int(id)], let entry = pending.removeValue(forKey: key) else { return }
+        bytesHeld -= entry.payload.count
+        untrack(id)
+    }
+
+    /// Gives a new datagram an id in the order of first fragments.
+    private func track(_ key: Key, firstSeen: Int64) -> Int32 {
+        let id: Int32
+        if let free = freeIDs.popLast() {
+            id = free
+            keys[Int(id)] = key
+        } else {
+            id = Int32(keys.count)
+            keys.append(key)
+        }
+        oldest.schedule(id, at: firstSeen, order: arrivals)
+        arrivals += 1
+        return id
+    }
+
+    private func untrack(_ id: Int32) {
+        oldest.remove(id)
+        keys[Int(id)] = nil
+        freeIDs.append(id)
     }
 
     private func buildDatagram(_ entry: Pending, payloadLength: Int) {

@@ -1,32 +1,39 @@
 import Bytes
 import Wire
 
-/// A small table of TCP streams keyed by their endpoints, for use before (or without) a flow
-/// table. Bounded: at most `limits.effectiveMaxStreams` streams; creating one more evicts the
-/// least recently used (its holes and unfinished PDUs are reported, and the eviction counted).
-/// Stream objects and their buffers are allocated when first needed and reused afterwards.
+/// A table of TCP streams keyed by their endpoints, for use before (or without) a flow table.
+/// Bounded: at most `limits.effectiveMaxStreams` streams; creating one more evicts the least
+/// recently used (its holes and unfinished PDUs are reported, and the eviction counted).
+/// Streams and their buffers are made when first needed and reused afterwards.
 /// `makeConsumer` gets the originator's and the responder's endpoints of each new connection.
+///
+/// Every packet costs O(1) in the number of streams: a hash lookup, and a move to the back of
+/// the recency list (`RecencyList`, linked by slot index) whose front is the eviction victim.
+/// The streams are values in one array, mutated in place. The state sits behind a pointer the
+/// table owns: the table is a reference type for its callers, while the per-packet path reaches
+/// its state without the runtime's exclusivity bookkeeping for class properties (the table is
+/// not reentrant: a consumer's sink must not call back into it).
 public final class StreamTable<Consumer: StreamConsumer> {
     public let limits: StreamLimits
     let makeConsumer: (_ originator: Endpoint, _ responder: Endpoint) -> Consumer
-    var index: [StreamKey: Int]
-    var slots: [TCPStream<Consumer>] = []
-    var freeSlots: [Int] = []
-
-    public private(set) var streamsCreated = 0
-    public private(set) var streamsEvicted = 0
-    /// Counters of streams already finished; `counters` adds the live ones.
-    var finishedCounters = StreamCounters()
+    let state: UnsafeMutablePointer<StreamTableState<Consumer>>
 
     public init(limits: StreamLimits = StreamLimits(), makeConsumer: @escaping (_ originator: Endpoint, _ responder: Endpoint) -> Consumer) {
         self.limits = limits
         self.makeConsumer = makeConsumer
-        index = Dictionary(minimumCapacity: limits.effectiveMaxStreams)
-        slots.reserveCapacity(limits.effectiveMaxStreams)
-        freeSlots.reserveCapacity(limits.effectiveMaxStreams)
+        state = .allocate(capacity: 1)
+        state.initialize(to: StreamTableState(capacity: limits.effectiveMaxStreams))
     }
 
-    public var streamCount: Int { index.count }
+    deinit {
+        for stream in state.pointee.streams { stream.deallocate() }
+        state.deinitialize(count: 1)
+        state.deallocate()
+    }
+
+    public var streamCount: Int { state.pointee.index.count }
+    public var streamsCreated: Int { state.pointee.streamsCreated }
+    public var streamsEvicted: Int { state.pointee.streamsEvicted }
 
     /// Feeds one TCP packet (as decoded by `PacketDecoder`) to its stream.
     public func ingest(_ packet: DecodedPacket, frame: UInt64, bytes: UnsafeRawBufferPointer,
@@ -35,89 +42,133 @@ public final class StreamTable<Consumer: StreamConsumer> {
               let destination = packet.destinationAddress else { return }
         let from = Endpoint(address: source, port: tcp.sourcePort)
         let to = Endpoint(address: destination, port: tcp.destinationPort)
-        let key = StreamKey(from, to)
-        let payload = packet.payload(of: bytes)
-        var stream: TCPStream<Consumer>
-        if let slot = index[key] {
-            stream = slots[slot]
-            // A new SYN on a finished connection's endpoints starts a new connection.
-            if stream.isFinished {
-                guard tcp.isSYN else { return }
-                retire(slot: slot, frame: frame, sink: &sink, evicted: false)
-                guard let fresh = open(key, from: from, to: to, tcp: tcp, frame: frame, sink: &sink) else { return }
-                stream = fresh
-            }
-        } else {
-            // Only a SYN or data starts a stream: a stray ACK or RST has nothing to reassemble.
-            guard tcp.isSYN || !payload.isEmpty, !tcp.isRST else { return }
-            guard let fresh = open(key, from: from, to: to, tcp: tcp, frame: frame, sink: &sink) else { return }
-            stream = fresh
-        }
-        stream.ingest(source: from, tcp: tcp, payload: payload, frame: frame, sink: &sink)
-    }
-
-    func open(_ key: StreamKey, from: Endpoint, to: Endpoint, tcp: TCPHeader, frame: UInt64,
-              sink: inout Consumer.Sink) -> TCPStream<Consumer>? {
-        let slot: Int
-        if let free = freeSlots.popLast() {
-            slot = free
-        } else if slots.count < limits.effectiveMaxStreams {
-            slots.append(TCPStream(limits: limits, consumer: makeConsumer(from, to)))
-            slot = slots.count - 1
-        } else {
-            slot = leastRecentlyUsedSlot()
-            // A finished connection kept only to absorb late packets is not an eviction.
-            retire(slot: slot, frame: frame, sink: &sink, evicted: !slots[slot].isFinished)
-            _ = freeSlots.popLast()
-        }
-        let stream = slots[slot]
-        let synAck = tcp.isSYN && tcp.isACK
-        stream.begin(source: from, destination: to, synAck: synAck,
-                     consumer: synAck ? makeConsumer(to, from) : makeConsumer(from, to))
-        index[key] = slot
-        streamsCreated += 1
-        return stream
-    }
-
-    func leastRecentlyUsedSlot() -> Int {
-        var best = 0
-        var bestFrame = UInt64.max
-        for (_, slot) in index where slots[slot].lastFrame < bestFrame {
-            best = slot
-            bestFrame = slots[slot].lastFrame
-        }
-        return best
-    }
-
-    func retire(slot: Int, frame: UInt64, sink: inout Consumer.Sink, evicted: Bool) {
-        let stream = slots[slot]
-        stream.finish(frame: frame, sink: &sink)
-        if evicted { streamsEvicted += 1 }
-        finishedCounters += stream.counters
-        index[stream.key] = nil
-        freeSlots.append(slot)
+        state.pointee.ingest(key: StreamKey(from, to), from: from, to: to, tcp: tcp, payload: packet.payload(of: bytes),
+                             frame: frame, limits: limits, makeConsumer: makeConsumer, sink: &sink)
     }
 
     /// Ends every stream (end of capture): holes become gaps, unfinished PDUs are reported.
     public func finishAll(frame: UInt64, sink: inout Consumer.Sink) {
-        // In slot order (deterministic), without building a list.
-        for slot in slots.indices where index[slots[slot].key] == slot {
-            retire(slot: slot, frame: frame, sink: &sink, evicted: false)
-        }
+        state.pointee.finishAll(frame: frame, sink: &sink)
     }
 
+    /// A copy of the stream of `key`, for looking at (its buffers are the table's).
     public func stream(_ key: StreamKey) -> TCPStream<Consumer>? {
-        index[key].map { slots[$0] }
+        state.pointee.index[key].map { state.pointee.streams[Int($0)] }
+    }
+
+    /// Runs `body` on the stream of `key` in place (to feed it bytes the table did not see as
+    /// packets); nil when there is no such stream.
+    public func withStream<R>(_ key: StreamKey, _ body: (inout TCPStream<Consumer>) -> R) -> R? {
+        guard let slot = state.pointee.index[key] else { return nil }
+        return body(&state.pointee.streams[Int(slot)])
+    }
+
+    /// The keys of the streams, least recently used first (the next eviction victim first).
+    public var keysByRecency: [StreamKey] {
+        var keys: [StreamKey] = []
+        var slot = state.pointee.recency.head
+        while slot >= 0 {
+            keys.append(state.pointee.streams[Int(slot)].key)
+            slot = state.pointee.recency.next(after: slot)
+        }
+        return keys
     }
 
     /// Reassembly counters over every stream, finished and live.
     public var counters: StreamCounters {
-        var total = finishedCounters
-        for slot in index.values { total += slots[slot].counters }
+        var total = state.pointee.finishedCounters
+        for slot in state.pointee.index.values { total += state.pointee.streams[Int(slot)].counters }
         return total
     }
 
     /// Bytes held in buffers now, and the memory the buffers take.
-    public var bufferedBytes: Int { index.values.reduce(0) { $0 + slots[$1].bufferedBytes } }
-    public var allocatedBufferBytes: Int { slots.count * 2 * limits.bytesPerDirection }
+    public var bufferedBytes: Int {
+        state.pointee.index.values.reduce(0) { $0 + state.pointee.streams[Int($1)].bufferedBytes }
+    }
+    public var allocatedBufferBytes: Int { state.pointee.streams.count * 2 * limits.bytesPerDirection }
+}
+
+/// What a `StreamTable` holds: the streams (slots), the index from endpoints to slot, the free
+/// slots and the recency order of the slots in use.
+struct StreamTableState<Consumer: StreamConsumer> {
+    var index: [StreamKey: Int32]
+    var streams: [TCPStream<Consumer>] = []
+    /// Slots of streams retired and not reused yet, reused last-in first-out.
+    var freeSlots: [Int32] = []
+    /// Slots in the index, least recently used first: a stream is used when a packet reaches it
+    /// while it is live (late packets of a finished connection do not count).
+    var recency = RecencyList()
+    var streamsCreated = 0
+    var streamsEvicted = 0
+    /// Counters of streams already finished; `counters` adds the live ones.
+    var finishedCounters = StreamCounters()
+
+    init(capacity: Int) {
+        index = Dictionary(minimumCapacity: capacity)
+        streams.reserveCapacity(capacity)
+        freeSlots.reserveCapacity(capacity)
+    }
+
+    mutating func ingest(key: StreamKey, from: Endpoint, to: Endpoint, tcp: TCPHeader, payload: UnsafeRawBufferPointer,
+                         frame: UInt64, limits: StreamLimits, makeConsumer: (Endpoint, Endpoint) -> Consumer,
+                         sink: inout Consumer.Sink) {
+        var slot: Int32
+        if let existing = index[key] {
+            slot = existing
+            // A new SYN on a finished connection's endpoints starts a new connection.
+            if streams[Int(slot)].isFinished {
+                guard tcp.isSYN else { return }
+                retire(slot: slot, frame: frame, sink: &sink, evicted: false)
+                slot = open(key, from: from, to: to, tcp: tcp, frame: frame, limits: limits,
+                            makeConsumer: makeConsumer, sink: &sink)
+            }
+        } else {
+            // Only a SYN or data starts a stream: a stray ACK or RST has nothing to reassemble.
+            guard tcp.isSYN || !payload.isEmpty, !tcp.isRST else { return }
+            slot = open(key, from: from, to: to, tcp: tcp, frame: frame, limits: limits,
+                        makeConsumer: makeConsumer, sink: &sink)
+        }
+        recency.touch(slot)
+        streams[Int(slot)].ingest(source: from, tcp: tcp, payload: payload, frame: frame, sink: &sink)
+    }
+
+    mutating func open(_ key: StreamKey, from: Endpoint, to: Endpoint, tcp: TCPHeader, frame: UInt64,
+                       limits: StreamLimits, makeConsumer: (Endpoint, Endpoint) -> Consumer,
+                       sink: inout Consumer.Sink) -> Int32 {
+        let slot: Int32
+        if let free = freeSlots.popLast() {
+            slot = free
+        } else if streams.count < limits.effectiveMaxStreams {
+            streams.append(TCPStream(limits: limits, consumer: makeConsumer(from, to)))
+            slot = Int32(streams.count - 1)
+        } else {
+            slot = recency.head
+            // A finished connection kept only to absorb late packets is not an eviction.
+            retire(slot: slot, frame: frame, sink: &sink, evicted: !streams[Int(slot)].isFinished)
+            _ = freeSlots.popLast()
+        }
+        let synAck = tcp.isSYN && tcp.isACK
+        streams[Int(slot)].begin(source: from, destination: to, synAck: synAck,
+                                 consumer: synAck ? makeConsumer(to, from) : makeConsumer(from, to))
+        index[key] = slot
+        recency.append(slot)
+        streamsCreated += 1
+        return slot
+    }
+
+    mutating func retire(slot: Int32, frame: UInt64, sink: inout Consumer.Sink, evicted: Bool) {
+        streams[Int(slot)].finish(frame: frame, sink: &sink)
+        if evicted { streamsEvicted += 1 }
+        finishedCounters += streams[Int(slot)].counters
+        index[streams[Int(slot)].key] = nil
+        recency.remove(slot)
+        freeSlots.append(slot)
+    }
+
+    /// In slot order (deterministic), without building a list.
+    mutating func finishAll(frame: UInt64, sink: inout Consumer.Sink) {
+        for slot in streams.indices where recency.contains(Int32(slot)) {
+            retire(slot: Int32(slot), frame: frame, sink: &sink, evicted: false)
+        }
+    }
 }

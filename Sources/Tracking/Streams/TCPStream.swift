@@ -17,10 +17,13 @@ public struct StreamKey: Hashable, Sendable {
     }
 }
 
-/// Both directions of one TCP connection and the decoder they feed. Embeddable: a flow table
-/// can keep one per TCP flow and call `ingest` with each packet; `StreamTable` is a small table
-/// of them for use until (or instead of) that.
-public final class TCPStream<Consumer: StreamConsumer> {
+/// Both directions of one TCP connection and the decoder they feed, held by value: a table keeps
+/// them in an array and mutates them in place (no object, no reference counting per packet).
+///
+/// The direction buffers are allocated once by `init` and owned by whoever keeps the stream: a
+/// copy shares them, so keep one copy (in a table slot) and call `deallocate` when it goes.
+/// `StreamTable` is such an owner; a flow table could keep one per TCP flow the same way.
+public struct TCPStream<Consumer: StreamConsumer> {
     public private(set) var key: StreamKey
     /// The originator's endpoint (the SYN's sender, or the first packet's sender).
     public private(set) var originator: Endpoint
@@ -41,13 +44,14 @@ public final class TCPStream<Consumer: StreamConsumer> {
         fromResponder = ReassemblyDirection(side: .fromResponder, limits: limits)
     }
 
-    deinit {
+    /// Frees both direction buffers; the stream (and every copy of it) must not be used afterwards.
+    public func deallocate() {
         fromOriginator.deallocate()
         fromResponder.deallocate()
     }
 
-    /// Starts a new connection in this object, keeping its buffers.
-    public func begin(source: Endpoint, destination: Endpoint, synAck: Bool, consumer: Consumer) {
+    /// Starts a new connection in this stream, keeping its buffers.
+    public mutating func begin(source: Endpoint, destination: Endpoint, synAck: Bool, consumer: Consumer) {
         key = StreamKey(source, destination)
         // A SYN+ACK comes from the responder.
         originator = synAck ? destination : source
@@ -64,27 +68,31 @@ public final class TCPStream<Consumer: StreamConsumer> {
     }
 
     /// One TCP packet of this connection. The payload is borrowed for the call.
-    public func ingest(source: Endpoint, tcp: TCPHeader, payload: UnsafeRawBufferPointer, frame: UInt64,
-                       sink: inout Consumer.Sink) {
+    public mutating func ingest(source: Endpoint, tcp: TCPHeader, payload: UnsafeRawBufferPointer, frame: UInt64,
+                                sink: inout Consumer.Sink) {
         guard !isFinished else { return }
         lastFrame = frame
         let side = side(of: source)
-        withDirection(side) { direction, consumer in
-            direction.receive(sequence: tcp.sequenceNumber, payload: payload, syn: tcp.isSYN, fin: tcp.isFIN,
-                              frame: frame, consumer: &consumer, sink: &sink)
-        }
-        if tcp.isACK {
-            withDirection(side.opposite) { direction, consumer in
-                direction.acknowledge(tcp.acknowledgementNumber, frame: frame, consumer: &consumer, sink: &sink)
+        if side == .fromOriginator {
+            fromOriginator.receive(sequence: tcp.sequenceNumber, payload: payload, syn: tcp.isSYN, fin: tcp.isFIN,
+                                   frame: frame, consumer: &consumer, sink: &sink)
+            if tcp.isACK {
+                fromResponder.acknowledge(tcp.acknowledgementNumber, frame: frame, consumer: &consumer, sink: &sink)
             }
-        }
-        if !payload.isEmpty && consumer.wantsReoffer(side.opposite) {
-            withDirection(side.opposite) { direction, consumer in
-                direction.reoffer(frame: frame, consumer: &consumer, sink: &sink)
+            if !payload.isEmpty && consumer.wantsReoffer(.fromResponder) {
+                fromResponder.reoffer(frame: frame, consumer: &consumer, sink: &sink)
             }
-        }
-        if tcp.isFIN {
-            if side == .fromOriginator { finSeen.0 = true } else { finSeen.1 = true }
+            if tcp.isFIN { finSeen.0 = true }
+        } else {
+            fromResponder.receive(sequence: tcp.sequenceNumber, payload: payload, syn: tcp.isSYN, fin: tcp.isFIN,
+                                  frame: frame, consumer: &consumer, sink: &sink)
+            if tcp.isACK {
+                fromOriginator.acknowledge(tcp.acknowledgementNumber, frame: frame, consumer: &consumer, sink: &sink)
+            }
+            if !payload.isEmpty && consumer.wantsReoffer(.fromOriginator) {
+                fromOriginator.reoffer(frame: frame, consumer: &consumer, sink: &sink)
+            }
+            if tcp.isFIN { finSeen.1 = true }
         }
         if tcp.isRST || (finSeen.0 && finSeen.1) {
             finish(frame: frame, sink: &sink)
@@ -92,14 +100,10 @@ public final class TCPStream<Consumer: StreamConsumer> {
     }
 
     /// Ends the connection: holes become gaps, unfinished PDUs are reported.
-    public func finish(frame: UInt64, sink: inout Consumer.Sink) {
+    public mutating func finish(frame: UInt64, sink: inout Consumer.Sink) {
         guard !isFinished else { return }
-        withDirection(.fromOriginator) { direction, consumer in
-            direction.finish(frame: frame, consumer: &consumer, sink: &sink)
-        }
-        withDirection(.fromResponder) { direction, consumer in
-            direction.finish(frame: frame, consumer: &consumer, sink: &sink)
-        }
+        fromOriginator.finish(frame: frame, consumer: &consumer, sink: &sink)
+        fromResponder.finish(frame: frame, consumer: &consumer, sink: &sink)
         isFinished = true
     }
 
@@ -111,13 +115,4 @@ public final class TCPStream<Consumer: StreamConsumer> {
     }
 
     public var bufferedBytes: Int { fromOriginator.bufferedBytes + fromResponder.bufferedBytes }
-
-    @inline(__always)
-    func withDirection(_ side: StreamSide, _ body: (inout ReassemblyDirection, inout Consumer) -> Void) {
-        if side == .fromOriginator {
-            body(&fromOriginator, &consumer)
-        } else {
-            body(&fromResponder, &consumer)
-        }
-    }
 }
