@@ -32,7 +32,8 @@ let package = Package(
         // Stage 3: flows, TCP streams, ICQ sessions, requests and replies, advertised endpoints.
         .target(
             name: "Tracking",
-            dependencies: ["Bytes", "Capture", "Wire", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["Bytes", "Capture", "Wire", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: [.unsafeFlags(["-cross-module-optimization"], .when(configuration: .release))]
         ),
         // Stage 4: rules, thresholds and firewall profiles turn observations into findings.
         .target(name: "Diagnosis", dependencies: ["Bytes", "Capture", "Wire", "Tracking"]),

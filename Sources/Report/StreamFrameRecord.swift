@@ -152,7 +152,8 @@ public struct StreamFrameRecord: StreamProtocolSink {
 
     /// Ready for the next frame (buffers kept).
     public mutating func reset() {
-        oscar.reset()
+        // Most frames complete no PDU: then there is nothing to clear.
+        if oscar.pduCount > 0 || oscar.gapCount > 0 { oscar.reset() }
         if socksCount > 0 {
             socksJSON.removeAll()
             socksJSON.beginArray()

@@ -112,10 +112,12 @@ struct PeerPortState {
     var advertised = AdvertisedEndpoints()
     var attempts: [Attempt] = []
     var freeSlots: [Int32] = []
-    var index: [AttemptKey: Int32] = [:]
-    /// The SYN's frame and a pending reset's frame of each open attempt (the gateway matcher
+    /// Open attempts by their endpoints.
+    var index = SlotIndex()
+    /// Open attempts by the SYN's frame and by a pending reset's frame (the gateway matcher
     /// rules on frames).
-    var byFrame: [UInt64: Int32] = [:]
+    var byFrame = SlotIndex()
+    let hasher = SlotHasher()
     /// Open attempts that are not waiting for a verdict, by the time their next finding is due.
     var deadlines = DeadlineHeap()
     var nextSequence: UInt64 = 0
@@ -145,7 +147,7 @@ struct PeerPortState {
         let destination = Endpoint(address: dst, port: header.destinationPort)
         if header.isSYN && !header.isACK {
             let key = AttemptKey(client: source, peer: destination)
-            if let slot = index.isEmpty ? nil : index[key] {
+            if let slot = findAttempt(key) {
                 if attempts[Int(slot)].isn == header.sequenceNumber && !isCopy {
                     attempts[Int(slot)].retransmissions += 1
                     attempts[Int(slot)].frames.append(frame)
@@ -159,7 +161,7 @@ struct PeerPortState {
             return
         }
         let key = AttemptKey(client: destination, peer: source)
-        guard let slot = index.isEmpty ? nil : index[key] else {
+        guard let slot = findAttempt(key) else {
             if !header.isRST { lastTTL.set(ttl, for: src) }
             return
         }
@@ -180,7 +182,7 @@ struct PeerPortState {
         }
         if twoSided {
             attempts[Int(slot)].pendingReset = (frame, time, ttl)
-            byFrame[frame] = slot
+            byFrame.insert(slot, hash: hasher.hash(frame, 0))
             // Suspended: the verdict decides, whatever the time.
             deadlines.remove(slot)
             return
@@ -202,7 +204,9 @@ struct PeerPortState {
     }
 
     mutating func gatewayVerdict(frame: UInt64, forwarded: Bool, time: Int64, emit: (Finding) -> Void) {
-        guard !byFrame.isEmpty, let slot = byFrame[frame] else { return }
+        guard !byFrame.isEmpty, let slot = byFrame.find(hasher.hash(frame, 0), where: { slot in
+            attempts[Int(slot)].frames.first == frame || attempts[Int(slot)].pendingReset?.frame == frame
+        }) else { return }
         if let reset = attempts[Int(slot)].pendingReset, reset.frame == frame {
             let attempt = close(slot)
             if forwarded {
@@ -223,7 +227,7 @@ struct PeerPortState {
         guard message.type == 3, let q = message.quoted, q.protocolNumber == IPProtocol.tcp,
               let sport = q.sourcePort, let dport = q.destinationPort else { return }
         let key = AttemptKey(client: Endpoint(address: q.source, port: sport), peer: Endpoint(address: q.destination, port: dport))
-        guard let slot = index[key] else { return }
+        guard let slot = findAttempt(key) else { return }
         var attempt = close(slot)
         attempt.frames.append(frame)
         switch message.code {
@@ -282,6 +286,13 @@ struct PeerPortState {
 
     // MARK: Slots
 
+    /// The open attempt from these endpoints, if any.
+    @inline(__always)
+    func findAttempt(_ key: AttemptKey) -> Int32? {
+        guard !index.isEmpty else { return nil }
+        return index.find(hasher.hash(key.client, key.peer)) { attempts[Int($0)].key == key }
+    }
+
     mutating func open(_ key: AttemptKey, time: Int64, frame: UInt64, isn: UInt32, advertised entry: AdvertisedEndpoints.Entry) {
         let slot: Int32
         if let free = freeSlots.popLast() {
@@ -298,8 +309,8 @@ struct PeerPortState {
                                     sequence: nextSequence))
         }
         nextSequence += 1
-        index[key] = slot
-        byFrame[frame] = slot
+        index.insert(slot, hash: hasher.hash(key.client, key.peer))
+        byFrame.insert(slot, hash: hasher.hash(frame, 0))
         schedule(slot)
     }
 
@@ -307,9 +318,9 @@ struct PeerPortState {
     @discardableResult
     mutating func close(_ slot: Int32) -> Attempt {
         let attempt = attempts[Int(slot)]
-        index.removeValue(forKey: attempt.key)
-        if let first = attempt.frames.first, byFrame[first] == slot { byFrame.removeValue(forKey: first) }
-        if let reset = attempt.pendingReset, byFrame[reset.frame] == slot { byFrame.removeValue(forKey: reset.frame) }
+        index.remove(slot, hash: hasher.hash(attempt.key.client, attempt.key.peer))
+        if let first = attempt.frames.first { byFrame.remove(slot, hash: hasher.hash(first, 0)) }
+        if let reset = attempt.pendingReset { byFrame.remove(slot, hash: hasher.hash(reset.frame, 0)) }
         deadlines.remove(slot)
         freeSlots.append(slot)
         return attempt

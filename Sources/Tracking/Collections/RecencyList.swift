@@ -2,56 +2,78 @@
 /// intrusive doubly linked list kept in two arrays indexed by id, so marking an id used, removing
 /// it and finding the least recently used one are O(1) and allocate nothing once the arrays have
 /// grown to the pool's size.
+///
+/// Inlinable: it is on the per-packet path of several modules.
 public struct RecencyList: Sendable {
+    @usableFromInline
     struct Link: Sendable {
-        var previous: Int32
-        var next: Int32
-        var linked: Bool
+        @usableFromInline var previous: Int32
+        @usableFromInline var next: Int32
+        @usableFromInline var linked: Bool
+
+        @inlinable
+        init(previous: Int32, next: Int32, linked: Bool) {
+            self.previous = previous
+            self.next = next
+            self.linked = linked
+        }
     }
 
-    var links: [Link] = []
-    /// The least recently used id, or -1.
-    public private(set) var head: Int32 = -1
-    /// The most recently used id, or -1.
-    public private(set) var tail: Int32 = -1
-    public private(set) var count = 0
+    @usableFromInline var links: [Link] = []
+    @usableFromInline var first: Int32 = -1
+    @usableFromInline var last: Int32 = -1
+    @usableFromInline var linkedCount = 0
 
     public init() {}
 
+    /// The least recently used id, or -1.
+    @inlinable public var head: Int32 { first }
+    /// The most recently used id, or -1.
+    @inlinable public var tail: Int32 { last }
+    @inlinable public var count: Int { linkedCount }
+
+    @inlinable
     public func contains(_ id: Int32) -> Bool {
         Int(id) < links.count && links[Int(id)].linked
     }
 
     /// The id used after `id` (toward the most recent), or -1.
+    @inlinable
     public func next(after id: Int32) -> Int32 { links[Int(id)].next }
 
     /// Adds `id` as the most recently used (it must not be in the list).
+    @inlinable
     public mutating func append(_ id: Int32) {
         let i = Int(id)
-        if i >= links.count {
-            let grown = max(i + 1, links.count * 2, 16)
-            links.append(contentsOf: repeatElement(Link(previous: -1, next: -1, linked: false), count: grown - links.count))
-        }
+        if i >= links.count { grow(to: i) }
         precondition(!links[i].linked, "RecencyList: id already listed")
-        links[i] = Link(previous: tail, next: -1, linked: true)
-        if tail >= 0 { links[Int(tail)].next = id } else { head = id }
-        tail = id
-        count += 1
+        links[i] = Link(previous: last, next: -1, linked: true)
+        if last >= 0 { links[Int(last)].next = id } else { first = id }
+        last = id
+        linkedCount += 1
+    }
+
+    @usableFromInline
+    mutating func grow(to i: Int) {
+        let grown = max(i + 1, links.count * 2, 16)
+        links.append(contentsOf: repeatElement(Link(previous: -1, next: -1, linked: false), count: grown - links.count))
     }
 
     /// Takes `id` out of the list (nothing happens when it is not in it).
+    @inlinable
     public mutating func remove(_ id: Int32) {
         guard contains(id) else { return }
         let link = links[Int(id)]
-        if link.previous >= 0 { links[Int(link.previous)].next = link.next } else { head = link.next }
-        if link.next >= 0 { links[Int(link.next)].previous = link.previous } else { tail = link.previous }
+        if link.previous >= 0 { links[Int(link.previous)].next = link.next } else { first = link.next }
+        if link.next >= 0 { links[Int(link.next)].previous = link.previous } else { last = link.previous }
         links[Int(id)] = Link(previous: -1, next: -1, linked: false)
-        count -= 1
+        linkedCount -= 1
     }
 
     /// Marks `id` used now: it becomes the most recent (it is added when not in the list).
+    @inlinable
     public mutating func touch(_ id: Int32) {
-        if tail == id { return }
+        if last == id { return }
         remove(id)
         append(id)
     }
@@ -63,8 +85,8 @@ public struct RecencyList: Sendable {
             links[Int(id)] = Link(previous: -1, next: -1, linked: false)
             id = next
         }
-        head = -1
-        tail = -1
-        count = 0
+        first = -1
+        last = -1
+        linkedCount = 0
     }
 }

@@ -1,40 +1,59 @@
+import Bytes
+
+/// A key a `SlotIndex` can file: it hashes itself with the index's hasher.
+public protocol SlotKey: Equatable {
+    func slotHash(_ hasher: SlotHasher) -> UInt64
+}
+
+extension IPAddress: SlotKey {
+    @inlinable
+    public func slotHash(_ hasher: SlotHasher) -> UInt64 { hasher.hash(self) }
+}
+
 /// A map with a fixed capacity that forgets its least recently set key to make room, counting
 /// what it forgets: for facts kept per address on a gateway, where distinct addresses have no
 /// bound. Setting a key marks it recent; reading does not. Storage grows to `capacity` entries
 /// and is reused from then on (no allocation per operation in steady state).
 ///
 /// Inlinable so that the modules that use it get it specialized for their keys and values.
-public struct RecencyMap<Key: Hashable, Value> {
+public struct RecencyMap<Key: SlotKey, Value> {
     public let capacity: Int
-    @usableFromInline var index: [Key: Int32] = [:]
+    @usableFromInline var index = SlotIndex()
+    @usableFromInline let hasher = SlotHasher()
     @usableFromInline var keys: [Key] = []
     @usableFromInline var values: [Value] = []
     @usableFromInline var order = RecencyList()
     @usableFromInline var forgottenCount: UInt64 = 0
-
-    /// Keys forgotten to make room.
-    @inlinable
-    public var forgotten: UInt64 { forgottenCount }
 
     @inlinable
     public init(capacity: Int) {
         self.capacity = max(1, capacity)
     }
 
+    /// Keys forgotten to make room.
+    @inlinable
+    public var forgotten: UInt64 { forgottenCount }
+
     @inlinable
     public var count: Int { index.count }
+
+    @inlinable
+    func slot(of key: Key, hash: UInt64) -> Int32? {
+        index.find(hash) { keys[Int($0)] == key }
+    }
 
     /// The value set for `key`, without marking it recent.
     @inlinable
     public subscript(key: Key) -> Value? {
-        guard let slot = index[key] else { return nil }
+        guard !index.isEmpty, let slot = slot(of: key, hash: key.slotHash(hasher)) else { return nil }
         return values[Int(slot)]
     }
 
     /// Sets `key`'s value and marks it the most recent; forgets the least recent key when full.
     @inlinable
     public mutating func set(_ value: Value, for key: Key) {
-        if let slot = index[key] {
+        let hash = key.slotHash(hasher)
+        if let slot = slot(of: key, hash: hash) {
             values[Int(slot)] = value
             order.touch(slot)
             return
@@ -47,12 +66,12 @@ public struct RecencyMap<Key: Hashable, Value> {
             order.append(slot)
         } else {
             slot = order.head
-            index.removeValue(forKey: keys[Int(slot)])
+            index.remove(slot, hash: keys[Int(slot)].slotHash(hasher))
             forgottenCount += 1
             keys[Int(slot)] = key
             values[Int(slot)] = value
             order.touch(slot)
         }
-        index[key] = slot
+        index.insert(slot, hash: hash)
     }
 }

@@ -75,7 +75,9 @@ public final class GatewayMatcher {
         state.pointee.noteSide(side)
         guard let fingerprint = Self.fingerprint(decoded, bytes: bytes),
               let source = decoded.sourceAddress, let destination = decoded.destinationAddress else { return nil }
-        if let partner = state.pointee.match(fingerprint, side: side, time: time, window: window) {
+        let hash = state.pointee.hash(fingerprint)
+        let oldest = state.pointee.chain(fingerprint, hash: hash)
+        if let oldest, let partner = state.pointee.match(oldest, side: side, time: time, window: window) {
             return partner
         }
         let ports = Self.ports(decoded)
@@ -83,7 +85,7 @@ public final class GatewayMatcher {
             frame: frame, time: time, side: side,
             source: Endpoint(address: source, port: ports.0), destination: Endpoint(address: destination, port: ports.1),
             protocolNumber: fingerprint.protocolNumber)
-        state.pointee.wait(packet, fingerprint: fingerprint, arrivalCapacity: arrivalCapacity)
+        state.pointee.wait(packet, fingerprint: fingerprint, hash: hash, oldest: oldest, arrivalCapacity: arrivalCapacity)
         return nil
     }
 
@@ -154,7 +156,8 @@ public final class GatewayMatcher {
 }
 
 /// The matcher's pools. A waiting packet has a slot; `chains` leads from a fingerprint to the
-/// oldest and newest slot with it, and the slots of one fingerprint are linked in arrival order.
+/// oldest slot with it, and the slots of one fingerprint form a ring in arrival order (the
+/// oldest's previous is the newest).
 /// `arrivals` lists every packet observed, in arrival order, until its window passes: a packet
 /// already matched stays listed (it is skipped when it comes out) because, as it always has,
 /// expiry goes strictly in arrival order and a listed packet whose window has not passed holds
@@ -166,13 +169,11 @@ struct GatewayMatcherState {
         /// Bumped when the slot is freed, so arrival entries of an earlier use are recognised.
         var generation: UInt32
         var waiting: Bool
+        /// The ring of the slots with this fingerprint, in arrival order.
         var previousSame: Int32
         var nextSame: Int32
-    }
-
-    struct Chain {
-        var oldest: Int32
-        var newest: Int32
+        /// The oldest of its fingerprint: the one `chains` leads to.
+        var isOldest: Bool
     }
 
     struct Arrival {
@@ -183,7 +184,9 @@ struct GatewayMatcherState {
 
     var slots: [Slot] = []
     var freeSlots: [Int32] = []
-    var chains: [GatewayMatcher.Fingerprint: Chain] = [:]
+    /// The oldest waiting slot of each fingerprint.
+    var chains = SlotIndex()
+    let hasher = SlotHasher()
     var waitingCount = 0
     /// A ring: `arrivalCount` entries from `arrivalHead`.
     var arrivals: [Arrival] = []
@@ -199,11 +202,11 @@ struct GatewayMatcherState {
         if let first = firstSide { twoSides = first != side } else { firstSide = side }
     }
 
-    /// Takes the oldest waiting packet of this fingerprint from another side within the window.
-    mutating func match(_ fingerprint: GatewayMatcher.Fingerprint, side: Int, time: Int64, window: Int64) -> UInt64? {
-        guard let chain = chains[fingerprint] else { return nil }
-        var slot = chain.oldest
-        while slot >= 0 {
+    /// Takes the oldest waiting packet of a fingerprint (whose oldest slot is given) from another
+    /// side within the window.
+    mutating func match(_ oldest: Int32, side: Int, time: Int64, window: Int64) -> UInt64? {
+        var slot = oldest
+        repeat {
             let packet = slots[Int(slot)].packet
             if packet.side != side && !GatewayMatcher.isLater(time, than: packet.time, by: window)
                 && !GatewayMatcher.isLater(packet.time, than: time, by: window) {
@@ -212,12 +215,13 @@ struct GatewayMatcherState {
                 return packet.frame
             }
             slot = slots[Int(slot)].nextSame
-        }
+        } while slot != oldest
         return nil
     }
 
-    mutating func wait(_ packet: GatewayMatcher.Unforwarded, fingerprint: GatewayMatcher.Fingerprint,
-                       arrivalCapacity: Int) {
+    /// Adds a packet to the waiting ones; `oldest` is its fingerprint's oldest slot, if any.
+    mutating func wait(_ packet: GatewayMatcher.Unforwarded, fingerprint: GatewayMatcher.Fingerprint, hash: UInt64,
+                       oldest: Int32?, arrivalCapacity: Int) {
         let slot: Int32
         if let free = freeSlots.popLast() {
             slot = free
@@ -227,17 +231,20 @@ struct GatewayMatcherState {
         } else {
             slot = Int32(slots.count)
             slots.append(Slot(packet: packet, fingerprint: fingerprint, generation: 0, waiting: true,
-                              previousSame: -1, nextSame: -1))
+                              previousSame: -1, nextSame: -1, isOldest: false))
         }
-        if let chain = chains[fingerprint] {
-            slots[Int(slot)].previousSame = chain.newest
-            slots[Int(slot)].nextSame = -1
-            slots[Int(chain.newest)].nextSame = slot
-            chains[fingerprint] = Chain(oldest: chain.oldest, newest: slot)
+        if let oldest {
+            let newest = slots[Int(oldest)].previousSame
+            slots[Int(slot)].previousSame = newest
+            slots[Int(slot)].nextSame = oldest
+            slots[Int(slot)].isOldest = false
+            slots[Int(newest)].nextSame = slot
+            slots[Int(oldest)].previousSame = slot
         } else {
-            slots[Int(slot)].previousSame = -1
-            slots[Int(slot)].nextSame = -1
-            chains[fingerprint] = Chain(oldest: slot, newest: slot)
+            slots[Int(slot)].previousSame = slot
+            slots[Int(slot)].nextSame = slot
+            slots[Int(slot)].isOldest = true
+            chains.insert(slot, hash: hash)
         }
         waitingCount += 1
         if arrivalCount == arrivalCapacity {
@@ -272,6 +279,19 @@ struct GatewayMatcherState {
     }
 
     @inline(__always)
+    func hash(_ f: GatewayMatcher.Fingerprint) -> UInt64 {
+        hasher.hash(f.payloadHash, UInt64(f.identification) | UInt64(f.protocolNumber) << 32 | UInt64(f.tcpFlags) << 40,
+                    UInt64(bitPattern: Int64(f.payloadLength)))
+    }
+
+    /// The oldest waiting slot with this fingerprint (filed under `hash`).
+    @inline(__always)
+    func chain(_ fingerprint: GatewayMatcher.Fingerprint, hash: UInt64) -> Int32? {
+        guard !chains.isEmpty else { return nil }
+        return chains.find(hash) { slots[Int($0)].fingerprint == fingerprint }
+    }
+
+    @inline(__always)
     func isWaiting(_ arrival: Arrival) -> Bool {
         slots[Int(arrival.slot)].waiting && slots[Int(arrival.slot)].generation == arrival.generation
     }
@@ -279,15 +299,18 @@ struct GatewayMatcherState {
     /// Frees a waiting slot: out of its fingerprint's chain, onto the free list.
     mutating func release(_ slot: Int32) {
         let s = slots[Int(slot)]
-        if s.previousSame >= 0 { slots[Int(s.previousSame)].nextSame = s.nextSame }
-        if s.nextSame >= 0 { slots[Int(s.nextSame)].previousSame = s.previousSame }
-        if s.previousSame < 0 && s.nextSame < 0 {
-            chains.removeValue(forKey: s.fingerprint)
-        } else if s.previousSame < 0 {
-            chains[s.fingerprint]!.oldest = s.nextSame
-        } else if s.nextSame < 0 {
-            chains[s.fingerprint]!.newest = s.previousSame
+        if s.nextSame == slot {
+            chains.remove(slot, hash: hash(s.fingerprint))
+        } else {
+            slots[Int(s.previousSame)].nextSame = s.nextSame
+            slots[Int(s.nextSame)].previousSame = s.previousSame
+            if s.isOldest {
+                // The next one is now the oldest of its fingerprint.
+                chains.replace(slot, with: s.nextSame, hash: hash(s.fingerprint))
+                slots[Int(s.nextSame)].isOldest = true
+            }
         }
+        slots[Int(slot)].isOldest = false
         slots[Int(slot)].waiting = false
         slots[Int(slot)].generation &+= 1
         freeSlots.append(slot)

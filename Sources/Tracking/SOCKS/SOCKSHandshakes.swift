@@ -88,7 +88,8 @@ struct SOCKSHandshakesState {
     var freeSlots: [Int32] = []
     /// By the unordered pair of endpoints: a connection is followed from its SYN only when neither
     /// direction is followed already, so one pair has at most one connection.
-    var index: [StreamKey: Int32] = [:]
+    var index = SlotIndex()
+    let hasher = SlotHasher()
     var recency = RecencyList()
     var givenUp: UInt64 = 0
     var evicted: UInt64 = 0
@@ -105,14 +106,14 @@ struct SOCKSHandshakesState {
                           frame: UInt64, time: Int64, maximumConnections: Int,
                           maximumAssociations: Int) -> SOCKSHandshakes.Association? {
         if header.isFIN || header.isRST {
-            if !index.isEmpty, let slot = index[StreamKey(source, destination)] { release(slot) }
+            if let slot = lookup(source, destination) { release(slot) }
             guard !associations.isEmpty else { return nil }
             if let closed = close(SOCKSHandshakes.Key(client: source, server: destination), frame: frame, time: time) {
                 return closed
             }
             return close(SOCKSHandshakes.Key(client: destination, server: source), frame: frame, time: time)
         }
-        guard let slot = index.isEmpty ? nil : index[StreamKey(source, destination)] else {
+        guard let slot = lookup(source, destination) else {
             if header.isSYN && !header.isACK { follow(SOCKSHandshakes.Key(client: source, server: destination), maximum: maximumConnections) }
             return nil
         }
@@ -186,6 +187,23 @@ struct SOCKSHandshakesState {
         }
     }
 
+    /// The same for both directions of a connection.
+    @inline(__always)
+    func hash(_ a: Endpoint, _ b: Endpoint) -> UInt64 {
+        let pair = StreamKey(a, b)
+        return hasher.hash(pair.low, pair.high)
+    }
+
+    /// The connection between these endpoints (either way round) that is followed, if any.
+    @inline(__always)
+    func lookup(_ a: Endpoint, _ b: Endpoint) -> Int32? {
+        guard !index.isEmpty else { return nil }
+        return index.find(hash(a, b)) { slot in
+            let key = connections[Int(slot)].key
+            return (key.client == a && key.server == b) || (key.client == b && key.server == a)
+        }
+    }
+
     /// Starts following a connection at its SYN; when full, the one quiet longest is forgotten.
     mutating func follow(_ key: SOCKSHandshakes.Key, maximum: Int) {
         if index.count >= maximum, recency.head >= 0 {
@@ -205,13 +223,13 @@ struct SOCKSHandshakesState {
             slot = Int32(connections.count)
             connections.append(Connection(key: key))
         }
-        index[StreamKey(key.client, key.server)] = slot
+        index.insert(slot, hash: hash(key.client, key.server))
         recency.append(slot)
     }
 
     mutating func release(_ slot: Int32) {
         let key = connections[Int(slot)].key
-        index.removeValue(forKey: StreamKey(key.client, key.server))
+        index.remove(slot, hash: hash(key.client, key.server))
         recency.remove(slot)
         freeSlots.append(slot)
     }

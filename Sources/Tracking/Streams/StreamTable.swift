@@ -53,13 +53,13 @@ public final class StreamTable<Consumer: StreamConsumer> {
 
     /// A copy of the stream of `key`, for looking at (its buffers are the table's).
     public func stream(_ key: StreamKey) -> TCPStream<Consumer>? {
-        state.pointee.index[key].map { state.pointee.streams[Int($0)] }
+        state.pointee.slot(of: key).map { state.pointee.streams[Int($0)] }
     }
 
     /// Runs `body` on the stream of `key` in place (to feed it bytes the table did not see as
     /// packets); nil when there is no such stream.
     public func withStream<R>(_ key: StreamKey, _ body: (inout TCPStream<Consumer>) -> R) -> R? {
-        guard let slot = state.pointee.index[key] else { return nil }
+        guard let slot = state.pointee.slot(of: key) else { return nil }
         return body(&state.pointee.streams[Int(slot)])
     }
 
@@ -77,13 +77,13 @@ public final class StreamTable<Consumer: StreamConsumer> {
     /// Reassembly counters over every stream, finished and live.
     public var counters: StreamCounters {
         var total = state.pointee.finishedCounters
-        for slot in state.pointee.index.values { total += state.pointee.streams[Int(slot)].counters }
+        for key in keysByRecency { total += state.pointee.streams[Int(state.pointee.slot(of: key)!)].counters }
         return total
     }
 
     /// Bytes held in buffers now, and the memory the buffers take.
     public var bufferedBytes: Int {
-        state.pointee.index.values.reduce(0) { $0 + state.pointee.streams[Int($1)].bufferedBytes }
+        keysByRecency.reduce(0) { $0 + state.pointee.streams[Int(state.pointee.slot(of: $1)!)].bufferedBytes }
     }
     public var allocatedBufferBytes: Int { state.pointee.streams.count * 2 * limits.bytesPerDirection }
 }
@@ -91,7 +91,9 @@ public final class StreamTable<Consumer: StreamConsumer> {
 /// What a `StreamTable` holds: the streams (slots), the index from endpoints to slot, the free
 /// slots and the recency order of the slots in use.
 struct StreamTableState<Consumer: StreamConsumer> {
-    var index: [StreamKey: Int32]
+    /// Slots by their stream's key.
+    var index: SlotIndex
+    let hasher = SlotHasher()
     var streams: [TCPStream<Consumer>] = []
     /// Slots of streams retired and not reused yet, reused last-in first-out.
     var freeSlots: [Int32] = []
@@ -104,7 +106,7 @@ struct StreamTableState<Consumer: StreamConsumer> {
     var finishedCounters = StreamCounters()
 
     init(capacity: Int) {
-        index = Dictionary(minimumCapacity: capacity)
+        index = SlotIndex(minimumCapacity: capacity)
         streams.reserveCapacity(capacity)
         freeSlots.reserveCapacity(capacity)
     }
@@ -113,7 +115,8 @@ struct StreamTableState<Consumer: StreamConsumer> {
                          frame: UInt64, limits: StreamLimits, makeConsumer: (Endpoint, Endpoint) -> Consumer,
                          sink: inout Consumer.Sink) {
         var slot: Int32
-        if let existing = index[key] {
+        let hash = hasher.hash(key.low, key.high)
+        if let existing = index.find(hash, where: { streams[Int($0)].key == key }) {
             slot = existing
             // A new SYN on a finished connection's endpoints starts a new connection.
             if streams[Int(slot)].isFinished {
@@ -150,7 +153,7 @@ struct StreamTableState<Consumer: StreamConsumer> {
         let synAck = tcp.isSYN && tcp.isACK
         streams[Int(slot)].begin(source: from, destination: to, synAck: synAck,
                                  consumer: synAck ? makeConsumer(to, from) : makeConsumer(from, to))
-        index[key] = slot
+        index.insert(slot, hash: hasher.hash(key.low, key.high))
         recency.append(slot)
         streamsCreated += 1
         return slot
@@ -160,9 +163,14 @@ struct StreamTableState<Consumer: StreamConsumer> {
         streams[Int(slot)].finish(frame: frame, sink: &sink)
         if evicted { streamsEvicted += 1 }
         finishedCounters += streams[Int(slot)].counters
-        index[streams[Int(slot)].key] = nil
+        let key = streams[Int(slot)].key
+        index.remove(slot, hash: hasher.hash(key.low, key.high))
         recency.remove(slot)
         freeSlots.append(slot)
+    }
+
+    func slot(of key: StreamKey) -> Int32? {
+        index.find(hasher.hash(key.low, key.high)) { streams[Int($0)].key == key }
     }
 
     /// In slot order (deterministic), without building a list.
