@@ -49,7 +49,8 @@ struct GoldenOutputTests {
             if r.stdout != expected {
                 let got = r.stdout.split(separator: "\n", omittingEmptySubsequences: false)
                 let want = expected.split(separator: "\n", omittingEmptySubsequences: false)
-                let line = zip(got, want).firstIndex { $0 != $1 } ?? min(got.count, want.count)
+                let common = min(got.count, want.count)
+                let line = (0..<common).first { got[$0] != want[$0] } ?? common
                 Issue.record("""
                     \(input.group)/\(input.name) (\(format)): stdout differs from the golden output at line \(line + 1) \
                     (\(got.count) lines, golden \(want.count))
