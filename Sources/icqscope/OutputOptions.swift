@@ -1,8 +1,7 @@
 import ArgumentParser
+import Engine
 
-enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
-    case text, ndjson
-}
+extension OutputFormat: ExpressibleByArgument {}
 
 /// Options every analysing command shares (`read`, and `live`).
 struct AnalysisOptions: ParsableArguments {
@@ -26,6 +25,17 @@ struct AnalysisOptions: ParsableArguments {
 
     @OptionGroup var diagnosis: DiagnosisOptions
 
-    /// The UDP ports on which classic ICQ is recognised by structure alone.
-    var icqServerPorts: [UInt16] { [4000] + icqPort.filter { $0 != 4000 } }
+    /// What the analysis is told: the options as the engine takes them.
+    var configuration: AnalysisConfiguration {
+        var c = AnalysisConfiguration()
+        c.format = format
+        c.packets = packets
+        c.flows = flows
+        c.filter = filter
+        c.revealSecrets = revealSecrets
+        c.icqServerPorts = [4000] + icqPort.filter { $0 != 4000 }
+        c.thresholds = diagnosis.thresholds
+        c.failOn = diagnosis.failOn?.severity
+        return c
+    }
 }

@@ -7,11 +7,11 @@ import Wire
 
 /// The pipeline for one run: every packet source, file or live, goes through `run`, so offline
 /// and live analysis are the same code.
-final class Analyzer {
-    let options: AnalysisOptions
+public final class Analyzer {
+    let options: AnalysisConfiguration
     var summary = Summary()
     var json = JSONWriter()
-    let out = OutputSink(fd: 1)
+    let out: OutputSink
     let diagnostics = OutputSink(fd: 2, threshold: 0)
     var inputDamaged = false
     private var filter: PacketFilter?
@@ -53,8 +53,9 @@ final class Analyzer {
     private let showPackets: Bool
     private let showFlows: Bool
 
-    init(options: AnalysisOptions) {
+    public init(configuration options: AnalysisConfiguration) {
         self.options = options
+        out = OutputSink(fd: options.outputDescriptor)
         icq = ICQDecoder(serverPorts: options.icqServerPorts)
         showPackets = options.packets
         showFlows = options.flows
@@ -64,23 +65,23 @@ final class Analyzer {
             revealSecrets: options.revealSecrets)
         if let expression = options.filter { filter = PacketFilter(expression: expression) }
         icqAnalysis = ICQAnalysis(
-            thresholds: options.diagnosis.thresholds, serverPorts: options.icqServerPorts,
+            thresholds: options.thresholds, serverPorts: options.icqServerPorts,
             findings: { [unowned self] finding in self.report(finding) },
             sessionEnded: { [unowned self] session in self.sessionEnded(session) })
-        peerPorts = PeerPortDiagnosis(thresholds: options.diagnosis.thresholds,
+        peerPorts = PeerPortDiagnosis(thresholds: options.thresholds,
                                       emit: { [unowned self] finding in self.report(finding) })
-        socks = SOCKSDiagnosis(thresholds: options.diagnosis.thresholds,
+        socks = SOCKSDiagnosis(thresholds: options.thresholds,
                                emit: { [unowned self] finding in self.report(finding) })
     }
 
     /// Checks the filter's syntax before any input is read (compiled for Ethernet), so a typo is
     /// a usage error rather than damaged input.
-    func validateFilter() throws(CaptureError) {
+    public func validateFilter() throws(CaptureError) {
         _ = try filter?.compile(for: .ethernet)
     }
 
     /// Reads a source to its end, reporting damaged records and carrying on where it can.
-    func run<Source: PacketSource & ~Copyable>(_ source: inout Source, format: String) {
+    public func run<Source: PacketSource & ~Copyable>(_ source: inout Source, format: String) {
         let packetsBefore = summary.packets
         var completed = true
         begin(interfaces: source.interfaces)
@@ -115,7 +116,7 @@ final class Analyzer {
 
     /// Live capture's clock moved on without a packet (a quiet line): deadlines up to `now`
     /// expire exactly as the next packet's time would make them expire offline.
-    func advanceClock(to now: Int64) {
+    public func advanceClock(to now: Int64) {
         flowTable.advance(to: now)
         icqAnalysis.advance(to: now)
         peerPorts.advance(to: now)
@@ -328,7 +329,7 @@ final class Analyzer {
     }
 
     /// Damaged or unusable input: a line on stderr, and an `error` record in NDJSON.
-    func report(_ error: CaptureError) {
+    public func report(_ error: CaptureError) {
         inputDamaged = true
         summary.inputErrors += 1
         out.flush()
@@ -340,7 +341,7 @@ final class Analyzer {
         }
     }
 
-    func noteUnreadable(_ path: String) {
+    public func noteUnreadable(_ path: String) {
         summary.sources.append(Summary.SourceSummary(name: path, format: "unreadable", packets: 0, interfaces: [], completed: false))
     }
 
@@ -351,7 +352,7 @@ final class Analyzer {
     }
 
     /// Prints the summary and returns the exit status of the output contract.
-    func finish() -> Int32 {
+    public func finish() -> Int32 {
         streamFrame.reset()
         streams.finishAll(frame: summary.packets, sink: &streamFrame)
         for u in gateway.expire(now: .max) { unforwarded(u) }
@@ -376,7 +377,7 @@ final class Analyzer {
         }
         out.flush()
         if inputDamaged { return ExitStatus.damagedInput }
-        if let failOn = options.diagnosis.failOn?.severity, findings.contains(where: { $0.severity >= failOn }) {
+        if let failOn = options.failOn, findings.contains(where: { $0.severity >= failOn }) {
             return ExitStatus.findings
         }
         return ExitStatus.ok
