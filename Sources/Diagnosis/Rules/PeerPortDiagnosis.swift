@@ -161,7 +161,11 @@ public final class PeerPortDiagnosis {
     /// Unanswered attempts become provisional, then final, on capture time.
     public func advance(to time: Int64) {
         guard !attempts.isEmpty else { return }
-        for (key, var attempt) in attempts where attempt.pendingReset == nil {
+        // Oldest attempt first (then by its first frame): several can come due at one packet, and
+        // a dictionary's order changes from run to run.
+        let due = attempts.filter { $0.value.pendingReset == nil }
+            .sorted { ($0.value.firstTime, $0.value.frames[0]) < ($1.value.firstTime, $1.value.frames[0]) }
+        for (key, var attempt) in due {
             let waited = time - attempt.firstTime
             if waited > thresholds.synFinal {
                 attempts.removeValue(forKey: key)
