@@ -153,11 +153,15 @@ public final class Analyzer {
         return true
     }
 
-    private func handle(_ packet: CapturedPacket, interfaces: [CaptureInterface]) {
+    private func handle(_ captured: CapturedPacket, interfaces: [CaptureInterface]) {
+        // Records show the time as read; every later stage sees it clamped, so that a damaged
+        // timestamp cannot overflow the arithmetic of windows and timeouts.
+        var packet = captured
+        packet.timestampNanos = CaptureTime.trackable(captured.timestampNanos)
         // A pcapng file declares its interfaces as it goes: the second side may appear late.
         if !twoSided && (interfaces.count >= 2 || packet.linkType == .linuxSLL2) { twoSided = true }
         let decoded = PacketDecoder.decode(packet)
-        summary.count(packet, decoded)
+        summary.count(captured, decoded)
         icqResult = .notICQ
         socksUDP = nil
         streamFrame.reset()
@@ -184,7 +188,7 @@ public final class Analyzer {
         let interface = packet.interfaceIndex < interfaces.count ? interfaces[packet.interfaceIndex] : nil
         switch options.format {
         case .ndjson:
-            PacketRecord.begin(&json, packet: packet, decoded: decoded, interface: interface)
+            PacketRecord.begin(&json, packet: captured, decoded: decoded, interface: interface)
             if let (header, datagram) = socksUDP {
                 JSONFieldVisitor.write(into: &json) { header.visitFields(datagram, into: &$0) }
             }
@@ -196,8 +200,8 @@ public final class Analyzer {
             PacketRecord.finish(&json)
             out.take(&json)
         case .text:
-            out.write(PacketLine.text(packet: packet, decoded: decoded, interface: interface,
-                                      firstTime: summary.firstTime ?? packet.timestampNanos,
+            out.write(PacketLine.text(packet: captured, decoded: decoded, interface: interface,
+                                      firstTime: summary.firstTime ?? captured.timestampNanos,
                                       info: Self.join(ICQRecord.text(icqResult, revealSecrets: options.revealSecrets),
                                                       streamFrame.text)))
         }

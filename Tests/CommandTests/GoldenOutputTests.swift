@@ -32,7 +32,7 @@ struct GoldenOutputTests {
         for scenario in lab.sorted() {
             inputs.append(Input(group: "lab", name: scenario, directory: root, path: "samples/lab/\(scenario)/gateway.pcapng"))
         }
-        for capture in TestPaths.sharedCaptures() {
+        for capture in TestPaths.allSharedCaptures() {
             let relative = String(capture.path.dropFirst(TestPaths.captures.path.count + 1))
             let name = (relative as NSString).deletingPathExtension.replacingOccurrences(of: "/", with: "__")
             inputs.append(Input(group: "shared", name: name, directory: root, path: "../shared/captures/\(relative)"))

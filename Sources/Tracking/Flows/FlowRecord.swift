@@ -1,4 +1,5 @@
 import Bytes
+import Capture
 
 /// A finished flow, as the Report stage prints it (OUTPUT.md "Flow records"). Built once, when the
 /// flow ends; the only strings in it (Community ID, history) are made here, not per packet.
@@ -30,7 +31,7 @@ public struct FlowRecord: Hashable, Sendable {
     public var endReason: FlowEndReason
 
     /// `duration`, nanoseconds.
-    public var duration: Int64 { lastTime - firstTime }
+    public var duration: Int64 { CaptureTime.elapsed(from: firstTime, to: lastTime) }
 
     /// `proto`: Zeek's transport names, else the protocol number.
     public var protocolName: String { Self.protocolName(protocolNumber) }

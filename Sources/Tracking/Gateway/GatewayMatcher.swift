@@ -1,4 +1,5 @@
 import Bytes
+import Capture
 import Wire
 
 /// On a capture that holds both sides of a gateway (an interface per side, or `-i any` with
@@ -66,7 +67,7 @@ public final class GatewayMatcher {
         guard let fingerprint = Self.fingerprint(decoded, bytes: bytes),
               let source = decoded.sourceAddress, let destination = decoded.destinationAddress else { return nil }
         if var candidates = waiting[fingerprint],
-           let index = candidates.firstIndex(where: { $0.packet.side != side && abs($0.packet.time - time) <= window }) {
+           let index = candidates.firstIndex(where: { $0.packet.side != side && CaptureTime.distance($0.packet.time, time) <= window }) {
             let partner = candidates.remove(at: index)
             waiting[fingerprint] = candidates.isEmpty ? nil : candidates
             waitingCount -= 1
@@ -91,14 +92,14 @@ public final class GatewayMatcher {
         while queueHead < queue.count {
             let head = queue[queueHead]
             let overCapacity = waitingCount > capacity
-            guard now - head.time > window || overCapacity else { break }
+            guard CaptureTime.elapsed(from: head.time, to: now) > window || overCapacity else { break }
             queueHead += 1
             guard var candidates = waiting[head.fingerprint],
                   let index = candidates.firstIndex(where: { $0.packet.frame == head.frame }) else { continue }
             let entry = candidates.remove(at: index)
             waiting[head.fingerprint] = candidates.isEmpty ? nil : candidates
             waitingCount -= 1
-            if overCapacity && now - head.time <= window {
+            if overCapacity && CaptureTime.elapsed(from: head.time, to: now) <= window {
                 counters.givenUp += 1
             } else if sides.count >= 2 {
                 counters.unforwarded += 1
