@@ -21,6 +21,8 @@ public struct AnalysisConfiguration: Sendable {
     public var thresholds = Thresholds()
     /// Findings at or above this severity make the run exit with status 1.
     public var failOn: Finding.Severity?
+    /// The memory the analysis may hold for flows, streams, sessions and waits (`--memcap`).
+    public var memoryBudget = MemoryBudget()
     /// Where results go (stdout, or another descriptor such as /dev/null for a benchmark).
     public var outputDescriptor: Int32 = 1
 

@@ -25,7 +25,7 @@ public final class Analyzer {
     /// Findings established so far, in the order they were established.
     private(set) var findings: [Finding] = []
     /// Every packet's flow; ended flows are written with `--flows`.
-    var flowTable = FlowTable()
+    var flowTable: FlowTable
     /// Classic ICQ sessions and the rules over them.
     var icqAnalysis: ICQAnalysis!
     /// SOCKS handshakes and UDP associations (rule R6).
@@ -56,10 +56,11 @@ public final class Analyzer {
     public init(configuration options: AnalysisConfiguration) {
         self.options = options
         out = OutputSink(fd: options.outputDescriptor)
+        flowTable = FlowTable(configuration: options.memoryBudget.flowConfiguration)
         icq = ICQDecoder(serverPorts: options.icqServerPorts)
         showPackets = options.packets
         showFlows = options.flows
-        streams = StreamTable(limits: StreamLimits()) { ICQStreamConsumer(originator: $0, responder: $1) }
+        streams = StreamTable(limits: StreamLimits(maxStreams: .max, maxTotalBytes: options.memoryBudget.streamBufferBytes)) { ICQStreamConsumer(originator: $0, responder: $1) }
         streamFrame = StreamFrameRecord(
             format: !options.packets ? .countOnly : (options.format == .ndjson ? .ndjson : .text),
             revealSecrets: options.revealSecrets)

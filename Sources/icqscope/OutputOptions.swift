@@ -23,6 +23,9 @@ struct AnalysisOptions: ParsableArguments {
     @Option(name: .long, help: "Another UDP port an ICQ server (or a UDP mapping or relay) uses; repeatable. 4000 always counts.")
     var icqPort: [UInt16] = []
 
+    @Option(name: .long, help: "Memory budget for flows, streams, sessions and waits, e.g. 512M, 4G (default 1G); the least recently active are evicted, and counted, beyond it.")
+    var memcap: MemoryBudgetArgument?
+
     @OptionGroup var diagnosis: DiagnosisOptions
 
     /// What the analysis is told: the options as the engine takes them.
@@ -36,6 +39,17 @@ struct AnalysisOptions: ParsableArguments {
         c.icqServerPorts = [4000] + icqPort.filter { $0 != 4000 }
         c.thresholds = diagnosis.thresholds
         c.failOn = diagnosis.failOn?.severity
+        if let memcap { c.memoryBudget = memcap.budget }
         return c
+    }
+}
+
+/// `--memcap SIZE`.
+struct MemoryBudgetArgument: ExpressibleByArgument {
+    var budget: MemoryBudget
+
+    init?(argument: String) {
+        guard let budget = MemoryBudget(parsing: argument) else { return nil }
+        self.budget = budget
     }
 }
