@@ -70,7 +70,7 @@ let package = Package(
         .testTarget(name: "DiagnosisTests", dependencies: ["Diagnosis", "Tracking", "Wire", "Capture", "Bytes", "SampleKit"]),
         .testTarget(name: "ReportTests", dependencies: ["TestSupport", "Report", "Diagnosis", "Tracking", "Capture", "Bytes", "Wire"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Tracking"]),
-        .testTarget(name: "CommandTests", dependencies: ["TestSupport", "Capture", "SampleKit"]),
+        .testTarget(name: "CommandTests", dependencies: ["TestSupport", "Capture", "Engine", "SampleKit"]),
         .testTarget(name: "LabTests", dependencies: ["TestSupport", "Capture", "Wire", "Bytes", "LabPeers"]),
     ],
     swiftLanguageModes: [.v6]

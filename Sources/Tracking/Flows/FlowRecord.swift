@@ -47,7 +47,7 @@ public struct FlowRecord: Hashable, Sendable {
         }
     }
 
-    init(_ slot: FlowSlot, endReason: FlowEndReason, communityID: CommunityID) {
+    init(_ slot: FlowSlot, icmpErrors: ICMPErrorSummary, endReason: FlowEndReason, communityID: CommunityID) {
         self.communityID = communityID.compute(
             source: slot.originator.address, destination: slot.responder.address,
             protocolNumber: slot.protocolNumber, sourcePort: slot.originator.port,
@@ -67,7 +67,7 @@ public struct FlowRecord: Hashable, Sendable {
         protocols = slot.protocols
         uins = slot.uins.values
         uinsNotListed = slot.uins.overflow
-        icmpErrors = slot.icmpErrors
+        self.icmpErrors = icmpErrors
         self.endReason = endReason
     }
 }

@@ -38,7 +38,7 @@ extension FlowTable {
             frame: packet.frameNumber, time: packet.timestampNanos, reporter: facts.tuple.source, ttl: facts.ttl,
             quotesOriginatorPacket: quoted.source == slot.originator.address && sourcePort == slot.originator.port,
             responderHadAnswered: slot.responderCounters.packets > 0)
-        slots[Int(i)].icmpErrors.record(note)
+        icmpErrorsBySlot[i, default: ICMPErrorSummary()].record(note)
         statistics.icmpErrorsMatched += 1
     }
 }

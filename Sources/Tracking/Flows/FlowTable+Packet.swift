@@ -58,9 +58,7 @@ extension FlowTable {
         let i = allocateSlot()
         var slot = FlowSlot(
             key: key,
-            originator: Endpoint(address: facts.tuple.source, port: facts.tuple.sourcePort),
-            responder: Endpoint(address: facts.tuple.destination, port: facts.tuple.destinationPort),
-            isIPv6: facts.isIPv6)
+            originator: Endpoint(address: facts.tuple.source, port: facts.tuple.sourcePort))
         slot.inUse = true
         slot.generation = slots[Int(i)].generation
         slot.sequence = nextSequence
@@ -123,7 +121,6 @@ extension FlowTable {
     private static func count(_ counters: inout DirectionCounters, facts: PacketFlowFacts, payloadLength: Int) {
         counters.packets &+= 1
         counters.ipBytes &+= UInt64(facts.ipBytes)
-        counters.payloadBytes &+= UInt64(payloadLength)
     }
 }
 

@@ -57,6 +57,8 @@ public struct FlowTable {
     var tails: [Int32]
     let timeoutByClass: [Int64]
     var ended: [FlowRecord] = []
+    /// The ICMP errors tied to live flows, by slot (few flows have any).
+    var icmpErrorsBySlot: [Int32: ICMPErrorSummary] = [:]
     var nextSequence: UInt64 = 0
     /// Capture time, nanoseconds since the epoch: the latest packet time (or `advance` time) seen.
     public internal(set) var clock: Int64 = .min
@@ -177,7 +179,8 @@ public struct FlowTable {
 
     mutating func endFlow(_ i: Int32, reason: FlowEndReason) {
         let slot = slots[Int(i)]
-        ended.append(FlowRecord(slot, endReason: reason, communityID: communityID))
+        ended.append(FlowRecord(slot, icmpErrors: icmpErrorsBySlot.removeValue(forKey: i) ?? ICMPErrorSummary(),
+                                endReason: reason, communityID: communityID))
         switch reason {
         case .idleTimeout: statistics.flowsEndedByIdleTimeout += 1
         case .eviction: statistics.flowsEvicted += 1
