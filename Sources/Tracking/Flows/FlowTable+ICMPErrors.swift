@@ -27,7 +27,7 @@ extension FlowTable {
         let tuple = FlowTuple(source: quoted.source, destination: quoted.destination, sourcePort: sourcePort,
                               destinationPort: destinationPort, protocolNumber: quoted.protocolNumber,
                               vlan: facts.tuple.vlan)
-        guard let i = index[tuple.key] else {
+        guard let i = lookup(tuple.key) else {
             statistics.icmpErrorsUnmatched += 1
             return
         }

@@ -32,7 +32,7 @@ extension FlowTable {
         let key = facts.tuple.key
         let slotIndex: Int32
         let isNew: Bool
-        if let existing = index[key] {
+        if let existing = lookup(key) {
             slotIndex = existing
             isNew = false
         } else {
@@ -75,7 +75,7 @@ extension FlowTable {
         }
         slots[Int(i)] = slot
         nextSequence += 1
-        index[key] = i
+        index.insert(i, hash: FlowIndex.hash(key))
         linkAtTail(i, class: slot.currentTimeoutClass)
         statistics.flowsCreated += 1
         statistics.peakActiveFlows = max(statistics.peakActiveFlows, index.count)
