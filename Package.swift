@@ -1,6 +1,6 @@
 // swift-tools-version: 6.1
 // The module layout follows the pipeline of DESIGN.md:
-//   Capture -> Wire -> (Tracking -> Diagnosis) -> Report -> icqscope
+//   Capture -> Wire -> (Tracking -> Diagnosis) -> Report -> Engine -> icqscope
 // No module imports a later stage.
 import PackageDescription
 
@@ -10,7 +10,7 @@ let package = Package(
         .executable(name: "icqscope", targets: ["icqscope"]),
         // SampleKit is in the product for the benchmark package (Benchmarks/), which builds its
         // fixtures with it; nothing in the pipeline imports it.
-        .library(name: "IcqscopeKit", targets: ["Bytes", "Capture", "Wire", "Tracking", "Diagnosis", "Report", "SampleKit"]),
+        .library(name: "IcqscopeKit", targets: ["Bytes", "Capture", "Wire", "Tracking", "Diagnosis", "Report", "Engine", "SampleKit"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -39,6 +39,9 @@ let package = Package(
         .target(name: "Diagnosis", dependencies: ["Bytes", "Capture", "Wire", "Tracking"]),
         // Last stage: NDJSON and text.
         .target(name: "Report", dependencies: ["Bytes", "Capture", "Wire", "Tracking", "Diagnosis"]),
+        // The pipeline assembled: one Analyzer takes packets from any source (file or live) through
+        // every stage, so the command, the benchmarks and the tests run the same engine.
+        .target(name: "Engine", dependencies: ["Bytes", "Capture", "Wire", "Tracking", "Diagnosis", "Report"]),
         // Builds real frames and capture files: the sample generator's and the tests' own traffic.
         // SampleKit encrypts its ICQ traffic with Wire's ICQEncoder, as a real client would.
         .target(name: "SampleKit", dependencies: ["Bytes", "Wire"]),
@@ -56,7 +59,7 @@ let package = Package(
         .executableTarget(
             name: "icqscope",
             dependencies: [
-                "Capture", "Wire", "Tracking", "Diagnosis", "Report",
+                "Capture", "Diagnosis", "Engine", "Report",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -67,7 +70,8 @@ let package = Package(
         .testTarget(name: "TrackingTests", dependencies: ["TestSupport", "Tracking", "Wire", "Capture", "Bytes", "SampleKit"]),
         .testTarget(name: "DiagnosisTests", dependencies: ["Diagnosis", "Tracking", "Wire", "Capture", "Bytes", "SampleKit"]),
         .testTarget(name: "ReportTests", dependencies: ["TestSupport", "Report", "Diagnosis", "Tracking", "Capture", "Bytes", "Wire"]),
-        .testTarget(name: "CommandTests", dependencies: ["TestSupport", "Capture", "SampleKit"]),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "Tracking"]),
+        .testTarget(name: "CommandTests", dependencies: ["TestSupport", "Capture", "Engine", "SampleKit"]),
         .testTarget(name: "LabTests", dependencies: ["TestSupport", "Capture", "Wire", "Bytes", "LabPeers"]),
     ],
     swiftLanguageModes: [.v6]

@@ -157,8 +157,8 @@ public struct Summary {
 
     public var duration: Int64 {
         guard let firstTime, let lastTime else { return 0 }
-        // Wrapping: a damaged timestamp must not trap; the span is then meaningless but printed.
-        return lastTime &- firstTime
+        // Saturating: a damaged timestamp must neither trap nor make the span negative.
+        return CaptureTime.elapsed(from: firstTime, to: lastTime)
     }
 }
 

@@ -6,10 +6,15 @@ import SampleKit
 ///
 ///     icqscope-samples [FOLDER]              the bundled samples
 ///     icqscope-samples --scenarios FOLDER    every generated finding scenario, as <name>.pcapng
+///     icqscope-samples --concurrent-tcp N FILE   N TCP connections open at once (memory per flow)
 let arguments = Array(CommandLine.arguments.dropFirst())
 let samples: [(String, [UInt8])]
 let folder: String
-if arguments.first == "--scenarios" {
+if arguments.first == "--concurrent-tcp", arguments.count == 3, let flows = Int(arguments[1]) {
+    let path = arguments[2]
+    folder = (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent
+    samples = [((path as NSString).lastPathComponent, ConcurrentFlowsCapture.pcap(flows: flows))]
+} else if arguments.first == "--scenarios" {
     folder = arguments.count > 1 ? arguments[1] : "scenarios"
     samples = ICQScenarios.all.map { ($0.name + ".pcapng", $0.build().bytes) }
 } else {

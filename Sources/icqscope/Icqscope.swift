@@ -1,4 +1,5 @@
 import ArgumentParser
+import Engine
 
 @main
 struct Icqscope: ParsableCommand {
@@ -13,12 +14,4 @@ struct Icqscope: ParsableCommand {
             """,
         subcommands: [ReadCommand.self, LiveCommand.self, InterfacesCommand.self, ProfilesCommand.self]
     )
-}
-
-/// Exit statuses of the output contract.
-enum ExitStatus {
-    static let ok: Int32 = 0
-    static let findings: Int32 = 1
-    static let damagedInput: Int32 = 2
-    static let usage: Int32 = 64
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Engine
 import Capture
 
 struct LiveCommand: ParsableCommand {
@@ -60,7 +61,7 @@ struct LiveCommand: ParsableCommand {
     }
 
     func run() throws {
-        let analyzer = Analyzer(options: options)
+        let analyzer = Analyzer(configuration: options.configuration)
         do {
             try analyzer.validateFilter()
         } catch {

@@ -1,8 +1,7 @@
 import ArgumentParser
+import Engine
 
-enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
-    case text, ndjson
-}
+extension OutputFormat: ExpressibleByArgument {}
 
 /// Options every analysing command shares (`read`, and `live`).
 struct AnalysisOptions: ParsableArguments {
@@ -24,8 +23,33 @@ struct AnalysisOptions: ParsableArguments {
     @Option(name: .long, help: "Another UDP port an ICQ server (or a UDP mapping or relay) uses; repeatable. 4000 always counts.")
     var icqPort: [UInt16] = []
 
+    @Option(name: .long, help: "Memory budget for flows, streams, sessions and waits, e.g. 512M, 4G (default 1G); the least recently active are evicted, and counted, beyond it.")
+    var memcap: MemoryBudgetArgument?
+
     @OptionGroup var diagnosis: DiagnosisOptions
 
-    /// The UDP ports on which classic ICQ is recognised by structure alone.
-    var icqServerPorts: [UInt16] { [4000] + icqPort.filter { $0 != 4000 } }
+    /// What the analysis is told: the options as the engine takes them.
+    var configuration: AnalysisConfiguration {
+        var c = AnalysisConfiguration()
+        c.format = format
+        c.packets = packets
+        c.flows = flows
+        c.filter = filter
+        c.revealSecrets = revealSecrets
+        c.icqServerPorts = [4000] + icqPort.filter { $0 != 4000 }
+        c.thresholds = diagnosis.thresholds
+        c.failOn = diagnosis.failOn?.severity
+        if let memcap { c.memoryBudget = memcap.budget }
+        return c
+    }
+}
+
+/// `--memcap SIZE`.
+struct MemoryBudgetArgument: ExpressibleByArgument {
+    var budget: MemoryBudget
+
+    init?(argument: String) {
+        guard let budget = MemoryBudget(parsing: argument) else { return nil }
+        self.budget = budget
+    }
 }

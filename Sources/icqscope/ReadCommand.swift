@@ -1,4 +1,5 @@
 import ArgumentParser
+import Engine
 import Capture
 
 struct ReadCommand: ParsableCommand {
@@ -20,7 +21,7 @@ struct ReadCommand: ParsableCommand {
     @OptionGroup var options: AnalysisOptions
 
     func run() throws {
-        let analyzer = Analyzer(options: options)
+        let analyzer = Analyzer(configuration: options.configuration)
         do {
             try analyzer.validateFilter()
         } catch {

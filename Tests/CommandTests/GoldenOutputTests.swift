@@ -32,7 +32,7 @@ struct GoldenOutputTests {
         for scenario in lab.sorted() {
             inputs.append(Input(group: "lab", name: scenario, directory: root, path: "samples/lab/\(scenario)/gateway.pcapng"))
         }
-        for capture in TestPaths.sharedCaptures() {
+        for capture in TestPaths.allSharedCaptures() {
             let relative = String(capture.path.dropFirst(TestPaths.captures.path.count + 1))
             let name = (relative as NSString).deletingPathExtension.replacingOccurrences(of: "/", with: "__")
             inputs.append(Input(group: "shared", name: name, directory: root, path: "../shared/captures/\(relative)"))
@@ -49,7 +49,8 @@ struct GoldenOutputTests {
             if r.stdout != expected {
                 let got = r.stdout.split(separator: "\n", omittingEmptySubsequences: false)
                 let want = expected.split(separator: "\n", omittingEmptySubsequences: false)
-                let line = zip(got, want).firstIndex { $0 != $1 } ?? min(got.count, want.count)
+                let common = min(got.count, want.count)
+                let line = (0..<common).first { got[$0] != want[$0] } ?? common
                 Issue.record("""
                     \(input.group)/\(input.name) (\(format)): stdout differs from the golden output at line \(line + 1) \
                     (\(got.count) lines, golden \(want.count))

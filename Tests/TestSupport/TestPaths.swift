@@ -10,12 +10,27 @@ public enum TestPaths {
     public static let fixtures = root.appendingPathComponent("Tests/Fixtures")
     public static var sharedPresent: Bool { FileManager.default.fileExists(atPath: captures.path) }
 
-    /// Every capture file under ../shared/captures (pcap and pcapng, whatever the extension says).
+    /// Every well-formed capture file under ../shared/captures (pcap and pcapng, whatever the
+    /// extension says): the ones tshark's view is recorded for.
     public static func sharedCaptures() -> [URL] {
+        allSharedCaptures().filter { !isDamaged($0) }
+    }
+
+    /// The deliberately damaged captures (../shared/captures/damaged): robustness, not fidelity.
+    public static func damagedCaptures() -> [URL] {
+        allSharedCaptures().filter(isDamaged)
+    }
+
+    /// Both kinds together.
+    public static func allSharedCaptures() -> [URL] {
         guard let walker = FileManager.default.enumerator(at: captures, includingPropertiesForKeys: nil) else { return [] }
         return walker.compactMap { $0 as? URL }
             .filter { ["pcap", "pcapng"].contains($0.pathExtension) }
             .sorted { $0.path < $1.path }
+    }
+
+    static func isDamaged(_ capture: URL) -> Bool {
+        capture.deletingLastPathComponent().lastPathComponent == "damaged"
     }
 
     /// The fixture name of a capture: its file name without extension.

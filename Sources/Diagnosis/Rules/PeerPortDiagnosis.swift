@@ -11,18 +11,20 @@ import Wire
 /// Every packet costs O(1) in the number of open attempts: attempts are found by their endpoints
 /// or, for the gateway matcher's verdicts, by frame; unanswered ones wait in a deadline queue
 /// (`DeadlineHeap`) and come out when capture time passes their deadline. Attempts that come due
-/// at the same instant are reported in deadline order, and those with the same deadline in the
-/// order they began. The state sits behind a pointer the rule owns (no exclusivity bookkeeping
-/// per packet); the rule is not reentrant (`emit` must not call back into it).
+/// at the same packet are reported oldest first. The state sits behind a pointer the rule owns
+/// (no exclusivity bookkeeping per packet); the rule is not reentrant (`emit` must not call back
+/// into it).
 public final class PeerPortDiagnosis {
     public let thresholds: Thresholds
     private let emit: (Finding) -> Void
     let state: UnsafeMutablePointer<PeerPortState>
-    public let maximumAttempts = 4096
+    /// Attempts followed at once; more are not followed (not reported).
+    public let maximumAttempts: Int
 
-    public init(thresholds: Thresholds, emit: @escaping (Finding) -> Void,
+    public init(thresholds: Thresholds, emit: @escaping (Finding) -> Void, maximumAttempts: Int = 4096,
                 addressCapacity: Int = 65_536) {
         self.thresholds = thresholds
+        self.maximumAttempts = maximumAttempts
         self.emit = emit
         state = .allocate(capacity: 1)
         state.initialize(to: PeerPortState(thresholds: thresholds, addressCapacity: addressCapacity))
@@ -120,6 +122,8 @@ struct PeerPortState {
     let hasher = SlotHasher()
     /// Open attempts that are not waiting for a verdict, by the time their next finding is due.
     var deadlines = DeadlineHeap()
+    /// The attempts that came due at the current packet (reused).
+    var due: [Int32] = []
     var nextSequence: UInt64 = 0
     /// The TTL of the latest non-reset packet from each address, to tell a peer's own reset from
     /// one forged on the way.
@@ -247,9 +251,19 @@ struct PeerPortState {
 
     /// Reports what capture time `time` makes due: an attempt is final once more than
     /// `synFinal` has passed since its SYN, provisional once more than `synProvisional` has
-    /// passed and the SYN was retransmitted.
+    /// passed and the SYN was retransmitted. Several attempts can come due at one packet: they are
+    /// reported oldest first (by SYN time, then by the SYN's frame).
     mutating func advance(to time: Int64, emit: (Finding) -> Void) {
-        while let slot = deadlines.popExpired(before: time) {
+        guard let first = deadlines.first, first.deadline < time else { return }
+        due.removeAll(keepingCapacity: true)
+        while let slot = deadlines.popExpired(before: time) { due.append(slot) }
+        if due.count > 1 {
+            due.sort { a, b in
+                let x = attempts[Int(a)], y = attempts[Int(b)]
+                return (x.firstTime, x.frames[0]) < (y.firstTime, y.frames[0])
+            }
+        }
+        for slot in due {
             let firstTime = attempts[Int(slot)].firstTime
             if time > Self.after(firstTime, thresholds.synFinal) {
                 let attempt = close(slot)

@@ -56,6 +56,10 @@ public struct FlowKey: Hashable, Sendable {
         vlan = tuple.vlan
     }
 
+    /// The endpoints in key order.
+    var low: Endpoint { Endpoint(address: lowAddress, port: lowPort) }
+    var high: Endpoint { Endpoint(address: highAddress, port: highPort) }
+
     /// Hashed as five words (it is hashed once per packet): the four address halves, and ports,
     /// protocol, VLAN and address family packed into one.
     @inlinable

@@ -1,4 +1,5 @@
 import Bytes
+import Capture
 
 /// A finished flow, as the Report stage prints it (OUTPUT.md "Flow records"). Built once, when the
 /// flow ends; the only strings in it (Community ID, history) are made here, not per packet.
@@ -30,7 +31,7 @@ public struct FlowRecord: Hashable, Sendable {
     public var endReason: FlowEndReason
 
     /// `duration`, nanoseconds.
-    public var duration: Int64 { lastTime - firstTime }
+    public var duration: Int64 { CaptureTime.elapsed(from: firstTime, to: lastTime) }
 
     /// `proto`: Zeek's transport names, else the protocol number.
     public var protocolName: String { Self.protocolName(protocolNumber) }
@@ -46,7 +47,7 @@ public struct FlowRecord: Hashable, Sendable {
         }
     }
 
-    init(_ slot: FlowSlot, endReason: FlowEndReason, communityID: CommunityID) {
+    init(_ slot: FlowSlot, icmpErrors: ICMPErrorSummary, endReason: FlowEndReason, communityID: CommunityID) {
         self.communityID = communityID.compute(
             source: slot.originator.address, destination: slot.responder.address,
             protocolNumber: slot.protocolNumber, sourcePort: slot.originator.port,
@@ -66,7 +67,7 @@ public struct FlowRecord: Hashable, Sendable {
         protocols = slot.protocols
         uins = slot.uins.values
         uinsNotListed = slot.uins.overflow
-        icmpErrors = slot.icmpErrors
+        self.icmpErrors = icmpErrors
         self.endReason = endReason
     }
 }

@@ -6,8 +6,6 @@ public struct DirectionCounters: Hashable, Sendable {
     /// IP bytes: the IPv4 total length or 40 + the IPv6 payload length of every packet, as Zeek's
     /// `orig_ip_bytes`/`resp_ip_bytes` (headers included, link layer excluded).
     public var ipBytes: UInt64 = 0
-    /// Transport payload bytes (after the TCP/UDP header), for reference.
-    public var payloadBytes: UInt64 = 0
 
     public init() {}
 }
@@ -22,26 +20,30 @@ struct FlowSlot {
     /// Creation order, to end flows deterministically at the end of the capture.
     var sequence: UInt64 = 0
 
-    var originator: Endpoint
-    var responder: Endpoint
-    var protocolNumber: UInt8
-    var vlan: UInt16
-    var isIPv6: Bool
+    /// Whether the originator is the key's low endpoint; the endpoints themselves are the key's
+    /// (kept once, not twice: a busy gateway holds a million flows).
+    var originatorIsLow = true
+    var originator: Endpoint { originatorIsLow ? key.low : key.high }
+    var responder: Endpoint { originatorIsLow ? key.high : key.low }
+    var protocolNumber: UInt8 { key.protocolNumber }
+    var vlan: UInt16 { key.vlan }
+    var isIPv6: Bool { key.lowAddress.isIPv6 }
     /// ICMP message without a counterpart type (hashed unordered by Community ID).
     var isOneWay = false
 
     var firstTime: Int64 = 0
     var lastTime: Int64 = 0
-    var firstFrame: UInt64 = 0
-    var lastFrame: UInt64 = 0
     var originatorCounters = DirectionCounters()
     var responderCounters = DirectionCounters()
 
     var tcp = TCPConversation()
     var history = FlowHistory()
     var protocols: FlowProtocols = []
+    var firstFrame: UInt64 = 0
+    var lastFrame: UInt64 = 0
     var uins = FlowUINs()
-    var icmpErrors = ICMPErrorSummary()
+    // ICMP errors tied to the flow are rare: they live in the table's side index
+    // (`icmpErrorsBySlot`), not in every slot.
 
     /// Table clock at the last packet: the LRU lists are ordered by it, and idle expiry uses it.
     var lastActivity: Int64 = 0
@@ -49,24 +51,19 @@ struct FlowSlot {
     var previous: Int32 = -1
     var next: Int32 = -1
 
-    init(key: FlowKey, originator: Endpoint, responder: Endpoint, isIPv6: Bool) {
+    init(key: FlowKey, originator: Endpoint) {
         self.key = key
-        self.originator = originator
-        self.responder = responder
-        self.protocolNumber = key.protocolNumber
-        self.vlan = key.vlan
-        self.isIPv6 = isIPv6
+        originatorIsLow = originator == key.low
     }
 
     static let empty = FlowSlot(
         key: FlowKey(FlowTuple(source: IPAddress(ipv4: 0), destination: IPAddress(ipv4: 0),
                                sourcePort: 0, destinationPort: 0, protocolNumber: 0)),
-        originator: Endpoint(address: IPAddress(ipv4: 0), port: 0),
-        responder: Endpoint(address: IPAddress(ipv4: 0), port: 0), isIPv6: false)
+        originator: Endpoint(address: IPAddress(ipv4: 0), port: 0))
 
     /// Swaps originator and responder (Zeek's `FlipRoles`), recording `^` in the history.
     mutating func flipRoles() {
-        swap(&originator, &responder)
+        originatorIsLow.toggle()
         swap(&originatorCounters, &responderCounters)
         tcp.flip()
         history.append(UInt8(ascii: "^"))

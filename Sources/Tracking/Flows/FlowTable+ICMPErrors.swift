@@ -27,7 +27,7 @@ extension FlowTable {
         let tuple = FlowTuple(source: quoted.source, destination: quoted.destination, sourcePort: sourcePort,
                               destinationPort: destinationPort, protocolNumber: quoted.protocolNumber,
                               vlan: facts.tuple.vlan)
-        guard let i = index[tuple.key] else {
+        guard let i = lookup(tuple.key) else {
             statistics.icmpErrorsUnmatched += 1
             return
         }
@@ -38,7 +38,7 @@ extension FlowTable {
             frame: packet.frameNumber, time: packet.timestampNanos, reporter: facts.tuple.source, ttl: facts.ttl,
             quotesOriginatorPacket: quoted.source == slot.originator.address && sourcePort == slot.originator.port,
             responderHadAnswered: slot.responderCounters.packets > 0)
-        slots[Int(i)].icmpErrors.record(note)
+        icmpErrorsBySlot[i, default: ICMPErrorSummary()].record(note)
         statistics.icmpErrorsMatched += 1
     }
 }

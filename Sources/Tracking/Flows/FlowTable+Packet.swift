@@ -32,7 +32,7 @@ extension FlowTable {
         let key = facts.tuple.key
         let slotIndex: Int32
         let isNew: Bool
-        if let existing = index[key] {
+        if let existing = lookup(key) {
             slotIndex = existing
             isNew = false
         } else {
@@ -58,9 +58,7 @@ extension FlowTable {
         let i = allocateSlot()
         var slot = FlowSlot(
             key: key,
-            originator: Endpoint(address: facts.tuple.source, port: facts.tuple.sourcePort),
-            responder: Endpoint(address: facts.tuple.destination, port: facts.tuple.destinationPort),
-            isIPv6: facts.isIPv6)
+            originator: Endpoint(address: facts.tuple.source, port: facts.tuple.sourcePort))
         slot.inUse = true
         slot.generation = slots[Int(i)].generation
         slot.sequence = nextSequence
@@ -77,7 +75,7 @@ extension FlowTable {
         }
         slots[Int(i)] = slot
         nextSequence += 1
-        index[key] = i
+        index.insert(i, hash: FlowIndex.hash(key))
         linkAtTail(i, class: slot.currentTimeoutClass)
         statistics.flowsCreated += 1
         statistics.peakActiveFlows = max(statistics.peakActiveFlows, index.count)
@@ -123,7 +121,6 @@ extension FlowTable {
     private static func count(_ counters: inout DirectionCounters, facts: PacketFlowFacts, payloadLength: Int) {
         counters.packets &+= 1
         counters.ipBytes &+= UInt64(facts.ipBytes)
-        counters.payloadBytes &+= UInt64(payloadLength)
     }
 }
 

@@ -52,11 +52,13 @@ public struct FlowTable {
     let communityID: CommunityID
     var slots: [FlowSlot] = []
     var freeSlots: [Int32] = []
-    var index: [FlowKey: Int32] = [:]
+    var index = FlowIndex(capacity: 0)
     var heads: [Int32]
     var tails: [Int32]
     let timeoutByClass: [Int64]
     var ended: [FlowRecord] = []
+    /// The ICMP errors tied to live flows, by slot (few flows have any).
+    var icmpErrorsBySlot: [Int32: ICMPErrorSummary] = [:]
     var nextSequence: UInt64 = 0
     /// Capture time, nanoseconds since the epoch: the latest packet time (or `advance` time) seen.
     public internal(set) var clock: Int64 = .min
@@ -76,9 +78,15 @@ public struct FlowTable {
 
     public var activeFlowCount: Int { index.count }
 
+    /// The live slot of a key, if any.
+    @inline(__always)
+    func lookup(_ key: FlowKey) -> Int32? {
+        index.find(hash: FlowIndex.hash(key)) { slots[Int($0)].key == key }
+    }
+
     /// Approximate memory per flow held: the pool slot plus its index entry.
     public static var bytesPerFlow: Int {
-        MemoryLayout<FlowSlot>.stride + MemoryLayout<FlowKey>.stride + MemoryLayout<Int32>.stride
+        MemoryLayout<FlowSlot>.stride + FlowIndex.bytesPerSlot + MemoryLayout<Int32>.stride
     }
 
     // MARK: Clock
@@ -94,11 +102,11 @@ public struct FlowTable {
 
     /// Ends every live flow (`end_of_capture`), oldest first.
     public mutating func finish() {
-        let live = index.values.sorted { a, b in
+        let live = slots.indices.filter { slots[$0].inUse }.sorted { a, b in
             let sa = slots[Int(a)], sb = slots[Int(b)]
             return (sa.firstTime, sa.sequence) < (sb.firstTime, sb.sequence)
         }
-        for slot in live { endFlow(slot, reason: .endOfCapture) }
+        for slot in live { endFlow(Int32(slot), reason: .endOfCapture) }
     }
 
     // MARK: Ended flows
@@ -136,7 +144,7 @@ public struct FlowTable {
 
     /// The live flow of a tuple (either direction), if any.
     public func handle(for tuple: FlowTuple) -> FlowHandle? {
-        guard let i = index[tuple.key] else { return nil }
+        guard let i = lookup(tuple.key) else { return nil }
         return FlowHandle(index: i, generation: slots[Int(i)].generation)
     }
 
@@ -165,7 +173,7 @@ public struct FlowTable {
         let old = slots.count
         slots.reserveCapacity(count)
         freeSlots.reserveCapacity(count)
-        index.reserveCapacity(count)
+        index.reserve(count)
         for _ in old..<count { slots.append(.empty) }
         // Lowest index on top of the stack.
         var i = count - 1
@@ -177,13 +185,14 @@ public struct FlowTable {
 
     mutating func endFlow(_ i: Int32, reason: FlowEndReason) {
         let slot = slots[Int(i)]
-        ended.append(FlowRecord(slot, endReason: reason, communityID: communityID))
+        ended.append(FlowRecord(slot, icmpErrors: icmpErrorsBySlot.removeValue(forKey: i) ?? ICMPErrorSummary(),
+                                endReason: reason, communityID: communityID))
         switch reason {
         case .idleTimeout: statistics.flowsEndedByIdleTimeout += 1
         case .eviction: statistics.flowsEvicted += 1
         case .endOfCapture: statistics.flowsEndedAtEndOfCapture += 1
         }
-        index.removeValue(forKey: slot.key)
+        index.remove(i, hash: FlowIndex.hash(slot.key))
         unlink(i)
         slots[Int(i)].inUse = false
         slots[Int(i)].generation &+= 1

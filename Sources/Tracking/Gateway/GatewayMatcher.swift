@@ -1,4 +1,5 @@
 import Bytes
+import Capture
 import Wire
 
 /// On a capture that holds both sides of a gateway (an interface per side, or `-i any` with
@@ -103,12 +104,10 @@ public final class GatewayMatcher {
         return result
     }
 
-    /// Whether `b` is more than `window` after `a`; true also when the difference does not fit
-    /// (damaged timestamps far apart).
+    /// Whether `b` is more than `window` after `a` (saturating: damaged timestamps far apart).
     @inline(__always)
     static func isLater(_ b: Int64, than a: Int64, by window: Int64) -> Bool {
-        let (difference, overflow) = b.subtractingReportingOverflow(a)
-        return overflow ? b > a : difference > window
+        CaptureTime.elapsed(from: a, to: b) > window
     }
 
     static func ports(_ decoded: DecodedPacket) -> (UInt16, UInt16) {
@@ -208,8 +207,7 @@ struct GatewayMatcherState {
         var slot = oldest
         repeat {
             let packet = slots[Int(slot)].packet
-            if packet.side != side && !GatewayMatcher.isLater(time, than: packet.time, by: window)
-                && !GatewayMatcher.isLater(packet.time, than: time, by: window) {
+            if packet.side != side && CaptureTime.distance(packet.time, time) <= window {
                 release(slot)
                 counters.matched += 1
                 return packet.frame

@@ -63,6 +63,12 @@ public final class StreamTable<Consumer: StreamConsumer> {
         return body(&state.pointee.streams[Int(slot)])
     }
 
+    /// The key of the stream used least recently: the one a new connection evicts when full.
+    public var leastRecentlyUsed: StreamKey? {
+        let slot = state.pointee.recency.head
+        return slot >= 0 ? state.pointee.streams[Int(slot)].key : nil
+    }
+
     /// The keys of the streams, least recently used first (the next eviction victim first).
     public var keysByRecency: [StreamKey] {
         var keys: [StreamKey] = []
@@ -106,9 +112,11 @@ struct StreamTableState<Consumer: StreamConsumer> {
     var finishedCounters = StreamCounters()
 
     init(capacity: Int) {
-        index = SlotIndex(minimumCapacity: capacity)
-        streams.reserveCapacity(capacity)
-        freeSlots.reserveCapacity(capacity)
+        // A large memory budget allows many streams; the pools grow as they come.
+        let initial = min(capacity, 1024)
+        index = SlotIndex(minimumCapacity: initial)
+        streams.reserveCapacity(initial)
+        freeSlots.reserveCapacity(initial)
     }
 
     mutating func ingest(key: StreamKey, from: Endpoint, to: Endpoint, tcp: TCPHeader, payload: UnsafeRawBufferPointer,

@@ -7,11 +7,11 @@ import Wire
 
 /// The pipeline for one run: every packet source, file or live, goes through `run`, so offline
 /// and live analysis are the same code.
-final class Analyzer {
-    let options: AnalysisOptions
+public final class Analyzer {
+    let options: AnalysisConfiguration
     var summary = Summary()
     var json = JSONWriter()
-    let out = OutputSink(fd: 1)
+    let out: OutputSink
     let diagnostics = OutputSink(fd: 2, threshold: 0)
     var inputDamaged = false
     private var filter: PacketFilter?
@@ -25,7 +25,7 @@ final class Analyzer {
     /// Findings established so far, in the order they were established.
     private(set) var findings: [Finding] = []
     /// Every packet's flow; ended flows are written with `--flows`.
-    var flowTable = FlowTable()
+    var flowTable: FlowTable
     /// Classic ICQ sessions and the rules over them.
     var icqAnalysis: ICQAnalysis!
     /// SOCKS handshakes and UDP associations (rule R6).
@@ -53,34 +53,36 @@ final class Analyzer {
     private let showPackets: Bool
     private let showFlows: Bool
 
-    init(options: AnalysisOptions) {
+    public init(configuration options: AnalysisConfiguration) {
         self.options = options
+        out = OutputSink(fd: options.outputDescriptor)
+        flowTable = FlowTable(configuration: options.memoryBudget.flowConfiguration)
         icq = ICQDecoder(serverPorts: options.icqServerPorts)
         showPackets = options.packets
         showFlows = options.flows
-        streams = StreamTable(limits: StreamLimits()) { ICQStreamConsumer(originator: $0, responder: $1) }
+        streams = StreamTable(limits: StreamLimits(maxStreams: .max, maxTotalBytes: options.memoryBudget.streamBufferBytes)) { ICQStreamConsumer(originator: $0, responder: $1) }
         streamFrame = StreamFrameRecord(
             format: !options.packets ? .countOnly : (options.format == .ndjson ? .ndjson : .text),
             revealSecrets: options.revealSecrets)
         if let expression = options.filter { filter = PacketFilter(expression: expression) }
         icqAnalysis = ICQAnalysis(
-            thresholds: options.diagnosis.thresholds, serverPorts: options.icqServerPorts,
+            thresholds: options.thresholds, serverPorts: options.icqServerPorts,
             findings: { [unowned self] finding in self.report(finding) },
             sessionEnded: { [unowned self] session in self.sessionEnded(session) })
-        peerPorts = PeerPortDiagnosis(thresholds: options.diagnosis.thresholds,
+        peerPorts = PeerPortDiagnosis(thresholds: options.thresholds,
                                       emit: { [unowned self] finding in self.report(finding) })
-        socks = SOCKSDiagnosis(thresholds: options.diagnosis.thresholds,
+        socks = SOCKSDiagnosis(thresholds: options.thresholds,
                                emit: { [unowned self] finding in self.report(finding) })
     }
 
     /// Checks the filter's syntax before any input is read (compiled for Ethernet), so a typo is
     /// a usage error rather than damaged input.
-    func validateFilter() throws(CaptureError) {
+    public func validateFilter() throws(CaptureError) {
         _ = try filter?.compile(for: .ethernet)
     }
 
     /// Reads a source to its end, reporting damaged records and carrying on where it can.
-    func run<Source: PacketSource & ~Copyable>(_ source: inout Source, format: String) {
+    public func run<Source: PacketSource & ~Copyable>(_ source: inout Source, format: String) {
         let packetsBefore = summary.packets
         var completed = true
         begin(interfaces: source.interfaces)
@@ -115,7 +117,7 @@ final class Analyzer {
 
     /// Live capture's clock moved on without a packet (a quiet line): deadlines up to `now`
     /// expire exactly as the next packet's time would make them expire offline.
-    func advanceClock(to now: Int64) {
+    public func advanceClock(to now: Int64) {
         flowTable.advance(to: now)
         icqAnalysis.advance(to: now)
         peerPorts.advance(to: now)
@@ -152,11 +154,15 @@ final class Analyzer {
         return true
     }
 
-    private func handle(_ packet: CapturedPacket, interfaces: [CaptureInterface]) {
+    private func handle(_ captured: CapturedPacket, interfaces: [CaptureInterface]) {
+        // Records show the time as read; every later stage sees it clamped, so that a damaged
+        // timestamp cannot overflow the arithmetic of windows and timeouts.
+        var packet = captured
+        packet.timestampNanos = CaptureTime.trackable(captured.timestampNanos)
         // A pcapng file declares its interfaces as it goes: the second side may appear late.
         if !twoSided && (interfaces.count >= 2 || packet.linkType == .linuxSLL2) { twoSided = true }
         let decoded = PacketDecoder.decode(packet)
-        summary.count(packet, decoded)
+        summary.count(captured, decoded)
         icqResult = .notICQ
         socksUDP = nil
         streamFrame.reset()
@@ -183,7 +189,7 @@ final class Analyzer {
         let interface = packet.interfaceIndex < interfaces.count ? interfaces[packet.interfaceIndex] : nil
         switch options.format {
         case .ndjson:
-            PacketRecord.begin(&json, packet: packet, decoded: decoded, interface: interface)
+            PacketRecord.begin(&json, packet: captured, decoded: decoded, interface: interface)
             if let (header, datagram) = socksUDP {
                 JSONFieldVisitor.write(into: &json) { header.visitFields(datagram, into: &$0) }
             }
@@ -195,8 +201,8 @@ final class Analyzer {
             PacketRecord.finish(&json)
             out.take(&json)
         case .text:
-            out.write(PacketLine.text(packet: packet, decoded: decoded, interface: interface,
-                                      firstTime: summary.firstTime ?? packet.timestampNanos,
+            out.write(PacketLine.text(packet: captured, decoded: decoded, interface: interface,
+                                      firstTime: summary.firstTime ?? captured.timestampNanos,
                                       info: Self.join(ICQRecord.text(icqResult, revealSecrets: options.revealSecrets),
                                                       streamFrame.text)))
         }
@@ -328,7 +334,7 @@ final class Analyzer {
     }
 
     /// Damaged or unusable input: a line on stderr, and an `error` record in NDJSON.
-    func report(_ error: CaptureError) {
+    public func report(_ error: CaptureError) {
         inputDamaged = true
         summary.inputErrors += 1
         out.flush()
@@ -340,7 +346,7 @@ final class Analyzer {
         }
     }
 
-    func noteUnreadable(_ path: String) {
+    public func noteUnreadable(_ path: String) {
         summary.sources.append(Summary.SourceSummary(name: path, format: "unreadable", packets: 0, interfaces: [], completed: false))
     }
 
@@ -351,7 +357,7 @@ final class Analyzer {
     }
 
     /// Prints the summary and returns the exit status of the output contract.
-    func finish() -> Int32 {
+    public func finish() -> Int32 {
         streamFrame.reset()
         streams.finishAll(frame: summary.packets, sink: &streamFrame)
         while let u = gateway.nextUnforwarded(now: .max) { unforwarded(u) }
@@ -376,7 +382,7 @@ final class Analyzer {
         }
         out.flush()
         if inputDamaged { return ExitStatus.damagedInput }
-        if let failOn = options.diagnosis.failOn?.severity, findings.contains(where: { $0.severity >= failOn }) {
+        if let failOn = options.failOn, findings.contains(where: { $0.severity >= failOn }) {
             return ExitStatus.findings
         }
         return ExitStatus.ok

@@ -7,7 +7,7 @@ extension Analyzer {
     /// periodic drop statistics go to stderr (and stdout in NDJSON). When the capture ends (count,
     /// duration, SIGINT/SIGTERM, or an interface going down) the final counters go into the
     /// summary as received = analysed + dropped, and the recording gets its statistics blocks.
-    func runLive(_ capture: inout LiveCapture, recording writer: PcapngWriter?, statsIntervalNanos: Int64?) {
+    public func runLive(_ capture: inout LiveCapture, recording writer: PcapngWriter?, statsIntervalNanos: Int64?) {
         let packetsBefore = summary.packets
         let startNanos = capture.nowNanos
         var recording = writer
@@ -90,13 +90,13 @@ extension Analyzer {
     }
 
     /// A remark that is not an error (e.g. promiscuous mode unsupported): stderr only.
-    func warn(_ message: String) {
+    public func warn(_ message: String) {
         diagnostics.write("icqscope: warning: \(message)\n")
         diagnostics.flush()
     }
 
     /// A line for people on stderr (stdout carries only results).
-    func note(_ message: String) {
+    public func note(_ message: String) {
         diagnostics.write("icqscope: \(message)\n")
         diagnostics.flush()
     }

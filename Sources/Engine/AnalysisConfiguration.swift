@@ -1,0 +1,38 @@
+import Diagnosis
+
+/// How the results are printed: text for people, NDJSON for programs.
+public enum OutputFormat: String, CaseIterable, Sendable {
+    case text, ndjson
+}
+
+/// Everything a run of the analysis is told by its caller (the command line, a benchmark, a
+/// test): the output it writes and the thresholds its rules judge by.
+public struct AnalysisConfiguration: Sendable {
+    public var format: OutputFormat = .text
+    /// One line (or NDJSON record) per packet.
+    public var packets = false
+    /// One line (or NDJSON `flow` record) per flow, when the flow ends.
+    public var flows = false
+    /// A BPF filter expression applied to every packet (offline; live capture has the kernel do it).
+    public var filter: String?
+    public var revealSecrets = false
+    /// The UDP ports on which classic ICQ is recognised by structure alone.
+    public var icqServerPorts: [UInt16] = [4000]
+    public var thresholds = Thresholds()
+    /// Findings at or above this severity make the run exit with status 1.
+    public var failOn: Finding.Severity?
+    /// The memory the analysis may hold for flows, streams, sessions and waits (`--memcap`).
+    public var memoryBudget = MemoryBudget()
+    /// Where results go (stdout, or another descriptor such as /dev/null for a benchmark).
+    public var outputDescriptor: Int32 = 1
+
+    public init() {}
+}
+
+/// Exit statuses of the output contract.
+public enum ExitStatus {
+    public static let ok: Int32 = 0
+    public static let findings: Int32 = 1
+    public static let damagedInput: Int32 = 2
+    public static let usage: Int32 = 64
+}

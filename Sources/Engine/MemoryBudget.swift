@@ -1,0 +1,50 @@
+import Tracking
+
+/// `--memcap`: one memory budget for everything the analysis holds per conversation (flows, TCP
+/// streams and their buffers, ICQ sessions, open waits), like Suricata's memcaps. Each table gets
+/// a share and turns it into a capacity with its own bytes per entry; when a table is full its
+/// least recently active entry is evicted and counted, never silently dropped.
+public struct MemoryBudget: Sendable, Equatable {
+    public var bytes: Int
+
+    /// 1 GiB: about a million flows, enough for a gateway of 10,000 users with dozens of
+    /// connections each.
+    public static let defaultBytes = 1 << 30
+    /// Below this the tables would be too small to follow even one busy user.
+    public static let minimumBytes = 1 << 20
+
+    public init(bytes: Int = MemoryBudget.defaultBytes) {
+        self.bytes = max(bytes, Self.minimumBytes)
+    }
+
+    /// "1G", "512M", "64K", "1048576" (binary multiples; a trailing "B" or "iB" is allowed).
+    public init?(parsing text: String) {
+        var digits = Substring(text.uppercased())
+        for suffix in ["IB", "B"] where digits.hasSuffix(suffix) {
+            digits = digits.dropLast(suffix.count)
+            break
+        }
+        var multiplier = 1
+        if let last = digits.last, let shift = ["K": 10, "M": 20, "G": 30, "T": 40][last] {
+            multiplier = 1 << shift
+            digits = digits.dropLast()
+        }
+        guard let value = Int(digits), value > 0, value <= Int.max / multiplier,
+              value * multiplier >= Self.minimumBytes else { return nil }
+        self.init(bytes: value * multiplier)
+    }
+
+    /// Half of the budget holds flows: every packet belongs to one.
+    public var maximumFlows: Int {
+        min(Int(Int32.max), max(1024, bytes / 2 / FlowTable.bytesPerFlow))
+    }
+
+    /// A quarter holds TCP reassembly buffers (OSCAR, SOCKS and peer streams found by content).
+    public var streamBufferBytes: Int { bytes / 4 }
+
+    public var flowConfiguration: FlowConfiguration {
+        var c = FlowConfiguration()
+        c.maximumFlows = maximumFlows
+        return c
+    }
+}
