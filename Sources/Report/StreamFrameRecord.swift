@@ -15,6 +15,8 @@ public struct StreamFrameRecord: StreamProtocolSink {
     var socksJSON = JSONWriter(capacity: 1 << 10)
     var peerJSON = JSONWriter(capacity: 1 << 12)
     var textLine = ""
+    /// Whether anything was reported since the last `reset` (most frames complete no PDU).
+    var isDirty = false
 
     /// Endpoints advertised inside the frame's PDUs: a PEER_INIT's listening port (with its
     /// external and internal address) and a SOCKS BIND's first reply (BND.ADDR:BND.PORT).
@@ -31,10 +33,12 @@ public struct StreamFrameRecord: StreamProtocolSink {
     // MARK: OSCARSink
 
     public mutating func oscarPDU(_ pdu: OSCARPDU, from: Endpoint, to: Endpoint, frame: UInt64) {
+        isDirty = true
         oscar.oscarPDU(pdu, from: from, to: to, frame: frame)
     }
 
     public mutating func oscarGap(_ gap: StreamGap, from: Endpoint, to: Endpoint) {
+        isDirty = true
         oscar.oscarGap(gap, from: from, to: to)
     }
 
@@ -42,6 +46,7 @@ public struct StreamFrameRecord: StreamProtocolSink {
 
     public mutating func socksMessage(_ message: SOCKSMessage, bytes: UnsafeRawBufferPointer,
                                       connection: SOCKSConnection, from: Endpoint, to: Endpoint) {
+        isDirty = true
         socksCount += 1
         // BIND's first reply names where the proxy listens for the peer (0.0.0.0: the proxy itself).
         if message.isSuccessReply && connection.command == 2 && connection.status == .negotiating, message.port != 0 {
@@ -76,6 +81,7 @@ public struct StreamFrameRecord: StreamProtocolSink {
 
     public mutating func peerPDU(_ pdu: PeerPDU, bytes: UnsafeRawBufferPointer, connection: PeerConnection,
                                  from: Endpoint, to: Endpoint) {
+        isDirty = true
         peerCount += 1
         if case .initPacket(let i) = pdu.content {
             let port = UInt16(truncatingIfNeeded: i.listenPort2 != 0 ? i.listenPort2 : i.listenPort)
@@ -153,7 +159,9 @@ public struct StreamFrameRecord: StreamProtocolSink {
     /// Ready for the next frame (buffers kept).
     public mutating func reset() {
         // Most frames complete no PDU: then there is nothing to clear.
-        if oscar.pduCount > 0 || oscar.gapCount > 0 { oscar.reset() }
+        guard isDirty else { return }
+        isDirty = false
+        oscar.reset()
         if socksCount > 0 {
             socksJSON.removeAll()
             socksJSON.beginArray()

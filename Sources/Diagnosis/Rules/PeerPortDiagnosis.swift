@@ -253,8 +253,13 @@ struct PeerPortState {
     /// `synFinal` has passed since its SYN, provisional once more than `synProvisional` has
     /// passed and the SYN was retransmitted. Several attempts can come due at one packet: they are
     /// reported oldest first (by SYN time, then by the SYN's frame).
+    @inline(__always)
     mutating func advance(to time: Int64, emit: (Finding) -> Void) {
         guard let first = deadlines.first, first.deadline < time else { return }
+        reportDue(at: time, emit: emit)
+    }
+
+    mutating func reportDue(at time: Int64, emit: (Finding) -> Void) {
         due.removeAll(keepingCapacity: true)
         while let slot = deadlines.popExpired(before: time) { due.append(slot) }
         if due.count > 1 {

@@ -6,9 +6,10 @@
 /// Ids with the same deadline come out in the order given with them (`order`: a creation sequence,
 /// say), so what expires at one instant is handed out in a documented, deterministic order.
 public struct DeadlineHeap: Sendable {
+    @usableFromInline
     struct Key: Sendable {
-        var deadline: Int64
-        var order: UInt64
+        @usableFromInline var deadline: Int64
+        @usableFromInline var order: UInt64
 
         @inline(__always)
         static func < (a: Key, b: Key) -> Bool {
@@ -17,16 +18,16 @@ public struct DeadlineHeap: Sendable {
     }
 
     /// The ids, heap-ordered by key.
-    var heap: [Int32] = []
+    @usableFromInline var heap: [Int32] = []
     /// By id: its index in `heap`, or -1 when it is not scheduled.
     var position: [Int32] = []
     /// By id: its key while scheduled.
-    var keys: [Key] = []
+    @usableFromInline var keys: [Key] = []
 
     public init() {}
 
-    public var count: Int { heap.count }
-    public var isEmpty: Bool { heap.isEmpty }
+    @inlinable public var count: Int { heap.count }
+    @inlinable public var isEmpty: Bool { heap.isEmpty }
 
     public func contains(_ id: Int32) -> Bool {
         Int(id) < position.count && position[Int(id)] >= 0
@@ -38,6 +39,7 @@ public struct DeadlineHeap: Sendable {
     }
 
     /// The id due first and its deadline.
+    @inlinable
     public var first: (id: Int32, deadline: Int64)? {
         guard let id = heap.first else { return nil }
         return (id, keys[Int(id)].deadline)

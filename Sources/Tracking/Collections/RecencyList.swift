@@ -44,12 +44,17 @@ public struct RecencyList: Sendable {
     /// Adds `id` as the most recently used (it must not be in the list).
     @inlinable
     public mutating func append(_ id: Int32) {
-        let i = Int(id)
-        if i >= links.count { grow(to: i) }
-        precondition(!links[i].linked, "RecencyList: id already listed")
-        links[i] = Link(previous: last, next: -1, linked: true)
-        if last >= 0 { links[Int(last)].next = id } else { first = id }
-        last = id
+        if Int(id) >= links.count { grow(to: Int(id)) }
+        var last = self.last
+        let first = links.withUnsafeMutableBufferPointer { links in
+            precondition(!links[Int(id)].linked, "RecencyList: id already listed")
+            links[Int(id)] = Link(previous: last, next: -1, linked: true)
+            if last >= 0 { links[Int(last)].next = id }
+            last = id
+            return links[Int(id)].previous < 0 ? id : Int32(-2)
+        }
+        if first != -2 { self.first = first }
+        self.last = last
         linkedCount += 1
     }
 
@@ -63,10 +68,15 @@ public struct RecencyList: Sendable {
     @inlinable
     public mutating func remove(_ id: Int32) {
         guard contains(id) else { return }
-        let link = links[Int(id)]
-        if link.previous >= 0 { links[Int(link.previous)].next = link.next } else { first = link.next }
-        if link.next >= 0 { links[Int(link.next)].previous = link.previous } else { last = link.previous }
-        links[Int(id)] = Link(previous: -1, next: -1, linked: false)
+        var first = self.first, last = self.last
+        links.withUnsafeMutableBufferPointer { links in
+            let link = links[Int(id)]
+            if link.previous >= 0 { links[Int(link.previous)].next = link.next } else { first = link.next }
+            if link.next >= 0 { links[Int(link.next)].previous = link.previous } else { last = link.previous }
+            links[Int(id)] = Link(previous: -1, next: -1, linked: false)
+        }
+        self.first = first
+        self.last = last
         linkedCount -= 1
     }
 
@@ -74,8 +84,20 @@ public struct RecencyList: Sendable {
     @inlinable
     public mutating func touch(_ id: Int32) {
         if last == id { return }
-        remove(id)
-        append(id)
+        guard contains(id) else { return append(id) }
+        var first = self.first
+        let last = self.last
+        links.withUnsafeMutableBufferPointer { links in
+            // Unlink (it is not the last, so it has a next)...
+            let link = links[Int(id)]
+            if link.previous >= 0 { links[Int(link.previous)].next = link.next } else { first = link.next }
+            links[Int(link.next)].previous = link.previous
+            // ...and link after the last.
+            links[Int(id)] = Link(previous: last, next: -1, linked: true)
+            links[Int(last)].next = id
+        }
+        self.first = first
+        self.last = id
     }
 
     public mutating func removeAll() {

@@ -118,6 +118,30 @@ public final class GatewayMatcher {
         }
     }
 
+    /// A 64-bit hash of a payload, eight bytes at a time (each word folded in by a 128-bit
+    /// multiply): a packet and its forwarded copy carry the same bytes, so they hash alike.
+    @inline(__always)
+    static func payloadHash(_ payload: UnsafeRawBufferPointer, seed: UInt64) -> UInt64 {
+        @inline(__always)
+        func fold(_ h: UInt64, _ word: UInt64) -> UInt64 {
+            let product = (h ^ word).multipliedFullWidth(by: 0x9E37_79B9_7F4A_7C15)
+            return product.high ^ product.low
+        }
+        var hash = seed
+        var i = 0
+        let count = payload.count
+        while i + 8 <= count {
+            hash = fold(hash, payload.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+            i += 8
+        }
+        var tail = UInt64(count - i) << 56
+        while i < count {
+            tail = tail << 8 | UInt64(payload[i])
+            i += 1
+        }
+        return fold(hash, tail ^ 0xA076_1D64_78BD_642F)
+    }
+
     static func fingerprint(_ decoded: DecodedPacket, bytes: UnsafeRawBufferPointer) -> Fingerprint? {
         let protocolNumber: UInt8
         let identification: UInt32
@@ -141,9 +165,7 @@ public final class GatewayMatcher {
         var hash: UInt64 = 0xCBF2_9CE4_8422_2325 ^ tcpSequenceHash
         let end = min(decoded.payloadOffset + decoded.payloadLength, bytes.count)
         if decoded.payloadOffset < end {
-            for byte in UnsafeRawBufferPointer(rebasing: bytes[decoded.payloadOffset..<end]) {
-                hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3
-            }
+            hash = payloadHash(UnsafeRawBufferPointer(rebasing: bytes[decoded.payloadOffset..<end]), seed: hash)
         }
         if case .icmp = decoded.transport {
             // An ICMP error's quoted header is rewritten by NAT: hash only type and code.

@@ -236,7 +236,10 @@ struct SOCKSHandshakesState {
 
     mutating func grant(_ association: SOCKSHandshakes.Association, maximum: Int) {
         let key = SOCKSHandshakes.Key(client: association.client, server: association.proxy)
-        if associations.updateValue(association, forKey: key) == nil {
+        if let replaced = associations.updateValue(association, forKey: key) {
+            // The same endpoints' earlier association (a reused port): its relay leads nowhere now.
+            if replaced.relay != association.relay && byRelay[replaced.relay] == key { byRelay.removeValue(forKey: replaced.relay) }
+        } else {
             if associationOrder.count < maximum {
                 associationOrder.append(key)
             } else {

@@ -7,13 +7,22 @@ public struct StreamKey: Hashable, Sendable {
     public var high: Endpoint
 
     public init(_ a: Endpoint, _ b: Endpoint) {
-        if (a.address, a.port) < (b.address, b.port) {
+        if Self.precedes(a, b) {
             low = a
             high = b
         } else {
             low = b
             high = a
         }
+    }
+
+    /// `(a.address, a.port) < (b.address, b.port)`, spelled out so that it inlines.
+    @inline(__always)
+    static func precedes(_ a: Endpoint, _ b: Endpoint) -> Bool {
+        if a.address.isIPv6 != b.address.isIPv6 { return !a.address.isIPv6 }
+        if a.address.high != b.address.high { return a.address.high < b.address.high }
+        if a.address.low != b.address.low { return a.address.low < b.address.low }
+        return a.port < b.port
     }
 }
 
