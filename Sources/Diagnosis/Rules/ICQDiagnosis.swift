@@ -10,7 +10,6 @@ public final class ICQDiagnosis {
     private let emit: (Finding) -> Void
     /// Sessions already reported as unable to reach the server (R5), so R1 stays quiet for them.
     private var pathBlocked: Set<ICQSession.Key> = []
-    private var keepaliveWarned: Set<ICQSession.Key> = []
     /// Server packets of each session that arrived at the gateway and never left it.
     private var gatewayDrops: [ICQSession.Key: [(frame: UInt64, time: Int64)]] = [:]
     /// Client packets that never left the gateway (outbound blocked there).
@@ -26,6 +25,13 @@ public final class ICQDiagnosis {
     public init(thresholds: Thresholds, emit: @escaping (Finding) -> Void) {
         self.thresholds = thresholds
         self.emit = emit
+    }
+
+    /// Entries held for open sessions, across every table above (each forgets a session when
+    /// it ends): for tests of bounded memory.
+    public var sessionEntries: Int {
+        pathBlocked.count + gatewayDrops.count + outboundGatewayDrops.count + icmpErrors.count
+            + timeoutReported.count + pendingTimeouts.count
     }
 
     // MARK: evidence from outside the tracker
@@ -87,7 +93,6 @@ public final class ICQDiagnosis {
             outboundGatewayDrops.removeValue(forKey: session.key)
             icmpErrors.removeValue(forKey: session.key)
             pathBlocked.remove(session.key)
-            keepaliveWarned.remove(session.key)
             timeoutReported.remove(session.key)
         }
     }
@@ -272,13 +277,13 @@ public final class ICQDiagnosis {
     // MARK: keep-alive versus firewall timeout
 
     /// Judged when the session ends, with all the evidence of its keep-alive behaviour: the login
-    /// reply that dictated the interval and the keep-alives the client actually sent.
+    /// reply that dictated the interval and the keep-alives the client actually sent. Once per
+    /// session (a later session with the same key is judged again).
     private func judgeKeepalive(_ session: ICQSession) {
         guard let k = thresholds.keepalive ?? session.keepaliveInterval?.value else { return }
         let source = session.keepaliveInterval?.learnedFrom ?? "configured"
         let f = thresholds.firewallTimeout
-        guard k >= f - thresholds.keepaliveMargin, !keepaliveWarned.contains(session.key) else { return }
-        keepaliveWarned.insert(session.key)
+        guard k >= f - thresholds.keepaliveMargin else { return }
         let origin = thresholds.keepalive != nil ? "as configured" : (source == "login_reply" ? "as the server's login reply dictates" : "as observed")
         let frames = (session.loginReplyFrame.map { [$0] } ?? []) + session.keepaliveFrames
         guard !frames.isEmpty else { return }

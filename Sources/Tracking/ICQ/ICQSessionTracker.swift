@@ -534,6 +534,17 @@ extension ICQSessionTracker {
         public var queuedGiveUps: Int
         public var sessionSlots: Int
         public var exchangeSlots: Int
+
+        public init(sessions: Int, pendingExchanges: Int, clientEndpoints: Int, queuedIdleDeadlines: Int,
+                    queuedGiveUps: Int, sessionSlots: Int, exchangeSlots: Int) {
+            self.sessions = sessions
+            self.pendingExchanges = pendingExchanges
+            self.clientEndpoints = clientEndpoints
+            self.queuedIdleDeadlines = queuedIdleDeadlines
+            self.queuedGiveUps = queuedGiveUps
+            self.sessionSlots = sessionSlots
+            self.exchangeSlots = exchangeSlots
+        }
     }
 
     public var occupancy: Occupancy {
