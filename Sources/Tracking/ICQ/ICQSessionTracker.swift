@@ -81,13 +81,13 @@ public final class ICQSessionTracker {
     /// Per session slot, a deadline no later than its idle deadline (last packet + idle
     /// timeout): packets only move a session's last time forward, so the queue is corrected when
     /// its entry comes up rather than on every packet.
-    private var idleDeadlines = DeadlineHeap()
+    private var idleDeadlines = ICQDeadlineQueue()
 
     private var exchanges: [ExchangeSlot] = []
     private var freeExchanges: [Int32] = []
     private var exchangeIndex: [ExchangeKey: Int32] = [:]
     /// Per exchange slot, its give-up deadline, kept exact.
-    private var giveUpDeadlines = DeadlineHeap()
+    private var giveUpDeadlines = ICQDeadlineQueue()
 
     /// The session a client endpoint belongs to, for server packets that carry only a session id.
     private var sessionByClient: [Endpoint: ICQSession.Key] = [:]
@@ -207,11 +207,11 @@ public final class ICQSessionTracker {
     /// sessions by UIN and session id.
     public func advance(to time: Int64) {
         clock = max(clock, time)
-        if let top = giveUpDeadlines.top, top.deadline < time {
+        if let top = giveUpDeadlines.first, top.deadline < time {
             expiring.removeAll(keepingCapacity: true)
-            while let top = giveUpDeadlines.top, top.deadline < time {
-                _ = giveUpDeadlines.popTop()
-                expiring.append(order(of: top.slot))
+            while let top = giveUpDeadlines.first, top.deadline < time {
+                giveUpDeadlines.removeFirst()
+                expiring.append(order(of: top.id))
             }
             sortExpiring()
             for entry in expiring {
@@ -222,16 +222,16 @@ public final class ICQSessionTracker {
                 outbox.append(key.fromClient ? .request(facts, exchange, acked: false) : .push(facts, exchange, acked: false))
             }
         }
-        if let top = idleDeadlines.top, top.deadline < time {
+        if let top = idleDeadlines.first, top.deadline < time {
             idle.removeAll(keepingCapacity: true)
-            while let top = idleDeadlines.top, top.deadline < time {
-                let deadline = idleDeadline(top.slot)
+            while let top = idleDeadlines.first, top.deadline < time {
+                let deadline = idleDeadline(top.id)
                 if deadline < time {
-                    _ = idleDeadlines.popTop()
-                    idle.append(SessionOrder(key: sessions[Int(top.slot)].session.key, slot: top.slot))
+                    idleDeadlines.removeFirst()
+                    idle.append(SessionOrder(key: sessions[Int(top.id)].session.key, slot: top.id))
                 } else {
                     // Active since it was queued: requeued at its real deadline, after `time`.
-                    idleDeadlines.update(top.slot, deadline: deadline)
+                    idleDeadlines.schedule(top.id, at: deadline, order: sessions[Int(top.id)].serial)
                 }
             }
             idle.sort()
@@ -278,17 +278,17 @@ public final class ICQSessionTracker {
             sessions.append(SessionSlot(session: session, serial: serials))
         }
         sessionIndex[key] = s
-        idleDeadlines.insert(s, deadline: idleDeadline(s), order: serials)
+        idleDeadlines.schedule(s, at: idleDeadline(s), order: serials)
         return s
     }
 
     /// The session whose last packet is the oldest (the earliest created among equals): the
     /// queue's head once the entries in front of it are corrected to their real deadlines.
     private func leastRecentlyActive() -> Int32? {
-        while let top = idleDeadlines.top {
-            let deadline = idleDeadline(top.slot)
-            if deadline == top.deadline { return top.slot }
-            idleDeadlines.update(top.slot, deadline: deadline)
+        while let top = idleDeadlines.first {
+            let deadline = idleDeadline(top.id)
+            if deadline == top.deadline { return top.id }
+            idleDeadlines.schedule(top.id, at: deadline, order: sessions[Int(top.id)].serial)
         }
         return nil
     }
@@ -304,7 +304,7 @@ public final class ICQSessionTracker {
         sessions[Int(s)].session.lastTime = time
         if earlier, let queued = idleDeadlines.deadline(of: s) {
             let deadline = idleDeadline(s)
-            if deadline < queued { idleDeadlines.update(s, deadline: deadline) }
+            if deadline < queued { idleDeadlines.schedule(s, at: deadline, order: sessions[Int(s)].serial) }
         }
     }
 
@@ -373,7 +373,7 @@ public final class ICQSessionTracker {
                 } else {
                     sessions[i].session.serverRetransmissions += 1
                 }
-                giveUpDeadlines.update(x, deadline: giveUpDeadline(x))
+                giveUpDeadlines.schedule(x, at: giveUpDeadline(x), order: exchanges[Int(x)].serial)
                 return
             }
             // The same seq reused for another command: the old exchange is over.
@@ -402,7 +402,7 @@ public final class ICQSessionTracker {
         if head >= 0 { exchanges[Int(head)].previous = x }
         if key.fromClient { sessions[i].clientExchanges = x } else { sessions[i].serverExchanges = x }
         exchangeIndex[key] = x
-        giveUpDeadlines.insert(x, deadline: giveUpDeadline(x), order: serials)
+        giveUpDeadlines.schedule(x, at: giveUpDeadline(x), order: serials)
     }
 
     /// How long a client may take to ack a push before its next packet shows it never got it.

@@ -42,19 +42,20 @@ final class ICQTrackerFeed {
         Endpoint(address: IPAddress(ipv4: 0x0A00_0000 | uin), port: 1024 + port)
     }
 
-    func client(_ uin: UInt32, session: UInt32? = nil, command: UInt16 = 0x010E, seq1: UInt16, seq2: UInt16 = 0,
+    /// A client packet: by default a status change (a request the server acks).
+    func client(_ uin: UInt32, session: UInt32? = nil, command: UInt16 = 0x04D8, seq1: UInt16, seq2: UInt16 = 0,
                 at time: Int64, port: UInt16 = 0, side: Int = 0) {
-        var parameters = ICQParameterWriter()
-        parameters.u32(uin)
-        let length = 24 + parameters.bytes.count
+        let parameters = command == 0x0438 ? ICQParameters.textCode() : ICQParameters.status(uin)
+        let length = 24 + parameters.count
         let bytes = ICQEncoder.v5Client(uin: uin, session: session ?? uin, command: command, seq1: seq1, seq2: seq2,
-                                        parameters: parameters.bytes,
+                                        parameters: parameters,
                                         r1: ICQEncoder.clientR1(random: uin, length: length), r2: 0x5A)
         feed(bytes, direction: .clientToServer, source: Self.client(uin, port: port), destination: Self.server,
              time: time, side: side)
     }
 
-    func server(_ uin: UInt32, session: UInt32? = nil, command: UInt16 = 0x0104, seq1: UInt16, seq2: UInt16 = 0,
+    /// A server packet: by default a push (a contact went offline) the client must ack.
+    func server(_ uin: UInt32, session: UInt32? = nil, command: UInt16 = 0x0078, seq1: UInt16, seq2: UInt16 = 0,
                 at time: Int64, port: UInt16 = 0, side: Int = 0) {
         let bytes = ICQEncoder.v5Server(session: session ?? uin, command: command, seq1: seq1, seq2: seq2, uin: uin,
                                         parameters: [0, 0, 0, 0], r1: 3, r2: 0x21)
@@ -67,7 +68,7 @@ final class ICQTrackerFeed {
         frame += 1
         bytes.withUnsafeBytes { payload in
             guard case .icq(let packet) = decoder.decode(payload, direction: direction) else {
-                fatalError("the encoder's datagram did not decode")
+                fatalError("the encoder's datagram did not decode: \(decoder.decode(payload, direction: direction))")
             }
             tracker.observe(packet, source: source, destination: destination, frame: frame, time: time, side: side)
         }

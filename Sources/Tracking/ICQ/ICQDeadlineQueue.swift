@@ -1,8 +1,9 @@
 /// A binary min-heap of deadlines over the slots of a pool, ordered by (deadline, order), with
 /// each slot's position kept so that a deadline can be moved or removed in O(log n) without a
 /// search. `order` breaks ties so that what expires at one instant comes out in a fixed order.
-/// Concrete on purpose: it sits on the per-packet path.
-struct DeadlineHeap {
+/// Concrete on purpose: it sits on the per-packet path. (The streams' `DeadlineHeap` does the
+/// same job with the same calls; once both are in main, one of them can go.)
+struct ICQDeadlineQueue {
     struct Entry {
         var deadline: Int64
         var order: UInt64
@@ -14,7 +15,11 @@ struct DeadlineHeap {
     private var positions: [Int32] = []
 
     var count: Int { entries.count }
-    var top: Entry? { entries.first }
+
+    /// The slot due first and its deadline.
+    var first: (id: Int32, deadline: Int64)? {
+        entries.first.map { ($0.slot, $0.deadline) }
+    }
 
     func contains(_ slot: Int32) -> Bool {
         Int(slot) < positions.count && positions[Int(slot)] >= 0
@@ -25,20 +30,22 @@ struct DeadlineHeap {
         contains(slot) ? entries[Int(positions[Int(slot)])].deadline : nil
     }
 
-    mutating func insert(_ slot: Int32, deadline: Int64, order: UInt64) {
-        precondition(!contains(slot), "slot already queued")
-        while positions.count <= Int(slot) { positions.append(-1) }
+    /// Queues `slot` at `deadline`, or moves it there when it is already queued.
+    mutating func schedule(_ slot: Int32, at deadline: Int64, order: UInt64) {
+        if contains(slot) {
+            let i = Int(positions[Int(slot)])
+            let earlier = Self.precedes(deadline, order, entries[i].deadline, entries[i].order)
+            entries[i].deadline = deadline
+            entries[i].order = order
+            if earlier { siftUp(i) } else { siftDown(i) }
+            return
+        }
+        if positions.count <= Int(slot) {
+            positions.append(contentsOf: repeatElement(-1, count: max(Int(slot) + 1, 2 * positions.count, 16) - positions.count))
+        }
         entries.append(Entry(deadline: deadline, order: order, slot: slot))
         positions[Int(slot)] = Int32(entries.count - 1)
         siftUp(entries.count - 1)
-    }
-
-    /// Moves a queued slot's deadline, earlier or later.
-    mutating func update(_ slot: Int32, deadline: Int64) {
-        let i = Int(positions[Int(slot)])
-        let earlier = Self.precedes(deadline, entries[i].order, entries[i].deadline, entries[i].order)
-        entries[i].deadline = deadline
-        if earlier { siftUp(i) } else { siftDown(i) }
     }
 
     /// Removes the slot's entry if it has one.
@@ -58,10 +65,9 @@ struct DeadlineHeap {
         if i > 0 && Self.precedes(entries[i], entries[(i - 1) / 2]) { siftUp(i) } else { siftDown(i) }
     }
 
-    mutating func popTop() -> Entry {
-        let top = entries[0]
-        remove(top.slot)
-        return top
+    /// Takes the slot due first out of the queue.
+    mutating func removeFirst() {
+        remove(entries[0].slot)
     }
 
     private static func precedes(_ a: Entry, _ b: Entry) -> Bool {
