@@ -10,9 +10,14 @@ import Wire
 final class ICQAnalysis {
     let tracker: ICQSessionTracker
     let diagnosis: ICQDiagnosis
+    private let sessionEnded: (ICQSession) -> Void
+    /// The tracker's events are drained into this buffer after each call (reused, never shrunk).
+    private var events: [ICQSessionTracker.Event] = []
     /// On a two-sided capture, the side each session's client is on: only what the client's side
-    /// saw is what the client sent and received.
+    /// saw is what the client sent and received. Outlives the session for a while (a session
+    /// that resumes after an idle timeout keeps its side), bounded by `clientSideKeys`.
     private var clientSide: [ICQSession.Key: Int] = [:]
+    private var clientSideKeys = ICQKeyQueue()
     /// Packets seen on the far side, remembered until the gateway matcher says whether they were
     /// forwarded (bounded: the matcher's window is a second).
     private var farSide: [UInt64: (key: ICQSession.Key, fromServer: Bool, gap: Int64)] = [:]
@@ -28,7 +33,15 @@ final class ICQAnalysis {
         let diagnosis = ICQDiagnosis(thresholds: thresholds, emit: findings)
         self.diagnosis = diagnosis
         self.serverPorts = serverPorts
-        tracker = ICQSessionTracker(configuration: configuration) { event in
+        tracker = ICQSessionTracker(configuration: configuration)
+        self.sessionEnded = sessionEnded
+    }
+
+    /// Judges what the tracker reported, in the order it happened.
+    private func drain() {
+        guard tracker.hasEvents else { return }
+        tracker.drainEvents(into: &events)
+        for event in events {
             diagnosis.handle(event)
             if case .sessionEnded(let session) = event { sessionEnded(session) }
         }
@@ -44,22 +57,34 @@ final class ICQAnalysis {
         if twoSided {
             // The side of the session's first packet is taken as the client's (a session's first
             // packet is normally the client's login, which starts on the client's side).
-            let home = clientSide[key] ?? side
-            clientSide[key] = home
+            let home = clientSide[key] ?? rememberClientSide(key, side)
             if side != home {
-                let gap = tracker.session(for: key).map { time - $0.lastTime } ?? 0
+                let gap = tracker.facts(for: key).map { time - $0.lastTime } ?? 0
                 farSide[frame] = (key, !fromClient, gap)
                 return
             }
         }
         tracker.observe(packet, source: source, destination: destination, frame: frame, time: time, side: side)
+        drain()
         if fromClient { diagnosis.clientSpoke(key) }
+    }
+
+    /// A key's side is forgotten once as many newer keys have come as the tracker holds sessions
+    /// twice over, unless its session is still open.
+    private func rememberClientSide(_ key: ICQSession.Key, _ side: Int) -> Int {
+        clientSide[key] = side
+        clientSideKeys.append(key)
+        let keep = max(65_536, 2 * tracker.configuration.maximumSessions)
+        while clientSideKeys.count > keep, let oldest = clientSideKeys.removeFirst() {
+            if tracker.isOpen(oldest) { clientSideKeys.append(oldest) } else { clientSide.removeValue(forKey: oldest) }
+        }
+        return side
     }
 
     /// A packet the gateway matcher says never crossed the gateway.
     func unforwarded(_ u: GatewayMatcher.Unforwarded) {
         guard let remembered = farSide.removeValue(forKey: u.frame) else { return }
-        guard let session = tracker.session(for: remembered.key) else { return }
+        guard let session = tracker.facts(for: remembered.key) else { return }
         diagnosis.gatewayDropped(session: session, frame: u.frame, time: u.time, fromServer: remembered.fromServer,
                                  gap: remembered.gap)
     }
@@ -75,17 +100,19 @@ final class ICQAnalysis {
         let clientEndpoint = quotesServer
             ? Endpoint(address: message.quoted.destination, port: message.quoted.destinationPort ?? 0)
             : Endpoint(address: message.quoted.source, port: message.quoted.sourcePort ?? 0)
-        guard let key = tracker.sessionKey(forClient: clientEndpoint), let session = tracker.session(for: key) else { return }
+        guard let key = tracker.sessionKey(forClient: clientEndpoint), let session = tracker.facts(for: key) else { return }
         diagnosis.icmpError(session: session, frame: message.frame, time: message.time, code: message.code,
                             quotesServerPacket: quotesServer)
     }
 
     func advance(to time: Int64) {
         tracker.advance(to: time)
+        drain()
     }
 
     func finish() {
         tracker.finish()
+        drain()
         diagnosis.finish()
     }
 }

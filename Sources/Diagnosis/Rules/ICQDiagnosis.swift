@@ -10,7 +10,6 @@ public final class ICQDiagnosis {
     private let emit: (Finding) -> Void
     /// Sessions already reported as unable to reach the server (R5), so R1 stays quiet for them.
     private var pathBlocked: Set<ICQSession.Key> = []
-    private var keepaliveWarned: Set<ICQSession.Key> = []
     /// Server packets of each session that arrived at the gateway and never left it.
     private var gatewayDrops: [ICQSession.Key: [(frame: UInt64, time: Int64)]] = [:]
     /// Client packets that never left the gateway (outbound blocked there).
@@ -28,10 +27,17 @@ public final class ICQDiagnosis {
         self.emit = emit
     }
 
+    /// Entries held for open sessions, across every table above (each forgets a session when
+    /// it ends): for tests of bounded memory.
+    public var sessionEntries: Int {
+        pathBlocked.count + gatewayDrops.count + outboundGatewayDrops.count + icmpErrors.count
+            + timeoutReported.count + pendingTimeouts.count
+    }
+
     // MARK: evidence from outside the tracker
 
     /// A packet of the session arrived at the gateway and never left it.
-    public func gatewayDropped(session: ICQSession, frame: UInt64, time: Int64, fromServer: Bool, gap: Int64) {
+    public func gatewayDropped(session: ICQSessionFacts, frame: UInt64, time: Int64, fromServer: Bool, gap: Int64) {
         if !fromServer {
             outboundGatewayDrops[session.key, default: []].append(frame)
             return
@@ -46,7 +52,7 @@ public final class ICQDiagnosis {
     }
 
     /// An ICMP destination-unreachable quoting one of the session's datagrams.
-    public func icmpError(session: ICQSession, frame: UInt64, time: Int64, code: UInt8, quotesServerPacket: Bool) {
+    public func icmpError(session: ICQSessionFacts, frame: UInt64, time: Int64, code: UInt8, quotesServerPacket: Bool) {
         icmpErrors[session.key, default: []].append((frame, time, code, quotesServerPacket))
     }
 
@@ -81,9 +87,13 @@ public final class ICQDiagnosis {
         case .sessionEnded(let session):
             flushPendingTimeout(session.key)
             judgeKeepalive(session)
+            // Everything kept per session ends with it (memory stays bounded on a busy
+            // gateway): a later session with the same key starts afresh.
             gatewayDrops.removeValue(forKey: session.key)
             outboundGatewayDrops.removeValue(forKey: session.key)
             icmpErrors.removeValue(forKey: session.key)
+            pathBlocked.remove(session.key)
+            timeoutReported.remove(session.key)
         }
     }
 
@@ -96,10 +106,10 @@ public final class ICQDiagnosis {
         public var frames: [UInt64]
     }
 
-    private func unresolved(_ session: ICQSession, _ exchange: ICQExchange, fromClient: Bool, waited: Int64) {
+    private func unresolved(_ session: ICQSessionFacts, _ exchange: ICQExchange, fromClient: Bool, waited: Int64) {
         // The one conclusion that needs no give-up: the server never spoke at all (R5), once the
         // ack wait after the last copy has passed.
-        if fromClient && exchange.copies.count >= 2 && session.serverPackets == 0 && waited > thresholds.ackWait {
+        if fromClient && exchange.copyCount >= 2 && session.serverPackets == 0 && waited > thresholds.ackWait {
             reportPathBlocked(session, exchange, atEndOfCapture: true)
             return
         }
@@ -107,20 +117,20 @@ public final class ICQDiagnosis {
             // The packet after the gap is itself the evidence of a suspected timeout; whether
             // the client would have acknowledged it, the capture does not show.
             timeoutReported.insert(session.key)
-            let levelProof = exchange.copies.count >= 2
-                ? ("probable", "server_retransmits" as String?, "the server retransmitted it \(exchange.copies.count - 1) times; the capture ended before the client's ack could be ruled out")
+            let levelProof = exchange.copyCount >= 2
+                ? ("probable", "server_retransmits" as String?, "the server retransmitted it \(exchange.copyCount - 1) times; the capture ended before the client's ack could be ruled out")
                 : ("suspected", nil, "the capture ended before the client acknowledged it")
             emit(timeoutFinding(session, level: levelProof.0, detail: levelProof.1, frames: exchange.frames,
                                 firstTime: exchange.firstTime, lastTime: exchange.lastTime, gap: exchange.gapBefore,
                                 proof: levelProof.2))
             return
         }
-        guard exchange.copies.count >= 2 || exchange.gapBefore > thresholds.firewallTimeout else { return }
+        guard exchange.copyCount >= 2 || exchange.gapBefore > thresholds.firewallTimeout else { return }
         let name = commandName(exchange.command, fromClient: fromClient)
         let who = fromClient ? "the client's \(name)" : "the server's \(name)"
         openAtEnd.append(OpenDeadline(
             uin: session.key.uin,
-            what: "\(who) (seq \(hex(exchange.seq1))/\(exchange.seq2), \(exchange.copies.count) cop\(exchange.copies.count == 1 ? "y" : "ies")) was still unacknowledged, \(seconds(waited)) s after its last copy",
+            what: "\(who) (seq \(hex(exchange.seq1))/\(exchange.seq2), \(exchange.copyCount) cop\(exchange.copyCount == 1 ? "y" : "ies")) was still unacknowledged, \(seconds(waited)) s after its last copy",
             frames: exchange.frames))
     }
 
@@ -132,8 +142,8 @@ public final class ICQDiagnosis {
 
     // MARK: R1 and R5
 
-    private func judgeRequest(_ session: ICQSession, _ exchange: ICQExchange, acked: Bool) {
-        guard exchange.copies.count >= 2 else { return }
+    private func judgeRequest(_ session: ICQSessionFacts, _ exchange: ICQExchange, acked: Bool) {
+        guard exchange.copyCount >= 2 else { return }
         if session.serverPackets == 0 && !acked {
             reportPathBlocked(session, exchange, atEndOfCapture: false)
             return
@@ -144,7 +154,7 @@ public final class ICQDiagnosis {
         let name = commandName(exchange.command, fromClient: true)
         let detail: String
         let severity: Finding.Severity
-        var explanation = "The client sent \(name) (seq \(hex(exchange.seq1))/\(exchange.seq2)) \(exchange.copies.count) times, \(seconds(exchange.lastTime - exchange.firstTime)) apart in all"
+        var explanation = "The client sent \(name) (seq \(hex(exchange.seq1))/\(exchange.seq2)) \(exchange.copyCount) times, \(seconds(exchange.lastTime - exchange.firstTime)) apart in all"
         if acked {
             detail = "recovered"
             severity = .warning
@@ -173,12 +183,12 @@ public final class ICQDiagnosis {
                      requirement: .udp4000Replies, explanation: explanation, advice: advice))
     }
 
-    private func reportPathBlocked(_ session: ICQSession, _ exchange: ICQExchange, atEndOfCapture: Bool) {
+    private func reportPathBlocked(_ session: ICQSessionFacts, _ exchange: ICQExchange, atEndOfCapture: Bool) {
         guard !pathBlocked.contains(session.key) else { return }
         pathBlocked.insert(session.key)
         let errors = (icmpErrors[session.key] ?? []).filter { !$0.aboutServerPacket }
         let name = commandName(exchange.command, fromClient: true)
-        var explanation = "The client sent \(name) to the server \(exchange.copies.count) times and never heard anything from it."
+        var explanation = "The client sent \(name) to the server \(exchange.copyCount) times and never heard anything from it."
         var frames = exchange.frames
         var detail = "no_answer"
         if let error = errors.first {
@@ -199,10 +209,10 @@ public final class ICQDiagnosis {
 
     // MARK: R2 and R3
 
-    private func judgePush(_ session: ICQSession, _ exchange: ICQExchange, acked: Bool) {
+    private func judgePush(_ session: ICQSessionFacts, _ exchange: ICQExchange, acked: Bool) {
         let name = commandName(exchange.command, fromClient: false)
-        if exchange.copies.count >= 2 {
-            var explanation = "The server sent \(name) (seq \(hex(exchange.seq1))) \(exchange.copies.count) times"
+        if exchange.copyCount >= 2 {
+            var explanation = "The server sent \(name) (seq \(hex(exchange.seq1))) \(exchange.copyCount) times"
             explanation += acked ? "; the client acknowledged only a retransmission, so earlier copies were lost on the way in."
                 : ", and the client never acknowledged it: it did not get through."
             emit(Finding(kind: .pushUnacknowledged, severity: .warning, detail: acked ? "recovered" : "undelivered",
@@ -224,10 +234,10 @@ public final class ICQDiagnosis {
             finding = timeoutFinding(session, level: "confirmed", detail: "icmp_from_client_side", frames: exchange.frames + [icmp.frame],
                                      firstTime: exchange.firstTime, lastTime: icmp.time, gap: exchange.gapBefore,
                                      proof: "an ICMP destination unreachable (code \(icmp.code)) came back from the client's side quoting the server's packet: nothing there would take it")
-        } else if exchange.copies.count >= 2 {
+        } else if exchange.copyCount >= 2 {
             finding = timeoutFinding(session, level: "probable", detail: "server_retransmits", frames: exchange.frames,
                                      firstTime: exchange.firstTime, lastTime: exchange.lastTime, gap: exchange.gapBefore,
-                                     proof: "the server retransmitted it \(exchange.copies.count - 1) times and the client never acknowledged it")
+                                     proof: "the server retransmitted it \(exchange.copyCount - 1) times and the client never acknowledged it")
         } else {
             finding = timeoutFinding(session, level: "suspected", detail: nil, frames: exchange.frames,
                                      firstTime: exchange.firstTime, lastTime: exchange.lastTime, gap: exchange.gapBefore,
@@ -251,12 +261,12 @@ public final class ICQDiagnosis {
         flushPendingTimeout(key)
     }
 
-    private func timeoutFinding(_ session: ICQSession, level: String, detail: String?, frames: [UInt64],
+    private func timeoutFinding(_ session: ICQSessionFacts, level: String, detail: String?, frames: [UInt64],
                                 firstTime: Int64, lastTime: Int64, gap: Int64, proof: String) -> Finding {
         let f = thresholds.firewallTimeout
         let explanation = "The session was idle for \(seconds(gap)) s, longer than the firewall's UDP timeout of \(seconds(f)) s; then the server spoke again and \(proof). The firewall (or NAT) had already forgotten the session, so the server's packets were dropped."
         var advice = "Make the firewall keep UDP sessions to port 4000 longer than the client's keep-alive interval"
-        if let k = session.keepaliveInterval?.value { advice += " (\(seconds(k)) s here)" }
+        if let k = session.keepaliveInterval { advice += " (\(seconds(k)) s here)" }
         advice += ", or configure ICQ to send keep-alives more often than every \(seconds(f)) s (the guide: if the firewall session times out in less than 5 minutes, configure ICQ accordingly)."
         return Finding(kind: .firewallSessionTimeout, severity: level == "suspected" ? .warning : .error, level: level,
                        detail: detail, firstTime: firstTime, lastTime: lastTime, frames: frames, client: session.client,
@@ -267,13 +277,13 @@ public final class ICQDiagnosis {
     // MARK: keep-alive versus firewall timeout
 
     /// Judged when the session ends, with all the evidence of its keep-alive behaviour: the login
-    /// reply that dictated the interval and the keep-alives the client actually sent.
+    /// reply that dictated the interval and the keep-alives the client actually sent. Once per
+    /// session (a later session with the same key is judged again).
     private func judgeKeepalive(_ session: ICQSession) {
         guard let k = thresholds.keepalive ?? session.keepaliveInterval?.value else { return }
         let source = session.keepaliveInterval?.learnedFrom ?? "configured"
         let f = thresholds.firewallTimeout
-        guard k >= f - thresholds.keepaliveMargin, !keepaliveWarned.contains(session.key) else { return }
-        keepaliveWarned.insert(session.key)
+        guard k >= f - thresholds.keepaliveMargin else { return }
         let origin = thresholds.keepalive != nil ? "as configured" : (source == "login_reply" ? "as the server's login reply dictates" : "as observed")
         let frames = (session.loginReplyFrame.map { [$0] } ?? []) + session.keepaliveFrames
         guard !frames.isEmpty else { return }

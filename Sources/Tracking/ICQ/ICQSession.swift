@@ -19,8 +19,8 @@ public struct ICQSession: Sendable {
     public var key: Key
     public var version: UInt8
     /// The client's address as last seen on each capture side (an interface, or a cooked-v2 ifindex).
+    public internal(set) var clientBySide = ICQClientSides()
     public var client: Endpoint
-    public var clientBySide: [Int: Endpoint] = [:]
     public var server: Endpoint
     public var firstTime: Int64
     public var lastTime: Int64
@@ -33,9 +33,12 @@ public struct ICQSession: Sendable {
     /// The keep-alive interval the server's login reply dictated, if seen.
     public var keepaliveHint: Int64? = nil
     /// Keep-alive send times, the last few, to learn the interval.
-    public var keepaliveTimes: [Int64] = []
+    public internal(set) var keepaliveTimes: [Int64] = []
+    /// The median of the intervals between `keepaliveTimes`, kept up to date as they arrive so
+    /// that reading the interval (for every event's facts) costs nothing.
+    var observedKeepaliveInterval: Int64? = nil
     /// Round-trip times of acked requests (first copy to ack), the first few.
-    public var roundTrips: [Int64] = []
+    public internal(set) var roundTrips: [Int64] = []
     public var clientRetransmissions: UInt64 = 0
     public var serverRetransmissions: UInt64 = 0
     /// The highest server seq1 seen, for sequence gaps.
@@ -45,7 +48,7 @@ public struct ICQSession: Sendable {
     /// The login reply that dictated the keep-alive interval, and the keep-alives sent (the
     /// first few frames), the evidence for the keep-alive interval.
     public var loginReplyFrame: UInt64? = nil
-    public var keepaliveFrames: [UInt64] = []
+    public internal(set) var keepaliveFrames: [UInt64] = []
     /// The client endpoints it was seen from, in order, when a NAT rebound it.
     public var rebindings: [(frame: UInt64, from: Endpoint, to: Endpoint)] = []
     public var endReason: EndReason? = nil
@@ -56,21 +59,105 @@ public struct ICQSession: Sendable {
     /// The keep-alive interval: from the login reply, else the median of observed intervals.
     public var keepaliveInterval: (value: Int64, learnedFrom: String)? {
         if let keepaliveHint { return (keepaliveHint, "login_reply") }
-        guard keepaliveTimes.count >= 3 else { return nil }
-        var gaps: [Int64] = []
-        for i in 1..<keepaliveTimes.count { gaps.append(keepaliveTimes[i] - keepaliveTimes[i - 1]) }
-        gaps.sort()
-        return (gaps[gaps.count / 2], "observed")
+        return observedKeepaliveInterval.map { ($0, "observed") }
     }
 
+    /// What the rules read of the session at the moment an event is emitted (a plain value: no
+    /// lists, nothing counted by reference).
+    public var facts: ICQSessionFacts {
+        ICQSessionFacts(key: key, client: client, server: server, firstTime: firstTime, lastTime: lastTime,
+                        lastClientTime: lastClientTime, serverPackets: serverPackets,
+                        lastServerSeqFrame: lastServerSeqFrame, keepaliveInterval: keepaliveHint ?? observedKeepaliveInterval)
+    }
+
+    // The lists below are reserved at their full size on first use: one allocation per list and
+    // session, none per packet.
+
     mutating func noteRoundTrip(_ value: Int64) {
-        if roundTrips.count < ICQSession.keptTimes { roundTrips.append(value) }
+        guard roundTrips.count < ICQSession.keptTimes else { return }
+        if roundTrips.isEmpty { roundTrips.reserveCapacity(ICQSession.keptTimes) }
+        roundTrips.append(value)
     }
 
     mutating func noteKeepalive(_ time: Int64, frame: UInt64) {
-        if keepaliveFrames.count < ICQSession.keptTimes { keepaliveFrames.append(frame) }
+        if keepaliveFrames.count < ICQSession.keptTimes {
+            if keepaliveFrames.isEmpty { keepaliveFrames.reserveCapacity(ICQSession.keptTimes) }
+            keepaliveFrames.append(frame)
+        }
+        if keepaliveTimes.isEmpty { keepaliveTimes.reserveCapacity(ICQSession.keptTimes + 1) }
         keepaliveTimes.append(time)
         if keepaliveTimes.count > ICQSession.keptTimes { keepaliveTimes.removeFirst() }
+        observedKeepaliveInterval = Self.medianInterval(keepaliveTimes)
+    }
+
+    /// The median of the gaps between consecutive times (the upper one of an even count), nil
+    /// below three times. Sorted on the stack: at most `keptTimes - 1` gaps.
+    static func medianInterval(_ times: [Int64]) -> Int64? {
+        guard times.count >= 3 else { return nil }
+        let n = times.count - 1
+        return withUnsafeTemporaryAllocation(of: Int64.self, capacity: n) { gaps in
+            for i in 0..<n {
+                var j = i
+                let gap = times[i + 1] - times[i]
+                while j > 0 && gaps[j - 1] > gap {
+                    gaps[j] = gaps[j - 1]
+                    j -= 1
+                }
+                gaps[j] = gap
+            }
+            return gaps[n / 2]
+        }
+    }
+}
+
+/// What the rules need of a session when they judge one of its events: the state it had when
+/// the event happened (later packets of the same call may change the session).
+public struct ICQSessionFacts: Sendable {
+    public var key: ICQSession.Key
+    public var client: Endpoint
+    public var server: Endpoint
+    public var firstTime: Int64
+    public var lastTime: Int64
+    public var lastClientTime: Int64?
+    public var serverPackets: UInt64
+    public var lastServerSeqFrame: UInt64?
+    /// `ICQSession.keepaliveInterval`'s value.
+    public var keepaliveInterval: Int64?
+}
+
+/// The client's endpoint on each capture side. Nearly every session is seen on one side (two on
+/// a gateway capture), so the first two are held inline and more spill into a list.
+public struct ICQClientSides: Sendable {
+    private var first: (side: Int, client: Endpoint)? = nil
+    private var second: (side: Int, client: Endpoint)? = nil
+    private var more: [(side: Int, client: Endpoint)] = []
+
+    public init() {}
+
+    public subscript(side: Int) -> Endpoint? {
+        get {
+            if let first, first.side == side { return first.client }
+            if let second, second.side == side { return second.client }
+            return more.first { $0.side == side }?.client
+        }
+        set {
+            guard let newValue else { return }
+            if first == nil || first!.side == side {
+                first = (side, newValue)
+            } else if second == nil || second!.side == side {
+                second = (side, newValue)
+            } else if let i = more.firstIndex(where: { $0.side == side }) {
+                more[i].client = newValue
+            } else {
+                more.append((side, newValue))
+            }
+        }
+    }
+
+    func forEachEndpoint(_ body: (Endpoint) -> Void) {
+        if let first { body(first.client) }
+        if let second { body(second.client) }
+        for entry in more { body(entry.client) }
     }
 }
 
@@ -79,7 +166,14 @@ public struct ICQExchange: Sendable {
     public var command: UInt16
     public var seq1: UInt16
     public var seq2: UInt16
-    public var copies: [(frame: UInt64, time: Int64, side: Int)]
+    /// How many copies were seen, and the first's and last's times.
+    public private(set) var copyCount: Int
+    public private(set) var firstTime: Int64
+    public private(set) var lastTime: Int64
+    /// The frames of the first copies; a real client sends at most 6 (Licq 7, mICQ 8), so a
+    /// request allocates nothing. A sender that keeps going spills into `laterFrames`.
+    private var firstFrames: InlineArray<8, UInt64> = .init(repeating: 0)
+    private var laterFrames: [UInt64] = []
     public var ack: (frame: UInt64, time: Int64)? = nil
     /// Packets from the other party that arrived while this one waited (any at all means the
     /// path back was open: a missing ack is then the peer's doing, not the firewall's).
@@ -88,6 +182,25 @@ public struct ICQExchange: Sendable {
     public var gapBefore: Int64 = 0
     var otherPartyCountAtStart: UInt64 = 0
 
+    init(command: UInt16, seq1: UInt16, seq2: UInt16, frame: UInt64, time: Int64) {
+        self.command = command
+        self.seq1 = seq1
+        self.seq2 = seq2
+        copyCount = 1
+        firstTime = time
+        lastTime = time
+        firstFrames[0] = frame
+    }
+
+    mutating func addCopy(frame: UInt64, time: Int64) {
+        if copyCount < firstFrames.count { firstFrames[copyCount] = frame } else { laterFrames.append(frame) }
+        copyCount += 1
+        lastTime = time
+    }
+
+    /// What a free slot of the tracker's pool holds.
+    static let vacant = ICQExchange(command: 0, seq1: 0, seq2: 0, frame: 0, time: 0)
+
     /// Fills in what happened on the other side while this exchange waited.
     mutating func settle(in session: ICQSession, fromClient: Bool) {
         let now = fromClient ? session.serverPackets : session.clientPackets
@@ -95,7 +208,13 @@ public struct ICQExchange: Sendable {
         otherPartyPacketsWhileWaiting = max(0, others)
     }
 
-    public var firstTime: Int64 { copies[0].time }
-    public var lastTime: Int64 { copies[copies.count - 1].time }
-    public var frames: [UInt64] { copies.map(\.frame) + (ack.map { [$0.frame] } ?? []) }
+    /// The frames of every copy, then the ack's.
+    public var frames: [UInt64] {
+        var frames: [UInt64] = []
+        frames.reserveCapacity(copyCount + 1)
+        for i in 0..<min(copyCount, firstFrames.count) { frames.append(firstFrames[i]) }
+        frames.append(contentsOf: laterFrames)
+        if let ack { frames.append(ack.frame) }
+        return frames
+    }
 }
