@@ -111,6 +111,13 @@ extension GatewayMix {
         c.lastQueued = max(c.lastQueued, time)
         emit(time, category, carries: carries, opensWebConnection: opensWebConnection) { [unowned self] in
             let bytes = payload()
+            defer {
+                if sequence == .next {
+                    let length = UInt32(bytes.count) + (flags.contains(.syn) ? 1 : 0) + (flags.contains(.fin) ? 1 : 0)
+                    if fromClient { c.clientNext &+= length } else { c.serverNext &+= length }
+                }
+            }
+            guard capturing else { return [] }
             let next = fromClient ? c.clientNext : c.serverNext
             let seq: UInt32
             switch sequence {
@@ -127,10 +134,6 @@ extension GatewayMix {
                 : SimPacket.tcp(from: c.server, c.serverPort, to: address, c.clientPort, sequence: seq,
                                 acknowledgement: ack, flags: flags, window: 65_535, options: options, payload: bytes,
                                 ttl: c.serverTTL, id: randomU16())
-            if sequence == .next {
-                let length = UInt32(bytes.count) + (flags.contains(.syn) ? 1 : 0) + (flags.contains(.fin) ? 1 : 0)
-                if fromClient { c.clientNext &+= length } else { c.serverNext &+= length }
-            }
             return ethernet(packet, user: c.user, fromUser: fromClient)
         }
     }

@@ -212,6 +212,7 @@ extension GatewayMix {
 
     func icqClientFrame(_ user: Int, _ session: MixICQSession, command: UInt16, seq1: UInt16, seq2: UInt16,
                         _ parameters: [UInt8]) -> [UInt8] {
+        guard capturing else { return [] }
         let length = 24 + parameters.count
         let packet = ICQEncoder.v5Client(uin: users[user].uin, session: session.sessionID, command: command, seq1: seq1,
                                          seq2: seq2, parameters: parameters,
@@ -229,7 +230,8 @@ extension GatewayMix {
     }
 
     func icqServerFrame(_ user: Int, _ session: MixICQSession, _ packet: [UInt8]) -> [UInt8] {
-        udpFrame(user: user, port: session.clientPort, server: icqServer(user), serverPort: 4000, fromUser: false,
+        guard capturing else { return [] }
+        return udpFrame(user: user, port: session.clientPort, server: icqServer(user), serverPort: 4000, fromUser: false,
                  serverTTL: Self.icqServerTTL, payload: packet)
     }
 

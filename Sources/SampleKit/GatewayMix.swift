@@ -77,6 +77,9 @@ public final class GatewayMix {
     /// Per category: when its next episode starts (picoseconds after `start`) and whose it is.
     var nextEpisode: [Int64]
     var nextUser: [Int]
+    /// Whether the frame being built is captured: during the warm-up, builders only advance the
+    /// conversations' state and skip the bytes.
+    var capturing = false
     /// Packets the episode being built has queued.
     var episodePackets = 0
     /// Random bytes that stand for encrypted or compressed payloads (TLS records, web bodies).
@@ -112,8 +115,9 @@ public final class GatewayMix {
             // Episodes only queue packets at or after their start: what is due by then goes first.
             if let due = queue.first, due.time <= episodeStart {
                 let packet = queue.removeFirst()
+                capturing = packet.time >= start
                 let frame = packet.build()
-                guard packet.time >= start else { continue }
+                guard capturing else { continue }
                 count(packet)
                 return (packet.time, frame)
             }
