@@ -46,6 +46,8 @@ final class MixConnection {
     var serverFLAP: FLAPCounter
     /// The time of the latest frame queued for it.
     var lastQueued: Int64 = .min
+    /// Whether its first SYN was captured (rather than sent before the capture started).
+    var synCaptured = false
 
     init(user: Int, clientPort: UInt16, server: UInt32, serverPort: UInt16, serverTTL: UInt8, random: inout SeededRandom) {
         self.user = user
@@ -118,6 +120,8 @@ extension GatewayMix {
                 }
             }
             guard capturing else { return [] }
+            if flags == [.syn] && sequence == .next { c.synCaptured = true }
+            builtFromStart = c.synCaptured
             let next = fromClient ? c.clientNext : c.serverNext
             let seq: UInt32
             switch sequence {

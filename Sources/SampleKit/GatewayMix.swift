@@ -46,6 +46,10 @@ public final class GatewayMix {
         public var byCategory = [Int](repeating: 0, count: Category.allCases.count)
         /// Frames per `Carried`.
         public var byCarried = [Int](repeating: 0, count: Carried.allCases.count)
+        /// Of those, the frames of UDP and of TCP connections whose SYN is in the capture: an
+        /// analyzer sees these conversations from their start. (Those under way when the capture
+        /// starts may not all be decodable: peer-to-peer framing cannot be picked up mid-stream.)
+        public var byCarriedFromStart = [Int](repeating: 0, count: Carried.allCases.count)
         /// TCP connections opened (first SYN of each), of the background web traffic.
         public var webConnections = 0
         /// ICQ v5 client packets (each encrypted, with a valid checkcode).
@@ -53,6 +57,7 @@ public final class GatewayMix {
 
         public subscript(_ category: Category) -> Int { byCategory[category.rawValue] }
         public subscript(_ carried: Carried) -> Int { byCarried[carried.rawValue] }
+        public func fromStart(_ carried: Carried) -> Int { byCarriedFromStart[carried.rawValue] }
     }
 
     public static let packetsPerSecond: Int64 = 20_000
@@ -80,6 +85,8 @@ public final class GatewayMix {
     /// Whether the frame being built is captured: during the warm-up, builders only advance the
     /// conversations' state and skip the bytes.
     var capturing = false
+    /// Whether the frame just built belongs to a conversation whose start is in the capture.
+    var builtFromStart = true
     /// Packets the episode being built has queued.
     var episodePackets = 0
     /// Random bytes that stand for encrypted or compressed payloads (TLS records, web bodies).
@@ -116,6 +123,7 @@ public final class GatewayMix {
             if let due = queue.first, due.time <= episodeStart {
                 let packet = queue.removeFirst()
                 capturing = packet.time >= start
+                builtFromStart = true
                 let frame = packet.build()
                 guard capturing else { continue }
                 count(packet)
@@ -172,6 +180,7 @@ public final class GatewayMix {
         counts.packets += 1
         counts.byCategory[packet.category.rawValue] += 1
         counts.byCarried[packet.carried.rawValue] += 1
+        if builtFromStart { counts.byCarriedFromStart[packet.carried.rawValue] += 1 }
         if packet.opensWebConnection { counts.webConnections += 1 }
         if packet.encryptedICQ { counts.encryptedICQ += 1 }
     }
