@@ -61,6 +61,10 @@ bin="$(swift build -c release --show-bin-path)"
 strip --strip-debug -o "$work/icqscope" "$bin/icqscope"
 cc -shared -fPIC -O2 -o "$work/alloc_counter.so" Tests/Fixtures/alloc-counter/alloc_counter.c -ldl
 
+# Swift seeds its hashing per process: dictionaries then grow and collide differently from run
+# to run, and the counts move by a few percent. A fixed seed makes them repeat.
+export SWIFT_DETERMINISTIC_HASHING=1
+
 results="$work/results.tsv"
 : > "$results"
 for users in ${users_list//,/ }; do
