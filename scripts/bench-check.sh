@@ -6,6 +6,10 @@
 # Speed (packets per second of wall clock and of CPU time) and the ratios to libpcap are printed,
 # never gated: they drift with the machine and with whatever else runs on it.
 #
+# Then scripts/bench-gate-callgrind.sh gates the whole pipeline on gateway-shaped traffic:
+# callgrind instructions per packet and allocations in steady state (ICQSCOPE_GATE_CALLGRIND=0
+# skips it; its own variables are described there).
+#
 # Usage: scripts/bench-check.sh [extra arguments for `swift package benchmark`, e.g. --filter X]
 # Needs python3 (to read the tool's JMH JSON). Takes a few minutes on a clean clone.
 set -euo pipefail
@@ -32,7 +36,8 @@ if [ "$status" -ne 0 ] && [ "$status" -ne 4 ]; then
     exit 1
 fi
 
-python3 - "$out/Current_run.jmh.json" "$limit" <<'PY'
+reader_status=0
+python3 - "$out/Current_run.jmh.json" "$limit" <<'PY' || reader_status=1
 import json, re, sys
 
 path, limit = sys.argv[1], int(sys.argv[2])
@@ -103,3 +108,9 @@ if failures:
 print(f"bench-check: OK: our reader's passes malloc at most {limit} times "
       f"({', '.join(sorted(gated))})")
 PY
+
+gate_status=0
+if [ "${ICQSCOPE_GATE_CALLGRIND:-1}" != 0 ]; then
+    "$root/scripts/bench-gate-callgrind.sh" || gate_status=1
+fi
+[ "$reader_status" -eq 0 ] && [ "$gate_status" -eq 0 ]

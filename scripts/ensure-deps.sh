@@ -13,6 +13,9 @@ for extra in "$@"; do
         nft) command -v nft >/dev/null 2>&1 || need+=(nftables) ;;
         sockd) command -v sockd >/dev/null 2>&1 || command -v danted >/dev/null 2>&1 || need+=(dante-server) ;;
         valgrind) command -v valgrind >/dev/null 2>&1 || need+=(valgrind) ;;
+        tcpdump) command -v tcpdump >/dev/null 2>&1 || need+=(tcpdump) ;;
+        tshark) command -v tshark >/dev/null 2>&1 || need+=(tshark) ;;
+        cc) command -v cc >/dev/null 2>&1 || need+=(gcc libc6-dev) ;;
     esac
 done
 

@@ -7,7 +7,13 @@ import SampleKit
 ///     icqscope-samples [FOLDER]              the bundled samples
 ///     icqscope-samples --scenarios FOLDER    every generated finding scenario, as <name>.pcapng
 ///     icqscope-samples --concurrent-tcp N FILE   N TCP connections open at once (memory per flow)
+///     icqscope-samples --gateway-mix USERS PACKETS FILE [--seed S]
+///                                            a busy gateway's traffic for benchmarks (classic
+///                                            pcap, streamed; never committed)
 let arguments = Array(CommandLine.arguments.dropFirst())
+if arguments.first == "--gateway-mix" {
+    writeGatewayMix(Array(arguments.dropFirst()))
+}
 let samples: [(String, [UInt8])]
 let folder: String
 if arguments.first == "--concurrent-tcp", arguments.count == 3, let flows = Int(arguments[1]) {
@@ -33,4 +39,42 @@ do {
 } catch {
     FileHandle.standardError.write(Data("icqscope-samples: \(error)\n".utf8))
     exit(1)
+}
+
+func fail(_ message: String, status: Int32) -> Never {
+    FileHandle.standardError.write(Data("icqscope-samples: \(message)\n".utf8))
+    exit(status)
+}
+
+func writeGatewayMix(_ arguments: [String]) -> Never {
+    let usage = "usage: icqscope-samples --gateway-mix USERS PACKETS FILE [--seed S]"
+    var positional: [String] = []
+    var seed: UInt64 = 1
+    var i = 0
+    while i < arguments.count {
+        if arguments[i] == "--seed" {
+            guard i + 1 < arguments.count, let value = UInt64(arguments[i + 1]) else { fail(usage, status: 64) }
+            seed = value
+            i += 2
+        } else {
+            positional.append(arguments[i])
+            i += 1
+        }
+    }
+    // Thousands separators are accepted: 1_000_000 or 1,000,000.
+    func number(_ text: String) -> Int? {
+        Int(text.replacingOccurrences(of: "_", with: "").replacingOccurrences(of: ",", with: ""))
+    }
+    guard positional.count == 3, let users = number(positional[0]), users > 0,
+          let packets = number(positional[1]), packets >= 0 else { fail(usage, status: 64) }
+    do {
+        let counts = try GatewayMixFile.write(users: users, packets: packets, seed: seed, to: positional[2])
+        let shares = GatewayMix.Category.allCases.map { "\($0) \(counts[$0])" }.joined(separator: ", ")
+        let carried = GatewayMix.Carried.allCases.dropFirst().map { "\($0) \(counts[$0])" }.joined(separator: ", ")
+        print("wrote \(positional[2]) (\(packets) packets, \(users) users, seed \(seed): \(shares); "
+              + "frames carrying \(carried); \(counts.webConnections) web connections opened)")
+        exit(0)
+    } catch {
+        fail("\(error)", status: 1)
+    }
 }
