@@ -67,6 +67,7 @@ public final class Analyzer {
         if let expression = options.filter { filter = PacketFilter(expression: expression) }
         icqAnalysis = ICQAnalysis(
             thresholds: options.thresholds, serverPorts: options.icqServerPorts,
+            maximumSessions: options.memoryBudget.maximumICQSessions,
             findings: { [unowned self] finding in self.report(finding) },
             sessionEnded: { [unowned self] session in self.sessionEnded(session) })
         peerPorts = PeerPortDiagnosis(thresholds: options.thresholds,
@@ -367,6 +368,8 @@ public final class Analyzer {
         flowTable.finish()
         writeEndedFlows()
         summary.flows = flowTable.statistics
+        summary.sessionsEvicted = icqAnalysis.tracker.evictedSessions
+        summary.streamsEvicted = UInt64(streams.streamsEvicted)
         switch options.format {
         case .ndjson:
             SummaryRecord.writeNDJSON(&json, summary)

@@ -23,13 +23,14 @@ final class ICQAnalysis {
     private var farSide: [UInt64: (key: ICQSession.Key, fromServer: Bool, gap: Int64)] = [:]
     private let serverPorts: [UInt16]
 
-    init(thresholds: Thresholds, serverPorts: [UInt16], findings: @escaping (Finding) -> Void,
+    init(thresholds: Thresholds, serverPorts: [UInt16], maximumSessions: Int, findings: @escaping (Finding) -> Void,
          sessionEnded: @escaping (ICQSession) -> Void) {
         var configuration = ICQSessionTracker.Configuration()
         configuration.ackWait = thresholds.ackWait
         configuration.retransmitInterval = thresholds.retransmitInterval
         configuration.idleTimeout = thresholds.udpIdleTimeout
         configuration.firewallTimeout = thresholds.firewallTimeout
+        configuration.maximumSessions = maximumSessions
         let diagnosis = ICQDiagnosis(thresholds: thresholds, emit: findings)
         self.diagnosis = diagnosis
         self.serverPorts = serverPorts

@@ -42,6 +42,11 @@ public struct MemoryBudget: Sendable, Equatable {
     /// A quarter holds TCP reassembly buffers (OSCAR, SOCKS and peer streams found by content).
     public var streamBufferBytes: Int { bytes / 4 }
 
+    /// A tenth holds classic ICQ sessions with their open exchanges.
+    public var maximumICQSessions: Int {
+        max(1024, bytes / 10 / ICQSessionTracker.approximateBytesPerSession)
+    }
+
     public var flowConfiguration: FlowConfiguration {
         var c = FlowConfiguration()
         c.maximumFlows = maximumFlows

@@ -69,6 +69,10 @@ public struct Summary {
     public var icq = ICQCounts()
     /// What the flow table tracked, ended and evicted.
     public var flows: FlowTableStatistics? = nil
+    /// Entries the memory budget (`--memcap`) made room for by ending them early, besides flows:
+    /// ICQ sessions and TCP streams. Printed only when not zero.
+    public var sessionsEvicted: UInt64 = 0
+    public var streamsEvicted: UInt64 = 0
     /// Live capture only: received = analysed + dropped, per interface.
     public var live: LiveAccounting? = nil
 

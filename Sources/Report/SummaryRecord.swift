@@ -57,6 +57,12 @@ public enum SummaryRecord {
             json.field("icmp_errors_unmatched", flows.icmpErrorsUnmatched)
             json.endObject()
         }
+        if s.sessionsEvicted > 0 || s.streamsEvicted > 0 {
+            json.beginObject("evicted")
+            json.field("icq_sessions", s.sessionsEvicted)
+            json.field("tcp_streams", s.streamsEvicted)
+            json.endObject()
+        }
         json.beginArray("sources")
         for source in s.sources {
             json.beginObject()
@@ -127,6 +133,9 @@ public enum SummaryRecord {
             var line = "flows        \(flows.flowsCreated)"
             if flows.flowsEvicted > 0 { line += " (\(flows.flowsEvicted) evicted: the flow table was full)" }
             lines.append(line)
+        }
+        if s.sessionsEvicted > 0 || s.streamsEvicted > 0 {
+            lines.append("evicted      \(s.sessionsEvicted) ICQ sessions, \(s.streamsEvicted) TCP streams (the memory budget, --memcap, was full)")
         }
         if let live = s.live {
             lines.append("live         " + live.equation)

@@ -50,3 +50,20 @@ struct MemcapCommandTests {
         }
     }
 }
+
+/// More ICQ users than the smallest budget's sessions: the sessions evicted to make room are
+/// counted in the summary (`evicted.icq_sessions`), and none with the default budget.
+@Suite(.serialized)
+struct MemcapSessionCommandTests {
+    @Test func sessionsBeyondTheBudgetAreEvictedAndCounted() throws {
+        let url = TestPaths.temporaryFile("memcap-sessions.pcap")
+        defer { try? FileManager.default.removeItem(at: url) }
+        let users = 3 * MemoryBudget(bytes: 1 << 20).maximumICQSessions
+        _ = try GatewayMixFile.write(users: users, packets: 8 * users, seed: 3, to: url.path)
+        let small = try CommandRunner.run(["read", "--format", "ndjson", "--memcap", "1M", url.path])
+        let evicted = small.records(ofType: "summary").first?["evicted"] as? [String: Any]
+        #expect((evicted?["icq_sessions"] as? Int ?? 0) > 0, "\(small.stderr)")
+        let large = try CommandRunner.run(["read", "--format", "ndjson", url.path])
+        #expect(large.records(ofType: "summary").first?["evicted"] == nil)
+    }
+}

@@ -20,6 +20,7 @@ struct MemoryBudgetTests {
         #expect(budget.maximumFlows == (1 << 29) / FlowTable.bytesPerFlow)
         #expect(budget.flowConfiguration.maximumFlows == budget.maximumFlows)
         #expect(budget.streamBufferBytes == 1 << 28)
+        #expect(budget.maximumICQSessions == (1 << 30) / 10 / ICQSessionTracker.approximateBytesPerSession)
         // Doubling the budget doubles each share.
         let double = MemoryBudget(bytes: 2 << 30)
         #expect(double.maximumFlows == 2 * budget.maximumFlows || double.maximumFlows == 2 * budget.maximumFlows + 1)
