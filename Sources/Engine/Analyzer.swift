@@ -49,6 +49,9 @@ public final class Analyzer {
     /// The stream PDUs completed while the current frame is analysed.
     var streamFrame: StreamFrameRecord
 
+    /// Frames analysed so far, over every source.
+    public var packetsAnalysed: UInt64 { summary.packets }
+
     /// Read once: an option's property wrapper costs a generic metadata lookup per access.
     private let showPackets: Bool
     private let showFlows: Bool

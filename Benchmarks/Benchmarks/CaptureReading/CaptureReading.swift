@@ -32,6 +32,9 @@ let benchmarks: @Sendable () -> Void = {
     // ICQ classification with v5 decryption on its own (packets = ICQ datagrams classified).
     packetBenchmark("read-decode-flows-1M-tracked", expecting: million, file: file1M, readDecodeAndTrackFlows)
     packetBenchmark("read-decode-streams-1M-tracked", expecting: million, file: file1M, readDecodeAndReassemble)
+    // The whole pipeline on gateway traffic at 10 to 100,000 users (issue 10).
+    registerPipelineBenchmarks()
+
     packetBenchmark("icq-classify-200k-ours", expecting: 200_000, file: { _ = ICQPayloads.healthy; return "" }) { _ in
         classifyICQ(200_000)
     }

@@ -4,7 +4,7 @@ import Crypto
 /// Community ID v1 (corelight/community-id-spec): `"1:" + base64(SHA1(seed, addresses, protocol,
 /// padding, ports))`, with the endpoints put in a fixed order so that both directions give the same
 /// value. Computed once per flow, when the flow ends, never per packet.
-public struct CommunityID: Sendable {
+public struct CommunityID: Hashable, Sendable {
     public var seed: UInt16
 
     public init(seed: UInt16 = 0) {

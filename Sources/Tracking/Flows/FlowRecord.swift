@@ -1,11 +1,16 @@
 import Bytes
 import Capture
 
-/// A finished flow, as the Report stage prints it (OUTPUT.md "Flow records"). Built once, when the
-/// flow ends; the only strings in it (Community ID, history) are made here, not per packet.
+/// A finished flow, as the Report stage prints it (OUTPUT.md "Flow records"). Built when the flow
+/// ends without allocating: its strings (Community ID, history) and UIN list are made when they
+/// are read, that is only for flows that are printed (`--flows`).
 public struct FlowRecord: Hashable, Sendable {
     /// Community ID v1 with the table's seed (`community_id`).
-    public var communityID: String
+    public var communityID: String {
+        communityIDHasher.compute(
+            source: originator.address, destination: responder.address, protocolNumber: protocolNumber,
+            sourcePort: originator.port, destinationPort: responder.port, isOneWay: isOneWay)
+    }
     /// IP protocol number; `protocolName` is the `proto` field.
     public var protocolNumber: UInt8
     public var vlan: UInt16
@@ -22,11 +27,11 @@ public struct FlowRecord: Hashable, Sendable {
     public var originatorCounters: DirectionCounters
     public var responderCounters: DirectionCounters
     public var connState: ConnState
-    public var history: String
+    public var history: String { historyLetters.string }
     public var protocols: FlowProtocols
-    public var uins: [UInt32]
+    public var uins: [UInt32] { uinSet.values }
     /// UINs seen beyond the inline capacity, not listed.
-    public var uinsNotListed: Int
+    public var uinsNotListed: Int { uinSet.overflow }
     public var icmpErrors: ICMPErrorSummary
     public var endReason: FlowEndReason
 
@@ -47,11 +52,14 @@ public struct FlowRecord: Hashable, Sendable {
         }
     }
 
+    let communityIDHasher: CommunityID
+    let isOneWay: Bool
+    let historyLetters: FlowHistory
+    let uinSet: FlowUINs
+
     init(_ slot: FlowSlot, icmpErrors: ICMPErrorSummary, endReason: FlowEndReason, communityID: CommunityID) {
-        self.communityID = communityID.compute(
-            source: slot.originator.address, destination: slot.responder.address,
-            protocolNumber: slot.protocolNumber, sourcePort: slot.originator.port,
-            destinationPort: slot.responder.port, isOneWay: slot.isOneWay)
+        communityIDHasher = communityID
+        isOneWay = slot.isOneWay
         protocolNumber = slot.protocolNumber
         vlan = slot.vlan
         originator = slot.originator
@@ -63,10 +71,9 @@ public struct FlowRecord: Hashable, Sendable {
         originatorCounters = slot.originatorCounters
         responderCounters = slot.responderCounters
         connState = slot.connState
-        history = slot.history.string
+        historyLetters = slot.history
         protocols = slot.protocols
-        uins = slot.uins.values
-        uinsNotListed = slot.uins.overflow
+        uinSet = slot.uins
         self.icmpErrors = icmpErrors
         self.endReason = endReason
     }
