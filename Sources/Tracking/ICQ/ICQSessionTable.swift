@@ -25,6 +25,9 @@ struct ICQSessionTable {
         /// Heads of the session's pending exchanges, linked through `ExchangeSlot.previous/next`.
         var clientExchanges: Int32 = -1
         var serverExchanges: Int32 = -1
+        /// Whether `sessionByClient[session.client]` is this session: a client packet from the
+        /// same endpoint then needs no hash. Cleared when another session takes the endpoint over.
+        var ownsClientEntry = false
     }
 
     struct ExchangeSlot {
@@ -115,8 +118,8 @@ struct ICQSessionTable {
                 outbox.append(.rebinding(sessions[i].session.facts, frame: frame, time: time, from: previous, to: client))
             }
             sessions[i].session.clientBySide[side] = client
+            if !(sessions[i].ownsClientEntry && sessions[i].session.client == client) { claim(client, for: s) }
             sessions[i].session.client = client
-            sessionByClient[client] = key
             sessions[i].session.clientPackets += 1
             sessions[i].session.lastClientTime = time
         } else {
@@ -316,6 +319,16 @@ struct ICQSessionTable {
         }
     }
 
+    /// Points the client endpoint at session `s`, taking it from the session that had it.
+    private mutating func claim(_ client: Endpoint, for s: Int32) {
+        let key = sessions[Int(s)].session.key
+        if let previous = sessionByClient.updateValue(key, forKey: client), previous != key,
+           let other = sessionIndex[previous], sessions[Int(other)].session.client == client {
+            sessions[Int(other)].ownsClientEntry = false
+        }
+        sessions[Int(s)].ownsClientEntry = true
+    }
+
     private mutating func forget(client endpoint: Endpoint, of key: ICQSession.Key) {
         if sessionByClient[endpoint] == key { sessionByClient.removeValue(forKey: endpoint) }
     }
@@ -398,9 +411,9 @@ struct ICQSessionTable {
     }
 
     private mutating func resolveAck(for key: ExchangeKey, frame: UInt64, time: Int64) {
-        guard let x = exchangeIndex[key] else { return }
+        guard let x = exchangeIndex.removeValue(forKey: key) else { return }
         let i = Int(key.session)
-        var exchange = removeExchange(x)
+        var exchange = takeExchange(x)
         exchange.ack = (frame, time)
         exchange.settle(in: sessions[i].session, fromClient: key.fromClient)
         if exchange.copyCount == 1 { sessions[i].session.noteRoundTrip(time &- exchange.firstTime) }
@@ -414,10 +427,16 @@ struct ICQSessionTable {
 
     /// Takes the exchange out of every index and frees its slot.
     private mutating func removeExchange(_ x: Int32) -> ICQExchange {
+        exchangeIndex.removeValue(forKey: exchanges[Int(x)].key)
+        return takeExchange(x)
+    }
+
+    /// Takes the exchange out of its session's list and the deadline queue, and frees its slot
+    /// (the caller has taken it out of the hash index).
+    private mutating func takeExchange(_ x: Int32) -> ICQExchange {
         let key = exchanges[Int(x)].key
         let previous = exchanges[Int(x)].previous
         let next = exchanges[Int(x)].next
-        exchangeIndex.removeValue(forKey: key)
         giveUpDeadlines.remove(x)
         if previous >= 0 {
             exchanges[Int(previous)].next = next
