@@ -66,6 +66,15 @@ struct ICQSessionTable {
     /// The latest capture time seen.
     private var clock: Int64 = .min
 
+    /// See `ICQSessionTracker.approximateBytesPerSession`.
+    static var approximateBytesPerSession: Int {
+        MemoryLayout<SessionSlot>.stride
+            + 2 * (MemoryLayout<ICQSession.Key>.stride + MemoryLayout<Int32>.stride)
+            + 2 * (MemoryLayout<Endpoint>.stride + MemoryLayout<ICQSession.Key>.stride)
+            + 16
+            + 4 * (MemoryLayout<ExchangeSlot>.stride + 2 * (MemoryLayout<ExchangeKey>.stride + MemoryLayout<Int32>.stride) + 16)
+    }
+
     init(configuration: ICQSessionTracker.Configuration) {
         self.configuration = configuration
     }

@@ -54,13 +54,7 @@ public final class ICQSessionTracker {
     /// What one session holds, for a memory budget: its slot, its index entries (by key and by
     /// client endpoint, about twice the key and value as dictionaries keep them), its deadline,
     /// and a few open exchanges with their index entries.
-    public static var approximateBytesPerSession: Int {
-        MemoryLayout<SessionSlot>.stride
-            + 2 * (MemoryLayout<ICQSession.Key>.stride + MemoryLayout<Int32>.stride)
-            + 2 * (MemoryLayout<Endpoint>.stride + MemoryLayout<ICQSession.Key>.stride)
-            + 16
-            + 4 * (MemoryLayout<ExchangeSlot>.stride + 2 * (MemoryLayout<ExchangeKey>.stride + MemoryLayout<Int32>.stride) + 16)
-    }
+    public static var approximateBytesPerSession: Int { ICQSessionTable.approximateBytesPerSession }
 
     public init(configuration: Configuration = Configuration()) {
         table = ICQSessionTable(configuration: configuration)
