@@ -19,7 +19,8 @@ final class ICQAnalysis {
     private var clientSide: [ICQSession.Key: Int] = [:]
     private var clientSideKeys = ICQKeyQueue()
     /// Packets seen on the far side, remembered until the gateway matcher says whether they were
-    /// forwarded (bounded: the matcher's window is a second).
+    /// forwarded (bounded: the matcher's window is a second, and what it gives up when full is
+    /// forgotten here too).
     private var farSide: [UInt64: (key: ICQSession.Key, fromServer: Bool, gap: Int64)] = [:]
     private let serverPorts: [UInt16]
 
@@ -62,6 +63,7 @@ final class ICQAnalysis {
             if side != home {
                 let gap = tracker.facts(for: key).map { time - $0.lastTime } ?? 0
                 farSide[frame] = (key, !fromClient, gap)
+                if farSide.count > 4 * Self.matcherCapacity { forgetOldestFarSide() }
                 return
             }
         }
@@ -88,6 +90,17 @@ final class ICQAnalysis {
         guard let session = tracker.facts(for: remembered.key) else { return }
         diagnosis.gatewayDropped(session: session, frame: u.frame, time: u.time, fromServer: remembered.fromServer,
                                  gap: remembered.gap)
+    }
+
+    /// The gateway matcher's capacity: when it holds more packets it gives up the oldest and
+    /// never reports them, so far-side frames older than that many newer ones are given up.
+    static let matcherCapacity = 65_536
+
+    /// Keeps the newest far-side frames, twice the matcher's capacity (once per that many
+    /// packets, and only while the matcher is giving packets up).
+    private func forgetOldestFarSide() {
+        let frames = farSide.keys.sorted()
+        for frame in frames.prefix(frames.count - 2 * Self.matcherCapacity) { farSide.removeValue(forKey: frame) }
     }
 
     /// Forwarded copies need not be remembered.

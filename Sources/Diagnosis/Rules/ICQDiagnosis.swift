@@ -210,8 +210,8 @@ public final class ICQDiagnosis {
     // MARK: R2 and R3
 
     private func judgePush(_ session: ICQSessionFacts, _ exchange: ICQExchange, acked: Bool) {
-        let name = commandName(exchange.command, fromClient: false)
         if exchange.copyCount >= 2 {
+            let name = commandName(exchange.command, fromClient: false)
             var explanation = "The server sent \(name) (seq \(hex(exchange.seq1))) \(exchange.copyCount) times"
             explanation += acked ? "; the client acknowledged only a retransmission, so earlier copies were lost on the way in."
                 : ", and the client never acknowledged it: it did not get through."
@@ -253,6 +253,8 @@ public final class ICQDiagnosis {
     }
 
     private func flushPendingTimeout(_ key: ICQSession.Key) {
+        // Called for every client packet: nothing to hash when nothing waits.
+        guard !pendingTimeouts.isEmpty else { return }
         if let finding = pendingTimeouts.removeValue(forKey: key) { emit(finding) }
     }
 

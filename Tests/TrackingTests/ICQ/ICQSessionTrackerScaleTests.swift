@@ -163,6 +163,26 @@ struct ICQSessionTrackerScaleTests {
         #expect(feed.tracker.occupancy.clientEndpoints == 1)
     }
 
+    /// A client endpoint belongs to the session whose client spoke from it last, back and forth.
+    @Test func anEndpointBelongsToTheSessionThatSpokeFromItLast() {
+        let feed = ICQTrackerFeed()
+        let a = ICQSession.Key(uin: 7, sessionID: 1)
+        let b = ICQSession.Key(uin: 7, sessionID: 2)
+        let endpoint = ICQTrackerFeed.client(7)
+        var expected: [ICQSession.Key] = []
+        var seen: [ICQSession.Key?] = []
+        for (k, key) in [a, b, b, a, a, b, a].enumerated() {
+            feed.client(7, session: key.sessionID, command: 0x000A, seq1: 1, at: Self.t0 + seconds(Int64(k)))
+            expected.append(key)
+            seen.append(feed.tracker.sessionKey(forClient: endpoint))
+        }
+        #expect(seen == expected)
+        feed.client(7, session: 1, command: 0x0438, seq1: 2, at: Self.t0 + seconds(10))
+        #expect(feed.tracker.sessionKey(forClient: endpoint) == nil)
+        feed.client(7, session: 2, command: 0x000A, seq1: 1, at: Self.t0 + seconds(11))
+        #expect(feed.tracker.sessionKey(forClient: endpoint) == b)
+    }
+
     /// A client's packet judges only its own session's pushes: those older than the grace, by
     /// first copy then seq1, except the one it acks.
     @Test func aClientPacketJudgesOnlyItsOwnSessionsPushes() {
