@@ -20,8 +20,8 @@ public struct RecencyMap<Key: SlotKey, Value> {
     public let capacity: Int
     @usableFromInline var index = SlotIndex()
     @usableFromInline let hasher = SlotHasher()
-    @usableFromInline var keys: [Key] = []
-    @usableFromInline var values: [Value] = []
+    /// Each slot's key and value side by side (one cache line for a lookup that hits).
+    @usableFromInline var slots: [(key: Key, value: Value)] = []
     @usableFromInline var order = RecencyList()
     @usableFromInline var forgottenCount: UInt64 = 0
 
@@ -39,14 +39,14 @@ public struct RecencyMap<Key: SlotKey, Value> {
 
     @inlinable
     func slot(of key: Key, hash: UInt64) -> Int32? {
-        index.find(hash) { keys[Int($0)] == key }
+        index.find(hash) { slots[Int($0)].key == key }
     }
 
     /// The value set for `key`, without marking it recent.
     @inlinable
     public subscript(key: Key) -> Value? {
         guard !index.isEmpty, let slot = slot(of: key, hash: key.slotHash(hasher)) else { return nil }
-        return values[Int(slot)]
+        return slots[Int(slot)].value
     }
 
     /// Sets `key`'s value and marks it the most recent; forgets the least recent key when full.
@@ -54,22 +54,20 @@ public struct RecencyMap<Key: SlotKey, Value> {
     public mutating func set(_ value: Value, for key: Key) {
         let hash = key.slotHash(hasher)
         if let slot = slot(of: key, hash: hash) {
-            values[Int(slot)] = value
+            slots[Int(slot)].value = value
             order.touch(slot)
             return
         }
         let slot: Int32
-        if keys.count < capacity {
-            slot = Int32(keys.count)
-            keys.append(key)
-            values.append(value)
+        if slots.count < capacity {
+            slot = Int32(slots.count)
+            slots.append((key, value))
             order.append(slot)
         } else {
             slot = order.head
-            index.remove(slot, hash: keys[Int(slot)].slotHash(hasher))
+            index.remove(slot, hash: slots[Int(slot)].key.slotHash(hasher))
             forgottenCount += 1
-            keys[Int(slot)] = key
-            values[Int(slot)] = value
+            slots[Int(slot)] = (key, value)
             order.touch(slot)
         }
         index.insert(slot, hash: hash)

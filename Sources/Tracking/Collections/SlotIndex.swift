@@ -1,49 +1,60 @@
 import Bytes
 
 /// A hash index from keys to the slots of a pool that hold them, for the per-packet lookups:
-/// open addressing with linear probing over (hash, slot) pairs, the keys themselves staying in
-/// the caller's slots (the caller confirms a candidate with `matches`). Lookups cost a hash of a
-/// few words and a probe or two; nothing is allocated once the table has grown to the pool.
-/// Kept at most half full; removal shifts entries back, so no tombstones accumulate.
+/// open addressing with linear probing over 8-byte entries (the slot and the upper half of its
+/// key's hash), the keys themselves staying in the caller's slots (the caller confirms a
+/// candidate with `matches`, which the stored half of the hash spares for almost every other
+/// key). Lookups cost a hash of a few words and a probe or two; nothing is allocated once the
+/// table has grown to the pool. Kept at most half full; removal shifts entries back, so no
+/// tombstones accumulate.
 ///
 /// Hashes come from `SlotHasher`, seeded at random per process so that crafted traffic cannot
 /// aim at one probe sequence; nothing is ever listed in hash order, so output does not depend
 /// on the seed. Inlinable so that `matches` is inlined at each call site.
 public struct SlotIndex {
-    public struct Entry {
-        @usableFromInline var hash: UInt64
-        /// -1: empty.
-        @usableFromInline var slot: Int32
-
-        @inlinable init(hash: UInt64, slot: Int32) {
-            self.hash = hash
-            self.slot = slot
-        }
-    }
-
-    @usableFromInline var entries: [Entry]
+    /// `(hash >> 32) << 32 | (slot + 1)`; 0 is an empty place. The stored half of the hash
+    /// also gives the entry's home place, so entries can be moved back on removal.
+    @usableFromInline var entries: [UInt64]
     @usableFromInline var mask: Int
     @usableFromInline var storedCount = 0
 
     public init(minimumCapacity: Int = 16) {
         var size = 16
         while size < 2 * minimumCapacity { size *= 2 }
-        entries = Array(repeating: Entry(hash: 0, slot: -1), count: size)
+        entries = Array(repeating: 0, count: size)
         mask = size - 1
     }
 
     public var count: Int { storedCount }
     public var isEmpty: Bool { storedCount == 0 }
 
+    @inlinable @inline(__always)
+    static func entry(_ slot: Int32, _ hash: UInt64) -> UInt64 {
+        hash & 0xFFFF_FFFF_0000_0000 | UInt64(UInt32(bitPattern: slot &+ 1))
+    }
+
+    @inlinable @inline(__always)
+    static func slot(of entry: UInt64) -> Int32 {
+        Int32(bitPattern: UInt32(truncatingIfNeeded: entry)) &- 1
+    }
+
+    /// Where the probe for a hash (or an entry) starts.
+    @inlinable @inline(__always)
+    static func home(_ hashOrEntry: UInt64, _ mask: Int) -> Int { Int(truncatingIfNeeded: hashOrEntry >> 32) & mask }
+
     /// The first slot with this hash that `matches` accepts.
     @inlinable
     public func find(_ hash: UInt64, where matches: (Int32) -> Bool) -> Int32? {
-        var i = Int(truncatingIfNeeded: hash) & mask
-        while true {
-            let entry = entries[i]
-            if entry.slot < 0 { return nil }
-            if entry.hash == hash && matches(entry.slot) { return entry.slot }
-            i = (i + 1) & mask
+        let tag = hash & 0xFFFF_FFFF_0000_0000
+        let mask = self.mask
+        return entries.withUnsafeBufferPointer { entries in
+            var i = Self.home(hash, mask)
+            while true {
+                let entry = entries[i]
+                if entry == 0 { return nil }
+                if entry & 0xFFFF_FFFF_0000_0000 == tag && matches(Self.slot(of: entry)) { return Self.slot(of: entry) }
+                i = (i + 1) & mask
+            }
         }
     }
 
@@ -51,66 +62,78 @@ public struct SlotIndex {
     @inlinable
     public mutating func insert(_ slot: Int32, hash: UInt64) {
         if 2 * (storedCount + 1) > entries.count { grow() }
-        var i = Int(truncatingIfNeeded: hash) & mask
-        while entries[i].slot >= 0 { i = (i + 1) & mask }
-        entries[i] = Entry(hash: hash, slot: slot)
+        let mask = self.mask
+        entries.withUnsafeMutableBufferPointer { entries in
+            var i = Self.home(hash, mask)
+            while entries[i] != 0 { i = (i + 1) & mask }
+            entries[i] = Self.entry(slot, hash)
+        }
         storedCount += 1
     }
 
     /// Removes `slot`, indexed under `hash` (nothing happens when it is not there).
     @inlinable
     public mutating func remove(_ slot: Int32, hash: UInt64) {
-        var i = Int(truncatingIfNeeded: hash) & mask
-        while true {
-            let entry = entries[i]
-            if entry.slot < 0 { return }
-            if entry.slot == slot && entry.hash == hash { break }
-            i = (i + 1) & mask
-        }
-        storedCount -= 1
-        // Backward shift: move each later entry of the run into the hole when its home allows.
-        var hole = i
-        var j = (i + 1) & mask
-        while entries[j].slot >= 0 {
-            let home = Int(truncatingIfNeeded: entries[j].hash) & mask
-            if (j &- home) & mask >= (j &- hole) & mask {
-                entries[hole] = entries[j]
-                hole = j
+        let wanted = Self.entry(slot, hash)
+        let mask = self.mask
+        let removed: Bool = entries.withUnsafeMutableBufferPointer { entries in
+            var i = Self.home(hash, mask)
+            while entries[i] != wanted {
+                if entries[i] == 0 { return false }
+                i = (i + 1) & mask
             }
-            j = (j + 1) & mask
+            // Backward shift: move each later entry of the run into the hole when its home
+            // allows (its home is not in (hole, j]), until an empty place ends the run.
+            var hole = i
+            var j = i
+            while true {
+                j = (j + 1) & mask
+                let entry = entries[j]
+                if entry == 0 { break }
+                let home = Self.home(entry, mask)
+                if (j &- home) & mask >= (j &- hole) & mask {
+                    entries[hole] = entry
+                    hole = j
+                }
+            }
+            entries[hole] = 0
+            return true
         }
-        entries[hole] = Entry(hash: 0, slot: -1)
+        if removed { storedCount -= 1 }
     }
 
     /// Replaces `old` by `new` under the same hash.
     @inlinable
     public mutating func replace(_ old: Int32, with new: Int32, hash: UInt64) {
-        var i = Int(truncatingIfNeeded: hash) & mask
-        while true {
-            let entry = entries[i]
-            if entry.slot < 0 { return }
-            if entry.slot == old && entry.hash == hash {
-                entries[i].slot = new
-                return
+        let wanted = Self.entry(old, hash)
+        let mask = self.mask
+        entries.withUnsafeMutableBufferPointer { entries in
+            var i = Self.home(hash, mask)
+            while entries[i] != wanted {
+                if entries[i] == 0 { return }
+                i = (i + 1) & mask
             }
-            i = (i + 1) & mask
+            entries[i] = Self.entry(new, hash)
         }
     }
 
     public mutating func removeAll() {
-        for i in entries.indices { entries[i] = Entry(hash: 0, slot: -1) }
+        for i in entries.indices { entries[i] = 0 }
         storedCount = 0
     }
 
     @usableFromInline
     mutating func grow() {
         let old = entries
-        entries = Array(repeating: Entry(hash: 0, slot: -1), count: old.count * 2)
+        entries = Array(repeating: 0, count: old.count * 2)
         mask = entries.count - 1
-        for entry in old where entry.slot >= 0 {
-            var i = Int(truncatingIfNeeded: entry.hash) & mask
-            while entries[i].slot >= 0 { i = (i + 1) & mask }
-            entries[i] = entry
+        let mask = self.mask
+        entries.withUnsafeMutableBufferPointer { entries in
+            for entry in old where entry != 0 {
+                var i = Self.home(entry, mask)
+                while entries[i] != 0 { i = (i + 1) & mask }
+                entries[i] = entry
+            }
         }
     }
 }

@@ -31,6 +31,8 @@ public final class IPDefragmenter {
         var id: Int32
         var header: [UInt8] = []  // the first fragment's fixed IP header (without options for IPv6)
         var payload: [UInt8] = []
+        /// What the fragments so far cover: sorted, disjoint ranges (ranges that overlap or
+        /// touch are merged; a zero-length fragment stays a range of its own until data reaches it).
         var covered: [(start: Int, end: Int)] = []
         var totalLength: Int? = nil
         var firstSeen: Int64
@@ -108,11 +110,7 @@ public final class IPDefragmenter {
         if entry.payload.count < offset + data.count {
             entry.payload += [UInt8](repeating: 0, count: offset + data.count - entry.payload.count)
         }
-        // Overlaps: the earlier copy wins, as most stacks do; only uncovered bytes are written.
-        for i in 0..<data.count where !entry.isCovered(offset + i) {
-            entry.payload[offset + i] = data[i]
-        }
-        entry.covered.append((offset, offset + data.count))
+        entry.place(data, at: offset)
         if !more { entry.totalLength = offset + data.count }
         if let total = entry.totalLength, !entry.header.isEmpty, entry.coversAll(total) {
             counters.reassembled += 1
@@ -192,16 +190,40 @@ public final class IPDefragmenter {
 }
 
 extension IPDefragmenter.Pending {
-    func isCovered(_ position: Int) -> Bool {
-        covered.contains { $0.start <= position && position < $0.end }
+    /// Writes the bytes of a fragment at `offset` that no earlier fragment covered (overlaps: the
+    /// earlier copy wins, as most stacks do) and records its range. Costs the fragment's bytes
+    /// and the ranges it touches, not every range.
+    mutating func place(_ data: UnsafeRawBufferPointer, at offset: Int) {
+        let end = offset + data.count
+        // The first range that ends at or after the fragment's start (touching ones merge).
+        var low = 0, high = covered.count
+        while low < high {
+            let mid = (low + high) / 2
+            if covered[mid].end < offset { low = mid + 1 } else { high = mid }
+        }
+        let first = low
+        var last = first
+        var cursor = offset
+        payload.withUnsafeMutableBytes { payload in
+            func copy(_ from: Int, _ to: Int) {
+                guard from < to else { return }
+                payload.baseAddress!.advanced(by: from)
+                    .copyMemory(from: data.baseAddress!.advanced(by: from - offset), byteCount: to - from)
+            }
+            while last < covered.count && covered[last].start <= end {
+                copy(cursor, min(covered[last].start, end))
+                cursor = max(cursor, covered[last].end)
+                last += 1
+            }
+            copy(cursor, end)
+        }
+        let merged = first < last
+            ? (start: min(offset, covered[first].start), end: max(end, covered[last - 1].end))
+            : (start: offset, end: end)
+        covered.replaceSubrange(first..<last, with: CollectionOfOne(merged))
     }
 
     func coversAll(_ total: Int) -> Bool {
-        var reach = 0
-        for range in covered.sorted(by: { $0.start < $1.start }) {
-            if range.start > reach { return false }
-            reach = max(reach, range.end)
-        }
-        return reach >= total
+        covered.count == 1 && covered[0].start == 0 && covered[0].end >= total
     }
 }
