@@ -262,41 +262,46 @@ public final class Analyzer {
             break
         }
         if case .udp(let udp) = decoded.transport {
-            var payload = decoded.payload(of: bytes)
-            var icqDecoded = decoded
+            let payload = decoded.payload(of: bytes)
             socksUDP = nil
             if let relayed = socksRelayed(decoded, udp, payload: payload) {
                 // ICQ through a SOCKS5 UDP association: the header names the real server; the
                 // datagram inside is classic ICQ between the client and that server.
                 socksUDP = (relayed.header, payload)
-                payload = UnsafeRawBufferPointer(rebasing: payload[relayed.header.inner])
-                icqDecoded = relayed.inner
-                icqResult = icq.decode(payload, direction: relayed.toRelay ? .clientToServer : .serverToClient)
+                let inner = UnsafeRawBufferPointer(rebasing: payload[relayed.header.inner])
+                icqResult = icq.decode(inner, direction: relayed.toRelay ? .clientToServer : .serverToClient)
                 socks.datagram(relay: relayed.relay, client: relayed.client, toRelay: relayed.toRelay, frame: packet.frameNumber,
                                time: packet.timestampNanos, uin: icqResult.packet?.header.uin)
+                noteICQResult(packet, relayed.inner, side: side, flow: observation?.handle)
             } else {
                 icqResult = icq.classify(payload, sourcePort: udp.sourcePort, destinationPort: udp.destinationPort)
+                noteICQResult(packet, decoded, side: side, flow: observation?.handle)
             }
-            let decoded = icqDecoded
-            switch icqResult {
-            case .icq(let p):
-                summary.count(.icq)
-                summary.icq.count(p)
-                icqAnalysis.observe(p, decoded: decoded, frame: packet.frameNumber, time: packet.timestampNanos,
-                                    side: side, twoSided: twoSided)
-                noteAdvertisedEndpoints(p, decoded: decoded, frame: packet.frameNumber)
-                if let handle = observation?.handle {
-                    flowTable.addProtocol(.icq, to: handle)
-                    if let uin = p.header.uin, uin != 0 { flowTable.addUIN(uin, to: handle) }
-                }
-            case .malformed(var m, let header):
-                // Offsets in the record are from the start of the frame (or reassembled datagram).
-                m.offset += decoded.payloadOffset
-                icqResult = .malformed(m, header: header)
-                summary.countMalformed(m)
-            case .notICQ:
-                break
+        }
+    }
+
+    /// What the ICQ classifier said about a datagram (`decoded`: as sent, or as if sent directly
+    /// when it was relayed through a SOCKS5 association): counts, the session tracker, advertised
+    /// endpoints and the flow's protocols.
+    private func noteICQResult(_ packet: CapturedPacket, _ decoded: DecodedPacket, side: Int, flow: FlowHandle?) {
+        switch icqResult {
+        case .icq(let p):
+            summary.count(.icq)
+            summary.icq.count(p)
+            icqAnalysis.observe(p, decoded: decoded, frame: packet.frameNumber, time: packet.timestampNanos,
+                                side: side, twoSided: twoSided)
+            noteAdvertisedEndpoints(p, decoded: decoded, frame: packet.frameNumber)
+            if let flow {
+                flowTable.addProtocol(.icq, to: flow)
+                if let uin = p.header.uin, uin != 0 { flowTable.addUIN(uin, to: flow) }
             }
+        case .malformed(var m, let header):
+            // Offsets in the record are from the start of the frame (or reassembled datagram).
+            m.offset += decoded.payloadOffset
+            icqResult = .malformed(m, header: header)
+            summary.countMalformed(m)
+        case .notICQ:
+            break
         }
     }
 
