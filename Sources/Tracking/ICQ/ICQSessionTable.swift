@@ -25,6 +25,7 @@ struct ICQSessionTable {
         /// Heads of the session's pending exchanges, linked through `ExchangeSlot.previous/next`.
         var clientExchanges: Int32 = -1
         var serverExchanges: Int32 = -1
+        var inUse = false
         /// Whether `sessionByClient[session.client]` is this session: a client packet from the
         /// same endpoint then needs no hash. Cleared when another session takes the endpoint over.
         var ownsClientEntry = false
@@ -43,18 +44,19 @@ struct ICQSessionTable {
 
     private var sessions: [SessionSlot] = []
     private var freeSessions: [Int32] = []
-    private var sessionIndex: [ICQSession.Key: Int32] = [:]
+    private var sessionIndex = SlotIndex()
     /// Per session slot, a deadline no later than its idle deadline (last packet + idle
     /// timeout): packets only move a session's last time forward, so the queue is corrected when
     /// its entry comes up rather than on every packet.
-    private var idleDeadlines = ICQDeadlineQueue()
+    private var idleDeadlines = DeadlineHeap()
 
     private var exchanges: [ExchangeSlot] = []
     private var freeExchanges: [Int32] = []
-    private var exchangeIndex: [ExchangeKey: Int32] = [:]
+    private var exchangeIndex = SlotIndex()
     /// Per exchange slot, its give-up deadline, kept exact.
-    private var giveUpDeadlines = ICQDeadlineQueue()
+    private var giveUpDeadlines = DeadlineHeap()
 
+    private let hasher = SlotHasher()
     /// The session a client endpoint belongs to, for server packets that carry only a session id.
     private var sessionByClient: [Endpoint: ICQSession.Key] = [:]
     private var outbox: [ICQSessionTracker.Event] = []
@@ -106,7 +108,7 @@ struct ICQSessionTable {
         let server = fromClient ? destination : source
         let s: Int32
         let isNew: Bool
-        if let found = sessionIndex[key] {
+        if let found = findSession(key) {
             s = found
             isNew = false
         } else {
@@ -185,7 +187,7 @@ struct ICQSessionTable {
         if let top = giveUpDeadlines.first, top.deadline < time {
             expiring.removeAll(keepingCapacity: true)
             while let top = giveUpDeadlines.first, top.deadline < time {
-                giveUpDeadlines.removeFirst()
+                _ = giveUpDeadlines.popFirst()
                 expiring.append(order(of: top.id))
             }
             sortExpiring()
@@ -202,7 +204,7 @@ struct ICQSessionTable {
             while let top = idleDeadlines.first, top.deadline < time {
                 let deadline = idleDeadline(top.id)
                 if deadline < time {
-                    idleDeadlines.removeFirst()
+                    _ = idleDeadlines.popFirst()
                     idle.append(SessionOrder(key: sessions[Int(top.id)].session.key, slot: top.id))
                 } else {
                     // Active since it was queued: requeued at its real deadline, after `time`.
@@ -218,7 +220,9 @@ struct ICQSessionTable {
     /// and sessions end with `end_of_capture`.
     mutating func finish() {
         idle.removeAll(keepingCapacity: true)
-        for (key, slot) in sessionIndex { idle.append(SessionOrder(key: key, slot: slot)) }
+        for s in sessions.indices where sessions[s].inUse {
+            idle.append(SessionOrder(key: sessions[s].session.key, slot: Int32(s)))
+        }
         idle.sort()
         for entry in idle { endSession(entry.slot, reason: .endOfCapture) }
     }
@@ -252,7 +256,8 @@ struct ICQSessionTable {
             s = Int32(sessions.count)
             sessions.append(SessionSlot(session: session, serial: serials))
         }
-        sessionIndex[key] = s
+        sessions[Int(s)].inUse = true
+        sessionIndex.insert(s, hash: hash(key))
         idleDeadlines.schedule(s, at: idleDeadline(s), order: serials)
         return s
     }
@@ -286,7 +291,7 @@ struct ICQSessionTable {
     private mutating func endSession(_ s: Int32, reason: ICQSession.EndReason) {
         let i = Int(s)
         let key = sessions[i].session.key
-        sessionIndex.removeValue(forKey: key)
+        sessionIndex.remove(s, hash: hash(key))
         idleDeadlines.remove(s)
         sessions[i].session.endReason = reason
         expiring.removeAll(keepingCapacity: true)
@@ -332,7 +337,7 @@ struct ICQSessionTable {
     private mutating func claim(_ client: Endpoint, for s: Int32) {
         let key = sessions[Int(s)].session.key
         if let previous = sessionByClient.updateValue(key, forKey: client), previous != key,
-           let other = sessionIndex[previous], sessions[Int(other)].session.client == client {
+           let other = findSession(previous), sessions[Int(other)].session.client == client {
             sessions[Int(other)].ownsClientEntry = false
         }
         sessions[Int(s)].ownsClientEntry = true
@@ -353,7 +358,8 @@ struct ICQSessionTable {
     private mutating func record(_ key: ExchangeKey, command: UInt16, frame: UInt64, time: Int64, gap: Int64,
                         sessionsCounted: Int) {
         let i = Int(key.session)
-        if let x = exchangeIndex[key] {
+        let keyHash = hash(key)
+        if let x = findExchange(key, keyHash) {
             if exchanges[Int(x)].exchange.command == command {
                 exchanges[Int(x)].exchange.addCopy(frame: frame, time: time)
                 if key.fromClient {
@@ -389,7 +395,7 @@ struct ICQSessionTable {
         }
         if head >= 0 { exchanges[Int(head)].previous = x }
         if key.fromClient { sessions[i].clientExchanges = x } else { sessions[i].serverExchanges = x }
-        exchangeIndex[key] = x
+        exchangeIndex.insert(x, hash: keyHash)
         giveUpDeadlines.schedule(x, at: giveUpDeadline(x), order: serials)
     }
 
@@ -420,7 +426,9 @@ struct ICQSessionTable {
     }
 
     private mutating func resolveAck(for key: ExchangeKey, frame: UInt64, time: Int64) {
-        guard let x = exchangeIndex.removeValue(forKey: key) else { return }
+        let keyHash = hash(key)
+        guard let x = findExchange(key, keyHash) else { return }
+        exchangeIndex.remove(x, hash: keyHash)
         let i = Int(key.session)
         var exchange = takeExchange(x)
         exchange.ack = (frame, time)
@@ -436,7 +444,7 @@ struct ICQSessionTable {
 
     /// Takes the exchange out of every index and frees its slot.
     private mutating func removeExchange(_ x: Int32) -> ICQExchange {
-        exchangeIndex.removeValue(forKey: exchanges[Int(x)].key)
+        exchangeIndex.remove(x, hash: hash(exchanges[Int(x)].key))
         return takeExchange(x)
     }
 
@@ -462,6 +470,26 @@ struct ICQSessionTable {
         var taken = ICQExchange.vacant
         swap(&taken, &exchanges[Int(x)].exchange)
         return taken
+    }
+
+    // MARK: indexes
+
+    private func hash(_ key: ICQSession.Key) -> UInt64 {
+        hasher.hash(UInt64(key.uin) << 32 | UInt64(key.sessionID), 0x4943_5153)
+    }
+
+    /// The whole key fits in one word: slot, direction and both sequence numbers.
+    private func hash(_ key: ExchangeKey) -> UInt64 {
+        hasher.hash(UInt64(UInt32(bitPattern: key.session)) << 33 | (key.fromClient ? 1 << 32 : 0)
+                        | UInt64(key.seq1) << 16 | UInt64(key.seq2), 0x4943_5158)
+    }
+
+    private func findSession(_ key: ICQSession.Key) -> Int32? {
+        sessionIndex.find(hash(key)) { sessions[Int($0)].session.key == key }
+    }
+
+    private func findExchange(_ key: ExchangeKey, _ keyHash: UInt64) -> Int32? {
+        exchangeIndex.find(keyHash) { exchanges[Int($0)].key == key }
     }
 
     // MARK: report order
@@ -504,13 +532,13 @@ struct ICQSessionTable {
     // MARK: queries
 
     func session(for key: ICQSession.Key) -> ICQSession? {
-        sessionIndex[key].map { sessions[Int($0)].session }
+        findSession(key).map { sessions[Int($0)].session }
     }
 
-    func isOpen(_ key: ICQSession.Key) -> Bool { sessionIndex[key] != nil }
+    func isOpen(_ key: ICQSession.Key) -> Bool { findSession(key) != nil }
 
     func facts(for key: ICQSession.Key) -> ICQSessionFacts? {
-        sessionIndex[key].map { sessions[Int($0)].session.facts }
+        findSession(key).map { sessions[Int($0)].session.facts }
     }
 
     func sessionKey(forClient endpoint: Endpoint) -> ICQSession.Key? { sessionByClient[endpoint] }
