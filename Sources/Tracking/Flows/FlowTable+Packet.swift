@@ -75,7 +75,7 @@ extension FlowTable {
         }
         slots[Int(i)] = slot
         nextSequence += 1
-        index.insert(i, hash: FlowIndex.hash(key))
+        index.insert(i, hash: Self.hash(key))
         linkAtTail(i, class: slot.currentTimeoutClass)
         statistics.flowsCreated += 1
         statistics.peakActiveFlows = max(statistics.peakActiveFlows, index.count)

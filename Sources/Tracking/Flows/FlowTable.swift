@@ -52,7 +52,8 @@ public struct FlowTable {
     let communityID: CommunityID
     var slots: [FlowSlot] = []
     var freeSlots: [Int32] = []
-    var index = FlowIndex(capacity: 0)
+    /// Slot by key; the keys stay in the slots.
+    var index = SlotIndex()
     var heads: [Int32]
     var tails: [Int32]
     let timeoutByClass: [Int64]
@@ -81,12 +82,22 @@ public struct FlowTable {
     /// The live slot of a key, if any.
     @inline(__always)
     func lookup(_ key: FlowKey) -> Int32? {
-        index.find(hash: FlowIndex.hash(key)) { slots[Int($0)].key == key }
+        index.find(Self.hash(key)) { slots[Int($0)].key == key }
+    }
+
+    static let hasher = SlotHasher()
+
+    /// The key's words, both directions alike (the key is already ordered).
+    @inline(__always)
+    static func hash(_ key: FlowKey) -> UInt64 {
+        let packed = UInt64(key.lowPort) | UInt64(key.highPort) << 16 | UInt64(key.protocolNumber) << 32
+            | UInt64(key.vlan) << 40 | (key.lowAddress.isIPv6 ? 1 << 56 : 0) | (key.highAddress.isIPv6 ? 1 << 57 : 0)
+        return hasher.hash(key.lowAddress.high, key.lowAddress.low, key.highAddress.high, key.highAddress.low, packed)
     }
 
     /// Approximate memory per flow held: the pool slot plus its index entry.
     public static var bytesPerFlow: Int {
-        MemoryLayout<FlowSlot>.stride + FlowIndex.bytesPerSlot + MemoryLayout<Int32>.stride
+        MemoryLayout<FlowSlot>.stride + 2 * MemoryLayout<UInt64>.stride + MemoryLayout<Int32>.stride
     }
 
     // MARK: Clock
@@ -173,7 +184,6 @@ public struct FlowTable {
         let old = slots.count
         slots.reserveCapacity(count)
         freeSlots.reserveCapacity(count)
-        index.reserve(count)
         for _ in old..<count { slots.append(.empty) }
         // Lowest index on top of the stack.
         var i = count - 1
@@ -192,7 +202,7 @@ public struct FlowTable {
         case .eviction: statistics.flowsEvicted += 1
         case .endOfCapture: statistics.flowsEndedAtEndOfCapture += 1
         }
-        index.remove(i, hash: FlowIndex.hash(slot.key))
+        index.remove(i, hash: Self.hash(slot.key))
         unlink(i)
         slots[Int(i)].inUse = false
         slots[Int(i)].generation &+= 1
