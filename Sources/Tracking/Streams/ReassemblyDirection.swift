@@ -45,17 +45,24 @@ public struct ReassemblyDirection {
     var finSequence: UInt32? = nil
     public internal(set) var counters = StreamCounters()
 
-    /// Allocates the buffer: the only allocation a direction makes.
+    /// Allocates the buffer and the held ranges' table in one block: the only allocation a
+    /// direction makes.
     public init(side: StreamSide, limits: StreamLimits) {
         self.side = side
-        storage = .allocate(byteCount: limits.bytesPerDirection, alignment: 8)
-        held = .allocate(capacity: limits.holesPerDirection)
+        let heldOffset = (limits.bytesPerDirection + MemoryLayout<HeldRange>.alignment - 1)
+            / MemoryLayout<HeldRange>.alignment * MemoryLayout<HeldRange>.alignment
+        let block = UnsafeMutableRawPointer.allocate(
+            byteCount: heldOffset + limits.holesPerDirection * MemoryLayout<HeldRange>.stride,
+            alignment: max(8, MemoryLayout<HeldRange>.alignment))
+        storage = UnsafeMutableRawBufferPointer(start: block, count: limits.bytesPerDirection)
+        held = UnsafeMutableBufferPointer(
+            start: (block + heldOffset).bindMemory(to: HeldRange.self, capacity: limits.holesPerDirection),
+            count: limits.holesPerDirection)
     }
 
-    /// Frees the buffer; the direction must not be used afterwards.
+    /// Frees the block; the direction must not be used afterwards.
     public func deallocate() {
-        storage.deallocate()
-        held.deallocate()
+        storage.baseAddress!.deallocate()
     }
 
     public var capacity: Int { storage.count }
