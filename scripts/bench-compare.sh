@@ -10,13 +10,15 @@
 # (tshark 4.0 no longer dissects TCP 5190 as AIM by default; `-d` makes it decode the OSCAR
 # traffic, as icqscope does. TSHARK_DECODE_AS="" leaves it out.)
 #
-# For each user count: the wall time of each (the best of --runs), and callgrind's instructions
+# For each user count: the wall and CPU time of each (the least of --runs), and callgrind's instructions
 # per packet in steady state, (I(2K) - I(K)) / K on the files of the first K and 2K packets
 # (the same mix: a shorter file is a prefix of the longer one), so start-up does not count.
 #
 # Usage: scripts/bench-compare.sh [--users 10,1000,10000,100000] [--packets 1000000]
-#            [--callgrind-packets K] [--no-callgrind] [--runs R] [--seed S]
-# Files go to $TMPDIR/icqscope-bench (default /tmp) and are reused when present.
+#            [--callgrind-packets K] [--no-callgrind] [--runs R] [--seed S] [--icqscope BIN]
+# --icqscope measures that binary (say, a build of an earlier commit) instead of this tree's.
+# The mixes go to $TMPDIR/icqscope-bench (default /tmp) and are reused when present (several runs
+# may share them); everything else goes to a folder of this run's own.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -27,6 +29,7 @@ callgrind_packets=100000
 callgrind=1
 runs=1
 seed=1
+icqscope=""
 while [ $# -gt 0 ]; do
     case "$1" in
         --users) users_list="$2"; shift 2 ;;
@@ -35,7 +38,8 @@ while [ $# -gt 0 ]; do
         --no-callgrind) callgrind=0; shift ;;
         --runs) runs="$2"; shift 2 ;;
         --seed) seed="$2"; shift 2 ;;
-        -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
+        --icqscope) icqscope="$(cd "$(dirname "$2")" && pwd)/$(basename "$2")"; shift 2 ;;
+        -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
         *) echo "bench-compare: unknown argument $1 (see --help)" >&2; exit 64 ;;
     esac
 done
@@ -47,20 +51,25 @@ scripts/ensure-deps.sh tcpdump tshark $([ "$callgrind" = 1 ] && echo valgrind)
 
 data="${TMPDIR:-/tmp}/icqscope-bench"
 mkdir -p "$data"
-echo "bench-compare: building icqscope and icqscope-samples (release)" >&2
-swift build -c release --product icqscope >&2
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+echo "bench-compare: building icqscope-samples$([ -z "$icqscope" ] && echo " and icqscope") (release)" >&2
 swift build -c release --product icqscope-samples >&2
 bin="$(swift build -c release --show-bin-path)"
+if [ -z "$icqscope" ]; then
+    swift build -c release --product icqscope >&2
+    icqscope="$bin/icqscope"
+fi
 # valgrind cannot read Swift 6.3's debug info: callgrind measures a copy without it.
-strip --strip-debug -o "$data/icqscope.stripped" "$bin/icqscope"
+strip --strip-debug -o "$work/icqscope.stripped" "$icqscope"
 
 # A mix file, made once (written aside and renamed, so an interrupted run leaves none half made).
 mix() {
     local users="$1" n="$2" file="$data/mix-$1-$2-seed$seed.pcap"
     if [ ! -s "$file" ]; then
         echo "bench-compare: generating $n packets at $users users" >&2
-        "$bin/icqscope-samples" --gateway-mix "$users" "$n" "$file.part" --seed "$seed" >&2
-        mv "$file.part" "$file"
+        "$bin/icqscope-samples" --gateway-mix "$users" "$n" "$file.part.$$" --seed "$seed" >&2
+        mv "$file.part.$$" "$file"
     fi
     echo "$file"
 }
@@ -76,16 +85,25 @@ command_for() {
     esac
 }
 
-# Wall nanoseconds of the best of $runs runs of "$@" (output discarded).
+# "WALL CPU": wall and CPU (user + system) nanoseconds of "$@", each the least of $runs runs
+# (output discarded). CPU time is printed beside the wall time: on a busy machine, waiting for a
+# core lengthens the one and not the other.
 wall() {
-    local best="" start t
-    for _ in $(seq "$runs"); do
-        start=$(date +%s%N)
-        "$@" >/dev/null 2>&1
-        t=$(( $(date +%s%N) - start ))
-        if [ -z "$best" ] || [ "$t" -lt "$best" ]; then best=$t; fi
-    done
-    echo "$best"
+    python3 - "$runs" "$@" <<'PY'
+import resource, subprocess, sys, time
+runs, command = int(sys.argv[1]), sys.argv[2:]
+best_wall = best_cpu = None
+for _ in range(runs):
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.monotonic()
+    subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wall = time.monotonic() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    best_wall = wall if best_wall is None else min(best_wall, wall)
+    best_cpu = cpu if best_cpu is None else min(best_cpu, cpu)
+print(int(best_wall * 1e9), int(best_cpu * 1e9))
+PY
 }
 
 # Instructions callgrind counts for "$@". tcpdump run as root drops to user tcpdump after opening
@@ -100,24 +118,24 @@ instructions() {
     rm -f "$out"
 }
 
-results="$data/results.tsv"
+results="$work/results.tsv"
 : >"$results"
 for users in ${users_list//,/ }; do
     file="$(mix "$users" "$packets")"
     row="$users"
     for tool in icqscope tcpdump tshark; do
         echo "bench-compare: $users users: $tool, wall time on $packets packets" >&2
-        command_for "$tool" "$file" "$bin/icqscope"
-        row="$row	$(wall "${cmd[@]}")"
+        command_for "$tool" "$file" "$icqscope"
+        row="$row	$(wall "${cmd[@]}" | tr ' ' '\t')"
     done
     for tool in icqscope tcpdump tshark; do
         if [ "$callgrind" = 1 ]; then
             short="$(mix "$users" "$callgrind_packets")"
             long="$(mix "$users" $((2 * callgrind_packets)))"
             echo "bench-compare: $users users: $tool under callgrind, $callgrind_packets and $((2 * callgrind_packets)) packets" >&2
-            command_for "$tool" "$short" "$data/icqscope.stripped"
+            command_for "$tool" "$short" "$work/icqscope.stripped"
             a=$(instructions "${cmd[@]}")
-            command_for "$tool" "$long" "$data/icqscope.stripped"
+            command_for "$tool" "$long" "$work/icqscope.stripped"
             b=$(instructions "${cmd[@]}")
             if [ -z "$a" ] || [ -z "$b" ]; then
                 echo "bench-compare: callgrind gave no count for $tool" >&2
@@ -131,12 +149,14 @@ for users in ${users_list//,/ }; do
     echo "$row" >>"$results"
 done
 
+echo "bench-compare: icqscope measured: $icqscope" >&2
 python3 - "$results" "$packets" "$callgrind_packets" "$runs" "$callgrind" <<'PY'
 import sys
 results, packets, k, runs, callgrind = sys.argv[1:]
 packets, k = int(packets), int(k)
 print()
-print(f"gateway mix, {packets:,} packets (20,000 per second of capture time); wall time: best of {runs} run(s)")
+print(f"gateway mix, {packets:,} packets (20,000 per second of capture time); seconds: wall (CPU), "
+      f"the least of {runs} run(s)")
 if callgrind == "1":
     print(f"instructions per packet: callgrind, steady state (I({2 * k:,}) - I({k:,})) / {k:,}")
 header = ("users", "icqscope s", "tcpdump s", "tshark s", "icqscope/tcpdump", "tshark/icqscope",
@@ -144,9 +164,10 @@ header = ("users", "icqscope s", "tcpdump s", "tshark s", "icqscope/tcpdump", "t
 print("| " + " | ".join(header) + " |")
 print("|" + "|".join("---:" for _ in header) + "|")
 for line in open(results):
-    users, ours, copy, shark, *ipp = line.rstrip("\n").split("\t")
-    ours, copy, shark = (int(x) / 1e9 for x in (ours, copy, shark))
-    cells = [f"{int(users):,}", f"{ours:.2f}", f"{copy:.2f}", f"{shark:.2f}", f"{ours / copy:.1f}x",
-             f"{shark / ours:.2f}x"] + [x if x == "-" else f"{int(x):,}" for x in ipp]
+    users, *fields = line.rstrip("\n").split("\t")
+    (ours, ours_cpu, copy, copy_cpu, shark, shark_cpu), ipp = (int(x) / 1e9 for x in fields[:6]), fields[6:]
+    cells = [f"{int(users):,}", f"{ours:.2f} ({ours_cpu:.2f})", f"{copy:.2f} ({copy_cpu:.2f})",
+             f"{shark:.2f} ({shark_cpu:.2f})", f"{ours / copy:.1f}x ({ours_cpu / max(copy_cpu, 1e-3):.1f}x)",
+             f"{shark / ours:.2f}x ({shark_cpu / ours_cpu:.2f}x)"] + [x if x == "-" else f"{int(x):,}" for x in ipp]
     print("| " + " | ".join(cells) + " |")
 PY
