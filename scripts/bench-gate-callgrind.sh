@@ -21,6 +21,8 @@
 #   ICQSCOPE_GATE_MAX_RATIO    [1.2]
 #   ICQSCOPE_GATE_ALLOCS       1: gate allocations, 0: report them only [1]
 #   ICQSCOPE_GATE_DIR          where files and outputs go [a temporary folder, removed after]
+#   ICQSCOPE_GATE_BINARY       measure this icqscope instead of building this tree's (an earlier
+#                              commit's build, for a before and after)
 # Needs valgrind, cc, python3 and strip (installed when missing, on Debian).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -52,13 +54,17 @@ else
 fi
 
 started=$(date +%s)
-echo "bench-gate-callgrind: building icqscope and icqscope-samples (release)" >&2
-swift build -c release --product icqscope >&2
+echo "bench-gate-callgrind: building icqscope-samples and icqscope (release)" >&2
 swift build -c release --product icqscope-samples >&2
 bin="$(swift build -c release --show-bin-path)"
+measured="${ICQSCOPE_GATE_BINARY:-}"
+if [ -z "$measured" ]; then
+    swift build -c release --product icqscope >&2
+    measured="$bin/icqscope"
+fi
 # valgrind cannot read the DWARF that Swift 6.3 writes ("Possibly corrupted debuginfo file"):
 # measure a copy without it (the code is the same).
-strip --strip-debug -o "$work/icqscope" "$bin/icqscope"
+strip --strip-debug -o "$work/icqscope" "$measured"
 cc -shared -fPIC -O2 -o "$work/alloc_counter.so" Tests/Fixtures/alloc-counter/alloc_counter.c -ldl
 
 # Swift seeds its hashing per process: dictionaries then grow and collide differently from run
