@@ -54,7 +54,6 @@ public final class Analyzer {
 
     /// Read once: an option's property wrapper costs a generic metadata lookup per access.
     private let showPackets: Bool
-    private let showFlows: Bool
 
     public init(configuration options: AnalysisConfiguration) {
         self.options = options
@@ -62,7 +61,7 @@ public final class Analyzer {
         flowTable = FlowTable(configuration: options.memoryBudget.flowConfiguration)
         icq = ICQDecoder(serverPorts: options.icqServerPorts)
         showPackets = options.packets
-        showFlows = options.flows
+        flowTable.keepsEndedFlowRecords = options.flows
         streams = StreamTable(limits: StreamLimits(maxStreams: .max, maxTotalBytes: options.memoryBudget.streamBufferBytes)) { ICQStreamConsumer(originator: $0, responder: $1) }
         streamFrame = StreamFrameRecord(
             format: !options.packets ? .countOnly : (options.format == .ndjson ? .ndjson : .text),
@@ -328,17 +327,16 @@ public final class Analyzer {
     /// Writes the flows that ended (with `--flows`) and empties the table's queue.
     private func writeEndedFlows() {
         guard flowTable.hasEndedFlows else { return }
-        let show = showFlows
-        let format = options.format
-        flowTable.drainEndedFlows { flow in
-            guard show else { return }
-            switch format {
-            case .ndjson:
-                FlowRecordOutput.writeNDJSON(&json, flow)
-                out.take(&json)
-            case .text:
-                out.write(FlowRecordOutput.text(flow))
-            }
+        flowTable.drainEndedFlows { write($0) }
+    }
+
+    private func write(_ flow: FlowRecord) {
+        switch options.format {
+        case .ndjson:
+            FlowRecordOutput.writeNDJSON(&json, flow)
+            out.take(&json)
+        case .text:
+            out.write(FlowRecordOutput.text(flow))
         }
     }
 
@@ -373,8 +371,7 @@ public final class Analyzer {
         peerPorts.finish()
         icqAnalysis.finish()
         summary.openDeadlines = icqAnalysis.diagnosis.openAtEnd.map { ($0.uin, $0.what, $0.frames) }
-        flowTable.finish()
-        writeEndedFlows()
+        flowTable.finish { write($0) }
         summary.flows = flowTable.statistics
         summary.sessionsEvicted = icqAnalysis.tracker.evictedSessions
         summary.streamsEvicted = UInt64(streams.streamsEvicted)

@@ -58,6 +58,9 @@ public struct FlowTable {
     var tails: [Int32]
     let timeoutByClass: [Int64]
     var ended: [FlowRecord] = []
+    /// Whether ended flows leave a record in the queue. A caller that never shows flows turns it
+    /// off: building a record for each of a million flows ending costs more than the flow did.
+    public var keepsEndedFlowRecords = true
     /// The ICMP errors tied to live flows, by slot (few flows have any).
     var icmpErrorsBySlot: [Int32: ICMPErrorSummary] = [:]
     var nextSequence: UInt64 = 0
@@ -111,13 +114,31 @@ public struct FlowTable {
         }
     }
 
-    /// Ends every live flow (`end_of_capture`), oldest first.
+    /// Ends every live flow (`end_of_capture`), oldest first; their records join the queue.
     public mutating func finish() {
-        let live = slots.indices.filter { slots[$0].inUse }.sorted { a, b in
+        for slot in liveSlotsOldestFirst() { endFlow(slot, reason: .endOfCapture) }
+    }
+
+    /// Ends every live flow (`end_of_capture`), oldest first, handing each record to `emit` as
+    /// it ends (after the records already queued): a million live flows are never all held as
+    /// records at once.
+    public mutating func finish(_ emit: (FlowRecord) throws -> Void) rethrows {
+        try drainEndedFlows(emit)
+        for slot in liveSlotsOldestFirst() {
+            endFlow(slot, reason: .endOfCapture)
+            try drainEndedFlows(emit)
+        }
+    }
+
+    private func liveSlotsOldestFirst() -> [Int32] {
+        var live: [Int32] = []
+        live.reserveCapacity(index.count)
+        for slot in slots.indices where slots[slot].inUse { live.append(Int32(slot)) }
+        live.sort { a, b in
             let sa = slots[Int(a)], sb = slots[Int(b)]
             return (sa.firstTime, sa.sequence) < (sb.firstTime, sb.sequence)
         }
-        for slot in live { endFlow(Int32(slot), reason: .endOfCapture) }
+        return live
     }
 
     // MARK: Ended flows
@@ -195,8 +216,11 @@ public struct FlowTable {
 
     mutating func endFlow(_ i: Int32, reason: FlowEndReason) {
         let slot = slots[Int(i)]
-        ended.append(FlowRecord(slot, icmpErrors: icmpErrorsBySlot.removeValue(forKey: i) ?? ICMPErrorSummary(),
-                                endReason: reason, communityID: communityID))
+        let icmpErrors = icmpErrorsBySlot.isEmpty ? nil : icmpErrorsBySlot.removeValue(forKey: i)
+        if keepsEndedFlowRecords {
+            ended.append(FlowRecord(slot, icmpErrors: icmpErrors ?? ICMPErrorSummary(),
+                                    endReason: reason, communityID: communityID))
+        }
         switch reason {
         case .idleTimeout: statistics.flowsEndedByIdleTimeout += 1
         case .eviction: statistics.flowsEvicted += 1
