@@ -38,8 +38,9 @@ public struct FlowConfiguration: Sendable, Equatable {
     /// The most flows held at once. When a new flow would exceed it, the least recently active flow
     /// ends with `eviction`, and the eviction is counted.
     public var maximumFlows: Int = 65_536
-    /// Slots allocated up front; the pool doubles up to `maximumFlows` as needed, so a long run
-    /// reaches a steady state with no allocation per packet.
+    /// Flows the index is sized for up front (it doubles up to `maximumFlows` as needed, so a
+    /// long run reaches a steady state with no allocation per packet); the slots themselves are
+    /// reserved for `maximumFlows` and backed by memory as they are used.
     public var initialFlows: Int = 1_024
     /// Community ID seed (0 is the spec's default and what the output contract uses).
     public var communityIDSeed: UInt16 = 0

@@ -50,7 +50,11 @@ public struct FlowTableStatistics: Hashable, Sendable {
 public struct FlowTable {
     public let configuration: FlowConfiguration
     let communityID: CommunityID
-    var slots: [FlowSlot] = []
+    /// The slots, in a reservation for `maximumFlows` (`pool.base`, kept here for the per-packet
+    /// path); a copy of the table shares them.
+    let pool: ReservedSlots<FlowSlot>
+    let slots: UnsafeMutablePointer<FlowSlot>
+    /// Slots of ended flows, reused last-in first-out before a new one is taken from the pool.
     var freeSlots: [Int32] = []
     /// Slot by key; the keys stay in the slots.
     var index = SlotIndex()
@@ -76,7 +80,9 @@ public struct FlowTable {
         heads = Array(repeating: -1, count: classCount)
         tails = Array(repeating: -1, count: classCount)
         timeoutByClass = FlowTimeoutClass.allCases.map { configuration.timeouts[$0] }
-        grow(to: min(max(configuration.initialFlows, 1), configuration.maximumFlows))
+        pool = ReservedSlots(capacity: configuration.maximumFlows)
+        slots = pool.base
+        index = SlotIndex(minimumCapacity: min(max(configuration.initialFlows, 1), configuration.maximumFlows))
         ended.reserveCapacity(64)
     }
 
@@ -133,7 +139,7 @@ public struct FlowTable {
     private func liveSlotsOldestFirst() -> [Int32] {
         var live: [Int32] = []
         live.reserveCapacity(index.count)
-        for slot in slots.indices where slots[slot].inUse { live.append(Int32(slot)) }
+        for slot in 0..<pool.count where slots[slot].inUse { live.append(Int32(slot)) }
         live.sort { a, b in
             let sa = slots[Int(a)], sb = slots[Int(b)]
             return (sa.firstTime, sa.sequence) < (sb.firstTime, sb.sequence)
@@ -181,7 +187,7 @@ public struct FlowTable {
     }
 
     func isLive(_ handle: FlowHandle) -> Bool {
-        handle.index >= 0 && Int(handle.index) < slots.count
+        handle.index >= 0 && Int(handle.index) < pool.count
             && slots[Int(handle.index)].inUse && slots[Int(handle.index)].generation == handle.generation
     }
 
@@ -189,29 +195,10 @@ public struct FlowTable {
 
     /// Takes a free slot for a new flow, evicting the least recently active flow when full.
     mutating func allocateSlot() -> Int32 {
-        if freeSlots.isEmpty {
-            if slots.count < configuration.maximumFlows {
-                grow(to: min(slots.count * 2, configuration.maximumFlows))
-            } else if let victim = leastRecentlyActive() {
-                endFlow(victim, reason: .eviction)
-            }
-        }
+        if let free = freeSlots.popLast() { return free }
+        if let fresh = pool.append(.empty) { return fresh }
+        if let victim = leastRecentlyActive() { endFlow(victim, reason: .eviction) }
         return freeSlots.removeLast()
-    }
-
-    /// Enlarges the pool and the index. Happens O(log capacity) times, never in steady state.
-    private mutating func grow(to count: Int) {
-        guard count > slots.count else { return }
-        let old = slots.count
-        slots.reserveCapacity(count)
-        freeSlots.reserveCapacity(count)
-        for _ in old..<count { slots.append(.empty) }
-        // Lowest index on top of the stack.
-        var i = count - 1
-        while i >= old {
-            freeSlots.append(Int32(i))
-            i -= 1
-        }
     }
 
     mutating func endFlow(_ i: Int32, reason: FlowEndReason) {
