@@ -4,19 +4,22 @@
 public struct FlowHistory: Hashable, Sendable {
     public static let capacity = 32
     private var storage: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
-    public private(set) var count = 0
-    public private(set) var dropped = 0
+    // Narrow counts: a million flows each hold one history (saturating, so they never trap).
+    private var storedCount: UInt8 = 0
+    private var storedDropped: UInt32 = 0
+    public var count: Int { Int(storedCount) }
+    public var dropped: Int { Int(storedDropped) }
 
     public init() {}
 
     public mutating func append(_ letter: UInt8) {
         guard count < Self.capacity else {
-            dropped += 1
+            if storedDropped < .max { storedDropped += 1 }
             return
         }
         let index = count
         withUnsafeMutableBytes(of: &storage) { $0[index] = letter }
-        count += 1
+        storedCount += 1
     }
 
     public static func == (a: FlowHistory, b: FlowHistory) -> Bool {

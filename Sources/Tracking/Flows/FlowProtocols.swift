@@ -27,9 +27,12 @@ public struct FlowProtocols: OptionSet, Hashable, Sendable {
 public struct FlowUINs: Hashable, Sendable {
     public static let capacity = 4
     private var storage: (UInt32, UInt32, UInt32, UInt32) = (0, 0, 0, 0)
-    public private(set) var count = 0
+    // Narrow counts: a million flows each hold one set (saturating, so they never trap).
+    private var storedCount: UInt8 = 0
+    private var storedOverflow: UInt32 = 0
+    public var count: Int { Int(storedCount) }
     /// Distinct UINs seen after the inline set was full.
-    public private(set) var overflow = 0
+    public var overflow: Int { Int(storedOverflow) }
 
     public init() {}
 
@@ -43,12 +46,12 @@ public struct FlowUINs: Hashable, Sendable {
     public mutating func insert(_ uin: UInt32) -> Bool {
         for i in 0..<count where self[i] == uin { return true }
         guard count < Self.capacity else {
-            overflow += 1
+            if storedOverflow < .max { storedOverflow += 1 }
             return false
         }
         let index = count
         withUnsafeMutableBytes(of: &storage) { $0.storeBytes(of: uin, toByteOffset: index * 4, as: UInt32.self) }
-        count += 1
+        storedCount += 1
         return true
     }
 

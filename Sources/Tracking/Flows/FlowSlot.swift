@@ -13,43 +13,42 @@ public struct DirectionCounters: Hashable, Sendable {
 /// One entry of the flow pool: everything the table knows about a live flow, held by value in a
 /// preallocated array, linked into its timeout class's least-recently-active list by index.
 struct FlowSlot {
+    // Fields widest first: a busy gateway holds a million slots, so padding counts.
     var key: FlowKey
-    /// Bumped each time the slot is reused, so a stale `FlowHandle` is recognised.
-    var generation: UInt32 = 0
-    var inUse = false
     /// Creation order, to end flows deterministically at the end of the capture.
     var sequence: UInt64 = 0
+    var firstTime: Int64 = 0
+    var lastTime: Int64 = 0
+    /// Table clock at the last packet: the LRU lists are ordered by it, and idle expiry uses it.
+    var lastActivity: Int64 = 0
+    var firstFrame: UInt64 = 0
+    var lastFrame: UInt64 = 0
+    var originatorCounters = DirectionCounters()
+    var responderCounters = DirectionCounters()
+    var tcp = TCPConversation()
+    var history = FlowHistory()
+    var uins = FlowUINs()
+    // ICMP errors tied to the flow are rare: they live in the table's side index
+    // (`icmpErrorsBySlot`), not in every slot.
 
+    /// Bumped each time the slot is reused, so a stale `FlowHandle` is recognised.
+    var generation: UInt32 = 0
+    var previous: Int32 = -1
+    var next: Int32 = -1
+    var protocols: FlowProtocols = []
+    var timeoutClass: FlowTimeoutClass = .other
+    var inUse = false
     /// Whether the originator is the key's low endpoint; the endpoints themselves are the key's
-    /// (kept once, not twice: a busy gateway holds a million flows).
+    /// (kept once, not twice).
     var originatorIsLow = true
+    /// ICMP message without a counterpart type (hashed unordered by Community ID).
+    var isOneWay = false
+
     var originator: Endpoint { originatorIsLow ? key.low : key.high }
     var responder: Endpoint { originatorIsLow ? key.high : key.low }
     var protocolNumber: UInt8 { key.protocolNumber }
     var vlan: UInt16 { key.vlan }
     var isIPv6: Bool { key.lowAddress.isIPv6 }
-    /// ICMP message without a counterpart type (hashed unordered by Community ID).
-    var isOneWay = false
-
-    var firstTime: Int64 = 0
-    var lastTime: Int64 = 0
-    var originatorCounters = DirectionCounters()
-    var responderCounters = DirectionCounters()
-
-    var tcp = TCPConversation()
-    var history = FlowHistory()
-    var protocols: FlowProtocols = []
-    var firstFrame: UInt64 = 0
-    var lastFrame: UInt64 = 0
-    var uins = FlowUINs()
-    // ICMP errors tied to the flow are rare: they live in the table's side index
-    // (`icmpErrorsBySlot`), not in every slot.
-
-    /// Table clock at the last packet: the LRU lists are ordered by it, and idle expiry uses it.
-    var lastActivity: Int64 = 0
-    var timeoutClass: FlowTimeoutClass = .other
-    var previous: Int32 = -1
-    var next: Int32 = -1
 
     init(key: FlowKey, originator: Endpoint) {
         self.key = key

@@ -99,9 +99,7 @@ public struct FlowTable {
     /// The key's words, both directions alike (the key is already ordered).
     @inline(__always)
     static func hash(_ key: FlowKey) -> UInt64 {
-        let packed = UInt64(key.lowPort) | UInt64(key.highPort) << 16 | UInt64(key.protocolNumber) << 32
-            | UInt64(key.vlan) << 40 | (key.lowAddress.isIPv6 ? 1 << 56 : 0) | (key.highAddress.isIPv6 ? 1 << 57 : 0)
-        return hasher.hash(key.lowAddress.high, key.lowAddress.low, key.highAddress.high, key.highAddress.low, packed)
+        hasher.hash(key.lowHigh, key.lowLow, key.highHigh, key.highLow, key.packed)
     }
 
     /// Approximate memory per flow held: the pool slot plus its index entry.

@@ -7,8 +7,9 @@ public enum TCPEndpointState: UInt8, Sendable {
 /// sequence numbers that decide which history letters repeat, and its retransmission and
 /// zero-window counters. Everything is integers, so the flow record stays allocation-free.
 struct TCPEndpointTracker: Hashable, Sendable {
-    var state: TCPEndpointState = .inactive
-    var previousState: TCPEndpointState = .inactive
+    // Widest fields first: a million flows hold two of these each, so padding counts.
+    /// TCP payload bytes sent (RST payloads excluded), Zeek's endpoint size for REJ.
+    var payloadBytes: UInt64 = 0
     /// Sequence number the relative numbering starts from (the ISN, or one before the first
     /// segment seen midstream).
     var startSeq: UInt32 = 0
@@ -19,11 +20,11 @@ struct TCPEndpointTracker: Hashable, Sendable {
     var lastSYN: UInt32 = 0
     var lastFIN: UInt32 = 0
     var lastRST: UInt32 = 0
-    var seen: HistorySeen = []
     var retransmissions = ScaledHistoryCounter()
     var zeroWindows = ScaledHistoryCounter()
-    /// TCP payload bytes sent (RST payloads excluded), Zeek's endpoint size for REJ.
-    var payloadBytes: UInt64 = 0
+    var state: TCPEndpointState = .inactive
+    var previousState: TCPEndpointState = .inactive
+    var seen: HistorySeen = []
 
     mutating func setState(_ newState: TCPEndpointState) {
         previousState = state
