@@ -62,7 +62,7 @@ public final class Analyzer {
         icq = ICQDecoder(serverPorts: options.icqServerPorts)
         showPackets = options.packets
         flowTable.keepsEndedFlowRecords = options.flows
-        streams = StreamTable(limits: StreamLimits(maxStreams: .max, maxTotalBytes: options.memoryBudget.streamBufferBytes)) { ICQStreamConsumer(originator: $0, responder: $1) }
+        streams = StreamTable(limits: options.memoryBudget.streamLimits) { ICQStreamConsumer(originator: $0, responder: $1) }
         streamFrame = StreamFrameRecord(
             format: !options.packets ? .countOnly : (options.format == .ndjson ? .ndjson : .text),
             revealSecrets: options.revealSecrets)

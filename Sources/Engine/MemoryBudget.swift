@@ -34,17 +34,29 @@ public struct MemoryBudget: Sendable, Equatable {
         self.init(bytes: value * multiplier)
     }
 
-    /// Half of the budget holds flows: every packet belongs to one.
+    /// Three eighths of the budget hold flows: every packet belongs to one.
     public var maximumFlows: Int {
-        min(Int(Int32.max), max(1024, bytes / 2 / FlowTable.bytesPerFlow))
+        min(Int(Int32.max), max(1024, bytes / 8 * 3 / FlowTable.bytesPerFlow))
     }
 
-    /// A quarter holds TCP reassembly buffers (OSCAR, SOCKS and peer streams found by content).
-    public var streamBufferBytes: Int { bytes / 4 }
+    /// TCP streams: every connection is followed from its SYN until its first bytes say whether
+    /// it is OSCAR, SOCKS or ICQ peer-to-peer. As many as a quarter of the budget would hold
+    /// with both buffers of each stream in use (they are lent only while bytes wait, from the
+    /// eighth below, so the slots themselves take a few megabytes).
+    public var maximumStreams: Int {
+        max(1024, bytes / 4 / (2 * StreamLimits().bytesPerDirection))
+    }
 
-    /// A tenth holds classic ICQ sessions with their open exchanges.
+    /// ...and an eighth their reassembly buffers, lent only while bytes wait in them.
+    public var streamBufferBytes: Int { bytes / 8 }
+
+    /// A quarter holds classic ICQ sessions with their open exchanges.
     public var maximumICQSessions: Int {
-        max(1024, bytes / 10 / ICQSessionTracker.approximateBytesPerSession)
+        max(1024, bytes / 4 / ICQSessionTracker.approximateBytesPerSession)
+    }
+
+    public var streamLimits: StreamLimits {
+        StreamLimits(maxStreams: maximumStreams, maxTotalBytes: streamBufferBytes)
     }
 
     public var flowConfiguration: FlowConfiguration {

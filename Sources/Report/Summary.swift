@@ -56,7 +56,16 @@ public struct Summary {
     /// Packets a `--filter` rejected (not analysed, not in `packets`).
     public var filteredOut: UInt64 = 0
     public private(set) var protocolCounts = [UInt64](repeating: 0, count: Counted.allCases.count)
-    public private(set) var linkTypeCounts: [LinkType: UInt64] = [:]
+    /// Packets per link type. A capture has one or a few, so the current run of one link type is
+    /// counted beside the dictionary and added to it only when the type changes: no hash per packet.
+    public var linkTypeCounts: [LinkType: UInt64] {
+        var counts = countsOfEarlierLinkTypes
+        if let runLinkType { counts[runLinkType, default: 0] &+= runLength }
+        return counts
+    }
+    private var countsOfEarlierLinkTypes: [LinkType: UInt64] = [:]
+    private var runLinkType: LinkType? = nil
+    private var runLength: UInt64 = 0
     private var malformedCounts: [MalformationKey: (Malformation, UInt64)] = [:]
     /// Damaged-input errors reported (records skipped or files cut short).
     public var inputErrors: UInt64 = 0
@@ -107,7 +116,13 @@ public struct Summary {
         capturedBytes &+= UInt64(packet.capturedLength)
         if firstTime == nil || packet.timestampNanos < firstTime! { firstTime = packet.timestampNanos }
         if lastTime == nil || packet.timestampNanos > lastTime! { lastTime = packet.timestampNanos }
-        linkTypeCounts[packet.linkType, default: 0] &+= 1
+        if packet.linkType == runLinkType {
+            runLength &+= 1
+        } else {
+            if let runLinkType { countsOfEarlierLinkTypes[runLinkType, default: 0] &+= runLength }
+            runLinkType = packet.linkType
+            runLength = 1
+        }
         if let link = decoded.link {
             switch link.kind {
             case .ethernet: count(.ethernet)

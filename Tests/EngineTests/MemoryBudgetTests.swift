@@ -17,13 +17,19 @@ struct MemoryBudgetTests {
 
     @Test func sharesFollowTheBudget() {
         let budget = MemoryBudget(bytes: 1 << 30)
-        #expect(budget.maximumFlows == (1 << 29) / FlowTable.bytesPerFlow)
+        #expect(budget.maximumFlows == (3 << 27) / FlowTable.bytesPerFlow)
+        #expect(budget.maximumFlows >= 1_000_000, "a million flows fit the default budget")
         #expect(budget.flowConfiguration.maximumFlows == budget.maximumFlows)
-        #expect(budget.streamBufferBytes == 1 << 28)
-        #expect(budget.maximumICQSessions == (1 << 30) / 10 / ICQSessionTracker.approximateBytesPerSession)
+        #expect(budget.streamBufferBytes == 1 << 27)
+        #expect(budget.streamLimits.maxTotalBytes == 1 << 27)
+        #expect(budget.streamLimits.effectiveMaxStreams == budget.maximumStreams)
+        #expect(budget.maximumStreams == 8_192)
+        #expect(budget.maximumICQSessions == (1 << 28) / ICQSessionTracker.approximateBytesPerSession)
+        #expect(budget.maximumICQSessions >= 100_000, "a gateway of 100,000 ICQ users fits the default budget")
         // Doubling the budget doubles each share.
         let double = MemoryBudget(bytes: 2 << 30)
         #expect(double.maximumFlows == 2 * budget.maximumFlows || double.maximumFlows == 2 * budget.maximumFlows + 1)
         #expect(MemoryBudget(bytes: 1 << 20).maximumFlows >= 1024, "never fewer than 1,024 flows")
+        #expect(MemoryBudget(bytes: 1 << 20).maximumStreams >= 1024)
     }
 }

@@ -8,7 +8,8 @@ import Darwin
 
 /// One direction of a TCP connection, reassembled in bounded memory and fed to a decoder.
 ///
-/// The buffer (allocated once, `StreamLimits.bytesPerDirection` bytes) maps sequence space:
+/// The buffer (`StreamLimits.bytesPerDirection` bytes, borrowed from the table's
+/// `StreamBufferPool` only while bytes wait in it, and given back when none do) maps sequence space:
 /// offset 0 is sequence number `baseSequence`. `[readOffset, frontier)` are in-order bytes the
 /// decoder has not consumed (an unfinished PDU); out-of-order bytes wait at their own offsets,
 /// listed in `held` (sorted, disjoint). Bytes that arrive in order while nothing is buffered
@@ -24,8 +25,10 @@ public struct ReassemblyDirection {
     }
 
     public let side: StreamSide
-    let storage: UnsafeMutableRawBufferPointer
-    let held: UnsafeMutableBufferPointer<HeldRange>
+    /// The pool outlives every stream of its table (the table owns both).
+    unowned(unsafe) let pool: StreamBufferPool
+    /// The borrowed buffer and held ranges' table; nil while nothing is buffered or held.
+    var block: UnsafeMutableRawPointer? = nil
     var heldCount = 0
 
     public private(set) var isInitialized = false
@@ -45,27 +48,41 @@ public struct ReassemblyDirection {
     var finSequence: UInt32? = nil
     public internal(set) var counters = StreamCounters()
 
-    /// Allocates the buffer and the held ranges' table in one block: the only allocation a
-    /// direction makes.
-    public init(side: StreamSide, limits: StreamLimits) {
+    public init(side: StreamSide, pool: StreamBufferPool) {
         self.side = side
-        let heldOffset = (limits.bytesPerDirection + MemoryLayout<HeldRange>.alignment - 1)
-            / MemoryLayout<HeldRange>.alignment * MemoryLayout<HeldRange>.alignment
-        let block = UnsafeMutableRawPointer.allocate(
-            byteCount: heldOffset + limits.holesPerDirection * MemoryLayout<HeldRange>.stride,
-            alignment: max(8, MemoryLayout<HeldRange>.alignment))
-        storage = UnsafeMutableRawBufferPointer(start: block, count: limits.bytesPerDirection)
-        held = UnsafeMutableBufferPointer(
-            start: (block + heldOffset).bindMemory(to: HeldRange.self, capacity: limits.holesPerDirection),
-            count: limits.holesPerDirection)
+        self.pool = pool
     }
 
-    /// Frees the block; the direction must not be used afterwards.
+    /// Gives the block back; the direction must not be used afterwards.
     public func deallocate() {
-        storage.baseAddress!.deallocate()
+        if let block { pool.giveBack(block) }
     }
 
-    public var capacity: Int { storage.count }
+    /// The buffer: only while a block is borrowed.
+    var storage: UnsafeMutableRawBufferPointer {
+        UnsafeMutableRawBufferPointer(start: block!, count: pool.bufferBytes)
+    }
+
+    /// The held ranges: only while a block is borrowed.
+    var held: UnsafeMutablePointer<HeldRange> {
+        (block! + pool.heldOffset).assumingMemoryBound(to: HeldRange.self)
+    }
+
+    /// Borrows a block when none is held; false when the pool has none left.
+    mutating func ensureBlock() -> Bool {
+        if block == nil { block = pool.borrow() }
+        return block != nil
+    }
+
+    /// Gives the block back once nothing waits in it.
+    @inline(__always)
+    mutating func giveBackBlockIfEmpty() {
+        guard let borrowed = block, readOffset == frontier, heldCount == 0 else { return }
+        pool.giveBack(borrowed)
+        block = nil
+    }
+
+    public var capacity: Int { pool.bufferBytes }
     /// Bytes held now: an unfinished PDU plus out-of-order data.
     public var bufferedBytes: Int {
         var total = frontier - readOffset
@@ -74,8 +91,12 @@ public struct ReassemblyDirection {
     }
     public var holeCount: Int { heldCount }
 
-    /// Forgets everything (the buffer is kept for the next connection).
+    /// Forgets everything (a borrowed block goes back to the pool).
     public mutating func reset() {
+        if let borrowed = block {
+            pool.giveBack(borrowed)
+            block = nil
+        }
         heldCount = 0
         isInitialized = false
         startedMidstream = false
@@ -191,6 +212,8 @@ public struct ReassemblyDirection {
             readOffset = frontier
         }
         stopped = true
+        heldCount = 0
+        giveBackBlockIfEmpty()
     }
 
     // MARK: In order
@@ -255,11 +278,24 @@ public struct ReassemblyDirection {
             return
         }
         let tail = bytes.count - used
-        if tail > 0 {
-            // tail < wanted <= capacity, so it fits.
-            storage.baseAddress!.copyMemory(from: bytes.baseAddress! + used, byteCount: tail)
-            frontier = tail
+        guard tail > 0 else {
+            giveBackBlockIfEmpty()
+            return
         }
+        guard ensureBlock() else {
+            // No buffer left in the memory budget: the unfinished PDU cannot wait, and what
+            // follows it could not be framed; the direction stops, and says so.
+            consumer.streamGap(StreamGap(reason: .bufferFull, sequence: sequence(at: 0), lostBytes: 0,
+                                         discardedBytes: tail, frame: frontierFrame), side: side, sink: &sink)
+            counters.discardedBytes += tail
+            counters.capGaps += 1
+            counters.capGapBytes += tail
+            stopped = true
+            return
+        }
+        // tail < wanted <= capacity, so it fits.
+        storage.baseAddress!.copyMemory(from: bytes.baseAddress! + used, byteCount: tail)
+        frontier = tail
     }
 
     /// Carries out a decoder's answer; returns how many offered bytes it used up.
@@ -325,7 +361,12 @@ public struct ReassemblyDirection {
                 return
             }
             let fits = start + bytes.count - readOffset <= capacity
-            if fits && (heldCount < held.count || touchesHeld(start, start + bytes.count)) {
+            if fits && (heldCount < pool.holeCapacity || touchesHeld(start, start + bytes.count)) {
+                guard ensureBlock() else {
+                    // No buffer left in the memory budget: the segment is dropped, and its bytes
+                    // become part of a gap when acknowledged or when the stream ends.
+                    break
+                }
                 store(bytes, at: start, frame: frame)
                 drain(frame: frame, consumer: &consumer, sink: &sink)
                 return
@@ -408,7 +449,7 @@ public struct ReassemblyDirection {
         }
         // The caller made sure a slot is free or the new range merges with one; if that ever
         // failed, dropping the range only makes a hole, which later becomes a gap.
-        guard heldCount < held.count else { return }
+        guard heldCount < pool.holeCapacity else { return }
         var j = heldCount
         while j > insertAt {
             held[j] = held[j - 1]
@@ -469,7 +510,11 @@ public struct ReassemblyDirection {
             }
             break
         }
-        if stopped { heldCount = 0; readOffset = frontier }
+        if stopped {
+            heldCount = 0
+            readOffset = frontier
+            giveBackBlockIfEmpty()
+        }
     }
 
     /// Reports the hole `[frontier, target)` (and any unfinished PDU before it) and moves past it.
@@ -498,6 +543,7 @@ public struct ReassemblyDirection {
         baseSequence = sequence(at: frontier)
         readOffset = 0
         frontier = 0
+        giveBackBlockIfEmpty()
     }
 
     /// Moves the buffered bytes down so that `readOffset` becomes 0.

@@ -4,7 +4,8 @@ import Wire
 /// A table of TCP streams keyed by their endpoints, for use before (or without) a flow table.
 /// Bounded: at most `limits.effectiveMaxStreams` streams; creating one more evicts the least
 /// recently used (its holes and unfinished PDUs are reported, and the eviction counted).
-/// Streams and their buffers are made when first needed and reused afterwards.
+/// Streams are made when first needed and reused afterwards; their buffers come from a pool
+/// (`StreamBufferPool`, bounded by `limits.maxTotalBytes`) only while bytes wait in them.
 /// `makeConsumer` gets the originator's and the responder's endpoints of each new connection.
 ///
 /// Every packet costs O(1) in the number of streams: a hash lookup, and a move to the back of
@@ -17,10 +18,12 @@ public final class StreamTable<Consumer: StreamConsumer> {
     public let limits: StreamLimits
     let makeConsumer: (_ originator: Endpoint, _ responder: Endpoint) -> Consumer
     let state: UnsafeMutablePointer<StreamTableState<Consumer>>
+    public let buffers: StreamBufferPool
 
     public init(limits: StreamLimits = StreamLimits(), makeConsumer: @escaping (_ originator: Endpoint, _ responder: Endpoint) -> Consumer) {
         self.limits = limits
         self.makeConsumer = makeConsumer
+        buffers = StreamBufferPool(limits: limits)
         state = .allocate(capacity: 1)
         state.initialize(to: StreamTableState(capacity: limits.effectiveMaxStreams))
     }
@@ -43,7 +46,7 @@ public final class StreamTable<Consumer: StreamConsumer> {
         let from = Endpoint(address: source, port: tcp.sourcePort)
         let to = Endpoint(address: destination, port: tcp.destinationPort)
         state.pointee.ingest(key: StreamKey(from, to), from: from, to: to, tcp: tcp, payload: packet.payload(of: bytes),
-                             frame: frame, limits: limits, makeConsumer: makeConsumer, sink: &sink)
+                             frame: frame, limits: limits, pool: buffers, makeConsumer: makeConsumer, sink: &sink)
     }
 
     /// Ends every stream (end of capture): holes become gaps, unfinished PDUs are reported.
@@ -91,7 +94,7 @@ public final class StreamTable<Consumer: StreamConsumer> {
     public var bufferedBytes: Int {
         keysByRecency.reduce(0) { $0 + state.pointee.streams[Int(state.pointee.slot(of: $1)!)].bufferedBytes }
     }
-    public var allocatedBufferBytes: Int { state.pointee.streams.count * 2 * limits.bytesPerDirection }
+    public var allocatedBufferBytes: Int { buffers.allocatedBlocks * limits.bytesPerDirection }
 }
 
 /// What a `StreamTable` holds: the streams (slots), the index from endpoints to slot, the free
@@ -120,8 +123,8 @@ struct StreamTableState<Consumer: StreamConsumer> {
     }
 
     mutating func ingest(key: StreamKey, from: Endpoint, to: Endpoint, tcp: TCPHeader, payload: UnsafeRawBufferPointer,
-                         frame: UInt64, limits: StreamLimits, makeConsumer: (Endpoint, Endpoint) -> Consumer,
-                         sink: inout Consumer.Sink) {
+                         frame: UInt64, limits: StreamLimits, pool: StreamBufferPool,
+                         makeConsumer: (Endpoint, Endpoint) -> Consumer, sink: inout Consumer.Sink) {
         var slot: Int32
         let hash = hasher.hash(key.low, key.high)
         if let existing = index.find(hash, where: { streams[Int($0)].key == key }) {
@@ -130,13 +133,13 @@ struct StreamTableState<Consumer: StreamConsumer> {
             if streams[Int(slot)].isFinished {
                 guard tcp.isSYN else { return }
                 retire(slot: slot, frame: frame, sink: &sink, evicted: false)
-                slot = open(key, from: from, to: to, tcp: tcp, frame: frame, limits: limits,
+                slot = open(key, from: from, to: to, tcp: tcp, frame: frame, limits: limits, pool: pool,
                             makeConsumer: makeConsumer, sink: &sink)
             }
         } else {
             // Only a SYN or data starts a stream: a stray ACK or RST has nothing to reassemble.
             guard tcp.isSYN || !payload.isEmpty, !tcp.isRST else { return }
-            slot = open(key, from: from, to: to, tcp: tcp, frame: frame, limits: limits,
+            slot = open(key, from: from, to: to, tcp: tcp, frame: frame, limits: limits, pool: pool,
                         makeConsumer: makeConsumer, sink: &sink)
         }
         recency.touch(slot)
@@ -144,13 +147,13 @@ struct StreamTableState<Consumer: StreamConsumer> {
     }
 
     mutating func open(_ key: StreamKey, from: Endpoint, to: Endpoint, tcp: TCPHeader, frame: UInt64,
-                       limits: StreamLimits, makeConsumer: (Endpoint, Endpoint) -> Consumer,
-                       sink: inout Consumer.Sink) -> Int32 {
+                       limits: StreamLimits, pool: StreamBufferPool,
+                       makeConsumer: (Endpoint, Endpoint) -> Consumer, sink: inout Consumer.Sink) -> Int32 {
         let slot: Int32
         if let free = freeSlots.popLast() {
             slot = free
         } else if streams.count < limits.effectiveMaxStreams {
-            streams.append(TCPStream(limits: limits, consumer: makeConsumer(from, to)))
+            streams.append(TCPStream(pool: pool, consumer: makeConsumer(from, to)))
             slot = Int32(streams.count - 1)
         } else {
             slot = recency.head

@@ -75,14 +75,14 @@ extension StreamConsumer {
 
 /// Caps on what reassembly may hold.
 public struct StreamLimits: Sendable {
-    /// Buffer of one direction: unconsumed bytes plus held out-of-order bytes. Allocated when
-    /// the stream is created and reused. Also the largest PDU a decoder can ask for.
+    /// Buffer of one direction: unconsumed bytes plus held out-of-order bytes, borrowed from the
+    /// table's pool while bytes wait. Also the largest PDU a decoder can ask for.
     public var bytesPerDirection: Int
     /// Separate out-of-order ranges one direction keeps (each a hole before it).
     public var holesPerDirection: Int
     /// Streams the table keeps; beyond it the least recently used one is evicted.
     public var maxStreams: Int
-    /// All direction buffers together; lowers `maxStreams` if smaller than it implies.
+    /// All direction buffers lent at once together (the pool's bound).
     public var maxTotalBytes: Int
 
     public init(bytesPerDirection: Int = 16 * 1024, holesPerDirection: Int = 16, maxStreams: Int = 1024,
@@ -93,10 +93,8 @@ public struct StreamLimits: Sendable {
         self.maxTotalBytes = maxTotalBytes
     }
 
-    /// The number of streams both caps allow (at least one).
-    public var effectiveMaxStreams: Int {
-        max(1, min(maxStreams, maxTotalBytes / (2 * bytesPerDirection)))
-    }
+    /// The number of streams the table keeps (at least one).
+    public var effectiveMaxStreams: Int { max(1, maxStreams) }
 }
 
 /// What reassembly did with one direction's bytes; summed over streams by the table.

@@ -29,9 +29,9 @@ public struct StreamKey: Hashable, Sendable {
 /// Both directions of one TCP connection and the decoder they feed, held by value: a table keeps
 /// them in an array and mutates them in place (no object, no reference counting per packet).
 ///
-/// The direction buffers are allocated once by `init` and owned by whoever keeps the stream: a
-/// copy shares them, so keep one copy (in a table slot) and call `deallocate` when it goes.
-/// `StreamTable` is such an owner; a flow table could keep one per TCP flow the same way.
+/// The direction buffers are borrowed from the table's `StreamBufferPool` while bytes wait in
+/// them. Whoever keeps the stream owns it: keep one copy (in a table slot) and call `deallocate`
+/// when it goes. `StreamTable` is such an owner; a flow table could keep one per TCP flow the same way.
 public struct TCPStream<Consumer: StreamConsumer> {
     public private(set) var key: StreamKey
     /// The originator's endpoint (the SYN's sender, or the first packet's sender).
@@ -43,17 +43,16 @@ public struct TCPStream<Consumer: StreamConsumer> {
     public private(set) var isFinished = false
     var finSeen = (false, false)
 
-    /// Allocates both direction buffers.
-    public init(limits: StreamLimits, consumer: Consumer) {
+    public init(pool: StreamBufferPool, consumer: Consumer) {
         let unset = Endpoint(address: IPAddress(ipv4: 0), port: 0)
         key = StreamKey(unset, unset)
         originator = unset
         self.consumer = consumer
-        fromOriginator = ReassemblyDirection(side: .fromOriginator, limits: limits)
-        fromResponder = ReassemblyDirection(side: .fromResponder, limits: limits)
+        fromOriginator = ReassemblyDirection(side: .fromOriginator, pool: pool)
+        fromResponder = ReassemblyDirection(side: .fromResponder, pool: pool)
     }
 
-    /// Frees both direction buffers; the stream (and every copy of it) must not be used afterwards.
+    /// Gives both directions' blocks back; the stream (and every copy of it) must not be used afterwards.
     public func deallocate() {
         fromOriginator.deallocate()
         fromResponder.deallocate()
