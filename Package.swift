@@ -4,6 +4,16 @@
 // No module imports a later stage.
 import PackageDescription
 
+/// Release builds of the pipeline's stages leave out the dynamic exclusivity checks (their
+/// per-packet state lives in class properties and in tables reached through them: checking each
+/// access cost about a thousand instructions a packet, callgrind on the gateway mix) and let
+/// the optimizer specialize and inline across module boundaries, so that generic tables and
+/// small accessors used by a later stage cost what they would inside one module. Debug builds,
+/// which the tests run, keep the checks, so an overlapping access still traps there.
+let pipelineStage: [SwiftSetting] = [
+    .unsafeFlags(["-enforce-exclusivity=unchecked", "-cross-module-optimization"], .when(configuration: .release)),
+]
+
 let package = Package(
     name: "icqscope",
     products: [
@@ -24,30 +34,26 @@ let package = Package(
         ),
         // Bounds-checked, non-copying readers over borrowed bytes and the small value types
         // (addresses) that every stage shares.
-        .target(name: "Bytes"),
+        .target(name: "Bytes", swiftSettings: pipelineStage),
         // Stage 1: packets from capture files (our own pcap/pcapng walker) and from libpcap.
-        .target(name: "Capture", dependencies: ["Bytes", "CPcap"]),
+        .target(name: "Capture", dependencies: ["Bytes", "CPcap"], swiftSettings: pipelineStage),
         // Stage 2: stateless decoders, link layer up to the ICQ family.
-        .target(name: "Wire", dependencies: ["Bytes", "Capture"]),
+        .target(name: "Wire", dependencies: ["Bytes", "Capture"], swiftSettings: pipelineStage),
         // Stage 3: flows, TCP streams, ICQ sessions, requests and replies, advertised endpoints.
         .target(
             name: "Tracking",
             dependencies: ["Bytes", "Capture", "Wire", .product(name: "Crypto", package: "swift-crypto")],
-            swiftSettings: [.unsafeFlags(["-cross-module-optimization"], .when(configuration: .release))]
+            swiftSettings: pipelineStage
         ),
         // Stage 4: rules, thresholds and firewall profiles turn observations into findings.
-        .target(name: "Diagnosis", dependencies: ["Bytes", "Capture", "Wire", "Tracking"]),
+        .target(name: "Diagnosis", dependencies: ["Bytes", "Capture", "Wire", "Tracking"], swiftSettings: pipelineStage),
         // Last stage: NDJSON and text.
-        .target(name: "Report", dependencies: ["Bytes", "Capture", "Wire", "Tracking", "Diagnosis"]),
+        .target(name: "Report", dependencies: ["Bytes", "Capture", "Wire", "Tracking", "Diagnosis"], swiftSettings: pipelineStage),
         // The pipeline assembled: one Analyzer takes packets from any source (file or live) through
         // every stage, so the command, the benchmarks and the tests run the same engine.
-        // Release builds leave out the dynamic exclusivity checks here: the Analyzer's per-packet
-        // state lives in class properties, and checking each access cost about a thousand
-        // instructions a packet (callgrind, gateway mix). Debug builds, which the tests run, keep
-        // the checks, so an overlapping access still traps there.
         .target(
             name: "Engine", dependencies: ["Bytes", "Capture", "Wire", "Tracking", "Diagnosis", "Report"],
-            swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
+            swiftSettings: pipelineStage
         ),
         // Builds real frames and capture files: the sample generator's and the tests' own traffic.
         // SampleKit encrypts its ICQ traffic with Wire's ICQEncoder, as a real client would.
