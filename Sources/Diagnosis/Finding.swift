@@ -19,24 +19,47 @@ public struct Finding: Sendable, Equatable {
         public static func < (a: Severity, b: Severity) -> Bool { a == .warning && b == .error }
     }
 
-    /// The firewall guide's requirement a finding breaks, which groups findings in the report.
+    /// The firewall guide's requirements, in the guide's order: the report card's rows, and the
+    /// requirement each finding breaks (which groups findings in the report).
     public enum Requirement: String, Sendable, CaseIterable {
+        case udp4000Out = "udp-4000-out"
         case udp4000Replies = "udp-4000-replies"
         case sessionTimeout = "session-timeout"
         case peerTCPPorts = "peer-tcp-ports"
+        case outgoingTCP = "outgoing-tcp"
         case proxy = "proxy"
+        case externalApplications = "external-applications"
 
-        /// The requirement as the guide states it, for the text report's headings.
+        /// The requirement in a line, for the report card and the text report's headings.
         public var statement: String {
             switch self {
+            case .udp4000Out: "The client reaches the ICQ server on UDP port 4000."
+            case .udp4000Replies: "The server's replies come back to the client."
+            case .sessionTimeout: "The firewall's UDP session outlives the client's keep-alive interval."
+            case .peerTCPPorts: "Peers reach each other on TCP ports above 1023, at least 3 of them."
+            case .outgoingTCP: "Outgoing TCP is allowed (to all addresses, or to the ones needed)."
+            case .proxy: "Through a proxy: SOCKS5 carries UDP too; with SOCKS4, direct UDP 4000 must still work."
+            case .externalApplications: "Voice, video and games started with an online user can connect."
+            }
+        }
+
+        /// The guide's own words (Mirabilis's "ICQ & firewall"), which each requirement checks.
+        public var guide: String {
+            switch self {
+            case .udp4000Out:
+                "ICQ needs to communicate with an ICQ server. This is done through port 4000 UDP to icq.mirabilis.com."
             case .udp4000Replies:
-                "The client must reach the ICQ server on UDP 4000, and the server's replies must come back."
+                "After an outgoing UDP packet is sent to icq.mirabilis.com port 4000, you must configure the firewall so that a reply on that packet will be able to be received through the firewall."
             case .sessionTimeout:
-                "The firewall's UDP session must outlive the client's keep-alive interval (the guide: if it times out in less than 5 minutes, configure ICQ accordingly)."
+                "If your firewall session times out in less than 5 minutes, configure the ICQ preferences accordingly."
             case .peerTCPPorts:
-                "Clients talk to each other over TCP ports above 1023 (at least 3 open), and outgoing TCP must be allowed."
+                "ICQ must be able to communicate with other ICQ clients. This is done via TCP ports that are above 1023 (ICQ needs at least 3 ports open)."
+            case .outgoingTCP:
+                "Your firewall must enable outgoing TCP connection. You need to either enable outgoing connection for all IPs or you could enable outgoing connection for fixed IPs."
             case .proxy:
-                "Where the firewall cannot be changed, a SOCKS5 proxy carries ICQ (its UDP too); a SOCKS4 proxy carries TCP only."
+                "If you have a Socks4 server, you will still need to configure it via Connection, but you will also need to allow packets to go out to an ICQ server (as explained in Requirement #1)."
+            case .externalApplications:
+                "In order to use an external application with an online user: right click on the user in your contact list, choose Voice/Video/games, select an application."
             }
         }
     }

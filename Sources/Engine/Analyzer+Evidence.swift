@@ -19,16 +19,23 @@ extension Analyzer {
                                      isLANAddress: a.isLAN && a.endpoint.address.isPrivate, frame: frame)
         }
         if streamFrame.oscar.pduCount > 0 {
+            evidence.icqTCPConversation(frame: frame)
             summary.count(.oscar)
             if let flow { flowTable.addProtocol(.oscar, to: flow) }
         }
         if streamFrame.socksCount > 0 {
+            evidence.proxyConversation(frame: frame)
             summary.count(.socks)
             if let flow { flowTable.addProtocol(.socks, to: flow) }
         }
         if streamFrame.peerCount > 0 {
             summary.count(.icqPeer)
-            if let flow { flowTable.addProtocol(.peer, to: flow) }
+            if let flow {
+                flowTable.addProtocol(.peer, to: flow)
+                if let port = flowTable.endpoints(of: flow)?.responder.port {
+                    evidence.peerConnection(port: port, frame: frame)
+                }
+            }
         }
     }
 

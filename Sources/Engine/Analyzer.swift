@@ -24,6 +24,8 @@ public final class Analyzer {
     private var icqResult: ICQClassification = .notICQ
     /// Findings established so far, in the order they were established.
     private(set) var findings: [Finding] = []
+    /// What the capture shows of the guide's requirements holding, for the report card.
+    let evidence = RequirementEvidence()
     /// Every packet's flow; ended flows are written with `--flows`.
     var flowTable: FlowTable
     /// Classic ICQ sessions and the rules over them.
@@ -69,7 +71,7 @@ public final class Analyzer {
         if let expression = options.filter { filter = PacketFilter(expression: expression) }
         icqAnalysis = ICQAnalysis(
             thresholds: options.thresholds, serverPorts: options.icqServerPorts,
-            maximumSessions: options.memoryBudget.maximumICQSessions,
+            maximumSessions: options.memoryBudget.maximumICQSessions, evidence: evidence,
             findings: { [unowned self] finding in self.report(finding) },
             sessionEnded: { [unowned self] session in self.sessionEnded(session) })
         peerPorts = PeerPortDiagnosis(thresholds: options.thresholds,
@@ -375,12 +377,15 @@ public final class Analyzer {
         summary.flows = flowTable.statistics
         summary.sessionsEvicted = icqAnalysis.tracker.evictedSessions
         summary.streamsEvicted = UInt64(streams.streamsEvicted)
+        let card = RequirementCard.judge(findings: findings, evidence: evidence, icq: icqAnalysis.diagnosis)
         switch options.format {
         case .ndjson:
+            for requirement in card { RequirementRecord.writeNDJSON(&json, requirement) }
             SummaryRecord.writeNDJSON(&json, summary)
             out.take(&json)
         case .text:
             if options.packets || options.flows { out.write("\n") }
+            out.write(RequirementRecord.text(card))
             out.write(SummaryRecord.text(summary))
             out.write(FindingRecord.text(findings))
             if !sessionLines.isEmpty {

@@ -23,8 +23,10 @@ final class ICQAnalysis {
     /// forgotten here too).
     private var farSide: [UInt64: (key: ICQSession.Key, fromServer: Bool, gap: Int64)] = [:]
     private let serverPorts: [UInt16]
+    private let evidence: RequirementEvidence
 
-    init(thresholds: Thresholds, serverPorts: [UInt16], maximumSessions: Int, findings: @escaping (Finding) -> Void,
+    init(thresholds: Thresholds, serverPorts: [UInt16], maximumSessions: Int, evidence: RequirementEvidence,
+         findings: @escaping (Finding) -> Void,
          sessionEnded: @escaping (ICQSession) -> Void) {
         var configuration = ICQSessionTracker.Configuration()
         configuration.ackWait = thresholds.ackWait
@@ -35,6 +37,7 @@ final class ICQAnalysis {
         let diagnosis = ICQDiagnosis(thresholds: thresholds, emit: findings)
         self.diagnosis = diagnosis
         self.serverPorts = serverPorts
+        self.evidence = evidence
         tracker = ICQSessionTracker(configuration: configuration)
         self.sessionEnded = sessionEnded
     }
@@ -61,12 +64,14 @@ final class ICQAnalysis {
             // packet is normally the client's login, which starts on the client's side).
             let home = clientSide[key] ?? rememberClientSide(key, side)
             if side != home {
+                evidence.icqPacket(fromClient: fromClient, onClientSide: false, frame: frame)
                 let gap = tracker.facts(for: key).map { time - $0.lastTime } ?? 0
                 farSide[frame] = (key, !fromClient, gap)
                 if farSide.count > 4 * Self.matcherCapacity { forgetOldestFarSide() }
                 return
             }
         }
+        evidence.icqPacket(fromClient: fromClient, onClientSide: true, frame: frame)
         tracker.observe(packet, source: source, destination: destination, frame: frame, time: time, side: side)
         drain()
         if fromClient { diagnosis.clientSpoke(key) }

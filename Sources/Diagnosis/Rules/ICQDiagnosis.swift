@@ -21,6 +21,13 @@ public final class ICQDiagnosis {
     /// Timed-out candidates waiting for the client's next packet (NAT rebinding) before they are
     /// reported at the level they reached.
     private var pendingTimeouts: [ICQSession.Key: Finding] = [:]
+    /// Server packets after an idle gap that were never acknowledged and have no proof yet of
+    /// being lost: a NAT rebinding on the client's next packet proves it (for the bracket).
+    private var unprovenLosses: [ICQSession.Key: (gap: Int64, frames: [UInt64])] = [:]
+    /// What the capture shows of the firewall's UDP idle timeout, whatever `--firewall-timeout` says.
+    public private(set) var udpTimeout = UDPTimeoutBracket()
+    /// The longest keep-alive interval of any session, where it was learned, and its frames.
+    public private(set) var longestKeepalive: (interval: Int64, learnedFrom: String, frames: [UInt64])? = nil
 
     public init(thresholds: Thresholds, emit: @escaping (Finding) -> Void) {
         self.thresholds = thresholds
@@ -31,7 +38,7 @@ public final class ICQDiagnosis {
     /// it ends): for tests of bounded memory.
     public var sessionEntries: Int {
         pathBlocked.count + gatewayDrops.count + outboundGatewayDrops.count + icmpErrors.count
-            + timeoutReported.count + pendingTimeouts.count
+            + timeoutReported.count + pendingTimeouts.count + unprovenLosses.count
     }
 
     // MARK: evidence from outside the tracker
@@ -43,6 +50,7 @@ public final class ICQDiagnosis {
             return
         }
         gatewayDrops[session.key, default: []].append((frame, time))
+        udpTimeout.lost(afterIdle: gap, frames: [frame])
         guard gap > thresholds.firewallTimeout, !timeoutReported.contains(session.key) else { return }
         timeoutReported.insert(session.key)
         pendingTimeouts.removeValue(forKey: session.key)
@@ -65,6 +73,9 @@ public final class ICQDiagnosis {
         case .push(let session, let exchange, let acked):
             judgePush(session, exchange, acked: acked)
         case .rebinding(let session, let frame, let time, let from, let to):
+            if let loss = unprovenLosses.removeValue(forKey: session.key) {
+                udpTimeout.lost(afterIdle: loss.gap, frames: loss.frames + [frame])
+            }
             if var finding = pendingTimeouts.removeValue(forKey: session.key) {
                 finding.level = "confirmed"
                 finding.detail = "nat_rebinding"
@@ -75,9 +86,10 @@ public final class ICQDiagnosis {
                 emit(finding)
             }
         case .serverSequenceGap(let session, let frame, let time, let expected, let got):
+            let gap = time - (session.lastClientTime ?? session.firstTime)
+            udpTimeout.lost(afterIdle: gap, frames: (session.lastServerSeqFrame.map { [$0] } ?? []) + [frame])
             guard !timeoutReported.contains(session.key) else { return }
             timeoutReported.insert(session.key)
-            let gap = time - (session.lastClientTime ?? session.firstTime)
             emit(timeoutFinding(session, level: "confirmed", detail: "server_sequence_gap",
                                 frames: (session.lastServerSeqFrame.map { [$0] } ?? []) + [frame],
                                 firstTime: time, lastTime: time, gap: gap,
@@ -86,6 +98,8 @@ public final class ICQDiagnosis {
             if atEndOfCapture { unresolved(session, exchange, fromClient: fromClient, waited: waited) }
         case .sessionEnded(let session):
             flushPendingTimeout(session.key)
+            unprovenLosses.removeValue(forKey: session.key)
+            noteKeepalive(session)
             judgeKeepalive(session)
             // Everything kept per session ends with it (memory stays bounded on a busy
             // gateway): a later session with the same key starts afresh.
@@ -203,13 +217,14 @@ public final class ICQDiagnosis {
         }
         emit(Finding(kind: .serverPathBlocked, severity: .error, detail: detail, firstTime: exchange.firstTime,
                      lastTime: exchange.lastTime, frames: frames, client: session.client, server: session.server,
-                     uin: session.key.uin, requirement: .udp4000Replies, explanation: explanation,
+                     uin: session.key.uin, requirement: .udp4000Out, explanation: explanation,
                      advice: "Allow outgoing UDP to the ICQ server's port 4000 and the replies back; if direct UDP cannot be allowed, use a SOCKS5 proxy (it carries the UDP too)."))
     }
 
     // MARK: R2 and R3
 
     private func judgePush(_ session: ICQSessionFacts, _ exchange: ICQExchange, acked: Bool) {
+        boundTimeout(session, exchange, acked: acked)
         if exchange.copyCount >= 2 {
             let name = commandName(exchange.command, fromClient: false)
             var explanation = "The server sent \(name) (seq \(hex(exchange.seq1))) \(exchange.copyCount) times"
@@ -254,8 +269,42 @@ public final class ICQDiagnosis {
 
     private func flushPendingTimeout(_ key: ICQSession.Key) {
         // Called for every client packet: nothing to hash when nothing waits.
+        if !unprovenLosses.isEmpty { unprovenLosses.removeValue(forKey: key) }
         guard !pendingTimeouts.isEmpty else { return }
         if let finding = pendingTimeouts.removeValue(forKey: key) { emit(finding) }
+    }
+
+    // MARK: the firewall's UDP timeout, bounded
+
+    /// Whatever the configured timeout, a server packet after an idle gap bounds the real one:
+    /// its first copy acknowledged shows the session outlived the gap; lost with proof, that it
+    /// did not. Unproven losses wait for a NAT rebinding on the client's next packet.
+    private func boundTimeout(_ session: ICQSessionFacts, _ exchange: ICQExchange, acked: Bool) {
+        let gap = exchange.gapBefore
+        guard gap >= UDPTimeoutBracket.shortestIdleGap else { return }
+        if acked {
+            if exchange.copyCount == 1, let ack = exchange.ack {
+                udpTimeout.delivered(afterIdle: gap, frames: exchange.frames + [ack.frame])
+            }
+            return
+        }
+        let dropped = (gatewayDrops[session.key] ?? []).first { $0.time >= exchange.firstTime }
+        let icmp = (icmpErrors[session.key] ?? []).first { $0.aboutServerPacket && $0.time >= exchange.firstTime }
+        if let proof = dropped?.frame ?? icmp?.frame {
+            udpTimeout.lost(afterIdle: gap, frames: exchange.frames + [proof])
+        } else if exchange.copyCount >= 2 {
+            udpTimeout.lost(afterIdle: gap, frames: exchange.frames)
+        } else {
+            unprovenLosses[session.key] = (gap, exchange.frames)
+        }
+    }
+
+    /// Keeps the longest keep-alive interval any session had (what the firewall must outlive).
+    private func noteKeepalive(_ session: ICQSession) {
+        guard let k = session.keepaliveInterval else { return }
+        if let longest = longestKeepalive, longest.interval >= k.value { return }
+        let frames = session.keepaliveFrames.isEmpty ? (session.loginReplyFrame.map { [$0] } ?? []) : session.keepaliveFrames
+        longestKeepalive = (k.value, k.learnedFrom, Array(frames.prefix(4)))
     }
 
     /// The client's next packet arrived without a rebinding: the candidate stands at its level.
