@@ -64,7 +64,7 @@ public final class Analyzer {
         icq = ICQDecoder(serverPorts: options.icqServerPorts)
         showPackets = options.packets
         flowTable.keepsEndedFlowRecords = options.flows
-        streams = StreamTable(limits: options.memoryBudget.streamLimits) { ICQStreamConsumer(originator: $0, responder: $1) }
+        streams = StreamTable(limits: options.memoryBudget.streamLimits, opensAtFirstBytes: true) { ICQStreamConsumer(originator: $0, responder: $1) }
         streamFrame = StreamFrameRecord(
             format: !options.packets ? .countOnly : (options.format == .ndjson ? .ndjson : .text),
             revealSecrets: options.revealSecrets)
@@ -251,7 +251,17 @@ public final class Analyzer {
                           twoSided: twoSided, isCopy: partner != nil)
             if partner == nil {
                 // A gateway's forwarded copy would feed the same stream twice: only the first is read.
-                streams.ingest(decoded, frame: packet.frameNumber, bytes: bytes, sink: &streamFrame)
+                // A stream opens at the connection's first bytes, with the handshake the flow saw,
+                // and is let go (the flow remembers) once nothing in it can be decoded.
+                let flow = observation?.handle
+                if tcp.isSYN && !tcp.isACK, let flow { flowTable.clearStreamDone(flow) }
+                if flow.map({ !flowTable.isStreamDone($0) }) ?? true {
+                    let handshake = decoded.payloadLength > 0 ? flow.flatMap { flowTable.handshake(of: $0) } : nil
+                    if streams.ingest(decoded, frame: packet.frameNumber, bytes: bytes, handshake: handshake,
+                                      sink: &streamFrame), let flow {
+                        flowTable.markStreamDone(flow)
+                    }
+                }
                 noteStreamFrame(frame: packet.frameNumber, flow: observation?.handle)
             }
             if partner == nil, let src = decoded.sourceAddress, let dst = decoded.destinationAddress {

@@ -1,3 +1,4 @@
+import Report
 import Tracking
 
 /// `--memcap`: one memory budget for everything the analysis holds per conversation (flows, TCP
@@ -39,12 +40,16 @@ public struct MemoryBudget: Sendable, Equatable {
         min(Int(Int32.max), max(1024, bytes / 8 * 3 / FlowTable.bytesPerFlow))
     }
 
-    /// TCP streams: every connection is followed from its SYN until its first bytes say whether
-    /// it is OSCAR, SOCKS or ICQ peer-to-peer. As many as a quarter of the budget would hold
-    /// with both buffers of each stream in use (they are lent only while bytes wait, from the
-    /// eighth below, so the slots themselves take a few megabytes).
+    /// An eighth holds TCP streams: a connection gets one with its first bytes and lets it go
+    /// when it ends or its bytes are not of the ICQ family, so the streams held are the
+    /// conversations under way (a user's OSCAR connection, a file transfer)...
     public var maximumStreams: Int {
-        max(1024, bytes / 4 / (2 * StreamLimits().bytesPerDirection))
+        max(1024, bytes / 8 / Self.bytesPerStream)
+    }
+
+    /// A stream's slot, its index entry and its places in the free and recency lists.
+    static var bytesPerStream: Int {
+        MemoryLayout<TCPStream<ICQStreamConsumer<StreamFrameRecord>>>.stride + 2 * MemoryLayout<UInt64>.stride + 12
     }
 
     /// ...and an eighth their reassembly buffers, lent only while bytes wait in them.

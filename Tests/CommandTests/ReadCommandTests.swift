@@ -30,7 +30,8 @@ struct ReadCommandTests {
         let lines = r.stdout.split(separator: "\n")
         let records = r.records
         #expect(records.count == lines.count, "every line is one JSON object")
-        #expect(records.count == 41)
+        #expect(records.count == 48, "40 packets, the guide's 7 requirement records, the summary")
+        #expect(r.records(ofType: "requirement").count == 7)
         #expect(records.last?["type"] as? String == "summary")
         let packets = r.records(ofType: "packet")
         #expect(packets.count == 40)

@@ -23,7 +23,7 @@ struct MemoryBudgetTests {
         #expect(budget.streamBufferBytes == 1 << 27)
         #expect(budget.streamLimits.maxTotalBytes == 1 << 27)
         #expect(budget.streamLimits.effectiveMaxStreams == budget.maximumStreams)
-        #expect(budget.maximumStreams == 8_192)
+        #expect(budget.maximumStreams >= 100_000, "streams are slots, their buffers lent only while bytes wait")
         #expect(budget.maximumICQSessions == (1 << 28) / ICQSessionTracker.approximateBytesPerSession)
         #expect(budget.maximumICQSessions >= 100_000, "a gateway of 100,000 ICQ users fits the default budget")
         // Doubling the budget doubles each share.

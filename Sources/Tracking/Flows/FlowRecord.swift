@@ -57,7 +57,7 @@ public struct FlowRecord: Hashable, Sendable {
     let historyLetters: FlowHistory
     let uinSet: FlowUINs
 
-    init(_ slot: FlowSlot, icmpErrors: ICMPErrorSummary, endReason: FlowEndReason, communityID: CommunityID) {
+    init(_ slot: FlowSlot, uins: FlowUINs, icmpErrors: ICMPErrorSummary, endReason: FlowEndReason, communityID: CommunityID) {
         communityIDHasher = communityID
         isOneWay = slot.isOneWay
         protocolNumber = slot.protocolNumber
@@ -73,7 +73,7 @@ public struct FlowRecord: Hashable, Sendable {
         connState = slot.connState
         historyLetters = slot.history
         protocols = slot.protocols
-        uinSet = slot.uins
+        uinSet = uins
         self.icmpErrors = icmpErrors
         self.endReason = endReason
     }

@@ -27,12 +27,14 @@ struct FlowSlot {
     var responderCounters = DirectionCounters()
     var tcp = TCPConversation()
     var history = FlowHistory()
-    var uins = FlowUINs()
     // ICMP errors tied to the flow are rare: they live in the table's side index
     // (`icmpErrorsBySlot`), not in every slot.
 
     /// Bumped each time the slot is reused, so a stale `FlowHandle` is recognised.
     var generation: UInt32 = 0
+    /// The flow's UINs, in the table's side pool (`FlowTable.uinSets`); -1 while it has none
+    /// (most flows are not classic ICQ).
+    var uinSet: Int32 = -1
     var previous: Int32 = -1
     var next: Int32 = -1
     var protocols: FlowProtocols = []
@@ -43,6 +45,8 @@ struct FlowSlot {
     var originatorIsLow = true
     /// ICMP message without a counterpart type (hashed unordered by Community ID).
     var isOneWay = false
+    /// TCP: the stream decoders gave up on this connection (not of the ICQ family).
+    var streamDone = false
 
     var originator: Endpoint { originatorIsLow ? key.low : key.high }
     var responder: Endpoint { originatorIsLow ? key.high : key.low }

@@ -65,6 +65,10 @@ public struct FlowTable {
     /// Whether ended flows leave a record in the queue. A caller that never shows flows turns it
     /// off: building a record for each of a million flows ending costs more than the flow did.
     public var keepsEndedFlowRecords = true
+    /// UIN sets of the live flows that have UINs (classic ICQ flows), by `FlowSlot.uinSet`, and
+    /// the sets free for reuse.
+    var uinSets: [FlowUINs] = []
+    var freeUINSets: [Int32] = []
     /// The ICMP errors tied to live flows, by slot (few flows have any).
     var icmpErrorsBySlot: [Int32: ICMPErrorSummary] = [:]
     var nextSequence: UInt64 = 0
@@ -120,7 +124,7 @@ public struct FlowTable {
 
     /// Ends every live flow (`end_of_capture`), oldest first; their records join the queue.
     public mutating func finish() {
-        for slot in liveSlotsOldestFirst() { endFlow(slot, reason: .endOfCapture) }
+        for slot in liveSlotsOldestFirst() { endFlow(slot, reason: .endOfCapture, reuse: false) }
     }
 
     /// Ends every live flow (`end_of_capture`), oldest first, handing each record to `emit` as
@@ -129,7 +133,7 @@ public struct FlowTable {
     public mutating func finish(_ emit: (FlowRecord) throws -> Void) rethrows {
         try drainEndedFlows(emit)
         for slot in liveSlotsOldestFirst() {
-            endFlow(slot, reason: .endOfCapture)
+            endFlow(slot, reason: .endOfCapture, reuse: false)
             try drainEndedFlows(emit)
         }
     }
@@ -165,11 +169,57 @@ public struct FlowTable {
 
     public mutating func addUIN(_ uin: UInt32, to handle: FlowHandle) {
         guard isLive(handle) else { return }
-        slots[Int(handle.index)].uins.insert(uin)
+        var set = slots[Int(handle.index)].uinSet
+        if set < 0 {
+            if let free = freeUINSets.popLast() {
+                set = free
+            } else {
+                uinSets.append(FlowUINs())
+                set = Int32(uinSets.count - 1)
+            }
+            slots[Int(handle.index)].uinSet = set
+        }
+        uinSets[Int(set)].insert(uin)
     }
 
     public func protocols(of handle: FlowHandle) -> FlowProtocols? {
         isLive(handle) ? slots[Int(handle.index)].protocols : nil
+    }
+
+    /// Whether the stream decoders gave up on the flow's connection (see `markStreamDone`).
+    public func isStreamDone(_ handle: FlowHandle) -> Bool {
+        isLive(handle) && slots[Int(handle.index)].streamDone
+    }
+
+    /// The stream table let the connection go: nothing in it is of the ICQ family, so its
+    /// later packets need not be reassembled.
+    public mutating func markStreamDone(_ handle: FlowHandle) {
+        guard isLive(handle) else { return }
+        slots[Int(handle.index)].streamDone = true
+    }
+
+    /// A new SYN on the flow's ports starts another connection, which is decoded afresh.
+    public mutating func clearStreamDone(_ handle: FlowHandle) {
+        guard isLive(handle), slots[Int(handle.index)].streamDone else { return }
+        slots[Int(handle.index)].streamDone = false
+    }
+
+    /// The TCP handshake as the flow saw it, for a stream opened at the connection's first bytes:
+    /// each side's initial sequence number when its SYN was seen (and the side has not closed or
+    /// reset since: a SYN reusing the ports of a closed connection leaves the old number).
+    public func handshake(of handle: FlowHandle) -> TCPHandshake? {
+        guard isLive(handle) else { return nil }
+        let slot = slots[Int(handle.index)]
+        guard slot.protocolNumber == 6 else { return nil }
+        func isn(_ endpoint: TCPEndpointTracker) -> UInt32? {
+            guard endpoint.seen.contains(.syn) else { return nil }
+            switch endpoint.state {
+            case .closed, .reset: return nil
+            default: return endpoint.startSeq
+            }
+        }
+        return TCPHandshake(originator: slot.originator, originatorISN: isn(slot.tcp.originator),
+                            responderISN: isn(slot.tcp.responder))
     }
 
     public func endpoints(of handle: FlowHandle) -> (originator: Endpoint, responder: Endpoint)? {
@@ -195,15 +245,23 @@ public struct FlowTable {
     mutating func allocateSlot() -> Int32 {
         if let free = freeSlots.popLast() { return free }
         if let fresh = pool.append(.empty) { return fresh }
-        if let victim = leastRecentlyActive() { endFlow(victim, reason: .eviction) }
+        if let victim = leastRecentlyActive() {
+            endFlow(victim, reason: .eviction)
+        } else {
+            // Every slot ended at `finish` without being listed for reuse: list them now (once).
+            for j in stride(from: pool.count - 1, through: 0, by: -1) where !slots[j].inUse { freeSlots.append(Int32(j)) }
+        }
         return freeSlots.removeLast()
     }
 
-    mutating func endFlow(_ i: Int32, reason: FlowEndReason) {
+    /// Ends a flow; its slot is kept for reuse unless the capture is over (`reuse: false`: a
+    /// million slots ending at once would grow the free list by as many entries for nothing).
+    mutating func endFlow(_ i: Int32, reason: FlowEndReason, reuse: Bool = true) {
         let slot = slots[Int(i)]
         let icmpErrors = icmpErrorsBySlot.isEmpty ? nil : icmpErrorsBySlot.removeValue(forKey: i)
         if keepsEndedFlowRecords {
-            ended.append(FlowRecord(slot, icmpErrors: icmpErrors ?? ICMPErrorSummary(),
+            ended.append(FlowRecord(slot, uins: slot.uinSet >= 0 ? uinSets[Int(slot.uinSet)] : FlowUINs(),
+                                    icmpErrors: icmpErrors ?? ICMPErrorSummary(),
                                     endReason: reason, communityID: communityID))
         }
         switch reason {
@@ -215,6 +273,11 @@ public struct FlowTable {
         unlink(i)
         slots[Int(i)].inUse = false
         slots[Int(i)].generation &+= 1
-        freeSlots.append(i)
+        if reuse { freeSlots.append(i) }
+        if slot.uinSet >= 0 {
+            uinSets[Int(slot.uinSet)] = FlowUINs()
+            freeUINSets.append(slot.uinSet)
+            slots[Int(i)].uinSet = -1
+        }
     }
 }

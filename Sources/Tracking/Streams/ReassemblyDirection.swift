@@ -120,6 +120,14 @@ public struct ReassemblyDirection {
 
     // MARK: Segments
 
+    /// The direction's SYN (sequence `isn`), seen before the stream was opened.
+    mutating func startAtSYN(_ isn: UInt32, frame: UInt64) {
+        guard !isInitialized else { return }
+        baseSequence = isn &+ 1
+        isInitialized = true
+        frontierFrame = frame
+    }
+
     /// One TCP segment of this direction.
     public mutating func receive<C: StreamConsumer>(
         sequence: UInt32, payload: UnsafeRawBufferPointer, syn: Bool, fin: Bool, frame: UInt64,

@@ -19,9 +19,16 @@ public final class StreamTable<Consumer: StreamConsumer> {
     let makeConsumer: (_ originator: Endpoint, _ responder: Endpoint) -> Consumer
     let state: UnsafeMutablePointer<StreamTableState<Consumer>>
     public let buffers: StreamBufferPool
+    /// Whether a connection gets a stream only with its first bytes, its handshake then coming
+    /// from the caller's flow table (`ingest(_:frame:bytes:handshake:sink:)`): on a busy gateway
+    /// most connections carry nothing this table decodes, or nothing at all, and a stream per SYN
+    /// filled the table with them. Otherwise a SYN opens the stream, as for a table used alone.
+    public let opensAtFirstBytes: Bool
 
-    public init(limits: StreamLimits = StreamLimits(), makeConsumer: @escaping (_ originator: Endpoint, _ responder: Endpoint) -> Consumer) {
+    public init(limits: StreamLimits = StreamLimits(), opensAtFirstBytes: Bool = false,
+                makeConsumer: @escaping (_ originator: Endpoint, _ responder: Endpoint) -> Consumer) {
         self.limits = limits
+        self.opensAtFirstBytes = opensAtFirstBytes
         self.makeConsumer = makeConsumer
         buffers = StreamBufferPool(limits: limits)
         state = .allocate(capacity: 1)
@@ -38,15 +45,20 @@ public final class StreamTable<Consumer: StreamConsumer> {
     public var streamsCreated: Int { state.pointee.streamsCreated }
     public var streamsEvicted: Int { state.pointee.streamsEvicted }
 
-    /// Feeds one TCP packet (as decoded by `PacketDecoder`) to its stream.
+    /// Feeds one TCP packet (as decoded by `PacketDecoder`) to its stream. With
+    /// `opensAtFirstBytes`, returns true when the stream was let go because the connection ended
+    /// or nothing in it can be decoded (both directions' decoders gave up): the caller need not
+    /// feed the connection again (until a new SYN starts another on the same ports).
+    @discardableResult
     public func ingest(_ packet: DecodedPacket, frame: UInt64, bytes: UnsafeRawBufferPointer,
-                       sink: inout Consumer.Sink) {
+                       handshake: TCPHandshake? = nil, sink: inout Consumer.Sink) -> Bool {
         guard case .tcp(let tcp)? = packet.transport, let source = packet.sourceAddress,
-              let destination = packet.destinationAddress else { return }
+              let destination = packet.destinationAddress else { return false }
         let from = Endpoint(address: source, port: tcp.sourcePort)
         let to = Endpoint(address: destination, port: tcp.destinationPort)
-        state.pointee.ingest(key: StreamKey(from, to), from: from, to: to, tcp: tcp, payload: packet.payload(of: bytes),
-                             frame: frame, limits: limits, pool: buffers, makeConsumer: makeConsumer, sink: &sink)
+        return state.pointee.ingest(key: StreamKey(from, to), from: from, to: to, tcp: tcp, payload: packet.payload(of: bytes),
+                             frame: frame, limits: limits, pool: buffers, opensAtFirstBytes: opensAtFirstBytes,
+                             handshake: handshake, makeConsumer: makeConsumer, sink: &sink)
     }
 
     /// Ends every stream (end of capture): holes become gaps, unfinished PDUs are reported.
@@ -123,31 +135,48 @@ struct StreamTableState<Consumer: StreamConsumer> {
     }
 
     mutating func ingest(key: StreamKey, from: Endpoint, to: Endpoint, tcp: TCPHeader, payload: UnsafeRawBufferPointer,
-                         frame: UInt64, limits: StreamLimits, pool: StreamBufferPool,
-                         makeConsumer: (Endpoint, Endpoint) -> Consumer, sink: inout Consumer.Sink) {
+                         frame: UInt64, limits: StreamLimits, pool: StreamBufferPool, opensAtFirstBytes: Bool,
+                         handshake: TCPHandshake?, makeConsumer: (Endpoint, Endpoint) -> Consumer,
+                         sink: inout Consumer.Sink) -> Bool {
         var slot: Int32
         let hash = hasher.hash(key.low, key.high)
         if let existing = index.find(hash, where: { streams[Int($0)].key == key }) {
             slot = existing
             // A new SYN on a finished connection's endpoints starts a new connection.
             if streams[Int(slot)].isFinished {
-                guard tcp.isSYN else { return }
+                guard tcp.isSYN else { return false }
                 retire(slot: slot, frame: frame, sink: &sink, evicted: false)
+                // The new connection's stream waits for its first bytes, when it waits at all.
+                if opensAtFirstBytes && payload.isEmpty { return false }
                 slot = open(key, from: from, to: to, tcp: tcp, frame: frame, limits: limits, pool: pool,
                             makeConsumer: makeConsumer, sink: &sink)
             }
         } else {
             // Only a SYN or data starts a stream: a stray ACK or RST has nothing to reassemble.
-            guard tcp.isSYN || !payload.isEmpty, !tcp.isRST else { return }
-            slot = open(key, from: from, to: to, tcp: tcp, frame: frame, limits: limits, pool: pool,
-                        makeConsumer: makeConsumer, sink: &sink)
+            guard tcp.isSYN || !payload.isEmpty, !tcp.isRST else { return false }
+            if opensAtFirstBytes {
+                guard !payload.isEmpty else { return false }
+                slot = open(key, from: from, to: to, tcp: tcp, frame: frame, limits: limits, pool: pool,
+                            handshake: handshake, makeConsumer: makeConsumer, sink: &sink)
+            } else {
+                slot = open(key, from: from, to: to, tcp: tcp, frame: frame, limits: limits, pool: pool,
+                            makeConsumer: makeConsumer, sink: &sink)
+            }
         }
         recency.touch(slot)
         streams[Int(slot)].ingest(source: from, tcp: tcp, payload: payload, frame: frame, sink: &sink)
+        // A busy gateway's other connections (web and the like) need not hold a slot once both
+        // decoders gave up, nor any connection once it ended: the caller remembers that the
+        // connection is done (its flow), so late packets are ignored as a finished stream would.
+        if opensAtFirstBytes && (streams[Int(slot)].isFinished || streams[Int(slot)].isUndecodable) {
+            retire(slot: slot, frame: frame, sink: &sink, evicted: false)
+            return true
+        }
+        return false
     }
 
     mutating func open(_ key: StreamKey, from: Endpoint, to: Endpoint, tcp: TCPHeader, frame: UInt64,
-                       limits: StreamLimits, pool: StreamBufferPool,
+                       limits: StreamLimits, pool: StreamBufferPool, handshake: TCPHandshake? = nil,
                        makeConsumer: (Endpoint, Endpoint) -> Consumer, sink: inout Consumer.Sink) -> Int32 {
         let slot: Int32
         if let free = freeSlots.popLast() {
@@ -161,9 +190,18 @@ struct StreamTableState<Consumer: StreamConsumer> {
             retire(slot: slot, frame: frame, sink: &sink, evicted: !streams[Int(slot)].isFinished)
             _ = freeSlots.popLast()
         }
-        let synAck = tcp.isSYN && tcp.isACK
-        streams[Int(slot)].begin(source: from, destination: to, synAck: synAck,
-                                 consumer: synAck ? makeConsumer(to, from) : makeConsumer(from, to))
+        if let handshake, handshake.sawSYN {
+            // Opened by its first bytes, after its SYNs: as if they had opened it.
+            let originator = handshake.originator
+            let responder = originator == from ? to : from
+            streams[Int(slot)].begin(source: originator, destination: responder, synAck: false,
+                                     consumer: makeConsumer(originator, responder))
+            streams[Int(slot)].adopt(handshake, frame: frame)
+        } else {
+            let synAck = tcp.isSYN && tcp.isACK
+            streams[Int(slot)].begin(source: from, destination: to, synAck: synAck,
+                                     consumer: synAck ? makeConsumer(to, from) : makeConsumer(from, to))
+        }
         index.insert(slot, hash: hasher.hash(key.low, key.high))
         recency.append(slot)
         streamsCreated += 1

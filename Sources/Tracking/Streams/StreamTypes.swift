@@ -138,3 +138,21 @@ public struct StreamCounters: Sendable, Equatable {
         a.ignoredBytes += b.ignoredBytes
     }
 }
+
+/// What a flow table knows of a TCP connection's handshake, for a stream opened only when the
+/// first bytes arrive (the SYNs came earlier and cost the stream table nothing): who opened the
+/// connection, and each side's initial sequence number when its SYN was seen.
+public struct TCPHandshake: Sendable, Equatable {
+    public var originator: Endpoint
+    public var originatorISN: UInt32?
+    public var responderISN: UInt32?
+
+    public init(originator: Endpoint, originatorISN: UInt32?, responderISN: UInt32?) {
+        self.originator = originator
+        self.originatorISN = originatorISN
+        self.responderISN = responderISN
+    }
+
+    /// Whether any SYN of the connection was seen (then the originator is known).
+    var sawSYN: Bool { originatorISN != nil || responderISN != nil }
+}

@@ -71,6 +71,16 @@ public struct TCPStream<Consumer: StreamConsumer> {
         finSeen = (false, false)
     }
 
+    /// Takes in the SYNs a flow table saw before the stream was opened, as `ingest` would have.
+    mutating func adopt(_ handshake: TCPHandshake, frame: UInt64) {
+        if let isn = handshake.originatorISN { fromOriginator.startAtSYN(isn, frame: frame) }
+        if let isn = handshake.responderISN { fromResponder.startAtSYN(isn, frame: frame) }
+    }
+
+    /// Both directions' decoders gave up (the bytes are not of the ICQ family): nothing more to
+    /// decode, whatever the connection still carries.
+    public var isUndecodable: Bool { fromOriginator.stopped && fromResponder.stopped }
+
     public func side(of source: Endpoint) -> StreamSide {
         source == originator ? .fromOriginator : .fromResponder
     }
