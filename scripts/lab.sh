@@ -11,12 +11,13 @@
 # Traffic only ever flows between these namespaces.
 #
 # Usage: sudo scripts/lab.sh [--out DIR] [--bin DIR] [--nat] [--capture tcpdump|icqscope] [--no-heartbeat]
-#                           [--quiet] SCENARIO
+#                           [--udp-timeout SECONDS] [--quiet] SCENARIO
+#        (--udp-timeout: the conntrack UDP timeout of the timeout-sweep scenario, default 3)
 #        scripts/lab.sh --list
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-SCENARIOS="healthy timed-out-session dropped-replies blocked-peer-port-drop blocked-peer-port-reset blocked-peer-port-icmp peer-port-allowed server-path-blocked socks-association-lost"
+SCENARIOS="healthy timed-out-session dropped-replies blocked-peer-port-drop blocked-peer-port-reset blocked-peer-port-icmp peer-port-allowed server-path-blocked socks-association-lost timeout-sweep"
 
 usage() {
     sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
@@ -24,7 +25,7 @@ usage() {
     exit "${1:-2}"
 }
 
-OUT="" BIN="" NAT=0 QUIET=0 SCENARIO="" HEARTBEAT=1
+OUT="" BIN="" NAT=0 QUIET=0 SCENARIO="" HEARTBEAT=1 SWEEP_TIMEOUT=3
 # What records the gateway's traffic: icqscope live (findings stream while the scenario runs,
 # recording in gateway.pcapng), or tcpdump (gateway.pcap, no live findings). Only
 # start_capture/stop_capture below know which tool runs.
@@ -37,6 +38,7 @@ while [ $# -gt 0 ]; do
         --capture) CAPTURE="$2"; shift 2 ;;
         --quiet) QUIET=1; shift ;;
         --no-heartbeat) HEARTBEAT=0; shift ;;
+        --udp-timeout) SWEEP_TIMEOUT="$2"; shift 2 ;;
         --list) echo "$SCENARIOS" | tr ' ' '\n'; exit 0 ;;
         -h|--help) usage 0 ;;
         -*) echo "lab: unknown option $1" >&2; usage ;;
@@ -411,6 +413,28 @@ run_timed_out_session() {
     wait_clients
 }
 
+run_timeout_sweep() {
+    # What is this firewall's UDP timeout T (--udp-timeout)? A logs in and goes quiet; B's
+    # arrival is pushed to A, then B's first message 0.75 T later (A's flow is still known: the
+    # push gets through and A acks it), then B's second message 1.4 T after that (conntrack has
+    # forgotten the flow: the push and its retransmissions stop at the gateway). icqscope must
+    # bracket T from the recording alone: more than ~0.75 T, at most ~1.4 T.
+    UDP_TIMEOUT="$SWEEP_TIMEOUT" KEEPALIVE=60 SERVER_RTX=1 SERVER_RETRIES=2
+    local first second run_for
+    first=$(awk -v t="$UDP_TIMEOUT" 'BEGIN { printf "%.2f", 0.75 * t }')
+    second=$(awk -v t="$UDP_TIMEOUT" -v f="$first" 'BEGIN { printf "%.2f", f + 1.4 * t }')
+    run_for=$(awk -v s="$second" 'BEGIN { printf "%.1f", s + 4 }')
+    setup_firewall "$UDP_TIMEOUT"; write_env; start_capture
+    start_server "$(awk -v r="$run_for" 'BEGIN { printf "%.1f", r + 2 }')" \
+        --retransmit-interval "$SERVER_RTX" --retries "$SERVER_RETRIES" --keepalive-hint "$KEEPALIVE"
+    start_client "$NS_IN" client-a "$CLIENT_A" --uin $UIN_A --tcp-port $PORT_A --contact $UIN_B \
+        --run-for "$run_for" $(common_client_args)
+    sleep 0.5
+    start_client "$NS_OUT" client-b "$PEER_B" --uin $UIN_B --tcp-port $PORT_B --contact $UIN_A \
+        --message "$first:$UIN_A:first" --message "$second:$UIN_A:second" --run-for "$run_for" $(common_client_args)
+    wait_clients
+}
+
 run_dropped_replies() {
     # From 2 s to 2 + DROP_FOR s the gateway drops server-to-client UDP. A's keep-alive at 5 s
     # and its retransmission at 7 s lose their ACKs; the one at 9 s is answered (recovered).
@@ -489,6 +513,7 @@ case "$SCENARIO" in
     peer-port-allowed) run_peer_port accept ;;
     server-path-blocked) run_server_path_blocked ;;
     socks-association-lost) run_socks_association_lost ;;
+    timeout-sweep) run_timeout_sweep ;;
 esac
 wait "$SERVER_PID" || true
 stop_capture

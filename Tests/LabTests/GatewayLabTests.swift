@@ -113,6 +113,29 @@ struct GatewayLabTests {
         #expect(findings.contains { ($0["client"] as? [String: Any])?["ip"] as? String == run.environment["CLIENT_A"] })
     }
 
+    /// What is this firewall's UDP timeout? On the real gateway with conntrack UDP timeouts of
+    /// 2, 3 and 5 s, a push 0.75 T after the flow went quiet gets through and one 1.4 T later is
+    /// dropped: icqscope's bracket from the recording alone must hold the configured value,
+    /// both bounds set, at most a factor of 2 apart, live and offline alike (issue 14).
+    @Test(arguments: [2, 3, 5])
+    func timeoutSweepIsBracketed(_ timeout: Int) throws {
+        let (run, capture) = try run("timeout-sweep", ["--udp-timeout", String(timeout)])
+        defer { run.cleanUp() }
+        #expect(run.environment["UDP_TIMEOUT"] == String(timeout))
+        // The firewall did what the sweep needs: the first message reached A, the second did not.
+        #expect(capture.icq(.inside, command: Cmd.srvDeliveredMessage).count == 1)
+        #expect(capture.icq(.outside, command: Cmd.srvDeliveredMessage, fromClient: false).count >= 3)
+        for records in [run.liveRecords(), try run.icqscopeRecords(run.scaledThresholds)] {
+            let card = records.first { $0["type"] as? String == "requirement" && $0["id"] as? String == "session-timeout" }
+            let bracket = try #require(card?["udp_timeout"] as? [String: Any])
+            let low = try #require(bracket["more_than"] as? Double, "\(bracket)")
+            let high = try #require(bracket["at_most"] as? Double, "\(bracket)")
+            #expect(low < Double(timeout) && Double(timeout) <= high, "more_than \(low) < \(timeout) <= at_most \(high)")
+            #expect(high / low <= 2, "more_than \(low), at_most \(high)")
+            #expect((card?["explanation"] as? String ?? "").contains("forgets idle UDP sessions after between"))
+        }
+    }
+
     @Test func timedOutSessionBehindNAT() throws {
         let (run, capture) = try run("timed-out-session", ["--nat"])
         defer { run.cleanUp() }
