@@ -62,6 +62,15 @@ public struct FlowKey: Hashable, Sendable {
             | UInt64(tuple.vlan) << 40 | (low.isIPv6 ? 1 << 56 : 0) | (high.isIPv6 ? 1 << 57 : 0)
     }
 
+    /// A key from its five words (a slot's compact key made whole again).
+    init(lowHigh: UInt64, lowLow: UInt64, highHigh: UInt64, highLow: UInt64, packed: UInt64) {
+        self.lowHigh = lowHigh
+        self.lowLow = lowLow
+        self.highHigh = highHigh
+        self.highLow = highLow
+        self.packed = packed
+    }
+
     public var lowAddress: IPAddress { Self.address(lowHigh, lowLow, isIPv6: packed & 1 << 56 != 0) }
     public var highAddress: IPAddress { Self.address(highHigh, highLow, isIPv6: packed & 1 << 57 != 0) }
     public var lowPort: UInt16 { UInt16(truncatingIfNeeded: packed) }

@@ -57,13 +57,14 @@ public struct FlowRecord: Hashable, Sendable {
     let historyLetters: FlowHistory
     let uinSet: FlowUINs
 
-    init(_ slot: FlowSlot, uins: FlowUINs, icmpErrors: ICMPErrorSummary, endReason: FlowEndReason, communityID: CommunityID) {
+    init(_ slot: FlowSlot, originator: Endpoint, responder: Endpoint, uins: FlowUINs, icmpErrors: ICMPErrorSummary,
+         endReason: FlowEndReason, communityID: CommunityID) {
         communityIDHasher = communityID
         isOneWay = slot.isOneWay
         protocolNumber = slot.protocolNumber
         vlan = slot.vlan
-        originator = slot.originator
-        responder = slot.responder
+        self.originator = originator
+        self.responder = responder
         firstTime = slot.firstTime
         lastTime = slot.lastTime
         firstFrame = slot.firstFrame

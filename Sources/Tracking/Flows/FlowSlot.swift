@@ -14,7 +14,8 @@ public struct DirectionCounters: Hashable, Sendable {
 /// preallocated array, linked into its timeout class's least-recently-active list by index.
 struct FlowSlot {
     // Fields widest first: a busy gateway holds a million slots, so padding counts.
-    var key: FlowKey
+    /// The addresses as four bytes each (`CompactFlowKey`): the table makes the whole key.
+    var key: CompactFlowKey
     /// Creation order, to end flows deterministically at the end of the capture.
     var sequence: UInt64 = 0
     var firstTime: Int64 = 0
@@ -48,21 +49,16 @@ struct FlowSlot {
     /// TCP: the stream decoders gave up on this connection (not of the ICQ family).
     var streamDone = false
 
-    var originator: Endpoint { originatorIsLow ? key.low : key.high }
-    var responder: Endpoint { originatorIsLow ? key.high : key.low }
     var protocolNumber: UInt8 { key.protocolNumber }
     var vlan: UInt16 { key.vlan }
-    var isIPv6: Bool { key.lowAddress.isIPv6 }
+    var isIPv6: Bool { key.lowIsIPv6 }
 
-    init(key: FlowKey, originator: Endpoint) {
+    init(key: CompactFlowKey, originatorIsLow: Bool) {
         self.key = key
-        originatorIsLow = originator == key.low
+        self.originatorIsLow = originatorIsLow
     }
 
-    static let empty = FlowSlot(
-        key: FlowKey(FlowTuple(source: IPAddress(ipv4: 0), destination: IPAddress(ipv4: 0),
-                               sourcePort: 0, destinationPort: 0, protocolNumber: 0)),
-        originator: Endpoint(address: IPAddress(ipv4: 0), port: 0))
+    static let empty = FlowSlot(key: .empty, originatorIsLow: true)
 
     /// Swaps originator and responder (Zeek's `FlipRoles`), recording `^` in the history.
     mutating func flipRoles() {

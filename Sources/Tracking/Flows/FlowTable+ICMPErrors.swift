@@ -36,7 +36,8 @@ extension FlowTable {
             type: facts.icmpType, code: facts.icmpCode, isIPv6: facts.isIPv6,
             kind: ICMPErrorKind.classify(type: facts.icmpType, code: facts.icmpCode, isIPv6: facts.isIPv6),
             frame: packet.frameNumber, time: packet.timestampNanos, reporter: facts.tuple.source, ttl: facts.ttl,
-            quotesOriginatorPacket: quoted.source == slot.originator.address && sourcePort == slot.originator.port,
+            quotesOriginatorPacket: quoted.source == endpoints(of: slot).originator.address
+                && sourcePort == endpoints(of: slot).originator.port,
             responderHadAnswered: slot.responderCounters.packets > 0)
         icmpErrorsBySlot[i, default: ICMPErrorSummary()].record(note)
         statistics.icmpErrorsMatched += 1

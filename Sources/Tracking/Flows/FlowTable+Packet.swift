@@ -57,8 +57,8 @@ extension FlowTable {
     private mutating func createFlow(key: FlowKey, facts: PacketFlowFacts, time: Int64, frame: UInt64) -> Int32 {
         let i = allocateSlot()
         var slot = FlowSlot(
-            key: key,
-            originator: Endpoint(address: facts.tuple.source, port: facts.tuple.sourcePort))
+            key: retainCompact(key),
+            originatorIsLow: Endpoint(address: facts.tuple.source, port: facts.tuple.sourcePort) == key.low)
         slot.inUse = true
         slot.generation = slots[Int(i)].generation
         slot.sequence = nextSequence
@@ -92,8 +92,10 @@ extension FlowTable {
 
     private static func update(_ slot: inout FlowSlot, _ facts: PacketFlowFacts, time: Int64, frame: UInt64,
                                payloadLength: Int, clock: Int64) -> Bool {
-        let fromOriginator = facts.tuple.source == slot.originator.address
-            && facts.tuple.sourcePort == slot.originator.port
+        // The key puts the lower endpoint first, as `FlowKey` orders a tuple.
+        let t = facts.tuple
+        let sourceIsLow = t.source < t.destination || (t.source == t.destination && t.sourcePort <= t.destinationPort)
+        let fromOriginator = sourceIsLow == slot.originatorIsLow
         if time < slot.firstTime { slot.firstTime = time }
         if time > slot.lastTime { slot.lastTime = time }
         slot.lastFrame = max(slot.lastFrame, frame)

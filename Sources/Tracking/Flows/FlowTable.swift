@@ -56,6 +56,8 @@ public struct FlowTable {
     let slots: UnsafeMutablePointer<FlowSlot>
     /// Slots of ended flows, reused last-in first-out before a new one is taken from the pool.
     var freeSlots: [Int32] = []
+    /// The IPv6 addresses the slots' compact keys name.
+    var ipv6 = IPv6AddressPool()
     /// Slot by key; the keys stay in the slots.
     var index = SlotIndex()
     var heads: [Int32]
@@ -95,7 +97,52 @@ public struct FlowTable {
     /// The live slot of a key, if any.
     @inline(__always)
     func lookup(_ key: FlowKey) -> Int32? {
-        index.find(Self.hash(key)) { slots[Int($0)].key == key }
+        guard let compact = compact(key) else { return nil }
+        return index.find(Self.hash(key)) { slots[Int($0)].key == compact }
+    }
+
+    // MARK: Compact keys
+
+    /// The key as the slots keep it; nil when it names an IPv6 address no live flow has (then
+    /// no live flow has the key).
+    @inline(__always)
+    func compact(_ key: FlowKey) -> CompactFlowKey? {
+        let isV6 = key.packed & (3 << 56) != 0
+        guard isV6 else { return CompactFlowKey(low: UInt32(truncatingIfNeeded: key.lowLow), high: UInt32(truncatingIfNeeded: key.highLow), packed: key.packed) }
+        let low = key.lowAddress.isIPv6 ? ipv6.find(key.lowAddress) : UInt32(truncatingIfNeeded: key.lowLow)
+        let high = key.highAddress.isIPv6 ? ipv6.find(key.highAddress) : UInt32(truncatingIfNeeded: key.highLow)
+        guard let low, let high else { return nil }
+        return CompactFlowKey(low: low, high: high, packed: key.packed)
+    }
+
+    /// The key of a new flow as its slot keeps it, its IPv6 addresses counted in the pool.
+    mutating func retainCompact(_ key: FlowKey) -> CompactFlowKey {
+        let low = key.lowAddress.isIPv6 ? ipv6.retain(key.lowAddress) : UInt32(truncatingIfNeeded: key.lowLow)
+        let high = key.highAddress.isIPv6 ? ipv6.retain(key.highAddress) : UInt32(truncatingIfNeeded: key.highLow)
+        return CompactFlowKey(low: low, high: high, packed: key.packed)
+    }
+
+    /// A slot's key ends with its flow: its IPv6 addresses are counted out of the pool.
+    mutating func releaseCompact(_ key: CompactFlowKey) {
+        if key.lowIsIPv6 { ipv6.release(key.low) }
+        if key.highIsIPv6 { ipv6.release(key.high) }
+    }
+
+    func address(_ word: UInt32, isIPv6: Bool) -> IPAddress {
+        isIPv6 ? ipv6.address(word) : IPAddress(ipv4: word)
+    }
+
+    /// The whole key of a slot's compact one.
+    func fullKey(_ c: CompactFlowKey) -> FlowKey {
+        let low = address(c.low, isIPv6: c.lowIsIPv6), high = address(c.high, isIPv6: c.highIsIPv6)
+        return FlowKey(lowHigh: low.high, lowLow: low.low, highHigh: high.high, highLow: high.low, packed: c.packed)
+    }
+
+    /// A slot's originator and responder.
+    func endpoints(of slot: FlowSlot) -> (originator: Endpoint, responder: Endpoint) {
+        let low = Endpoint(address: address(slot.key.low, isIPv6: slot.key.lowIsIPv6), port: slot.key.lowPort)
+        let high = Endpoint(address: address(slot.key.high, isIPv6: slot.key.highIsIPv6), port: slot.key.highPort)
+        return slot.originatorIsLow ? (low, high) : (high, low)
     }
 
     static let hasher = SlotHasher()
@@ -211,6 +258,7 @@ public struct FlowTable {
         guard isLive(handle) else { return nil }
         let slot = slots[Int(handle.index)]
         guard slot.protocolNumber == 6 else { return nil }
+        let originator = endpoints(of: slot).originator
         func isn(_ endpoint: TCPEndpointTracker) -> UInt32? {
             guard endpoint.seen.contains(.syn) else { return nil }
             switch endpoint.state {
@@ -218,14 +266,13 @@ public struct FlowTable {
             default: return endpoint.startSeq
             }
         }
-        return TCPHandshake(originator: slot.originator, originatorISN: isn(slot.tcp.originator),
+        return TCPHandshake(originator: originator, originatorISN: isn(slot.tcp.originator),
                             responderISN: isn(slot.tcp.responder))
     }
 
     public func endpoints(of handle: FlowHandle) -> (originator: Endpoint, responder: Endpoint)? {
         guard isLive(handle) else { return nil }
-        let slot = slots[Int(handle.index)]
-        return (slot.originator, slot.responder)
+        return endpoints(of: slots[Int(handle.index)])
     }
 
     /// The live flow of a tuple (either direction), if any.
@@ -260,7 +307,9 @@ public struct FlowTable {
         let slot = slots[Int(i)]
         let icmpErrors = icmpErrorsBySlot.isEmpty ? nil : icmpErrorsBySlot.removeValue(forKey: i)
         if keepsEndedFlowRecords {
-            ended.append(FlowRecord(slot, uins: slot.uinSet >= 0 ? uinSets[Int(slot.uinSet)] : FlowUINs(),
+            let (originator, responder) = endpoints(of: slot)
+            ended.append(FlowRecord(slot, originator: originator, responder: responder,
+                                    uins: slot.uinSet >= 0 ? uinSets[Int(slot.uinSet)] : FlowUINs(),
                                     icmpErrors: icmpErrors ?? ICMPErrorSummary(),
                                     endReason: reason, communityID: communityID))
         }
@@ -269,7 +318,8 @@ public struct FlowTable {
         case .eviction: statistics.flowsEvicted += 1
         case .endOfCapture: statistics.flowsEndedAtEndOfCapture += 1
         }
-        index.remove(i, hash: Self.hash(slot.key))
+        index.remove(i, hash: Self.hash(fullKey(slot.key)))
+        releaseCompact(slot.key)
         unlink(i)
         slots[Int(i)].inUse = false
         slots[Int(i)].generation &+= 1
