@@ -5,7 +5,7 @@ import Testing
 
 /// Real ICQ v5 traffic (IServerd + mICQ, and one datagram of the Mirabilis ICQ 99b client)
 /// against tshark's answers, recorded in Tests/Fixtures/icq/*.tsv.
-@Suite(.enabled(if: ICQTestSupport.sharedCapturesPresent, "needs ../shared/captures (present in CI)"))
+@Suite
 struct ICQCaptureTests {
     typealias T = ICQTestSupport
     static let micq = "real-software/icqv5-udp-and-peer-v6__iserverd-micq.pcap"

@@ -11,7 +11,7 @@ import Wire
 /// errors whose probes were not captured. So each test first replays the offending datagram from
 /// the error's own quote — the IP header and the 8 UDP bytes the router copied, exactly as it saw
 /// them — as a raw IP packet just before the error, then feeds the capture unchanged.
-@Suite(.enabled(if: SharedCaptures.available, SharedCaptures.missingMessage))
+@Suite
 struct ICMPErrorTests {
     /// The quoted datagram of an ICMP error frame, as a raw-IP packet sent 1 ms before the error.
     func replayOfQuote(_ error: StoredPacket) -> StoredPacket {
