@@ -1,7 +1,7 @@
 /// Every threshold the rules use, in nanoseconds of capture time. Names and defaults are the
 /// output contract's (`--firewall-timeout` 120 s, `--udp-idle-timeout` 600 s, `--ack-wait` 12 s,
 /// `--retransmit-interval` 10 s, `--syn-provisional` 3.5 s, `--syn-final` 21 s, `--keepalive`
-/// learned when not given); the reasons for each are in flow-semantics §6.
+/// learned when not given); the reasons for each are in docs/flow-semantics.md#thresholds.
 public struct Thresholds: Sendable, Equatable {
     public static let second: Int64 = 1_000_000_000
 

@@ -173,7 +173,7 @@ public final class V5Client {
     }
 
     /// Sends a client packet with the next sequence numbers (SEQ2 stays 0 for keep-alives and
-    /// text codes, §2.8). Reliable packets are resent until acknowledged.
+    /// text codes, docs/protocol.md#reliability). Reliable packets are resent until acknowledged.
     private func send(_ command: UInt16, _ parameters: [UInt8], reliable: Bool) {
         let seq1 = nextSeq1
         nextSeq1 &+= 1

@@ -1,5 +1,6 @@
-/// The v5 command codes the lab peers speak (icq-protocol.md §2.3, §2.4). Names for the logs
-/// come from the project's decoder tables (`ICQCommandNames`).
+/// The v5 command codes the lab peers speak (docs/protocol.md#classic-client-commands,
+/// #classic-server-commands). Names for the logs come from the project's decoder tables
+/// (`ICQCommandNames`).
 enum V5 {
     // Client → server
     static let ack: UInt16 = 0x000A

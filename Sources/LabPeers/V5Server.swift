@@ -4,7 +4,7 @@ import Wire
 /// servers) do, on one UDP socket:
 ///
 /// - every client packet except CMD_ACK is answered with SRV_ACK to the packet's source address,
-///   echoing session, SEQ1 and SEQ2 (icq-protocol.md §2.8; flow semantics §4.2);
+///   echoing session, SEQ1 and SEQ2 (docs/protocol.md#reliability, docs/flow-semantics.md#acks);
 /// - CMD_LOGIN records the client's source address, session and advertised TCP port, and is
 ///   answered with SRV_LOGIN_REPLY (SEQ2 = the login's SEQ2, iserverd's layout with the
 ///   keep-alive hint and the retransmission settings);

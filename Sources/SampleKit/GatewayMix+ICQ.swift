@@ -1,11 +1,11 @@
 import Wire
 
 /// One classic ICQ v5 session of a user with the server on UDP 4000, as `ICQSessionScript` runs
-/// one (icq-protocol §2.8): client packets encrypted with a fresh checkcode on every send, SEQ1
-/// counting every client packet but CMD_ACK, SEQ2 counting requests from 1 at login (0 on
-/// keep-alives, acks and the log-off), the server's own SEQ1 from 0, acks echoing both. The
-/// counters advance as the frames are built, in time order. A class: queued frames share it,
-/// and those of a session that has just logged off still use it.
+/// one (docs/protocol.md#reliability): client packets encrypted with a fresh checkcode on every
+/// send, SEQ1 counting every client packet but CMD_ACK, SEQ2 counting requests from 1 at login (0
+/// on keep-alives, acks and the log-off), the server's own SEQ1 from 0, acks echoing both. The
+/// counters advance as the frames are built, in time order. A class: queued frames share it, and
+/// those of a session that has just logged off still use it.
 final class MixICQSession {
     let sessionID: UInt32
     let clientPort: UInt16

@@ -22,7 +22,8 @@ public struct ICQContact: Sendable {
 }
 
 /// The steps of a v5 session as mICQ and the ICQ 99 client run them against iserverd
-/// (icq-protocol §2.5.2, and the order in the real capture `icqv5-udp-and-peer-v6__iserverd-micq`).
+/// (docs/protocol.md#srv-login-reply, and the order in the real capture
+/// `icqv5-udp-and-peer-v6__iserverd-micq`).
 extension ICQSessionScript {
     /// CMD_LOGIN (advertising the TCP port and the LAN address), SRV_LOGIN_REPLY (keep-alive hint
     /// and the address the server sees), CMD_LOGIN_1, CMD_CONTACT_LIST, a SRV_USER_ONLINE per online

@@ -1,8 +1,8 @@
 import Bytes
 import Wire
 
-/// What happens to one transmission of a client request (icq-protocol §2.8: every packet but an
-/// ack is acked; the client retransmits after 10 s).
+/// What happens to one transmission of a client request (docs/protocol.md#reliability: every packet
+/// but an ack is acked; the client retransmits after 10 s).
 public enum RequestCopy: Sendable, Equatable {
     /// The server gets it and its SRV_ACK comes back.
     case acked

@@ -26,7 +26,7 @@ struct ThresholdTests {
         #expect(t.keepalive == nil)
     }
 
-    /// The reference's key numbers (flow-semantics §0 and §1).
+    /// The reference's key numbers (docs/flow-semantics.md#thresholds, #timeouts).
     @Test func profilesCarryTheReferencesTimeouts() {
         #expect(FirewallProfile.named("linux")?.udpTimeoutSeconds == 120)
         #expect(FirewallProfile.named("linux-pre-2019")?.udpTimeoutSeconds == 180)

@@ -109,7 +109,7 @@ import Testing
         #expect(decoder.classify(ack, sourcePort: 4000, destinationPort: 4000).packet?.header.direction == .serverToClient)
     }
 
-    /// v2 and v3 examples of the reference (§2.2): licq's SRV_USER_ONLINE and iserverd's v3
+    /// v2 and v3 examples of docs/protocol.md#classic-headers: licq's SRV_USER_ONLINE and iserverd's v3
     /// Groupware keep-alive.
     @Test func v2AndV3ReferenceExamples() {
         let decoder = ICQDecoder()

@@ -2,9 +2,9 @@ import Bytes
 import Tracking
 import Wire
 
-/// Rules R1, R2, R3, R5 and the keep-alive check (flow-semantics §6) over classic ICQ sessions.
-/// Fed with the session tracker's events and with evidence from outside it (gateway drops, ICMP
-/// errors); emits each finding once, as soon as it is established.
+/// Rules R1, R2, R3, R5 and the keep-alive check (docs/flow-semantics.md#rules) over classic ICQ
+/// sessions. Fed with the session tracker's events and with evidence from outside it (gateway
+/// drops, ICMP errors); emits each finding once, as soon as it is established.
 public final class ICQDiagnosis {
     public let thresholds: Thresholds
     private let emit: (Finding) -> Void

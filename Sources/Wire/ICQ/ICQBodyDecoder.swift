@@ -1,8 +1,8 @@
 import Bytes
 
-/// Decodes the parameters after a classic ICQ header (icq-protocol.md §2.3–§2.6) from plaintext
-/// bytes. Every length read from the wire is checked; an overrun gives a located malformation.
-/// Nothing is copied: strings become offset/length views.
+/// Decodes the parameters after a classic ICQ header (docs/protocol.md#classic-client-commands to
+/// #meta) from plaintext bytes. Every length read from the wire is checked; an overrun gives a
+/// located malformation. Nothing is copied: strings become offset/length views.
 enum ICQBodyDecoder {
     typealias Outcome = (body: ICQBody, malformation: Malformation?)
 

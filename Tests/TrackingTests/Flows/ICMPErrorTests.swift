@@ -4,7 +4,7 @@ import Testing
 import Tracking
 import Wire
 
-/// ICMP errors tied to the flow of the datagram they quote (reference §3.3).
+/// ICMP errors tied to the flow of the datagram they quote (docs/flow-semantics.md#icmp-matching).
 ///
 /// No shared capture holds both an ICMP error and the packet it answers: the icqv5 capture the
 /// README mentions has no ICMP at all (tshark finds none), and the spec captures hold traceroute
