@@ -27,10 +27,7 @@ final class ICQAnalysis {
     init(thresholds: Thresholds, serverPorts: [UInt16], maximumSessions: Int, findings: @escaping (Finding) -> Void,
          sessionEnded: @escaping (ICQSession) -> Void) {
         var configuration = ICQSessionTracker.Configuration()
-        configuration.ackWait = thresholds.ackWait
-        configuration.retransmitInterval = thresholds.retransmitInterval
-        configuration.idleTimeout = thresholds.udpIdleTimeout
-        configuration.firewallTimeout = thresholds.firewallTimeout
+        configuration.timing = thresholds.icq
         configuration.maximumSessions = maximumSessions
         let diagnosis = ICQDiagnosis(thresholds: thresholds, emit: findings)
         self.diagnosis = diagnosis
