@@ -159,7 +159,8 @@ public final class ICQDiagnosis {
             detail = .recovered
             severity = .warning
             explanation += "; the server's ack came only after the retransmissions, so earlier replies (or requests) were lost."
-        } else if exchange.command == 0x042E || exchange.command == 0x051E || exchange.command == 0x03E8 {
+        } else if exchange.command == ICQCommand.Client.keepAlive || exchange.command == ICQCommand.Client.keepAlive2
+                    || exchange.command == ICQCommand.Client.login {
             detail = .sessionLost
             severity = .error
             explanation += ", and no ack ever came. A lost \(name) makes the client treat the session as dead."

@@ -141,7 +141,7 @@ struct ICQSessionTable {
         let command = header.command
         let seq1 = header.seq1
         let seq2 = header.seq2 ?? 0
-        if command == 0x000A {
+        if command == ICQCommand.ack {
             // An ack (CMD_ACK from the client, SRV_ACK from the server) answers the other side.
             resolveAck(for: ExchangeKey(session: s, fromClient: !fromClient, seq1: seq1, seq2: seq2),
                        frame: frame, time: time)
@@ -165,7 +165,7 @@ struct ICQSessionTable {
             // pending exchanges (it joins the table once its first packet is handled).
             record(ExchangeKey(session: s, fromClient: fromClient, seq1: seq1, seq2: seq2), command: command,
                    frame: frame, time: time, gap: gap, sessionsCounted: sessionIndex.count - (isNew ? 1 : 0))
-            if fromClient && (command == 0x042E || command == 0x051E) {
+            if fromClient && (command == ICQCommand.Client.keepAlive || command == ICQCommand.Client.keepAlive2) {
                 sessions[i].session.noteKeepalive(time, frame: frame)
             }
         }
@@ -173,7 +173,7 @@ struct ICQSessionTable {
             sessions[i].session.keepaliveHint = Int64(hint) * 1_000_000_000
             sessions[i].session.loginReplyFrame = frame
         }
-        if fromClient && command == 0x0438 {
+        if fromClient && command == ICQCommand.Client.sendTextCode {
             sessions[i].session.loggedOut = true
             endSession(s, reason: .logout)
         }
@@ -407,7 +407,7 @@ struct ICQSessionTable {
         let i = Int(s)
         var x = sessions[i].serverExchanges
         guard x >= 0 else { return }
-        let isAck = header.command == 0x000A
+        let isAck = header.command == ICQCommand.ack
         let acking = (header.seq1, header.seq2 ?? 0)
         expiring.removeAll(keepingCapacity: true)
         while x >= 0 {
