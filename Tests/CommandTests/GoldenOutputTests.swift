@@ -22,16 +22,21 @@ struct GoldenOutputTests {
 
     /// The goldens of the captures of other software were recorded when those lived in
     /// `../shared/captures` beside the project, and the summary names its input by the path it was
-    /// given. To read them by that same path, each run reads from `work/` in a folder of its own
-    /// whose `shared/captures` is a link to Tests/Fixtures/captures (as scripts/golden.sh does).
+    /// given. To read them by that same path, the runs read from `work/` in a folder whose
+    /// `shared/captures` is a link to Tests/Fixtures/captures (as scripts/golden.sh does). The folder
+    /// is under `.build` (ignored by git) and made once: test processes running at once share it.
     static let sharedStage: URL = {
-        let stage = TestPaths.temporaryFile("golden-stage")
+        let stage = TestPaths.root.appendingPathComponent(".build/golden-stage")
         let work = stage.appendingPathComponent("work"), shared = stage.appendingPathComponent("shared")
+        let link = shared.appendingPathComponent("captures")
         let fm = FileManager.default
-        try? fm.removeItem(at: stage)
         try! fm.createDirectory(at: work, withIntermediateDirectories: true)
         try! fm.createDirectory(at: shared, withIntermediateDirectories: true)
-        try! fm.createSymbolicLink(at: shared.appendingPathComponent("captures"), withDestinationURL: TestPaths.captures)
+        if (try? fm.destinationOfSymbolicLink(atPath: link.path)) != TestPaths.captures.path {
+            try? fm.removeItem(at: link)
+            // Another process may make the same link at the same moment: then it is there.
+            try? fm.createSymbolicLink(at: link, withDestinationURL: TestPaths.captures)
+        }
         return work
     }()
 
