@@ -78,13 +78,15 @@ let package = Package(
         ),
         // Paths to the package root, ../shared/captures and the fixtures, for every test target.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
-        .testTarget(name: "CaptureTests", dependencies: ["TestSupport", "Capture", "Bytes", "SampleKit"]),
+        // The gateway of network namespaces the live-capture tests (`Live` suites) run traffic through.
+        .target(name: "LiveTestSupport", path: "Tests/LiveTestSupport"),
+        .testTarget(name: "CaptureTests", dependencies: ["TestSupport", "LiveTestSupport", "Capture", "Bytes", "SampleKit"]),
         .testTarget(name: "WireTests", dependencies: ["TestSupport", "Wire", "Capture", "Bytes", "SampleKit"]),
         .testTarget(name: "TrackingTests", dependencies: ["TestSupport", "Tracking", "Wire", "Capture", "Bytes", "SampleKit"]),
         .testTarget(name: "DiagnosisTests", dependencies: ["Diagnosis", "Tracking", "Wire", "Capture", "Bytes", "SampleKit"]),
         .testTarget(name: "ReportTests", dependencies: ["TestSupport", "Report", "Diagnosis", "Tracking", "Capture", "Bytes", "Wire"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Tracking"]),
-        .testTarget(name: "CommandTests", dependencies: ["TestSupport", "Capture", "Engine", "SampleKit"]),
+        .testTarget(name: "CommandTests", dependencies: ["TestSupport", "LiveTestSupport", "Capture", "Engine", "SampleKit"]),
         .testTarget(name: "LabTests", dependencies: ["TestSupport", "Capture", "Wire", "Bytes", "LabPeers"]),
     ],
     swiftLanguageModes: [.v6]

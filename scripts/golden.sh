@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Writes the golden outputs (Tests/Fixtures/golden/) that GoldenOutputTests compares icqscope's
 # stdout with: `read --packets --flows` in NDJSON and in text, for every bundled sample, every lab
-# recording, every generated scenario and every capture in ../shared/captures.
+# recording, every generated scenario and every capture in Tests/Fixtures/captures.
 #
 # Run it only when output changes on purpose, and say why in the same commit.
 # Usage: scripts/golden.sh [path/to/icqscope]   (default: a fresh release build)
@@ -31,10 +31,13 @@ rm -rf "$golden"
 for f in samples/*.pcapng; do write samples "$(basename "$f" .pcapng)" "$root" "$f"; done
 for f in samples/lab/*/gateway.pcapng; do write lab "$(basename "$(dirname "$f")")" "$root" "$f"; done
 for f in "$scenarios"/*.pcapng; do write scenarios "$(basename "$f" .pcapng)" "$scenarios" "$(basename "$f")"; done
-if [ -d ../shared/captures ]; then
-    while IFS= read -r f; do
-        rel="${f#../shared/captures/}"
-        write shared "$(echo "${rel%.*}" | sed 's|/|__|g')" "$root" "$f"
-    done < <(find ../shared/captures -type f \( -name '*.pcap' -o -name '*.pcapng' \) | LC_ALL=C sort)
-fi
+# The captures of other software were recorded when they lived in ../shared/captures, and the
+# summary names its input by the path it was given: they are read by that path from a folder whose
+# shared/captures links to Tests/Fixtures/captures (as GoldenOutputTests does).
+stage="$scenarios/stage"
+mkdir -p "$stage/work" "$stage/shared"
+ln -s "$root/Tests/Fixtures/captures" "$stage/shared/captures"
+while IFS= read -r rel; do
+    write shared "$(echo "${rel%.*}" | sed 's|/|__|g')" "$stage/work" "../shared/captures/$rel"
+done < <(cd Tests/Fixtures/captures && find . -type f \( -name '*.pcap' -o -name '*.pcapng' \) | sed 's|^\./||' | LC_ALL=C sort)
 echo "golden: $(find "$golden" -type f | wc -l) files in $golden" >&2

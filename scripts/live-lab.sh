@@ -1,6 +1,6 @@
 #!/bin/sh
 # A namespaced gateway for trying `icqscope live` by hand and measuring its capture rate, the
-# same topology as the tests (Tests/CaptureTests/LiveNetworkLab.swift):
+# same topology as the tests (Tests/LiveTestSupport/NetworkLab.swift):
 #
 #   NAMEc (client 10.81.1.2) --veth-- NAMEg (gateway: NAMEi 10.81.1.1 | NAMEo 10.81.2.1) --veth-- NAMEs (server 10.81.2.2)
 #

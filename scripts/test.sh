@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs what is missing and runs every test. Tests that need ../shared/captures skip with a
-# message when it is absent; network-namespace tests need root (CI runs as root) and run on their
+# Installs what is missing and runs every test (the captures they read are in Tests/Fixtures/captures);
+# network-namespace tests need root (CI runs as root) and run on their
 # own, one at a time, after the rest: they send real traffic with timing, which a fully loaded
 # machine (every other suite running in parallel) would disturb.
 set -euo pipefail

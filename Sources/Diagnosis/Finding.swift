@@ -19,6 +19,37 @@ public struct Finding: Sendable, Equatable {
         public static func < (a: Severity, b: Severity) -> Bool { a == .warning && b == .error }
     }
 
+    /// How strong the proof of a finding is, where its kind has levels (the output contract's
+    /// `level`): a firewall session timeout is suspected, probable or confirmed; a blocked peer port
+    /// provisional until the attempt's final deadline.
+    public enum Level: String, Sendable, CaseIterable {
+        case suspected, probable, confirmed
+        case provisional, final
+    }
+
+    /// What exactly was seen (the output contract's `detail`); each kind uses some of these.
+    public enum Detail: String, Sendable, CaseIterable {
+        // dropped_reply
+        case recovered
+        case abandoned
+        case sessionLost = "session_lost"
+        // push_unacknowledged (and `recovered`)
+        case undelivered
+        // firewall_session_timeout: the strongest proof
+        case serverRetransmits = "server_retransmits"
+        case icmpFromClientSide = "icmp_from_client_side"
+        case natRebinding = "nat_rebinding"
+        case serverSequenceGap = "server_sequence_gap"
+        case droppedAtGateway = "dropped_at_gateway"
+        // blocked_peer_port (and server_path_blocked: `noAnswer`, `icmp`)
+        case noAnswer = "no_answer"
+        case rstFromMiddlebox = "rst_from_middlebox"
+        case rstFromPeer = "rst_from_peer"
+        case icmpAdminProhibited = "icmp_admin_prohibited"
+        case icmpPortUnreachable = "icmp_port_unreachable"
+        case icmp
+    }
+
     /// The firewall guide's requirements, in the guide's order: the report card's rows, and the
     /// requirement each finding breaks (which groups findings in the report).
     public enum Requirement: String, Sendable, CaseIterable {
@@ -66,8 +97,8 @@ public struct Finding: Sendable, Equatable {
 
     public var kind: Kind
     public var severity: Severity
-    public var level: String?
-    public var detail: String?
+    public var level: Level?
+    public var detail: Detail?
     public var firstTime: Int64
     public var lastTime: Int64
     public var frames: [UInt64]
@@ -79,7 +110,7 @@ public struct Finding: Sendable, Equatable {
     public var explanation: String
     public var advice: String
 
-    public init(kind: Kind, severity: Severity, level: String? = nil, detail: String? = nil,
+    public init(kind: Kind, severity: Severity, level: Level? = nil, detail: Detail? = nil,
                 firstTime: Int64, lastTime: Int64, frames: [UInt64], client: Endpoint? = nil,
                 server: Endpoint? = nil, peer: Endpoint? = nil, uin: UInt32? = nil,
                 requirement: Requirement, explanation: String, advice: String) {

@@ -1,4 +1,5 @@
-/// Named UDP idle timeouts of common firewalls and NATs (flow-semantics §1), for `--profile`.
+/// Named UDP idle timeouts of common firewalls and NATs (docs/flow-semantics.md#timeouts), for
+/// `--profile`.
 public struct FirewallProfile: Sendable, Equatable {
     public var name: String
     /// The UDP idle timeout once both directions have been seen, in seconds.

@@ -1,18 +1,35 @@
+import Tracking
+
 /// Every threshold the rules use, in nanoseconds of capture time. Names and defaults are the
 /// output contract's (`--firewall-timeout` 120 s, `--udp-idle-timeout` 600 s, `--ack-wait` 12 s,
 /// `--retransmit-interval` 10 s, `--syn-provisional` 3.5 s, `--syn-final` 21 s, `--keepalive`
-/// learned when not given); the reasons for each are in flow-semantics §6.
+/// learned when not given); the reasons for each are in docs/flow-semantics.md#thresholds.
 public struct Thresholds: Sendable, Equatable {
-    public static let second: Int64 = 1_000_000_000
+    public static let second = ICQTiming.second
 
+    /// The ICQ timing the session tracker follows too: the analysis hands this very value to the
+    /// tracker, so its defaults live in one place (`ICQTiming`).
+    public var icq = ICQTiming()
     /// F: the firewall's (or NAT's) UDP idle timeout.
-    public var firewallTimeout: Int64 = 120 * second
+    public var firewallTimeout: Int64 {
+        get { icq.firewallTimeout }
+        set { icq.firewallTimeout = newValue }
+    }
     /// The tracker's own idle timeout for ICQ UDP flows: over 2× the longest keep-alive.
-    public var udpIdleTimeout: Int64 = 600 * second
+    public var udpIdleTimeout: Int64 {
+        get { icq.udpIdleTimeout }
+        set { icq.udpIdleTimeout = newValue }
+    }
     /// How long after a copy of a request its ack may still come (RTO + 2 s).
-    public var ackWait: Int64 = 12 * second
+    public var ackWait: Int64 {
+        get { icq.ackWait }
+        set { icq.ackWait = newValue }
+    }
     /// The clients' and server's retransmission interval (copies 5–20 s apart are accepted).
-    public var retransmitInterval: Int64 = 10 * second
+    public var retransmitInterval: Int64 {
+        get { icq.retransmitInterval }
+        set { icq.retransmitInterval = newValue }
+    }
     /// An unanswered SYN becomes a provisional block after this long...
     public var synProvisional: Int64 = 3_500_000_000
     /// ...and a final one after this long.

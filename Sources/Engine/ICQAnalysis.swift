@@ -29,10 +29,7 @@ final class ICQAnalysis {
          findings: @escaping (Finding) -> Void,
          sessionEnded: @escaping (ICQSession) -> Void) {
         var configuration = ICQSessionTracker.Configuration()
-        configuration.ackWait = thresholds.ackWait
-        configuration.retransmitInterval = thresholds.retransmitInterval
-        configuration.idleTimeout = thresholds.udpIdleTimeout
-        configuration.firewallTimeout = thresholds.firewallTimeout
+        configuration.timing = thresholds.icq
         configuration.maximumSessions = maximumSessions
         let diagnosis = ICQDiagnosis(thresholds: thresholds, emit: findings)
         self.diagnosis = diagnosis
@@ -130,8 +127,7 @@ final class ICQAnalysis {
     }
 
     func finish() {
-        tracker.finish()
-        drain()
+        tracker.finish { drain() }
         diagnosis.finish()
     }
 }

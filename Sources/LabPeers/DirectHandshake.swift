@@ -1,4 +1,4 @@
-/// The peer-to-peer (direct connection) handshake of icq-protocol.md §3.2, for TCP versions 6
+/// The peer-to-peer (direct connection) handshake of docs/protocol.md#peer-init, for TCP versions 6
 /// and 8, as a state machine over whole frames (`u16 LE length` + payload).
 ///
 /// - v6: the initiator sends PEER_INIT, the acceptor answers PEER_INIT_ACK.

@@ -1,7 +1,8 @@
 /// Packets sent and not yet acknowledged, resent on a fixed interval until acknowledged or until
-/// the sender gives up: what the reference describes for both sides of ICQ v5 (§2.8; flow
-/// semantics §4.4: the Mirabilis client resends every 10 s and gives up after 6 transmissions,
-/// iserverd resends a push every 10 s, 5 times).
+/// the sender gives up: what the reference describes for both sides of ICQ v5
+/// (docs/protocol.md#reliability, docs/flow-semantics.md#retransmission: the Mirabilis client
+/// resends every 10 s and gives up after 6 transmissions, iserverd resends a push every 10 s, 5
+/// times).
 ///
 /// Keyed by (seq1, seq2) plus a per-peer key (the server keeps one queue for all users).
 /// `transmit` builds the datagram anew each time, because a client re-encrypts every copy with a

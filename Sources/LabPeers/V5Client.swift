@@ -131,20 +131,20 @@ public final class V5Client {
             time: UInt32(truncatingIfNeeded: time(nil)), tcpPort: UInt32(configuration.tcpPort),
             password: configuration.password, lanIP: configuration.bind.address, mode: 0x04,
             dcVersion: UInt32(configuration.dcVersion))
-        send(V5.login, body, reliable: true)
+        send(ICQCommand.Client.login, body, reliable: true)
     }
 
     private func afterLogin() {
-        send(V5.login1, ICQParameters.random(random.next()), reliable: true)
+        send(ICQCommand.Client.login1, ICQParameters.random(random.next()), reliable: true)
         if !configuration.contacts.isEmpty {
-            send(V5.contactList, ICQParameters.uinList(configuration.contacts), reliable: true)
+            send(ICQCommand.Client.contactList, ICQParameters.uinList(configuration.contacts), reliable: true)
         }
         scheduleKeepAlive()
         for message in configuration.messages {
             loop.after(message.at) { [weak self] in
                 guard let self, self.loggedIn else { return }
                 self.log.event("sending message to uin \(message.to): \"\(message.text)\"")
-                self.send(V5.sendMessage, ICQParameters.message(uin: message.to, text: message.text), reliable: true)
+                self.send(ICQCommand.Client.sendMessage, ICQParameters.message(uin: message.to, text: message.text), reliable: true)
             }
         }
         if let after = configuration.logoffAfter {
@@ -155,14 +155,14 @@ public final class V5Client {
     private func scheduleKeepAlive() {
         keepAliveTimer = loop.after(configuration.keepAlive) { [weak self] in
             guard let self, self.loggedIn else { return }
-            self.send(V5.keepAlive, ICQParameters.random(self.random.next()), reliable: true)
+            self.send(ICQCommand.Client.keepAlive, ICQParameters.random(self.random.next()), reliable: true)
             self.scheduleKeepAlive()
         }
     }
 
     private func logoff() {
         guard loggedIn else { return }
-        send(V5.sendTextCode, ICQParameters.textCode(V5.logoffText), reliable: false)
+        send(ICQCommand.Client.sendTextCode, ICQParameters.textCode(), reliable: false)
         loggedIn = false
         loggedOff = true
         if let keepAliveTimer { loop.cancel(keepAliveTimer) }
@@ -173,12 +173,12 @@ public final class V5Client {
     }
 
     /// Sends a client packet with the next sequence numbers (SEQ2 stays 0 for keep-alives and
-    /// text codes, §2.8). Reliable packets are resent until acknowledged.
+    /// text codes, docs/protocol.md#reliability). Reliable packets are resent until acknowledged.
     private func send(_ command: UInt16, _ parameters: [UInt8], reliable: Bool) {
         let seq1 = nextSeq1
         nextSeq1 &+= 1
         var seq2: UInt16 = 0
-        if command != V5.keepAlive && command != V5.sendTextCode {
+        if command != ICQCommand.Client.keepAlive && command != ICQCommand.Client.sendTextCode {
             seq2 = nextSeq2
             nextSeq2 &+= 1
         }
@@ -197,7 +197,7 @@ public final class V5Client {
         queue.send(.init(owner: 0, seq1: seq1, seq2: seq2), transmit: transmit, gaveUp: { [weak self] n in
             guard let self else { return }
             self.log.event("\(name) seq1 \(seq1) unacknowledged after \(n) transmissions: dropped")
-            if command == V5.login || command == V5.keepAlive {
+            if command == ICQCommand.Client.login || command == ICQCommand.Client.keepAlive {
                 self.log.event("connection unstable: giving up on the server and exiting")
                 self.loggedIn = false
                 self.loop.stop()
@@ -240,7 +240,7 @@ public final class V5Client {
             return
         }
         let command = packet.header.command, seq1 = packet.header.seq1
-        if command == V5.srvAck {
+        if command == ICQCommand.Server.ack {
             if let n = queue.acknowledge(.init(owner: 0, seq1: seq1, seq2: seq2)) {
                 log.event("SRV_ACK for seq1 \(seq1) seq2 \(seq2) after \(n) transmission(s)")
             } else {
@@ -249,7 +249,7 @@ public final class V5Client {
             return
         }
         // Every other server packet is acknowledged, duplicates included.
-        transmit(command: V5.ack, seq1: seq1, seq2: seq2, parameters: ICQParameters.random(random.next()))
+        transmit(command: ICQCommand.Client.ack, seq1: seq1, seq2: seq2, parameters: ICQParameters.random(random.next()))
         let name = V5Server.name(command, client: false)
         if recentServerSeq1.contains(seq1) {
             log.event("duplicate \(name) seq1 \(seq1): re-acked, not processed")
@@ -259,7 +259,7 @@ public final class V5Client {
         if recentServerSeq1.count > 64 { recentServerSeq1.removeFirst() }
         log.event("got \(name) seq1 \(seq1) seq2 \(seq2): acked")
         switch packet.body {
-        case .loginReply(let reply) where command == V5.srvLoginReply:
+        case .loginReply(let reply) where command == ICQCommand.Server.loginReply:
             guard !loggedIn && !loggedOff else { return }
             loggedIn = true
             externalIP = reply.externalIP.ipv4Value
@@ -277,7 +277,7 @@ public final class V5Client {
         case .userOffline(let uin):
             log.event("uin \(uin) went offline")
         default:
-            if command == V5.srvNotConnected { log.event("the server says we are not logged in") }
+            if command == ICQCommand.Server.notConnected { log.event("the server says we are not logged in") }
         }
     }
 

@@ -4,7 +4,7 @@ import Wire
 /// servers) do, on one UDP socket:
 ///
 /// - every client packet except CMD_ACK is answered with SRV_ACK to the packet's source address,
-///   echoing session, SEQ1 and SEQ2 (icq-protocol.md §2.8; flow semantics §4.2);
+///   echoing session, SEQ1 and SEQ2 (docs/protocol.md#reliability, docs/flow-semantics.md#acks);
 /// - CMD_LOGIN records the client's source address, session and advertised TCP port, and is
 ///   answered with SRV_LOGIN_REPLY (SEQ2 = the login's SEQ2, iserverd's layout with the
 ///   keep-alive hint and the retransmission settings);
@@ -85,7 +85,7 @@ public final class V5Server {
         let command = packet.header.command
         let seq1 = packet.header.seq1
         let name = Self.name(command, client: true)
-        if command == V5.ack {
+        if command == ICQCommand.Client.ack {
             if let transmissions = pushes.acknowledge(.init(owner: uin, seq1: seq1, seq2: seq2)) {
                 log.event("uin \(uin) acked push seq1 \(seq1) after \(transmissions) transmission(s)")
             } else {
@@ -97,7 +97,7 @@ public final class V5Server {
         log.event("\(name) from uin \(uin) at \(from) seq1 \(seq1) seq2 \(seq2): acked")
 
         let pair = UInt32(seq1) << 16 | UInt32(seq2)
-        if command != V5.login, var user = users[uin], user.session == session {
+        if command != ICQCommand.Client.login, var user = users[uin], user.session == session {
             if user.recent.contains(pair) {
                 log.event("duplicate \(name) from uin \(uin) (seq1 \(seq1)): re-acked, not processed")
                 return
@@ -108,7 +108,7 @@ public final class V5Server {
         }
 
         switch (command, packet.body) {
-        case (V5.login, .login(let body)):
+        case (ICQCommand.Client.login, .login(let body)):
             if let user = users[uin], user.session == session {
                 log.event("duplicate CMD_LOGIN from uin \(uin): re-acked, not processed")
                 return
@@ -116,18 +116,18 @@ public final class V5Server {
             login(uin: uin, session: session, seq2: seq2, from: from, body: body)
         case (_, _) where users[uin]?.session != session:
             log.event("uin \(uin) is not logged in with session \(hex(session)): SRV_NOT_CONNECTED")
-            send(command: V5.srvNotConnected, session: session, seq1: 0, seq2: seq2, uin: uin, parameters: [], to: from)
-        case (V5.contactList, .uinList(let list)):
+            send(command: ICQCommand.Server.notConnected, session: session, seq1: 0, seq2: seq2, uin: uin, parameters: [], to: from)
+        case (ICQCommand.Client.contactList, .uinList(let list)):
             let contacts = (0..<list.count).map { list.uin(at: $0, in: packet.bytes) }
             users[uin]?.contacts = contacts
             log.event("uin \(uin) contact list \(contacts)")
             for contact in contacts {
                 if let other = users[contact] { pushUserOnline(of: other, to: uin) }
             }
-        case (V5.sendMessage, .message(let message)):
+        case (ICQCommand.Client.sendMessage, .message(let message)):
             let text = String(decoding: message.text.bytes(in: packet.bytes), as: UTF8.self)
             relay(from: uin, to: message.uin, type: message.type, text: text)
-        case (V5.sendTextCode, .textCode(let text, _)):
+        case (ICQCommand.Client.sendTextCode, .textCode(let text, _)):
             let code = String(decoding: text.bytes(in: packet.bytes), as: UTF8.self)
             log.event("uin \(uin) sent text code \"\(code)\": logged off")
             logoff(uin)
@@ -151,7 +151,7 @@ public final class V5Server {
         let reply = ICQParameters.loginReply(
             externalIP: from.address, keepAlive: configuration.keepAliveHint &+ 10,
             timeout: UInt16(max(1, configuration.retransmitInterval.rounded())), retries: UInt16(configuration.retries))
-        push(to: uin, command: V5.srvLoginReply, seq2: seq2, parameters: reply)
+        push(to: uin, command: ICQCommand.Server.loginReply, seq2: seq2, parameters: reply)
         // Tell everyone who has the newcomer on their list.
         for (other, user) in users where other != uin && user.contacts.contains(uin) {
             pushUserOnline(of: users[uin]!, to: other)
@@ -164,7 +164,7 @@ public final class V5Server {
             mode: user.mode, dcVersion: user.dcVersion)
         log.event("user online: uin \(user.uin) at \(LabEndpoint.addressString(user.address.address)) "
             + "TCP port \(user.tcpPort) -> uin \(recipient)")
-        push(to: recipient, command: V5.srvUserOnline, seq2: 0, parameters: body)
+        push(to: recipient, command: ICQCommand.Server.userOnline, seq2: 0, parameters: body)
     }
 
     private func relay(from sender: UInt32, to recipient: UInt32, type: UInt16, text: String) {
@@ -173,7 +173,7 @@ public final class V5Server {
             return
         }
         log.event("message from uin \(sender) to uin \(recipient): \"\(text)\"")
-        push(to: recipient, command: V5.srvDeliveredMessage, seq2: 0,
+        push(to: recipient, command: ICQCommand.Server.systemDeliveredMessage, seq2: 0,
              parameters: ICQParameters.message(uin: sender, type: type, text: text))
     }
 
@@ -182,7 +182,7 @@ public final class V5Server {
         pushes.cancelAll(owner: uin)
         if quiet { return }
         for (other, user) in users where user.contacts.contains(uin) {
-            push(to: other, command: V5.srvUserOffline, seq2: 0, parameters: ICQParameters.userOffline(uin: uin))
+            push(to: other, command: ICQCommand.Server.userOffline, seq2: 0, parameters: ICQParameters.userOffline(uin: uin))
         }
     }
 
@@ -213,7 +213,7 @@ public final class V5Server {
     }
 
     private func sendAck(session: UInt32, seq1: UInt16, seq2: UInt16, uin: UInt32, to: LabEndpoint) {
-        send(command: V5.srvAck, session: session, seq1: seq1, seq2: seq2, uin: uin, parameters: [], to: to)
+        send(command: ICQCommand.Server.ack, session: session, seq1: seq1, seq2: seq2, uin: uin, parameters: [], to: to)
     }
 
     private func send(

@@ -8,8 +8,8 @@ public enum FindingRecord {
         json.field("type", static: "finding")
         json.field("kind", f.kind.rawValue)
         json.field("severity", f.severity.rawValue)
-        if let level = f.level { json.field("level", level) } else { json.fieldNull("level") }
-        if let detail = f.detail { json.field("detail", detail) } else { json.fieldNull("detail") }
+        if let level = f.level { json.field("level", level.rawValue) } else { json.fieldNull("level") }
+        if let detail = f.detail { json.field("detail", detail.rawValue) } else { json.fieldNull("detail") }
         json.field("first_time", nanoseconds: f.firstTime)
         json.field("last_time", nanoseconds: f.lastTime)
         json.beginArray("frames")
@@ -54,8 +54,8 @@ public enum FindingRecord {
 
     static func paragraph(_ f: Finding) -> String {
         var head = "  [\(f.severity.rawValue.uppercased())] \(f.kind.rawValue)"
-        if let level = f.level { head += " (\(level)" + (f.detail.map { ", \($0)" } ?? "") + ")" }
-        else if let detail = f.detail { head += " (\(detail))" }
+        if let level = f.level { head += " (\(level.rawValue)" + (f.detail.map { ", \($0.rawValue)" } ?? "") + ")" }
+        else if let detail = f.detail { head += " (\(detail.rawValue))" }
         var parties: [String] = []
         if let uin = f.uin { parties.append("UIN \(uin)") }
         if let c = f.client { parties.append("client \(c)") }

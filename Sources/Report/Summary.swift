@@ -37,14 +37,25 @@ public struct Summary {
         }
     }
 
-    /// A malformation reason as a hashable key without building a string per packet.
+    /// A malformation's layer and reason as a dictionary key, compared and hashed by the reason's
+    /// text (its UTF-8 bytes, read in place: no string is built per packet). The same reason
+    /// written at two places in the decoders is one key, whatever addresses the two literals get.
     struct MalformationKey: Hashable {
         let layer: Malformation.Layer
-        let reason: UInt
+        let reason: StaticString
 
         init(_ m: Malformation) {
             layer = m.layer
-            reason = UInt(bitPattern: m.reason.utf8Start)
+            reason = m.reason
+        }
+
+        static func == (a: MalformationKey, b: MalformationKey) -> Bool {
+            a.layer == b.layer && a.reason.withUTF8Buffer { x in b.reason.withUTF8Buffer { y in x.elementsEqual(y) } }
+        }
+
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(layer)
+            reason.withUTF8Buffer { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
         }
     }
 

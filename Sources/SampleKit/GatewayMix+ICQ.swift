@@ -1,11 +1,11 @@
 import Wire
 
 /// One classic ICQ v5 session of a user with the server on UDP 4000, as `ICQSessionScript` runs
-/// one (icq-protocol §2.8): client packets encrypted with a fresh checkcode on every send, SEQ1
-/// counting every client packet but CMD_ACK, SEQ2 counting requests from 1 at login (0 on
-/// keep-alives, acks and the log-off), the server's own SEQ1 from 0, acks echoing both. The
-/// counters advance as the frames are built, in time order. A class: queued frames share it,
-/// and those of a session that has just logged off still use it.
+/// one (docs/protocol.md#reliability): client packets encrypted with a fresh checkcode on every
+/// send, SEQ1 counting every client packet but CMD_ACK, SEQ2 counting requests from 1 at login (0
+/// on keep-alives, acks and the log-off), the server's own SEQ1 from 0, acks echoing both. The
+/// counters advance as the frames are built, in time order. A class: queued frames share it, and
+/// those of a session that has just logged off still use it.
 final class MixICQSession {
     let sessionID: UInt32
     let clientPort: UInt16
@@ -83,7 +83,7 @@ extension GatewayMix {
         if state.exchange == 0 {
             icqLogin(user, at: time)
         } else if state.exchange > MixICQState.exchangesPerSession && time > state.busyUntil {
-            icqRequest(user, at: time, command: 0x0438, ICQParameters.textCode(), acked: false)
+            icqRequest(user, at: time, command: ICQCommand.Client.sendTextCode, ICQParameters.textCode(), acked: false)
             users[user].icq.restart(random: &random)
         } else {
             icqExchange(user, at: time)
@@ -97,19 +97,19 @@ extension GatewayMix {
         let contact = contact(of: user, randomBelow(4))
         switch exchange % 8 {
         case 1:
-            icqRequest(user, at: time, command: 0x010E, ICQParameters.message(uin: contact.uin, text: messageText()), lost: lost)
+            icqRequest(user, at: time, command: ICQCommand.Client.sendMessage, ICQParameters.message(uin: contact.uin, text: messageText()), lost: lost)
         case 3:
-            icqPush(user, at: time, command: 0x0104, ICQParameters.message(uin: contact.uin, text: messageText()), lost: lost)
+            icqPush(user, at: time, command: ICQCommand.Server.systemDeliveredMessage, ICQParameters.message(uin: contact.uin, text: messageText()), lost: lost)
         case 5:
             // A contact comes online with its address and DC port: where the user's next direct
             // connection goes.
             let k = (users[user].contact + 1) % 4
             users[user].contact = k
-            icqPush(user, at: time, command: 0x006E, userOnline(self.contact(of: user, k)), lost: lost)
+            icqPush(user, at: time, command: ICQCommand.Server.userOnline, userOnline(self.contact(of: user, k)), lost: lost)
         case 7:
-            icqRequest(user, at: time, command: 0x04D8, ICQParameters.status(randomBelow(2) == 0 ? 0 : 1), lost: lost)
+            icqRequest(user, at: time, command: ICQCommand.Client.statusChange, ICQParameters.status(randomBelow(2) == 0 ? 0 : 1), lost: lost)
         default:
-            icqRequest(user, at: time, command: 0x042E, ICQParameters.random(randomU32()), lost: lost)
+            icqRequest(user, at: time, command: ICQCommand.Client.keepAlive, ICQParameters.random(randomU32()), lost: lost)
         }
     }
 
@@ -127,18 +127,18 @@ extension GatewayMix {
                                         tcpPort: UInt32(u.dcPort), password: "pw\(u.uin)", lanIP: u.address,
                                         dcCookie: randomU32())
         let loginExchange = MixICQExchange()
-        var t = icqRequest(user, at: time, command: 0x03E8, login, exchange: loginExchange)
-        t = icqPush(user, at: t + 8 * ICQSessionScript.millisecond, command: 0x005A,
+        var t = icqRequest(user, at: time, command: ICQCommand.Client.login, login, exchange: loginExchange)
+        t = icqPush(user, at: t + 8 * ICQSessionScript.millisecond, command: ICQCommand.Server.loginReply,
                     ICQParameters.loginReply(externalIP: Self.publicAddress, keepAlive: Self.serverPingTime),
                     replyTo: loginExchange)
-        t = icqRequest(user, at: t + 200_000, command: 0x044C, ICQParameters.random(randomU32()))
+        t = icqRequest(user, at: t + 200_000, command: ICQCommand.Client.login1, ICQParameters.random(randomU32()))
         let contacts = (0..<4).map { contact(of: user, $0).uin }
-        t = icqRequest(user, at: t + 20 * ICQSessionScript.millisecond, command: 0x0406, ICQParameters.uinList(contacts))
-        t = icqPush(user, at: t + 9 * ICQSessionScript.millisecond, command: 0x006E,
+        t = icqRequest(user, at: t + 20 * ICQSessionScript.millisecond, command: ICQCommand.Client.contactList, ICQParameters.uinList(contacts))
+        t = icqPush(user, at: t + 9 * ICQSessionScript.millisecond, command: ICQCommand.Server.userOnline,
                     userOnline(contact(of: user, users[user].contact)))
-        t = icqPush(user, at: t + ICQSessionScript.millisecond, command: 0x021C, [])
-        t = icqPush(user, at: t + ICQSessionScript.millisecond, command: 0x00E6, [])
-        t = icqRequest(user, at: t + 50_000, command: 0x0442, ICQParameters.random(randomU32()))
+        t = icqPush(user, at: t + ICQSessionScript.millisecond, command: ICQCommand.Server.endContactListStatus, [])
+        t = icqPush(user, at: t + ICQSessionScript.millisecond, command: ICQCommand.Server.endOfflineMessages, [])
+        t = icqRequest(user, at: t + 50_000, command: ICQCommand.Client.ackMessages, ICQParameters.random(randomU32()))
         users[user].icq.exchange = 1
         users[user].icq.readyAt = t
     }
@@ -154,7 +154,7 @@ extension GatewayMix {
         emit(sent, .icq, carries: .icq, encryptedICQ: true) { [unowned self] in
             exchange.seq1 = session.seq1
             session.seq1 &+= 1
-            if command != 0x042E && command != 0x0438 {
+            if command != ICQCommand.Client.keepAlive && command != ICQCommand.Client.sendTextCode {
                 exchange.seq2 = session.seq2
                 session.seq2 &+= 1
             }
@@ -170,7 +170,7 @@ extension GatewayMix {
         }
         let ackTime = sent + users[user].rtt
         emit(ackTime, .icq, carries: .icq) { [unowned self] in
-            icqServerFrame(user, session, icqServerPacket(user, session, command: 0x000A, seq1: exchange.seq1,
+            icqServerFrame(user, session, icqServerPacket(user, session, command: ICQCommand.Server.ack, seq1: exchange.seq1,
                                                           seq2: exchange.seq2, []))
         }
         return ackTime
@@ -195,7 +195,7 @@ extension GatewayMix {
         }
         var ackTime = sent + Self.clientTurnaround
         let ack = { [unowned self] () -> [UInt8] in
-            icqClientFrame(user, session, command: 0x000A, seq1: exchange.seq1, seq2: exchange.seq2,
+            icqClientFrame(user, session, command: ICQCommand.Client.ack, seq1: exchange.seq1, seq2: exchange.seq2,
                            ICQParameters.random(randomU32()))
         }
         emit(ackTime, .icq, carries: .icq, encryptedICQ: true, build: ack)

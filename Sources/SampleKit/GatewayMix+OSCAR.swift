@@ -1,6 +1,7 @@
-/// A user's OSCAR connection to a BOS server on TCP 5190 (icq-protocol §4.5–§4.6): long-lived,
-/// picked up mid-way when the capture starts; after `exchangesPerConnection` exchanges the user
-/// signs off (FLAP channel 4, FIN) and its next OSCAR episode connects again from a new port.
+/// A user's OSCAR connection to a BOS server on TCP 5190 (docs/protocol.md#oscar-login,
+/// #oscar-dc-info): long-lived, picked up mid-way when the capture starts; after
+/// `exchangesPerConnection` exchanges the user signs off (FLAP channel 4, FIN) and its next OSCAR
+/// episode connects again from a new port.
 struct MixOSCARState {
     static let exchangesPerConnection = 200
 

@@ -1,4 +1,4 @@
-/// Direct (peer-to-peer) connections, TCP v8 (icq-protocol §3): the user calls the contact most
+/// Direct (peer-to-peer) connections, TCP v8 (docs/protocol.md#peer): the user calls the contact most
 /// recently announced online, at the address and DC port the announcement carried. Most calls
 /// are accepted (handshake, PEER_INIT each way, PEER_INIT2 each way, a message and its ack,
 /// FINs); one in twenty is refused by the peer with a RST, one in twenty goes unanswered (the

@@ -22,7 +22,8 @@ public struct ICQContact: Sendable {
 }
 
 /// The steps of a v5 session as mICQ and the ICQ 99 client run them against iserverd
-/// (icq-protocol §2.5.2, and the order in the real capture `icqv5-udp-and-peer-v6__iserverd-micq`).
+/// (docs/protocol.md#srv-login-reply, and the order in the real capture
+/// `icqv5-udp-and-peer-v6__iserverd-micq`).
 extension ICQSessionScript {
     /// CMD_LOGIN (advertising the TCP port and the LAN address), SRV_LOGIN_REPLY (keep-alive hint
     /// and the address the server sees), CMD_LOGIN_1, CMD_CONTACT_LIST, a SRV_USER_ONLINE per online
@@ -38,32 +39,32 @@ extension ICQSessionScript {
             time: UInt32(truncatingIfNeeded: now / Self.second), tcpPort: UInt32(setup.tcpPort),
             password: setup.password, lanIP: setup.clientIP, mode: 0x04, status: 0, dcVersion: 6,
             x1: 0xD5, dcCookie: randomU32())
-        let login = request(0x03E8, parameters, name: "login", copies: loginCopies)
+        let login = request(ICQCommand.Client.login, parameters, name: "login", copies: loginCopies)
         guard let received = login.serverReceived else { return login }
         // The server records the address the login came from; pushes go there from now on.
         recordedClient = setup.socksRelay ?? clientOutside
         let externalIP = setup.socksRelay == nil ? publicClientIP : setup.socksRelay!.address.ipv4Value
-        let reply = push(0x005A, ICQParameters.loginReply(externalIP: externalIP, keepAlive: setup.serverPingTime,
+        let reply = push(ICQCommand.Server.loginReply, ICQParameters.loginReply(externalIP: externalIP, keepAlive: setup.serverPingTime,
                                                           timeout: UInt16(setup.serverRetransmitTimeout / Self.second),
                                                           retries: UInt16(setup.serverRetries)),
                          at: received + 8 * Self.millisecond, seq2: login.seq2, name: "login_reply")
         guard let replied = reply.delivered else { return login }
         at(max(now, replied + 200_000))
-        request(0x044C, ICQParameters.random(randomU32()), name: "login_1")
+        request(ICQCommand.Client.login1, ICQParameters.random(randomU32()), name: "login_1")
         advance(seconds: 0.6)
-        let list = request(0x0406, ICQParameters.uinList(contacts + online.map(\.uin)), name: "contact_list")
+        let list = request(ICQCommand.Client.contactList, ICQParameters.uinList(contacts + online.map(\.uin)), name: "contact_list")
         var serverClock = (list.serverReceived ?? now) + 9 * Self.millisecond
         for contact in online {
-            push(0x006E, ICQParameters.userOnline(uin: contact.uin, externalIP: contact.externalIP,
+            push(ICQCommand.Server.userOnline, ICQParameters.userOnline(uin: contact.uin, externalIP: contact.externalIP,
                                                  tcpPort: UInt32(contact.tcpPort), lanIP: contact.lanIP,
                                                  mode: contact.mode),
                  at: serverClock, name: "user_online", alias: "user_online.\(contact.uin)")
             serverClock += 1 * Self.millisecond
         }
-        push(0x021C, [], at: serverClock, name: "contact_list_done")
-        let done = push(0x00E6, [], at: serverClock + 1 * Self.millisecond, name: "offline_done")
+        push(ICQCommand.Server.endContactListStatus, [], at: serverClock, name: "contact_list_done")
+        let done = push(ICQCommand.Server.endOfflineMessages, [], at: serverClock + 1 * Self.millisecond, name: "offline_done")
         at(max(now, (done.delivered ?? now) + 50_000))
-        request(0x0442, ICQParameters.random(randomU32()), name: "ack_messages")
+        request(ICQCommand.Client.ackMessages, ICQParameters.random(randomU32()), name: "ack_messages")
         return login
     }
 
@@ -71,7 +72,7 @@ extension ICQSessionScript {
     @discardableResult
     public mutating func sendMessage(to uin: UInt32, _ text: String, name: String, alias: String? = nil,
                                      copies: [RequestCopy] = [.acked]) -> RequestOutcome {
-        request(0x010E, ICQParameters.message(uin: uin, text: text), name: name, alias: alias, copies: copies)
+        request(ICQCommand.Client.sendMessage, ICQParameters.message(uin: uin, text: text), name: name, alias: alias, copies: copies)
     }
 
     /// SRV_SYS_DELIVERED_MESS: a message from a contact, relayed by the server `after` ns past the
@@ -79,7 +80,7 @@ extension ICQSessionScript {
     @discardableResult
     public mutating func receiveMessage(from uin: UInt32, _ text: String, after: Int64 = 0, name: String,
                                         alias: String? = nil, copies: [PushCopy] = [.acked]) -> PushOutcome {
-        push(0x0104, ICQParameters.message(uin: uin, text: text), at: serverTime(after: after), name: name,
+        push(ICQCommand.Server.systemDeliveredMessage, ICQParameters.message(uin: uin, text: text), at: serverTime(after: after), name: name,
              alias: alias, copies: copies)
     }
 
@@ -87,11 +88,11 @@ extension ICQSessionScript {
     @discardableResult
     public mutating func keepAlive(name: String = "keepalive", alias: String? = nil,
                                    copies: [RequestCopy] = [.acked]) -> RequestOutcome {
-        request(0x042E, ICQParameters.random(randomU32()), name: name, alias: alias, copies: copies)
+        request(ICQCommand.Client.keepAlive, ICQParameters.random(randomU32()), name: name, alias: alias, copies: copies)
     }
 
     /// CMD_SEND_TEXT_CODE "B_USER_DISCONNECTED": the log-off, sent once, not acked.
     public mutating func logout(name: String = "logout") {
-        sendOnce(0x0438, ICQParameters.textCode(), name: name)
+        sendOnce(ICQCommand.Client.sendTextCode, ICQParameters.textCode(), name: name)
     }
 }

@@ -1,6 +1,7 @@
 import Bytes
 
-/// How a direct (peer-to-peer) TCP connection attempt is answered (flow-semantics §3, §6 R4).
+/// How a direct (peer-to-peer) TCP connection attempt is answered (docs/flow-semantics.md#icmp,
+/// #r4-blocked-peer-port).
 public enum PeerAnswer: Sendable, Equatable {
     /// The peer accepts: SYN, SYN-ACK, ACK, then both close with FIN.
     case synAck

@@ -1,8 +1,8 @@
 import Bytes
 import Wire
 
-/// What happens to one transmission of a client request (icq-protocol §2.8: every packet but an
-/// ack is acked; the client retransmits after 10 s).
+/// What happens to one transmission of a client request (docs/protocol.md#reliability: every packet
+/// but an ack is acked; the client retransmits after 10 s).
 public enum RequestCopy: Sendable, Equatable {
     /// The server gets it and its SRV_ACK comes back.
     case acked
@@ -72,7 +72,7 @@ extension ICQSessionScript {
         clientSeq1 &+= 1
         let seq2: UInt16
         switch command {
-        case 0x042E, 0x0438: seq2 = 0  // KEEP_ALIVE, SEND_TEXT_CODE
+        case ICQCommand.Client.keepAlive, ICQCommand.Client.sendTextCode: seq2 = 0
         default:
             seq2 = clientSeq2
             clientSeq2 &+= 1
@@ -100,7 +100,7 @@ extension ICQSessionScript {
             // The server acks every copy it gets, to the copy's source address.
             var delay = Self.serverTurnaround
             if case .ackedAfter(let d) = fate { delay = d }
-            let ack = serverPacket(command: 0x000A, seq1: seq1, seq2: seq2, parameters: [])
+            let ack = serverPacket(command: ICQCommand.Server.ack, seq1: seq1, seq2: seq2, parameters: [])
             let ackPath: ServerPath
             switch fate {
             case .ackDroppedAtGateway: ackPath = .droppedAtGateway
@@ -122,7 +122,7 @@ extension ICQSessionScript {
     public mutating func sendOnce(_ command: UInt16, _ parameters: [UInt8], name: String) {
         let seq1 = clientSeq1
         clientSeq1 &+= 1
-        let seq2: UInt16 = command == 0x042E || command == 0x0438 ? 0 : clientSeq2
+        let seq2: UInt16 = command == ICQCommand.Client.keepAlive || command == ICQCommand.Client.sendTextCode ? 0 : clientSeq2
         if seq2 != 0 { clientSeq2 &+= 1 }
         let packet = clientPacket(command: command, seq1: seq1, seq2: seq2, parameters: parameters)
         clientDatagram(packet, at: now, path: .delivered, names: [name])
@@ -167,7 +167,7 @@ extension ICQSessionScript {
             }
             var delay = Self.clientTurnaround
             if case .ackedAfter(let d) = fate { delay = d }
-            let ack = clientPacket(command: 0x000A, seq1: seq1, seq2: seq2, parameters: ICQParameters.random(randomU32()))
+            let ack = clientPacket(command: ICQCommand.Client.ack, seq1: seq1, seq2: seq2, parameters: ICQParameters.random(randomU32()))
             let ackPath: ClientPath = fate == .ackDroppedAtGateway ? .droppedAtGateway : .delivered
             if let back = clientDatagram(ack, at: delivered + delay, path: ackPath, names: names.map { $0 + ".ack" }),
                outcome.ackReceived == nil {

@@ -1,7 +1,7 @@
 import Bytes
 
 /// The TCP control connection of a SOCKS5 UDP association (RFC 1928 §4–§7, mICQ's procedure in
-/// flow-semantics §5): the association lives as long as this connection.
+/// docs/flow-semantics.md#socks): the association lives as long as this connection.
 struct SOCKSControl {
     var clientPort: UInt16
     var proxy: Endpoint

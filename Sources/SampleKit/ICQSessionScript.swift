@@ -2,7 +2,8 @@ import Bytes
 import Wire
 
 /// A deterministic, seeded classic ICQ v5 conversation between one client and an iserverd-like
-/// server on UDP 4000, rendered into frames with real timing (flow-semantics §4, icq-protocol §2.8).
+/// server on UDP 4000, rendered into frames with real timing (docs/flow-semantics.md#icq-timing,
+/// docs/protocol.md#reliability).
 ///
 /// The client encrypts every packet as a real client does (a fresh random checkcode on every send,
 /// retransmissions included, so copies differ in bytes); SEQ1 counts every packet but CMD_ACK,

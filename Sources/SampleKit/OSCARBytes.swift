@@ -1,6 +1,6 @@
-/// OSCAR wire bytes for the samples (icq-protocol.md §4.2–§4.6): FLAP frames, SNACs, TLVs, user
-/// info blocks and the DC info TLV, all big-endian. Each direction of a connection numbers its
-/// FLAPs from its own random start (`FLAPCounter`).
+/// OSCAR wire bytes for the samples (docs/protocol.md#flap to #oscar-dc-info): FLAP frames, SNACs,
+/// TLVs, user info blocks and the DC info TLV, all big-endian. Each direction of a connection
+/// numbers its FLAPs from its own random start (`FLAPCounter`).
 enum OSCARBytes {
     static func tlv(_ type: UInt16, _ value: [UInt8]) -> [UInt8] {
         var out: [UInt8] = []

@@ -1,11 +1,12 @@
-/// `oscar-session.pcapng`: an ICQ 2001-style OSCAR session seen on the client's LAN (icq-protocol.md
-/// §4.5–§4.6). UIN 1001 on 192.168.1.2 signs on at the login server 198.51.100.10:5190 with a
-/// roasted password (FLAP channel 1), is redirected to the BOS 198.51.100.11:5190 (TLV 5) with a
-/// 256-byte cookie (TLV 6), presents the cookie there, then: families, rate info (split over two
-/// segments, as real captures show), rate ack and SSI request in one segment, the SSI list, its
-/// activation with the status and DC info (LAN IP, TCP port 3456) and client ready in one
-/// segment, peer A (UIN 1002) arriving with its DC info (LAN 10.0.0.20, port 3457), a channel 1
-/// message each way, a keep-alive on channel 5 a minute later, and sign-off with FIN.
+/// `oscar-session.pcapng`: an ICQ 2001-style OSCAR session seen on the client's LAN
+/// (docs/protocol.md#oscar-login, #oscar-dc-info). UIN 1001 on 192.168.1.2 signs on at the login
+/// server 198.51.100.10:5190 with a roasted password (FLAP channel 1), is redirected to the BOS
+/// 198.51.100.11:5190 (TLV 5) with a 256-byte cookie (TLV 6), presents the cookie there, then:
+/// families, rate info (split over two segments, as real captures show), rate ack and SSI request
+/// in one segment, the SSI list, its activation with the status and DC info (LAN IP, TCP port 3456)
+/// and client ready in one segment, peer A (UIN 1002) arriving with its DC info (LAN 10.0.0.20,
+/// port 3457), a channel 1 message each way, a keep-alive on channel 5 a minute later, and sign-off
+/// with FIN.
 public enum OSCARSample {
     public static let uin: UInt32 = 1001
     public static let password = "pass1001"
@@ -48,7 +49,7 @@ public enum OSCARSample {
         net.send(&login, fromClient: true, c.flap(4, []), acknowledged: false)
         net.close(&login)
 
-        // The BOS connection: the cookie, then the SNACs of §4.5 step 5.
+        // The BOS connection: the cookie, then the SNACs of docs/protocol.md#oscar-login, step 5.
         var bos = net.connect(from: clientIP, 1033, to: bosIP, 5190, rtt: rtt)
         c = FLAPCounter(next: UInt16(truncatingIfNeeded: net.random.next()) & 0x7FFF)
         s = FLAPCounter(next: UInt16(truncatingIfNeeded: net.random.next()) & 0x7FFF)

@@ -1,7 +1,8 @@
-/// ICQ direct-connection (peer-to-peer) wire bytes for the samples, TCP v7/v8 (icq-protocol.md
-/// §3.2–§3.6): length-framed packets, PEER_INIT / INIT_ACK / PEER_INIT2, PEER_MSG messages and
-/// acks obfuscated as a sending client does (§3.4), file-transfer sub-connection packets.
-/// All integers little-endian, IPs in network order.
+/// ICQ direct-connection (peer-to-peer) wire bytes for the samples, TCP v7/v8
+/// (docs/protocol.md#peer-init to #peer-file-transfer): length-framed packets, PEER_INIT / INIT_ACK
+/// / PEER_INIT2, PEER_MSG messages and acks obfuscated as a sending client does
+/// (docs/protocol.md#peer-cipher), file-transfer sub-connection packets. All integers
+/// little-endian, IPs in network order.
 enum PeerBytes {
     /// u16 LE length + payload.
     static func frame(_ payload: [UInt8]) -> [UInt8] {
@@ -66,8 +67,8 @@ enum PeerBytes {
     /// Text messages end with the foreground and background colours.
     static let colours: [UInt8] = [0, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0x00]
 
-    /// File request extras and the accepting ack's (§3.5, v8): port u16 BE, u16 0, LNTS file
-    /// name, size u32 LE, port u32 LE.
+    /// File request extras and the accepting ack's (docs/protocol.md#peer-ports, v8): port u16 BE,
+    /// u16 0, LNTS file name, size u32 LE, port u32 LE.
     static func fileExtras(port: UInt16, name: String, size: UInt32) -> [UInt8] {
         var v: [UInt8] = []
         v.appendBE16(port)
@@ -85,8 +86,8 @@ enum PeerBytes {
         return v + Array(text.utf8) + [0]
     }
 
-    /// A v7/v8 PEER_MSG frame: 0x02, then `body` obfuscated (§3.4, the sender's side) with
-    /// M1 and X2 drawn from `random`.
+    /// A v7/v8 PEER_MSG frame: 0x02, then `body` obfuscated (docs/protocol.md#peer-cipher, the
+    /// sender's side) with M1 and X2 drawn from `random`.
     static func message(_ body: [UInt8], random: inout SeededRandom) -> [UInt8] {
         let size = body.count
         let m1 = 10 + Int(random.next() % UInt64(min(size, 255) - 10))
@@ -117,13 +118,13 @@ enum PeerBytes {
         return b
     }
 
-    /// The first 256 bytes of the Mirabilis licence text (§3.4).
+    /// The first 256 bytes of the Mirabilis licence text (docs/protocol.md#peer-cipher).
     static let table: [UInt8] = Array(
         ("As part of this software beta version Mirabilis is granting a limited access to the ICQ network, "
             + "servers, directories, listings, information and databases (\"ICQ Services and Information\"). "
             + "The ICQ Service and Information may databases (\"ICQ Services and In").utf8)
 
-    // MARK: File-transfer sub-connection (§3.6)
+    // MARK: File-transfer sub-connection (docs/protocol.md#peer-file-transfer)
 
     static func fileInit(files: UInt32, totalBytes: UInt32, nick: String) -> [UInt8] {
         var p: [UInt8] = [0x00]

@@ -1,5 +1,5 @@
 /// `peer-file-transfer.pcapng`: an ICQ direct connection, TCP v8, seen on the client's LAN
-/// (icq-protocol.md §3). UIN 1001 (192.168.1.2, behind NAT 203.0.113.5, listening on 3456) calls
+/// (docs/protocol.md#peer). UIN 1001 (192.168.1.2, behind NAT 203.0.113.5, listening on 3456) calls
 /// peer A (UIN 1002) at the port it advertised, 198.51.100.20:3457: PEER_INIT and INIT_ACK each
 /// way, PEER_INIT2 each way, a text message each way with its ack, a file request and the ack
 /// that accepts it naming port 5001; then a file-transfer sub-connection to 198.51.100.20:5001
@@ -105,7 +105,7 @@ public enum PeerSample {
     }
 }
 
-/// The PEER_MSG commands (§3.3).
+/// The PEER_MSG commands (docs/protocol.md#peer-messages).
 enum PeerMessageCommand {
     static let message: UInt16 = 0x07EE
     static let ack: UInt16 = 0x07DA

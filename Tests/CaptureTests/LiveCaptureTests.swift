@@ -1,5 +1,6 @@
 import Bytes
 import Foundation
+import LiveTestSupport
 import Testing
 @testable import Capture
 

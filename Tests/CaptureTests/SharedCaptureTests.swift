@@ -6,7 +6,7 @@ import TestSupport
 
 /// Our own reader against tshark's view of every capture written by other software, and
 /// against libpcap reading the same files.
-@Suite(.enabled(if: TestPaths.sharedPresent, "../shared/captures is absent (a user's fresh clone); CI has it"))
+@Suite
 struct SharedCaptureTests {
     struct Frame: Equatable {
         var number: UInt64
@@ -34,7 +34,7 @@ struct SharedCaptureTests {
     }
 
     @Test func everySharedCaptureIsCovered() throws {
-        let captures = TestPaths.sharedCaptures()
+        let captures = TestPaths.wellFormedCaptures()
         #expect(captures.count >= 28)
         for capture in captures {
             let fixture = TestPaths.fixtures.appendingPathComponent("frames/\(TestPaths.fixtureName(capture)).tsv")
@@ -42,7 +42,7 @@ struct SharedCaptureTests {
         }
     }
 
-    @Test(arguments: TestPaths.sharedCaptures())
+    @Test(arguments: TestPaths.wellFormedCaptures())
     func framesEqualTshark(_ capture: URL) throws {
         let expected = try TestPaths.tsv(TestPaths.fixtures.appendingPathComponent("frames/\(TestPaths.fixtureName(capture)).tsv"))
             .map { Frame(number: UInt64($0[0])!, nanos: Self.nanos($0[1]), length: Int($0[2])!,
@@ -56,7 +56,7 @@ struct SharedCaptureTests {
     }
 
     /// Our walker and libpcap's `pcap_next_ex` hand on exactly the same packets.
-    @Test(arguments: TestPaths.sharedCaptures())
+    @Test(arguments: TestPaths.wellFormedCaptures())
     func libpcapAgreesPacketForPacket(_ capture: URL) throws {
         var ours = try CaptureFileReader(path: capture.path)
         var theirs = try LibpcapFileReader(path: capture.path)

@@ -2,11 +2,11 @@ import Foundation
 import Testing
 import TestSupport
 
-/// The captures in ../shared/captures/damaged each once stopped `icqscope read` with a runtime
+/// The captures in Tests/Fixtures/captures/damaged each once stopped `icqscope read` with a runtime
 /// trap (arithmetic overflow on extreme timestamps, in the gateway matcher and the flow record).
 /// Each must now end as the output contract says: status 0 or 2, a summary, no trap, and every
 /// frame the reader could frame counted (the frames before the damage at least).
-@Suite(.enabled(if: TestPaths.sharedPresent, "../shared/captures is absent (a user's fresh clone); CI has it"))
+@Suite
 struct DamagedCaptureCommandTests {
     static let traps = TestPaths.damagedCaptures().map(\.path)
 

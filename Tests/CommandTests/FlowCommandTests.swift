@@ -6,7 +6,7 @@ import TestSupport
 @Suite(.serialized)
 struct FlowCommandTests {
     static let sample = "samples/gateway-basic.pcapng"
-    static let icqv5 = "../shared/captures/real-software/icqv5-udp-and-peer-v6__iserverd-micq.pcap"
+    static let icqv5 = "Tests/Fixtures/captures/real-software/icqv5-udp-and-peer-v6__iserverd-micq.pcap"
 
     @Test func noFlowRecordsWithoutTheOption() throws {
         let r = try CommandRunner.run(["read", "--format", "ndjson", Self.sample])
@@ -38,7 +38,7 @@ struct FlowCommandTests {
         #expect(summary?["icmp_errors_matched"] as? Int == 2)
     }
 
-    @Test(.enabled(if: TestPaths.sharedPresent, "../shared/captures is absent"))
+    @Test
     func icqV5FlowRecords() throws {
         let r = try CommandRunner.run(["read", "--format", "ndjson", "--flows", Self.icqv5])
         let flows = r.records(ofType: "flow")
@@ -61,9 +61,9 @@ struct FlowCommandTests {
         #expect(text.stdout.contains("flows        6"))
     }
 
-    @Test(.enabled(if: TestPaths.sharedPresent, "../shared/captures is absent"))
+    @Test
     func flowOutputIsDeterministic() throws {
-        let capture = "../shared/captures/real-software/socks-dante-microsocks.pcap"
+        let capture = "Tests/Fixtures/captures/real-software/socks-dante-microsocks.pcap"
         let a = try CommandRunner.run(["read", "--format", "ndjson", "--flows", capture])
         let b = try CommandRunner.run(["read", "--format", "ndjson", "--flows", capture])
         #expect(a.stdout == b.stdout)

@@ -5,7 +5,7 @@ import TestSupport
 
 /// Classic ICQ through `icqscope read`: NDJSON fields, password masking, summary counts,
 /// `--icq-port`, and the negatives.
-@Suite(.serialized, .enabled(if: TestPaths.sharedPresent, "needs ../shared/captures (present in CI)"))
+@Suite(.serialized)
 struct ICQCommandTests {
     static let micq = TestPaths.captures.appendingPathComponent("real-software/icqv5-udp-and-peer-v6__iserverd-micq.pcap").path
     static let nomachine = TestPaths.captures.appendingPathComponent("public/negative/ndpi_nomachine.pcapng").path

@@ -4,7 +4,7 @@ import TestSupport
 
 /// `read --packets --format ndjson` shows each OSCAR PDU once, with Wireshark's field names,
 /// several FLAPs of one frame as an array; secrets are masked unless revealed.
-@Suite(.serialized, .enabled(if: TestPaths.sharedPresent, "needs ../shared/captures (present in CI)"))
+@Suite(.serialized)
 struct OSCARCommandTests {
     func aimRecords(_ capture: String, _ extra: [String] = []) throws -> [(frame: Int, pdus: [[String: Any]])] {
         let path = TestPaths.captures.appendingPathComponent(capture).path

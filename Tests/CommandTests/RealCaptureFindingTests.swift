@@ -4,10 +4,10 @@ import TestSupport
 
 /// The captures of real ICQ, OSCAR and SOCKS programs raise no finding, except where the capture
 /// truly shows one; each exception is stated and explained here.
-@Suite(.serialized, .enabled(if: TestPaths.sharedPresent, "../shared/captures is absent (a user's fresh clone); CI has it"))
+@Suite(.serialized)
 struct RealCaptureFindingTests {
     static func findings(_ capture: String) throws -> [[String: Any]] {
-        let r = try CommandRunner.run(["read", "--format", "ndjson", "../shared/captures/real-software/\(capture)"])
+        let r = try CommandRunner.run(["read", "--format", "ndjson", "Tests/Fixtures/captures/real-software/\(capture)"])
         #expect(r.status == 0, "\(capture): \(r.stderr)")
         return r.records(ofType: "finding")
     }
@@ -44,7 +44,7 @@ struct RealCaptureFindingTests {
     }
 
     @Test func findingsAreDeterministic() throws {
-        let capture = "../shared/captures/real-software/icqv5-udp-and-peer-v6__iserverd-micq.pcap"
+        let capture = "Tests/Fixtures/captures/real-software/icqv5-udp-and-peer-v6__iserverd-micq.pcap"
         let a = try CommandRunner.run(["read", "--format", "ndjson", "--flows", capture])
         let b = try CommandRunner.run(["read", "--format", "ndjson", "--flows", capture])
         #expect(a.stdout == b.stdout)

@@ -6,7 +6,7 @@ import TestSupport
 /// `"socks"` records, ICQ peer-to-peer PDUs as `"icq":{"peer":…}`, and OSCAR or peer bytes
 /// tunnelled through a SOCKS CONNECT decoded as if direct. Frame numbers and reply codes agree
 /// with tshark 4.0 (`-Y 'socks.command or socks.results'`).
-@Suite(.serialized, .enabled(if: TestPaths.sharedPresent, "needs ../shared/captures (present in CI)"))
+@Suite(.serialized)
 struct StreamProtocolCommandTests {
     struct Frame {
         var number: Int

@@ -72,7 +72,7 @@ struct ICQDiagnosisMemoryTests {
         // Given up 20 s after the second copy: the path is reported blocked once per session.
         pipeline.advance(to: Self.t0 + 40_000_000_000)
         #expect(pipeline.findings.count == n)
-        #expect(pipeline.findings.allSatisfy { $0.kind == .serverPathBlocked && $0.detail == "icmp" })
+        #expect(pipeline.findings.allSatisfy { $0.kind == .serverPathBlocked && $0.detail == .icmp })
         #expect(pipeline.diagnosis.sessionEntries >= 3 * n)
 
         // Idle past the timeout: every session ends, and nothing of them is kept.

@@ -108,11 +108,11 @@ struct PeerPortDeadlineTests {
         for (finding, e) in zip(findings, expected) {
             let client = Self.client(e.attempt)
             guard finding.client == Endpoint(address: IPAddress(ipv4: client.address), port: client.port),
-                  finding.level == (e.final ? "final" : "provisional") else {
-                Issue.record("finding for \(finding.client.map(String.init(describing:)) ?? "?") \(finding.level ?? "") where attempt \(e.attempt) \(e.final ? "final" : "provisional") was due")
+                  finding.level == (e.final ? .final : .provisional) else {
+                Issue.record("finding for \(finding.client.map(String.init(describing:)) ?? "?") \(finding.level?.rawValue ?? "") where attempt \(e.attempt) \(e.final ? "final" : "provisional") was due")
                 return
             }
-            #expect(finding.detail == "no_answer")
+            #expect(finding.detail == .noAnswer)
             // Reported at the first packet or advance after its deadline.
             #expect(finding.lastTime == Self.firstAfter(e.due, in: advanceTimes))
         }

@@ -1,5 +1,6 @@
 import Diagnosis
 import Testing
+import Tracking
 
 struct ThresholdTests {
     @Test(arguments: [
@@ -24,9 +25,27 @@ struct ThresholdTests {
         #expect(t.synProvisional == 3_500_000_000)
         #expect(t.synFinal == 21 * Thresholds.second)
         #expect(t.keepalive == nil)
+        #expect(t.icq.maximumTransmissions == 6)
     }
 
-    /// The reference's key numbers (flow-semantics §0 and §1).
+    /// The options change one timing value, and the session tracker is given that same value: the
+    /// tracker's defaults are the rules' defaults.
+    @Test func theTrackerFollowsTheThresholdsTiming() {
+        var t = Thresholds()
+        t.ackWait = 5 * Thresholds.second
+        t.udpIdleTimeout = 30 * Thresholds.second
+        t.firewallTimeout = 60 * Thresholds.second
+        t.retransmitInterval = 2 * Thresholds.second
+        var c = ICQSessionTracker.Configuration()
+        c.timing = t.icq
+        #expect(c.ackWait == 5 * Thresholds.second)
+        #expect(c.idleTimeout == 30 * Thresholds.second)
+        #expect(c.firewallTimeout == 60 * Thresholds.second)
+        #expect(c.retransmitInterval == 2 * Thresholds.second)
+        #expect(ICQSessionTracker.Configuration().timing == Thresholds().icq)
+    }
+
+    /// The reference's key numbers (docs/flow-semantics.md#thresholds, #timeouts).
     @Test func profilesCarryTheReferencesTimeouts() {
         #expect(FirewallProfile.named("linux")?.udpTimeoutSeconds == 120)
         #expect(FirewallProfile.named("linux-pre-2019")?.udpTimeoutSeconds == 180)

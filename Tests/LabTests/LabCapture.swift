@@ -144,7 +144,8 @@ enum LabCaptureError: Error, CustomStringConvertible {
     }
 }
 
-/// The command codes the tests look for (icq-protocol.md §2.3, §2.4).
+/// The command codes the tests look for (docs/protocol.md#classic-client-commands,
+/// #classic-server-commands).
 enum Cmd {
     static let ack: UInt16 = 0x000A
     static let sendMessage: UInt16 = 0x010E

@@ -3,7 +3,7 @@ import Testing
 
 /// The lab peers' wire pieces against the reference's own examples; no root needed.
 struct LabPeersTests {
-    /// icq-protocol.md §3.2: the real v8 PEER_INIT from the pwicq dumps (UIN 4024781 on port 8280
+    /// docs/protocol.md#peer-init: the real v8 PEER_INIT from the pwicq dumps (UIN 4024781 on port 8280
     /// at 212.56.196.130 calling UIN 164915098, DC cookie 0x4C4F4897).
     @Test func peerInitV8MatchesTheRealExample() {
         let ip = LabEndpoint.parseAddress("212.56.196.130")!
@@ -62,7 +62,8 @@ struct LabPeersTests {
         #expect(hostile.append([0xFF, 0xFF]) == nil)
     }
 
-    /// §5.3: the real login sent through a relay begins `00 00 00 01 CD BC 99 6A 0F A0`.
+    /// docs/protocol.md#socks5-udp: the real login sent through a relay begins
+    /// `00 00 00 01 CD BC 99 6A 0F A0`.
     @Test func socksUDPHeaderMatchesTheReference() {
         let server = LabEndpoint("205.188.153.106:4000")!
         let wrapped = Socks5UDPAssociation.wrap([0x05, 0x00], destination: server)
@@ -72,8 +73,8 @@ struct LabPeersTests {
         #expect(Socks5UDPAssociation.unwrap([0x00, 0x00, 0x01, 0x01, 0, 0, 0, 0, 0, 0, 1]) == nil)  // fragment
     }
 
-    /// §5.2: greeting, UDP ASSOCIATE from the local port, and a reply naming the relay
-    /// (BND.ADDR 0.0.0.0 means the proxy itself).
+    /// docs/protocol.md#socks5: greeting, UDP ASSOCIATE from the local port, and a reply naming the
+    /// relay (BND.ADDR 0.0.0.0 means the proxy itself).
     @Test func socksAssociationHandshake() {
         let association = Socks5UDPAssociation(proxy: LabEndpoint("10.78.1.4:1080")!, localUDPPort: 1100)
         #expect(association.greeting() == [0x05, 0x01, 0x00])

@@ -53,7 +53,7 @@ struct JSONWriterTests {
 
     @Test func findingRecordHasTheContractsShape() throws {
         let finding = Finding(
-            kind: .firewallSessionTimeout, severity: .error, level: "confirmed", detail: "dropped_at_gateway",
+            kind: .firewallSessionTimeout, severity: .error, level: .confirmed, detail: .droppedAtGateway,
             firstTime: 1_000_000_000, lastTime: 2_500_000_000, frames: [171, 183, 195],
             client: Endpoint(address: IPAddress(ipv4: 0xC0A8_0102), port: 37143),
             server: Endpoint(address: IPAddress(ipv4: 0xC633_6404), port: 4000), uin: 1001,

@@ -3,20 +3,18 @@ import Capture
 import Foundation
 import Report
 import Testing
+import TestSupport
 import Tracking
 import Wire
 
 /// `StreamFrameRecord` fed by the combined decoder over a real capture, frame by frame as the
 /// analyzer does: the endpoints it advertises to the diagnosis, and the JSON it writes.
 enum V8Capture {
-    /// ../shared relative to the package root (Tests/ReportTests/<this file>).
-    static let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("shared/captures/real-software/oscar-peer-v8-filexfer-socks5__iserverd-micq.pcap").path
-    static var present: Bool { FileManager.default.fileExists(atPath: path) }
+    static let path = TestPaths.captures
+        .appendingPathComponent("real-software/oscar-peer-v8-filexfer-socks5__iserverd-micq.pcap").path
 }
 
-@Suite(.enabled(if: V8Capture.present, "needs ../shared/captures (present in CI)"))
+@Suite
 struct StreamFrameRecordTests {
 
     struct Advertised: Hashable {

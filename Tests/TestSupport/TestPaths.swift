@@ -5,24 +5,23 @@ public enum TestPaths {
     /// The package root (two levels above Tests/TestSupport).
     public static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
-    public static let shared = root.deletingLastPathComponent().appendingPathComponent("shared")
-    public static let captures = shared.appendingPathComponent("captures")
     public static let fixtures = root.appendingPathComponent("Tests/Fixtures")
-    public static var sharedPresent: Bool { FileManager.default.fileExists(atPath: captures.path) }
+    /// Captures written by other software (origin and licence of each in its README).
+    public static let captures = fixtures.appendingPathComponent("captures")
 
-    /// Every well-formed capture file under ../shared/captures (pcap and pcapng, whatever the
+    /// Every well-formed capture file under Tests/Fixtures/captures (pcap and pcapng, whatever the
     /// extension says): the ones tshark's view is recorded for.
-    public static func sharedCaptures() -> [URL] {
-        allSharedCaptures().filter { !isDamaged($0) }
+    public static func wellFormedCaptures() -> [URL] {
+        allCaptures().filter { !isDamaged($0) }
     }
 
-    /// The deliberately damaged captures (../shared/captures/damaged): robustness, not fidelity.
+    /// The deliberately damaged captures (Tests/Fixtures/captures/damaged): robustness, not fidelity.
     public static func damagedCaptures() -> [URL] {
-        allSharedCaptures().filter(isDamaged)
+        allCaptures().filter(isDamaged)
     }
 
     /// Both kinds together.
-    public static func allSharedCaptures() -> [URL] {
+    public static func allCaptures() -> [URL] {
         guard let walker = FileManager.default.enumerator(at: captures, includingPropertiesForKeys: nil) else { return [] }
         return walker.compactMap { $0 as? URL }
             .filter { ["pcap", "pcapng"].contains($0.pathExtension) }

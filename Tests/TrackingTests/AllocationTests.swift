@@ -41,8 +41,8 @@ let isOptimizedBuild = true
 
 /// Run with `swift test -c release` and the counter preloaded: unoptimised builds allocate in
 /// unspecialised generic code (and in layer 2–4 decoding), which says nothing about the product.
-@Suite(.enabled(if: SharedCaptures.available && AllocationCounter.available && isOptimizedBuild,
-                "needs ../shared/captures, a release build and LD_PRELOAD of the allocation counter (see Tests/Fixtures/alloc-counter)"),
+@Suite(.enabled(if: AllocationCounter.available && isOptimizedBuild,
+                "needs a release build and LD_PRELOAD of the allocation counter (see Tests/Fixtures/alloc-counter)"),
        .serialized)
 struct AllocationTests {
     /// Runs the frames through the table twice: the first pass creates the streams and their
@@ -73,7 +73,7 @@ struct AllocationTests {
         "real-software/oscar-peer-v8-filexfer-socks5__iserverd-micq.pcap",
     ])
     func noAllocationsPerPacketOnceStreamsExist(capture: String) throws {
-        let frames = try loadFrames(SharedCaptures.path(capture))
+        let frames = try loadFrames(FixtureCaptures.path(capture))
         let table = StreamTable<OSCARStreamConsumer<CountingSink>>(limits: StreamLimits()) {
             OSCARStreamConsumer(originator: $0, responder: $1)
         }
@@ -110,7 +110,7 @@ extension AllocationTests {
         "real-software/socks-dante-microsocks.pcap",
     ])
     func combinedDecoderAllocatesNothingPerPacket(capture: String) throws {
-        let frames = try loadFrames(SharedCaptures.path(capture))
+        let frames = try loadFrames(FixtureCaptures.path(capture))
         let table = StreamTable<ICQStreamConsumer<CountingProtocolSink>>(limits: StreamLimits()) {
             ICQStreamConsumer(originator: $0, responder: $1)
         }

@@ -5,8 +5,8 @@ import TestSupport
 import Tracking
 import Wire
 
-/// The tshark oracle fixtures of the OSCAR tests (`SharedCaptures` is the flow tests' helper).
-extension SharedCaptures {
+/// The tshark oracle fixtures of the OSCAR tests (`FixtureCaptures` is the flow tests' helper).
+extension FixtureCaptures {
     static func fixture(_ name: String) -> String { TestPaths.fixtures.appendingPathComponent("oscar/" + name).path }
 }
 
@@ -85,7 +85,7 @@ struct PDURow: Hashable, CustomStringConvertible {
 }
 
 func loadFixture(_ name: String) throws -> [PDURow] {
-    let text = try String(contentsOfFile: SharedCaptures.fixture(name), encoding: .utf8)
+    let text = try String(contentsOfFile: FixtureCaptures.fixture(name), encoding: .utf8)
     return text.split(separator: "\n").dropFirst().compactMap(PDURow.init(tsvLine:))
 }
 

@@ -5,10 +5,10 @@ import Tracking
 import Wire
 
 /// The combined decoder on real captures, without the CLI: what it finds per connection.
-@Suite(.enabled(if: SharedCaptures.available, "needs ../shared/captures (present in CI)"))
+@Suite
 struct ICQStreamConsumerTests {
     func decode(_ capture: String) throws -> CountingProtocolSink {
-        let frames = try loadFrames(SharedCaptures.path(capture))
+        let frames = try loadFrames(FixtureCaptures.path(capture))
         let table = StreamTable<ICQStreamConsumer<CountingProtocolSink>>(limits: StreamLimits()) {
             ICQStreamConsumer(originator: $0, responder: $1)
         }
@@ -39,13 +39,13 @@ struct ICQStreamConsumerTests {
 }
 
 /// Bytes that wait for the other direction are offered again when it progresses.
-@Suite(.enabled(if: SharedCaptures.available, "needs ../shared/captures (present in CI)"))
+@Suite
 struct ICQStreamConsumerReofferTests {
     /// The SOCKS5 CONNECT on 42702 of socks-dante-microsocks (frames 1...18), with the client's
     /// first tunnelled FLAP (frame 13) sent together with its request (frame 8), before the
     /// server's reply (frame 12): the FLAP can be decoded only once the reply grants the tunnel.
     @Test func clientBytesPipelinedBeforeTheReplyAreDecodedWhenItArrives() throws {
-        let frames = try loadFrames(SharedCaptures.path("real-software/socks-dante-microsocks.pcap"))
+        let frames = try loadFrames(FixtureCaptures.path("real-software/socks-dante-microsocks.pcap"))
         func decoded(_ n: Int) -> (DecodedPacket, [UInt8]) {
             let f = frames[n - 1]
             let d = f.bytes.withUnsafeBytes { PacketDecoder.decode($0, linkType: f.linkType) }

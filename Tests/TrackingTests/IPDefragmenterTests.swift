@@ -9,7 +9,7 @@ import TestSupport
 struct IPDefragmenterTests {
     /// The SOCKS handshake in this capture is cut into tiny IP fragments; tshark reassembles four
     /// datagrams (frame, fragments, TCP payload length, source port).
-    @Test(.enabled(if: TestPaths.sharedPresent, "../shared/captures is absent"))
+    @Test
     func reassemblesWhatTsharkReassembles() throws {
         let path = TestPaths.captures.appendingPathComponent("public/socks/arkime_socks5-http-302-frag.pcap").path
         var reader = try CaptureFileReader(path: path)

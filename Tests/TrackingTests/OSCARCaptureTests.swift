@@ -4,10 +4,10 @@ import Testing
 import Tracking
 import Wire
 
-@Suite(.enabled(if: SharedCaptures.available, "needs ../shared/captures (present in CI)"))
+@Suite
 struct OSCARCaptureTests {
     @Test func ndpiOscarMatchesTsharkPerPDU() throws {
-        let (sink, table) = try decodeOSCAR(SharedCaptures.path("public/oscar/ndpi_Oscar.pcap"))
+        let (sink, table) = try decodeOSCAR(FixtureCaptures.path("public/oscar/ndpi_Oscar.pcap"))
         let expected = try loadFixture("ndpi_Oscar.tshark-pdus.tsv")
         #expect(expected.count == 58)
         #expect(sink.rows == expected)
@@ -25,8 +25,8 @@ struct OSCARCaptureTests {
 
     @Test func ndpiOscarMatchesTsharkFrameTable() throws {
         // The frame-level table shipped beside the capture: one line per frame, FLAPs joined by "|".
-        let (sink, _) = try decodeOSCAR(SharedCaptures.path("public/oscar/ndpi_Oscar.pcap"))
-        let text = try String(contentsOfFile: SharedCaptures.path("public/oscar/ndpi_Oscar.tshark-flap.tsv"), encoding: .utf8)
+        let (sink, _) = try decodeOSCAR(FixtureCaptures.path("public/oscar/ndpi_Oscar.pcap"))
+        let text = try String(contentsOfFile: FixtureCaptures.path("public/oscar/ndpi_Oscar.tshark-flap.tsv"), encoding: .utf8)
         var checked = 0
         for line in text.split(separator: "\n").dropFirst() {
             let f = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
@@ -54,7 +54,7 @@ struct OSCARCaptureTests {
         ("real-software/oscar-peer-v8-filexfer-socks5__iserverd-micq.pcap", "iserverd-micq-peer-socks.tshark-pdus.tsv", 0),
     ])
     func realSoftwareMatchesTshark(capture: String, fixture: String, gaps: Int) throws {
-        let (sink, table) = try decodeOSCAR(SharedCaptures.path(capture))
+        let (sink, table) = try decodeOSCAR(FixtureCaptures.path(capture))
         // tshark also decodes the OSCAR that the SOCKS dissector finds tunnelled on port 1080;
         // that belongs to the SOCKS decoder, not to OSCAR found on a direct connection.
         let expected = try loadFixture(fixture).filter { $0.srcport != 1080 && $0.dstport != 1080 }
@@ -86,7 +86,7 @@ struct OSCARCaptureTests {
         "public/negative/ndpi_nomachine.pcapng",
     ])
     func negativesHaveNoOSCAR(capture: String) throws {
-        let (sink, table) = try decodeOSCAR(SharedCaptures.path(capture))
+        let (sink, table) = try decodeOSCAR(FixtureCaptures.path(capture))
         #expect(sink.pdus == 0)
         // Recognised as not OSCAR from the first bytes: nothing is buffered for them.
         #expect(table.bufferedBytes == 0)

@@ -6,7 +6,7 @@ import Wire
 /// What is inside the PDUs of the real captures: the values the tool exists to show (where the
 /// BOS server is, the peers' direct-connection ports, the messages), checked against tshark's
 /// dissection and the capture notes.
-@Suite(.enabled(if: SharedCaptures.available, "needs ../shared/captures (present in CI)"))
+@Suite
 struct OSCARContentTests {
     /// Strings are made here, in the test, from the views the decoder hands out.
     static func text(_ bytes: UnsafeRawBufferPointer?) -> String? { bytes.map { String(decoding: $0, as: UTF8.self) } }
@@ -18,7 +18,7 @@ struct OSCARContentTests {
 
     @Test func climmLoginRedirectPresenceAndMessages() throws {
         let found = Found()
-        let (sink, _) = try decodeOSCAR(SharedCaptures.path("real-software/oscar__iserverd-climm.pcap")) { pdu, frame in
+        let (sink, _) = try decodeOSCAR(FixtureCaptures.path("real-software/oscar__iserverd-climm.pcap")) { pdu, frame in
             switch (frame, pdu.body) {
             case (6, .signOn(let s)):
                 found.put("6.version", s.flapVersion)
@@ -79,7 +79,7 @@ struct OSCARContentTests {
     @Test func pyserverChannelOneTexts() throws {
         var texts: [String] = []
         var rate: (Int, Int)? = nil
-        _ = try decodeOSCAR(SharedCaptures.path("real-software/oscar__pyserver-micq-sample.pcap")) { pdu, _ in
+        _ = try decodeOSCAR(FixtureCaptures.path("real-software/oscar__pyserver-micq-sample.pcap")) { pdu, _ in
             if case .icbm(let m) = pdu.body, pdu.snac?.subtype == 0x0006, let t = Self.text(m.text) {
                 #expect(m.channel == 1)
                 #expect(m.charset == 3)  // tshark aim.messageblock.charset 0x0003 (ISO-8859-1)

@@ -7,7 +7,7 @@ import Wire
 /// Streams built from the real captures with their segments cut up, reordered, duplicated,
 /// overlapped and dropped: the same PDUs must come out, or a gap must be reported; never a trap,
 /// and the buffers never exceed their caps.
-@Suite(.enabled(if: SharedCaptures.available, "needs ../shared/captures (present in CI)"))
+@Suite
 struct ReassemblyPerturbationTests {
     static let captures = [
         "public/oscar/ndpi_Oscar.pcap",
@@ -28,7 +28,7 @@ struct ReassemblyPerturbationTests {
 
     @Test(arguments: captures)
     func reorderedDuplicatedOverlappingGiveTheSamePDUs(capture: String) throws {
-        let frames = try loadFrames(SharedCaptures.path(capture))
+        let frames = try loadFrames(FixtureCaptures.path(capture))
         let (intact, _) = decodeOSCAR(frames: frames)
         let expected = count(intact.rows)
         #expect(!expected.isEmpty)
@@ -56,7 +56,7 @@ struct ReassemblyPerturbationTests {
 
     @Test(arguments: captures)
     func missingSegmentsAreReportedAsGaps(capture: String) throws {
-        let frames = try loadFrames(SharedCaptures.path(capture))
+        let frames = try loadFrames(FixtureCaptures.path(capture))
         let expected = baseline(frames)
         let baselineGaps = decodeOSCAR(frames: frames).1.counters.gaps
         for seed in UInt64(100)...105 {
@@ -77,7 +77,7 @@ struct ReassemblyPerturbationTests {
 
     @Test(arguments: captures)
     func tinyCapsForceCountedGapsAndBoundMemory(capture: String) throws {
-        let frames = try loadFrames(SharedCaptures.path(capture))
+        let frames = try loadFrames(FixtureCaptures.path(capture))
         let expected = baseline(frames)
         let limits = StreamLimits(bytesPerDirection: 256, holesPerDirection: 2, maxStreams: 3,
                                   maxTotalBytes: 3 * 2 * 256)

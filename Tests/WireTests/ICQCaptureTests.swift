@@ -5,7 +5,7 @@ import Testing
 
 /// Real ICQ v5 traffic (IServerd + mICQ, and one datagram of the Mirabilis ICQ 99b client)
 /// against tshark's answers, recorded in Tests/Fixtures/icq/*.tsv.
-@Suite(.enabled(if: ICQTestSupport.sharedCapturesPresent, "needs ../shared/captures (present in CI)"))
+@Suite
 struct ICQCaptureTests {
     typealias T = ICQTestSupport
     static let micq = "real-software/icqv5-udp-and-peer-v6__iserverd-micq.pcap"
@@ -89,16 +89,17 @@ struct ICQCaptureTests {
     }
 
     /// tshark 4.0 marks 40 of the 90 ICQ frames of the mICQ capture "Malformed Packet". The
-    /// protocol reference (icq-protocol.md §2.2–§2.5) and Wireshark's own source show that tshark
-    /// is wrong and the packets are well-formed:
+    /// protocol reference (docs/protocol.md#classic-headers to #classic-bodies) and Wireshark's own
+    /// source show that tshark is wrong and the packets are well-formed:
     /// - all 36 server packets: `dissect_icqv5Server` opens its "Body" subtree at offset 0x18 (the
     ///   *client* header size) with length L − 0x15, i.e. 3 bytes past the end of every server
     ///   datagram, and throws before decoding any body field. The v5 server header is 21 bytes and
-    ///   the body starts at 0x15 (§2.2, §7.7 "server body subtree starts at 0x18 instead of 0x15").
+    ///   the body starts at 0x15 (docs/protocol.md#classic-headers; #open-questions, 7).
     /// - 2 CMD_CONTACT_LIST: `icqv5_cmd_contact_list` reads the count at offset + 0x0406 (the
     ///   command code used as an offset) instead of + 0; the packet is exactly 24 + 1 + 4×1 bytes.
     /// - 2 CMD_ACK_MESSAGES: Wireshark reads a 4-byte random; mICQ, like climm, sends 2 bytes
-    ///   (§2.3, §7.4); the packet is exactly 24 + 2 bytes.
+    ///   (docs/protocol.md#classic-client-commands; #open-questions, 4); the packet is exactly
+    ///   24 + 2 bytes.
     /// Every one of them has a valid checkcode and a body that fits its command exactly.
     @Test func tsharkMalformedFramesAreWellFormed() throws {
         let rows = try T.tsvRows("iserverd-micq.tshark-header.tsv")

@@ -3,12 +3,12 @@ import Testing
 
 @testable import Wire
 
-/// The v5 and v4 ciphers against every test vector of icq-protocol.md §2.11, both directions,
+/// The v5 and v4 ciphers against every test vector of docs/protocol.md#test-vectors, both directions,
 /// and the tables against the reference's bytes and SHA-256 digests.
 @Suite struct ICQCipherTests {
     typealias T = ICQTestSupport
 
-    /// §2.9.5: the table as hex, and its SHA-256.
+    /// docs/protocol.md#v5-table: the table as hex, and its SHA-256.
     @Test func v5TableMatchesReference() {
         let hex = """
             5960376b6562464853614c5960575b3d5e346d36503f6f6753614c5940476339
@@ -56,8 +56,8 @@ import Testing
         var testDescription: String { name }
     }
 
-    /// The real ICQ 99-era login of §2.5.1 (plaintext as published, checkcode bytes zeroed as the
-    /// sender had them) and the synthetic vectors.
+    /// The real ICQ 99-era login of docs/protocol.md#cmd-login (plaintext as published, checkcode
+    /// bytes zeroed as the sender had them) and the synthetic vectors.
     static let v5Vectors: [V5Vector] = [
         V5Vector(
             name: "V5-REAL",
@@ -125,7 +125,8 @@ import Testing
         #expect(packet.map { Array($0.bytes) } == T.bytes(v.plaintext))
     }
 
-    /// §2.5.1: the AOL server's SRV_ACK to the real login; its plain checkcode validates.
+    /// docs/protocol.md#cmd-login: the AOL server's SRV_ACK to the real login; its plain checkcode
+    /// validates.
     @Test func realAOLServerAckCheckcode() {
         let ack = T.bytes("05 00 00 1F 11 95 86 0A 00 F7 29 01 00 8F E4 5E 00 48 9E 7B 05")
         let valid = ack.withUnsafeBytes {

@@ -18,7 +18,7 @@ import Testing
     /// None of the negative captures holds ICQ; not even a malformed ICQ datagram. NoMachine on
     /// UDP 4000 (`01|02|03 00 01 00 0a 00 …`, which tshark calls ICQv2/v3) fails on its command
     /// code 0x0001, which no ICQ version has.
-    @Test(.enabled(if: T.sharedCapturesPresent, "needs ../shared/captures (present in CI)"), arguments: negatives)
+    @Test(arguments: negatives)
     func negativeCapturesHoldNoICQ(_ capture: String) throws {
         let observed = try T.classifyUDP(in: T.capture(capture))
         #expect(observed.filter { $0.kind == .icq }.map(\.frame) == [])
@@ -34,7 +34,7 @@ import Testing
 
     /// Frames of the other real captures that are not classic ICQ (OSCAR, SOCKS, peer TCP) give no
     /// false ICQ: UDP only appears as SOCKS5-relayed datagrams, which are not bare ICQ.
-    @Test(.enabled(if: T.sharedCapturesPresent, "needs ../shared/captures (present in CI)"))
+    @Test
     func otherRealCapturesHoldNoBareICQ() throws {
         for capture in [
             "real-software/oscar-peer-v8-filexfer-socks5__iserverd-micq.pcap",
@@ -49,7 +49,7 @@ import Testing
     /// The SOCKS capture relays a fake "05 00 00 00 00 00 fake-v5-body" (18 bytes) to UDP 4000
     /// and gets it echoed: to the server port it has the v5 client form but is too short for the
     /// header (malformed); the echo from 4000 has no known server command (not ICQ).
-    @Test(.enabled(if: T.sharedCapturesPresent, "needs ../shared/captures (present in CI)"))
+    @Test
     func socksRelayedFakeV5() throws {
         let observed = try T.classifyUDP(in: T.capture("real-software/socks-dante-microsocks.pcap"))
         let toServer = observed.filter { $0.destinationPort == 4000 }
@@ -109,7 +109,7 @@ import Testing
         #expect(decoder.classify(ack, sourcePort: 4000, destinationPort: 4000).packet?.header.direction == .serverToClient)
     }
 
-    /// v2 and v3 examples of the reference (§2.2): licq's SRV_USER_ONLINE and iserverd's v3
+    /// v2 and v3 examples of docs/protocol.md#classic-headers: licq's SRV_USER_ONLINE and iserverd's v3
     /// Groupware keep-alive.
     @Test func v2AndV3ReferenceExamples() {
         let decoder = ICQDecoder()

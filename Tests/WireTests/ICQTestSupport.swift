@@ -2,6 +2,7 @@ import Bytes
 import Capture
 import Foundation
 import Testing
+import TestSupport
 
 @testable import Wire
 
@@ -11,11 +12,8 @@ enum ICQTestSupport {
     static let packageRoot: URL = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    static let sharedCaptures = packageRoot.appendingPathComponent("../shared/captures").standardizedFileURL.path
-
-    static var sharedCapturesPresent: Bool { FileManager.default.fileExists(atPath: sharedCaptures) }
-
-    static func capture(_ relative: String) -> String { sharedCaptures + "/" + relative }
+    /// A capture under Tests/Fixtures/captures, by relative path.
+    static func capture(_ relative: String) -> String { TestPaths.capture(relative) }
 
     static func fixture(_ name: String) -> String {
         packageRoot.appendingPathComponent("Tests/Fixtures/icq/\(name)").path

@@ -6,9 +6,9 @@ import Wire
 import TestSupport
 
 /// The layer 2–4 decoders against tshark, field by field, on every capture written by other software.
-@Suite(.enabled(if: TestPaths.sharedPresent, "../shared/captures is absent (a user's fresh clone); CI has it"))
+@Suite
 struct LayerDecodingTests {
-    @Test(arguments: TestPaths.sharedCaptures())
+    @Test(arguments: TestPaths.wellFormedCaptures())
     func everyFrameMatchesTshark(_ capture: URL) throws {
         // Columns: frame, ip.src, ip.dst, ipv6.src, ipv6.dst, udp.srcport, udp.dstport, tcp.srcport,
         // tcp.dstport, tcp.flags, tcp.len, tcp.seq_raw, icmp.type, icmp.code, icmpv6.type, icmpv6.code, vlan.id

@@ -2,8 +2,9 @@ import Bytes
 import Testing
 import Wire
 
-/// The byte examples of the protocol reference (§4.5–§4.7, from the iserverd documentation),
-/// and malformed input that must be refused without a trap.
+/// The byte examples of the protocol reference (docs/protocol.md#oscar-login to
+/// #oscar-icq-extensions, from the iserverd documentation), and malformed input that must be
+/// refused without a trap.
 struct OSCARDecoderTests {
     static func bytes(_ hex: String) -> [UInt8] {
         let digits = hex.filter { $0.isHexDigit }
@@ -95,7 +96,7 @@ struct OSCARDecoderTests {
     }
 
     @Test func md5LoginAndKey() {
-        // SNAC(17,06) key request, (17,07) key, (17,02) login: layout of reference §4.5.
+        // SNAC(17,06) key request, (17,07) key, (17,02) login: layout of docs/protocol.md#oscar-login.
         let request = Self.bytes("2A 02 00 01 00 14 00 17 00 06 00 00 00 00 00 01 00 01 00 06") + Array("123456".utf8)
         request.withUnsafeBytes { raw in
             guard case .md5KeyRequest(let name)? = OSCARPDU.decode(raw)?.body else { Issue.record("key request"); return }

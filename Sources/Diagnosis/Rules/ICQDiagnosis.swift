@@ -2,9 +2,9 @@ import Bytes
 import Tracking
 import Wire
 
-/// Rules R1, R2, R3, R5 and the keep-alive check (flow-semantics §6) over classic ICQ sessions.
-/// Fed with the session tracker's events and with evidence from outside it (gateway drops, ICMP
-/// errors); emits each finding once, as soon as it is established.
+/// Rules R1, R2, R3, R5 and the keep-alive check (docs/flow-semantics.md#rules) over classic ICQ
+/// sessions. Fed with the session tracker's events and with evidence from outside it (gateway
+/// drops, ICMP errors); emits each finding once, as soon as it is established.
 public final class ICQDiagnosis {
     public let thresholds: Thresholds
     private let emit: (Finding) -> Void
@@ -54,7 +54,7 @@ public final class ICQDiagnosis {
         guard gap > thresholds.firewallTimeout, !timeoutReported.contains(session.key) else { return }
         timeoutReported.insert(session.key)
         pendingTimeouts.removeValue(forKey: session.key)
-        emit(timeoutFinding(session, level: "confirmed", detail: "dropped_at_gateway", frames: [frame],
+        emit(timeoutFinding(session, level: .confirmed, detail: .droppedAtGateway, frames: [frame],
                             firstTime: time, lastTime: time, gap: gap,
                             proof: "the server's packet arrived at the gateway from outside and never left it on the inside"))
     }
@@ -77,8 +77,8 @@ public final class ICQDiagnosis {
                 udpTimeout.lost(afterIdle: loss.gap, frames: loss.frames + [frame])
             }
             if var finding = pendingTimeouts.removeValue(forKey: session.key) {
-                finding.level = "confirmed"
-                finding.detail = "nat_rebinding"
+                finding.level = .confirmed
+                finding.detail = .natRebinding
                 finding.severity = .error
                 finding.frames.append(frame)
                 finding.lastTime = time
@@ -90,7 +90,7 @@ public final class ICQDiagnosis {
             udpTimeout.lost(afterIdle: gap, frames: (session.lastServerSeqFrame.map { [$0] } ?? []) + [frame])
             guard !timeoutReported.contains(session.key) else { return }
             timeoutReported.insert(session.key)
-            emit(timeoutFinding(session, level: "confirmed", detail: "server_sequence_gap",
+            emit(timeoutFinding(session, level: .confirmed, detail: .serverSequenceGap,
                                 frames: (session.lastServerSeqFrame.map { [$0] } ?? []) + [frame],
                                 firstTime: time, lastTime: time, gap: gap,
                                 proof: "the next server packet the client received carried sequence \(got) where \(expected) was due: the packets in between were sent and never arrived"))
@@ -132,8 +132,8 @@ public final class ICQDiagnosis {
             // the client would have acknowledged it, the capture does not show.
             timeoutReported.insert(session.key)
             let levelProof = exchange.copyCount >= 2
-                ? ("probable", "server_retransmits" as String?, "the server retransmitted it \(exchange.copyCount - 1) times; the capture ended before the client's ack could be ruled out")
-                : ("suspected", nil, "the capture ended before the client acknowledged it")
+                ? (Finding.Level.probable, Finding.Detail.serverRetransmits as Finding.Detail?, "the server retransmitted it \(exchange.copyCount - 1) times; the capture ended before the client's ack could be ruled out")
+                : (.suspected, nil, "the capture ended before the client acknowledged it")
             emit(timeoutFinding(session, level: levelProof.0, detail: levelProof.1, frames: exchange.frames,
                                 firstTime: exchange.firstTime, lastTime: exchange.lastTime, gap: exchange.gapBefore,
                                 proof: levelProof.2))
@@ -166,19 +166,20 @@ public final class ICQDiagnosis {
         // missing ack is the server ignoring this command, not a firewall dropping its reply.
         guard exchange.otherPartyPacketsWhileWaiting == 0, !pathBlocked.contains(session.key) else { return }
         let name = commandName(exchange.command, fromClient: true)
-        let detail: String
+        let detail: Finding.Detail
         let severity: Finding.Severity
         var explanation = "The client sent \(name) (seq \(hex(exchange.seq1))/\(exchange.seq2)) \(exchange.copyCount) times, \(seconds(exchange.lastTime - exchange.firstTime)) apart in all"
         if acked {
-            detail = "recovered"
+            detail = .recovered
             severity = .warning
             explanation += "; the server's ack came only after the retransmissions, so earlier replies (or requests) were lost."
-        } else if exchange.command == 0x042E || exchange.command == 0x051E || exchange.command == 0x03E8 {
-            detail = "session_lost"
+        } else if exchange.command == ICQCommand.Client.keepAlive || exchange.command == ICQCommand.Client.keepAlive2
+                    || exchange.command == ICQCommand.Client.login {
+            detail = .sessionLost
             severity = .error
             explanation += ", and no ack ever came. A lost \(name) makes the client treat the session as dead."
         } else {
-            detail = "abandoned"
+            detail = .abandoned
             severity = .error
             explanation += ", and no ack ever came: the client gave the request up."
         }
@@ -204,9 +205,9 @@ public final class ICQDiagnosis {
         let name = commandName(exchange.command, fromClient: true)
         var explanation = "The client sent \(name) to the server \(exchange.copyCount) times and never heard anything from it."
         var frames = exchange.frames
-        var detail = "no_answer"
+        var detail = Finding.Detail.noAnswer
         if let error = errors.first {
-            detail = "icmp"
+            detail = .icmp
             frames.append(error.frame)
             explanation += " An ICMP destination unreachable (code \(error.code)) came back instead\(error.code == 9 || error.code == 10 || error.code == 13 ? ", which means a filter refused it" : "")."
         }
@@ -230,7 +231,7 @@ public final class ICQDiagnosis {
             var explanation = "The server sent \(name) (seq \(hex(exchange.seq1))) \(exchange.copyCount) times"
             explanation += acked ? "; the client acknowledged only a retransmission, so earlier copies were lost on the way in."
                 : ", and the client never acknowledged it: it did not get through."
-            emit(Finding(kind: .pushUnacknowledged, severity: .warning, detail: acked ? "recovered" : "undelivered",
+            emit(Finding(kind: .pushUnacknowledged, severity: .warning, detail: acked ? .recovered : .undelivered,
                          firstTime: exchange.firstTime, lastTime: exchange.ack?.time ?? exchange.lastTime,
                          frames: exchange.frames, client: session.client, server: session.server, uin: session.key.uin,
                          requirement: .udp4000Replies, explanation: explanation,
@@ -242,24 +243,24 @@ public final class ICQDiagnosis {
         let dropped = (gatewayDrops[session.key] ?? []).first { $0.time >= exchange.firstTime }
         var finding: Finding
         if let dropped {
-            finding = timeoutFinding(session, level: "confirmed", detail: "dropped_at_gateway", frames: exchange.frames + [dropped.frame],
+            finding = timeoutFinding(session, level: .confirmed, detail: .droppedAtGateway, frames: exchange.frames + [dropped.frame],
                                      firstTime: exchange.firstTime, lastTime: exchange.lastTime, gap: exchange.gapBefore,
                                      proof: "the server's packet arrived at the gateway and never left it on the inside")
         } else if let icmp {
-            finding = timeoutFinding(session, level: "confirmed", detail: "icmp_from_client_side", frames: exchange.frames + [icmp.frame],
+            finding = timeoutFinding(session, level: .confirmed, detail: .icmpFromClientSide, frames: exchange.frames + [icmp.frame],
                                      firstTime: exchange.firstTime, lastTime: icmp.time, gap: exchange.gapBefore,
                                      proof: "an ICMP destination unreachable (code \(icmp.code)) came back from the client's side quoting the server's packet: nothing there would take it")
         } else if exchange.copyCount >= 2 {
-            finding = timeoutFinding(session, level: "probable", detail: "server_retransmits", frames: exchange.frames,
+            finding = timeoutFinding(session, level: .probable, detail: .serverRetransmits, frames: exchange.frames,
                                      firstTime: exchange.firstTime, lastTime: exchange.lastTime, gap: exchange.gapBefore,
                                      proof: "the server retransmitted it \(exchange.copyCount - 1) times and the client never acknowledged it")
         } else {
-            finding = timeoutFinding(session, level: "suspected", detail: nil, frames: exchange.frames,
+            finding = timeoutFinding(session, level: .suspected, detail: nil, frames: exchange.frames,
                                      firstTime: exchange.firstTime, lastTime: exchange.lastTime, gap: exchange.gapBefore,
                                      proof: "the client never acknowledged it")
         }
         timeoutReported.insert(session.key)
-        if finding.level == "confirmed" {
+        if finding.level == .confirmed {
             emit(finding)
         } else {
             // A NAT rebinding on the client's next packet would confirm it; wait for that packet.
@@ -312,14 +313,14 @@ public final class ICQDiagnosis {
         flushPendingTimeout(key)
     }
 
-    private func timeoutFinding(_ session: ICQSessionFacts, level: String, detail: String?, frames: [UInt64],
+    private func timeoutFinding(_ session: ICQSessionFacts, level: Finding.Level, detail: Finding.Detail?, frames: [UInt64],
                                 firstTime: Int64, lastTime: Int64, gap: Int64, proof: String) -> Finding {
         let f = thresholds.firewallTimeout
         let explanation = "The session was idle for \(seconds(gap)) s, longer than the firewall's UDP timeout of \(seconds(f)) s; then the server spoke again and \(proof). The firewall (or NAT) had already forgotten the session, so the server's packets were dropped."
         var advice = "Make the firewall keep UDP sessions to port 4000 longer than the client's keep-alive interval"
         if let k = session.keepaliveInterval { advice += " (\(seconds(k)) s here)" }
         advice += ", or configure ICQ to send keep-alives more often than every \(seconds(f)) s (the guide: if the firewall session times out in less than 5 minutes, configure ICQ accordingly)."
-        return Finding(kind: .firewallSessionTimeout, severity: level == "suspected" ? .warning : .error, level: level,
+        return Finding(kind: .firewallSessionTimeout, severity: level == .suspected ? .warning : .error, level: level,
                        detail: detail, firstTime: firstTime, lastTime: lastTime, frames: frames, client: session.client,
                        server: session.server, uin: session.key.uin, requirement: .sessionTimeout,
                        explanation: explanation, advice: advice)

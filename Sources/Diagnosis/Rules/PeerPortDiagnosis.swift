@@ -131,8 +131,15 @@ struct PeerPortState {
     /// The UIN logged in from each client address, so a finding names the user whose attempt
     /// failed; nil where several UINs share the address (then the attempt's user is unknown).
     var uinByAddress: RecencyMap<IPAddress, UInt32?>
+    /// How a block was seen: its detail, and whether it was final (a provisional block is counted
+    /// apart from a final one of the same detail).
+    struct BlockWay: Hashable {
+        var detail: Finding.Detail
+        var final: Bool
+    }
+
     /// Blocks reported, by way, for the escalation when several peers or ports are blocked alike.
-    var blockedTargets: [String: Set<Endpoint>] = [:]
+    var blockedTargets: [BlockWay: Set<Endpoint>] = [:]
 
     init(thresholds: Thresholds, addressCapacity: Int) {
         self.thresholds = thresholds
@@ -180,7 +187,7 @@ struct PeerPortState {
             // This reset is the forwarded copy of one seen on the other side: it crossed the
             // gateway, so the peer's own host sent it.
             let attempt = close(slot)
-            report(attempt, detail: "rst_from_peer", time: time, emit: emit,
+            report(attempt, detail: .rstFromPeer, time: time, emit: emit,
                    proof: "the peer's own host answered with a reset (seen on both sides of the gateway): nothing listens on that port")
             return
         }
@@ -194,10 +201,10 @@ struct PeerPortState {
         let attempt = close(slot)
         // One vantage only: the TTL tells whether the reset came as far as the peer's packets do.
         if let usual = lastTTL[src], abs(Int(usual) - Int(ttl)) > 1 {
-            report(attempt, detail: "rst_from_middlebox", time: time, emit: emit,
+            report(attempt, detail: .rstFromMiddlebox, time: time, emit: emit,
                    proof: "a reset came back with TTL \(ttl), where the peer's own packets arrive with TTL \(usual): something on the way forged it in the peer's name")
         } else {
-            report(attempt, detail: "rst_from_peer", time: time, emit: emit,
+            report(attempt, detail: .rstFromPeer, time: time, emit: emit,
                    proof: "the peer's own host answered with a reset: nothing listens on that port")
         }
     }
@@ -214,10 +221,10 @@ struct PeerPortState {
         if let reset = attempts[Int(slot)].pendingReset, reset.frame == frame {
             let attempt = close(slot)
             if forwarded {
-                report(attempt, detail: "rst_from_peer", time: reset.time, emit: emit,
+                report(attempt, detail: .rstFromPeer, time: reset.time, emit: emit,
                        proof: "the peer's own host answered with a reset (seen on both sides of the gateway): nothing listens on that port")
             } else {
-                report(attempt, detail: "rst_from_middlebox", time: reset.time, emit: emit,
+                report(attempt, detail: .rstFromMiddlebox, time: reset.time, emit: emit,
                        proof: "a reset came back on one side of the gateway only: the gateway forged it in the peer's name")
             }
             return
@@ -236,10 +243,10 @@ struct PeerPortState {
         attempt.frames.append(frame)
         switch message.code {
         case 9, 10, 13:
-            report(attempt, detail: "icmp_admin_prohibited", time: time, emit: emit,
+            report(attempt, detail: .icmpAdminProhibited, time: time, emit: emit,
                    proof: "\(reporter) answered with ICMP destination unreachable code \(message.code) (communication administratively prohibited): a filter refused it")
         case 3:
-            report(attempt, detail: "icmp_port_unreachable", time: time, emit: emit,
+            report(attempt, detail: .icmpPortUnreachable, time: time, emit: emit,
                    proof: "\(reporter) answered the SYN with ICMP port unreachable; a TCP stack answers a closed port with a reset, so this is a firewall's reject rule")
         default:
             // Network or host unreachable (and the rest): a routing problem, not a block.
@@ -272,13 +279,13 @@ struct PeerPortState {
             let firstTime = attempts[Int(slot)].firstTime
             if time > Self.after(firstTime, thresholds.synFinal) {
                 let attempt = close(slot)
-                report(attempt, detail: "no_answer", time: time, final: true, emit: emit,
+                report(attempt, detail: .noAnswer, time: time, final: true, emit: emit,
                        proof: "nothing answered the SYN (sent \(attempt.retransmissions + 1) time\(attempt.retransmissions == 0 ? "" : "s")) within \(seconds(thresholds.synFinal)) s")
             } else if time > Self.after(firstTime, thresholds.synProvisional) && attempts[Int(slot)].retransmissions >= 1
                         && !attempts[Int(slot)].provisionalReported {
                 attempts[Int(slot)].provisionalReported = true
                 schedule(slot)
-                report(attempts[Int(slot)], detail: "no_answer", time: time, final: false, emit: emit,
+                report(attempts[Int(slot)], detail: .noAnswer, time: time, final: false, emit: emit,
                        proof: "nothing answered the SYN within \(seconds(thresholds.synProvisional)) s, though it was retransmitted")
             } else {
                 schedule(slot)
@@ -355,10 +362,10 @@ struct PeerPortState {
 
     // MARK: Findings
 
-    mutating func report(_ attempt: Attempt, detail: String, time: Int64, final: Bool = true, emit: (Finding) -> Void,
+    mutating func report(_ attempt: Attempt, detail: Finding.Detail, time: Int64, final: Bool = true, emit: (Finding) -> Void,
                          proof: String) {
         let key = attempt.key
-        let isPeerItself = detail == "rst_from_peer"
+        let isPeerItself = detail == .rstFromPeer
         let severity: Finding.Severity = isPeerItself || !final ? .warning : .error
         var explanation = "A connection from \(key.client) to the peer's port \(key.peer.port) at \(key.peer.address)"
         if let uin = attempt.advertised.uin { explanation += " (UIN \(uin), " } else { explanation += " (" }
@@ -368,7 +375,7 @@ struct PeerPortState {
         if isPeerItself {
             advice = "The firewall let the attempt through; the peer is not listening on that port. Check the peer's ICQ settings, or let it listen on one of the ports the firewall allows."
         } else {
-            let way = detail + (final ? "" : "_provisional")
+            let way = BlockWay(detail: detail, final: final)
             blockedTargets[way, default: []].insert(key.peer)
             let targets = blockedTargets[way]!.count
             advice = "Allow TCP connections between ICQ peers on ports above 1023 (ICQ needs at least 3 open), in both directions, and outgoing TCP."
@@ -377,7 +384,7 @@ struct PeerPortState {
                 advice += " Or restrict the clients to a small listening port range and open exactly that range."
             }
         }
-        emit(Finding(kind: .blockedPeerPort, severity: severity, level: final ? "final" : "provisional", detail: detail,
+        emit(Finding(kind: .blockedPeerPort, severity: severity, level: final ? .final : .provisional, detail: detail,
                      firstTime: attempt.firstTime, lastTime: time, frames: attempt.frames, client: key.client,
                      peer: key.peer, uin: uinByAddress[key.client.address] ?? nil, requirement: .peerTCPPorts,
                      explanation: explanation, advice: advice))

@@ -1,4 +1,4 @@
-/// Zeek's `conn_state` (scripts/base/protocols/conn/main.zeek, reference §2.1).
+/// Zeek's `conn_state` (scripts/base/protocols/conn/main.zeek; docs/flow-semantics.md#conn-state).
 public enum ConnState: String, Sendable, CaseIterable {
     /// Connection attempt seen, no reply (also UDP with no reply).
     case S0

@@ -2,9 +2,9 @@
 public struct FlowConfiguration: Sendable, Equatable {
     /// Idle timeouts in nanoseconds of capture time, by the class a flow is in.
     public struct Timeouts: Sendable, Equatable {
-        /// UDP, including classic ICQ. 600 s (reference §6 R0): above twice the longest plausible
-        /// ICQ keep-alive interval (240 s), so one session with 120 s keep-alives stays one flow
-        /// (Zeek's 60 s would split it at every keep-alive).
+        /// UDP, including classic ICQ. 600 s (docs/flow-semantics.md#flow-timeouts): above twice
+        /// the longest plausible ICQ keep-alive interval (240 s), so one session with 120 s
+        /// keep-alives stays one flow (Zeek's 60 s would split it at every keep-alive).
         public var udp: Int64 = 600 * nanosPerSecond
         /// A TCP connection whose handshake completed (or both sides seen midstream) and that is not
         /// closing. 7440 s = 2 h 4 min, the minimum RFC 5382 §5 REQ-5 allows a NAT for an established

@@ -3,11 +3,12 @@ import Capture
 import Wire
 
 extension FlowTable {
-    /// Ties an ICMP error to the flow of the datagram it quotes (reference §3.3, as conntrack,
-    /// Suricata and Zeek's `icmp_context` do): the quoted addresses, protocol and ports are the
-    /// offending packet's own tuple as seen at this vantage point, and the symmetric key finds its
-    /// flow whichever side sent it. The error is recorded on that flow; it neither counts as one
-    /// of its packets nor keeps it alive (RFC 4787 REQ-12: ICMP does not refresh or end a mapping).
+    /// Ties an ICMP error to the flow of the datagram it quotes
+    /// (docs/flow-semantics.md#icmp-matching, as conntrack, Suricata and Zeek's `icmp_context` do):
+    /// the quoted addresses, protocol and ports are the offending packet's own tuple as seen at
+    /// this vantage point, and the symmetric key finds its flow whichever side sent it. The error
+    /// is recorded on that flow; it neither counts as one of its packets nor keeps it alive
+    /// (RFC 4787 REQ-12: ICMP does not refresh or end a mapping).
     mutating func tieICMPError(_ facts: PacketFlowFacts, quoted: QuotedDatagram, packet: CapturedPacket) {
         let sourcePort: UInt16, destinationPort: UInt16
         switch quoted.protocolNumber {

@@ -1,8 +1,9 @@
 import Bytes
 
 /// What an ICMP error says about the flow whose datagram it quotes, grouped the way the rules use
-/// it (reference §3.1, §6 R4): a filter (administratively prohibited), a closed port (or, for a TCP
-/// SYN, a REJECT rule), or a routing problem (network/host unreachable), which is not a block.
+/// it (docs/flow-semantics.md#icmp-codes, docs/flow-semantics.md#r4-blocked-peer-port): a filter
+/// (administratively prohibited), a closed port (or, for a TCP SYN, a REJECT rule), or a routing
+/// problem (network/host unreachable), which is not a block.
 public enum ICMPErrorKind: UInt8, Sendable {
     /// Port unreachable: ICMP 3/3, ICMPv6 1/4.
     case portUnreachable
@@ -70,7 +71,8 @@ public struct ICMPErrorNote: Hashable, Sendable {
     /// The quoted datagram was sent by the flow's originator (else by its responder).
     public var quotesOriginatorPacket: Bool
     /// The responder had sent at least one packet on the flow when the error arrived; for TCP, a
-    /// port-unreachable with this false answers a bare SYN (reference §1.2: a REJECT rule).
+    /// port-unreachable with this false answers a bare SYN (docs/flow-semantics.md#reject: a REJECT
+    /// rule).
     public var responderHadAnswered: Bool
 
     /// The reporter is the host the quoted datagram was addressed to (not a middlebox).

@@ -63,6 +63,9 @@ struct ICQSessionTable {
     /// Reused scratch for what resolves at one instant, sorted into the order it is reported.
     private var expiring: [ExchangeOrder] = []
     private var idle: [SessionOrder] = []
+    /// The sessions the end of the capture ends, in order, and the next to end.
+    private var closing: [SessionOrder] = []
+    private var closingNext: Int? = nil
     private var serials: UInt64 = 0
     private(set) var evictedSessions: UInt64 = 0
     /// The latest capture time seen.
@@ -141,7 +144,7 @@ struct ICQSessionTable {
         let command = header.command
         let seq1 = header.seq1
         let seq2 = header.seq2 ?? 0
-        if command == 0x000A {
+        if command == ICQCommand.ack {
             // An ack (CMD_ACK from the client, SRV_ACK from the server) answers the other side.
             resolveAck(for: ExchangeKey(session: s, fromClient: !fromClient, seq1: seq1, seq2: seq2),
                        frame: frame, time: time)
@@ -165,7 +168,7 @@ struct ICQSessionTable {
             // pending exchanges (it joins the table once its first packet is handled).
             record(ExchangeKey(session: s, fromClient: fromClient, seq1: seq1, seq2: seq2), command: command,
                    frame: frame, time: time, gap: gap, sessionsCounted: sessionIndex.count - (isNew ? 1 : 0))
-            if fromClient && (command == 0x042E || command == 0x051E) {
+            if fromClient && (command == ICQCommand.Client.keepAlive || command == ICQCommand.Client.keepAlive2) {
                 sessions[i].session.noteKeepalive(time, frame: frame)
             }
         }
@@ -173,7 +176,7 @@ struct ICQSessionTable {
             sessions[i].session.keepaliveHint = Int64(hint) * 1_000_000_000
             sessions[i].session.loginReplyFrame = frame
         }
-        if fromClient && command == 0x0438 {
+        if fromClient && command == ICQCommand.Client.sendTextCode {
             sessions[i].session.loggedOut = true
             endSession(s, reason: .logout)
         }
@@ -219,12 +222,30 @@ struct ICQSessionTable {
     /// End of capture: what still waits is reported as unresolved (its deadline is still open),
     /// and sessions end with `end_of_capture`.
     mutating func finish() {
-        idle.removeAll(keepingCapacity: true)
-        for s in sessions.indices where sessions[s].inUse {
-            idle.append(SessionOrder(key: sessions[s].session.key, slot: Int32(s)))
+        while finish(upTo: .max) {}
+    }
+
+    /// Ends up to `count` more sessions at the end of the capture, oldest key first; true while
+    /// some remain. The caller drains the events between calls, so a gateway's hundred thousand
+    /// sessions do not all wait in the outbox at once.
+    mutating func finish(upTo count: Int) -> Bool {
+        if closingNext == nil {
+            closing.removeAll(keepingCapacity: true)
+            for s in sessions.indices where sessions[s].inUse {
+                closing.append(SessionOrder(key: sessions[s].session.key, slot: Int32(s)))
+            }
+            closing.sort()
+            closingNext = 0
         }
-        idle.sort()
-        for entry in idle { endSession(entry.slot, reason: .endOfCapture) }
+        let start = closingNext!
+        let end = start + min(count, closing.count - start)
+        for k in start..<end { endSession(closing[k].slot, reason: .endOfCapture) }
+        guard end < closing.count else {
+            closingNext = nil
+            return false
+        }
+        closingNext = end
+        return true
     }
 
     var activeSessions: Int { sessionIndex.count }
@@ -407,7 +428,7 @@ struct ICQSessionTable {
         let i = Int(s)
         var x = sessions[i].serverExchanges
         guard x >= 0 else { return }
-        let isAck = header.command == 0x000A
+        let isAck = header.command == ICQCommand.ack
         let acking = (header.seq1, header.seq2 ?? 0)
         expiring.removeAll(keepingCapacity: true)
         while x >= 0 {

@@ -29,16 +29,34 @@ public final class ICQSessionTracker {
     }
 
     public struct Configuration: Sendable {
+        /// The timing followed (the same value as the rules' `Thresholds.icq`); the properties
+        /// below read and write it.
+        public var timing = ICQTiming()
         /// How long after a copy an ack may still come.
-        public var ackWait: Int64 = 12_000_000_000
+        public var ackWait: Int64 {
+            get { timing.ackWait }
+            set { timing.ackWait = newValue }
+        }
         /// The retransmission interval; an exchange is given up after 2× this with no new copy.
-        public var retransmitInterval: Int64 = 10_000_000_000
+        public var retransmitInterval: Int64 {
+            get { timing.retransmitInterval }
+            set { timing.retransmitInterval = newValue }
+        }
         /// A session with no packet for this long has ended.
-        public var idleTimeout: Int64 = 600_000_000_000
+        public var idleTimeout: Int64 {
+            get { timing.udpIdleTimeout }
+            set { timing.udpIdleTimeout = newValue }
+        }
         /// The firewall's UDP timeout: a server sequence jump after a longer idle gap is reported.
-        public var firewallTimeout: Int64 = 120_000_000_000
-        /// The Mirabilis client sends a packet at most 6 times (Licq 7, mICQ 8).
-        public var maximumTransmissions = 6
+        public var firewallTimeout: Int64 {
+            get { timing.firewallTimeout }
+            set { timing.firewallTimeout = newValue }
+        }
+        /// The most times a client sends one packet.
+        public var maximumTransmissions: Int {
+            get { timing.maximumTransmissions }
+            set { timing.maximumTransmissions = newValue }
+        }
         public var maximumSessions = 4096
         public var maximumPendingPerSession = 64
         public init() {}
@@ -77,6 +95,13 @@ public final class ICQSessionTracker {
     /// and sessions end with `end_of_capture`.
     public func finish() {
         table.finish()
+    }
+
+    /// Ends every session (end of capture), calling `drain` after each batch of ended sessions
+    /// so that their events are handled as they come rather than all held at once.
+    public func finish(draining drain: () -> Void) {
+        while table.finish(upTo: 1024) { drain() }
+        drain()
     }
 
     /// Whether events wait in the outbox.

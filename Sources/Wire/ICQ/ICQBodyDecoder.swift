@@ -1,10 +1,12 @@
 import Bytes
 
-/// Decodes the parameters after a classic ICQ header (icq-protocol.md §2.3–§2.6) from plaintext
-/// bytes. Every length read from the wire is checked; an overrun gives a located malformation.
-/// Nothing is copied: strings become offset/length views.
+/// Decodes the parameters after a classic ICQ header (docs/protocol.md#classic-client-commands to
+/// #meta) from plaintext bytes. Every length read from the wire is checked; an overrun gives a
+/// located malformation. Nothing is copied: strings become offset/length views.
 enum ICQBodyDecoder {
     typealias Outcome = (body: ICQBody, malformation: Malformation?)
+    private typealias Client = ICQCommand.Client
+    private typealias Server = ICQCommand.Server
 
     /// `bytes` is the whole packet's plaintext; the body starts at `header.length`.
     static func decode(_ header: ICQHeader, _ bytes: UnsafeRawBufferPointer) -> Outcome {
@@ -19,34 +21,34 @@ enum ICQBodyDecoder {
 
     private static func client(_ h: ICQHeader, _ r: inout ByteReader) -> Outcome {
         switch h.command {
-        case 0x000A, 0x042E, 0x051E, 0x044C, 0x0442:
+        case Client.ack, Client.keepAlive, Client.keepAlive2, Client.login1, Client.ackMessages:
             // ACK, KEEP_ALIVE, KEEP_ALIVE2, LOGIN_1, ACK_MESSAGES: random filler.
             return (.random(readRandom(&r)), nil)
-        case 0x03E8:
+        case Client.login:
             return login(h, &r)
-        case 0x0406, 0x06A4, 0x06AE:
+        case Client.contactList, Client.invisibleList, Client.visibleList:
             return uinList(&r)
-        case 0x010E, 0x0456:
+        case Client.sendMessage, Client.messageToNewUser:
             guard let uin = r.readU32LE() else { return truncated(r) }
             return message(uin: uin, &r)
-        case 0x0438:
+        case Client.sendTextCode:
             guard let text = readLNTS(&r) else { return stringOverrun(r) }
             return (.textCode(text: text, x1: r.readU16LE()), nil)
-        case 0x04D8:
+        case Client.statusChange:
             guard let status = r.readU32LE() else { return truncated(r) }
             return (.status(uin: nil, status: status), nil)
-        case 0x064A:
+        case Client.metaUser:
             guard let sub = r.readU16LE() else { return truncated(r) }
             return (.meta(ICQMeta(subcommand: sub, result: nil, dataOffset: r.position)), nil)
-        case 0x041A, 0x0460, 0x046A, 0x053C:
+        case Client.searchUIN, Client.infoRequest, Client.extInfoRequest, Client.addToList:
             // SEARCH_UIN, INFO_REQ, EXT_INFO_REQ (v2: a search/info sequence u16 first), ADD_TO_LIST.
-            if h.version == 2 && h.command != 0x053C, !r.skip(2) { return truncated(r) }
+            if h.version == 2 && h.command != Client.addToList, !r.skip(2) { return truncated(r) }
             guard let uin = r.readU32LE() else { return truncated(r) }
             return (.uin(uin), nil)
-        case 0x0424:
+        case Client.searchUser:
             if h.version == 2, !r.skip(2) { return truncated(r) }
             return userRecord(uin: nil, withAuthorization: false, &r)
-        case 0x015E:
+        case Client.tcpRequest:
             return tcpRequest(&r)
         default:
             return r.isAtEnd ? (.none, nil) : (.undecoded, nil)
@@ -104,20 +106,20 @@ enum ICQBodyDecoder {
 
     private static func server(_ h: ICQHeader, _ r: inout ByteReader) -> Outcome {
         switch h.command {
-        case 0x005A:
+        case Server.loginReply:
             return loginReply(h, &r)
-        case 0x006E, 0x024E:
+        case Server.userOnline, Server.randomUser:
             return userOnline(&r)
-        case 0x0078, 0x012C:
+        case Server.userOffline, Server.invalidUIN:
             guard let uin = r.readU32LE() else { return truncated(r) }
-            return (h.command == 0x0078 ? .userOffline(uin: uin) : .uin(uin), nil)
-        case 0x01A4:
+            return (h.command == Server.userOffline ? .userOffline(uin: uin) : .uin(uin), nil)
+        case Server.statusUpdate:
             guard let uin = r.readU32LE(), let status = r.readU32LE() else { return truncated(r) }
             return (.status(uin: uin, status: status), nil)
-        case 0x0104:
+        case Server.systemDeliveredMessage:
             guard let uin = r.readU32LE() else { return truncated(r) }
             return message(uin: uin, &r)
-        case 0x00DC:
+        case Server.receiveMessage:
             guard let uin = r.readU32LE(), let year = r.readU16LE(), let month = r.readU8(),
                 let day = r.readU8(), let hour = r.readU8(), let minute = r.readU8()
             else { return truncated(r) }
@@ -131,22 +133,22 @@ enum ICQBodyDecoder {
                 outcome.body = .message(m)
             }
             return outcome
-        case 0x03DE:
+        case Server.metaUser:
             guard let sub = r.readU16LE() else { return truncated(r) }
             let result = r.readU8()
             return (.meta(ICQMeta(subcommand: sub, result: result, dataOffset: r.position)), nil)
-        case 0x0212:
+        case Server.multiPacket:
             return multi(&r)
-        case 0x008C, 0x0118:
+        case Server.userFound, Server.infoReply:
             // USER_FOUND, INFO_REPLY (v2: a sequence u16 first).
-            if h.version == 2 && h.command == 0x0118, !r.skip(2) { return truncated(r) }
+            if h.version == 2 && h.command == Server.infoReply, !r.skip(2) { return truncated(r) }
             guard let uin = r.readU32LE() else { return truncated(r) }
             return userRecord(uin: uin, withAuthorization: true, &r)
-        case 0x00A0:
+        case Server.endOfSearch:
             return (.endOfSearch(more: r.readU8() ?? 0), nil)
-        case 0x015E:
+        case Server.tcpRequest:
             return tcpRequest(&r)
-        case 0x0370:
+        case Server.loginError:
             guard let text = readLNTS(&r) else { return stringOverrun(r) }
             return (.textCode(text: text, x1: nil), nil)
         default:

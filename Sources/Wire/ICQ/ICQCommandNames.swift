@@ -1,6 +1,7 @@
-/// Names of every command code of icq-protocol.md §2.3 (client) and §2.4 (server), as static
-/// strings: looking a name up allocates nothing. Where sources disagree on a name, Wireshark's is
-/// used (so users can move between the tools); the numbers are what matter (§7.8).
+/// Names of every command code of docs/protocol.md#classic-client-commands and
+/// #classic-server-commands, as static strings: looking a name up allocates nothing. Where sources
+/// disagree on a name, Wireshark's is used (so users can move between the tools); the numbers are
+/// what matter (docs/protocol.md#open-questions, 8).
 public enum ICQCommandNames {
     /// Client → server commands shared by v2–v5.
     public static func client(_ code: UInt16) -> StaticString? {
@@ -111,7 +112,7 @@ public enum ICQCommandNames {
         }
     }
 
-    /// META sub-commands (§2.6), client side (CMD_META_USER).
+    /// META sub-commands (docs/protocol.md#meta), client side (CMD_META_USER).
     public static func clientMeta(_ sub: UInt16) -> StaticString? {
         switch sub {
         case 0x03E9, 0x03EA: "META_SET_GENERAL"
@@ -143,8 +144,8 @@ public enum ICQCommandNames {
         }
     }
 
-    /// META sub-commands (§2.6), server side (SRV_META_USER). 0x0190/0x019A follow Wireshark's
-    /// labels (iserverd swaps them).
+    /// META sub-commands (docs/protocol.md#meta), server side (SRV_META_USER). 0x0190/0x019A follow
+    /// Wireshark's labels (iserverd swaps them).
     public static func serverMeta(_ sub: UInt16) -> StaticString? {
         switch sub {
         case 0x0064: "META_SET_GENERAL_ACK"
@@ -176,7 +177,8 @@ public enum ICQCommandNames {
         }
     }
 
-    /// Message types (§2.7), by the low byte; the high byte carries flags (0x80: mass message).
+    /// Message types (docs/protocol.md#message-types-and-status), by the low byte; the high byte
+    /// carries flags (0x80: mass message).
     public static func messageType(_ type: UInt16) -> StaticString? {
         switch type & 0x00FF {
         case 0x01: "MSG_TEXT"
@@ -202,8 +204,8 @@ public enum ICQCommandNames {
         }
     }
 
-    /// The status word (§2.7), decoded by the documented precedence; invisible (0x0100) is named
-    /// only when no other state bit is set.
+    /// The status word (docs/protocol.md#message-types-and-status), decoded by the documented
+    /// precedence; invisible (0x0100) is named only when no other state bit is set.
     public static func status(_ status: UInt32) -> StaticString {
         let s = status & 0xFFFF
         if s == 0xFFFF { return "offline" }
@@ -216,8 +218,9 @@ public enum ICQCommandNames {
         return "online"
     }
 
-    /// Direct-connection mode byte of CMD_LOGIN / SRV_USER_ONLINE (§2.5.1, §4.6 of flow-semantics).
-    /// nil for other values (mICQ sends 3, whose meaning the sources do not agree on).
+    /// Direct-connection mode byte of CMD_LOGIN / SRV_USER_ONLINE (docs/protocol.md#cmd-login,
+    /// docs/flow-semantics.md#peer-connections). nil for other values (mICQ sends 3, whose meaning
+    /// the sources do not agree on).
     public static func connectionMode(_ mode: UInt8) -> StaticString? {
         switch mode {
         case 0x04: "direct"

@@ -2,7 +2,7 @@ import Bytes
 
 /// Classifies UDP payloads as classic ICQ (v2–v5) by their structure and decodes them.
 ///
-/// Rules (issue 4, icq-protocol.md §1.2):
+/// Rules (issue 4, docs/protocol.md#identification):
 /// - On a configured ICQ server port (default 4000, more with `--icq-port`), a datagram is ICQ
 ///   when its version, lengths and command code fit; a v5 client packet must also have a valid
 ///   checkcode. One that fits but fails the checkcode is `.malformed(reason "checkcode")`. A
@@ -125,10 +125,11 @@ public final class ICQDecoder {
         guard payload.count >= headerLength else { return truncatedHeader(payload, header: nil) }
         let header = ICQHeaderLayout.read(payload, version: version, direction: direction)
         // v3's checkcode (public ICQ 98 betas) uses a table nobody has published, and ICQ
-        // Groupware sends 0 there (§2.10, §7.1): it is reported, not validated.
+        // Groupware sends 0 there (docs/protocol.md#v3-v4): it is reported, not validated.
         var checkcodeValid: Bool? = nil
         if version == 5, let checkcode = header.checkcode {
-            // §2.9.6: same formula as the client's, not scrambled; informational only.
+            // docs/protocol.md#v5-server-checkcode: same formula as the client's, not scrambled;
+            // informational only.
             checkcodeValid = ICQV5Cipher.isValid(
                 checkcode: checkcode, plaintext: payload, checkcodeOffset: ICQV5Cipher.serverCheckcodeOffset)
         }
@@ -162,8 +163,8 @@ public final class ICQDecoder {
         return (Self.finish(header, plain, checkcodeValid: true, plainCheckcode: checkcode, key: key), true)
     }
 
-    /// v4 client packets: undo the partial obfuscation into the scratch buffer (§2.10; the
-    /// algorithm is not verified against a real v4 capture).
+    /// v4 client packets: undo the partial obfuscation into the scratch buffer
+    /// (docs/protocol.md#v3-v4; the algorithm is not verified against a real v4 capture).
     func decodeV4Client(_ payload: UnsafeRawBufferPointer) -> ICQClassification {
         let count = payload.count
         guard count >= ICQV4Cipher.headerLength else { return Self.truncatedHeader(payload, header: nil) }

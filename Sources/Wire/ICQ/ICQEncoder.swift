@@ -46,8 +46,8 @@ public enum ICQEncoder {
     }
 
     /// A v5 server packet (21-byte header, never encrypted) with a valid plain checkcode
-    /// (§2.9.6). `r1` may be any offset below the length (the server's R1 may point into the
-    /// header).
+    /// (docs/protocol.md#v5-server-checkcode). `r1` may be any offset below the length (the
+    /// server's R1 may point into the header).
     public static func v5Server(
         session: UInt32, command: UInt16, seq1: UInt16, seq2: UInt16, uin: UInt32, parameters: [UInt8],
         r1: Int, r2: UInt8
@@ -72,8 +72,8 @@ public enum ICQEncoder {
 
     // MARK: v2–v4
 
-    /// A v4 client packet, obfuscated as the licq encoder does (§2.10; unverified against a real
-    /// v4 capture). `r1` < length − 4.
+    /// A v4 client packet, obfuscated as the licq encoder does (docs/protocol.md#v3-v4; unverified
+    /// against a real v4 capture). `r1` < length − 4.
     public static func v4Client(
         random: UInt16, command: UInt16, seq1: UInt16, seq2: UInt16, uin: UInt32, parameters: [UInt8],
         r1: Int, r2: UInt8
@@ -94,7 +94,7 @@ public enum ICQEncoder {
     }
 
     /// A v3 packet (either direction; the UIN is always the client's). The checkcode is written
-    /// as given: ICQ Groupware sends 0, and the public v3 table is unknown (§2.10, §7.1).
+    /// as given: ICQ Groupware sends 0, and the public v3 table is unknown (docs/protocol.md#v3-v4).
     public static func v3(
         command: UInt16, seq1: UInt16, seq2: UInt16, uin: UInt32, checkcode: UInt32 = 0, parameters: [UInt8]
     ) -> [UInt8] {
@@ -164,7 +164,8 @@ public struct ICQParameterWriter {
     }
 }
 
-/// Parameter blocks of the commands a session uses (icq-protocol.md §2.3–§2.5), v5 layouts.
+/// Parameter blocks of the commands a session uses (docs/protocol.md#classic-client-commands to
+/// #classic-bodies), v5 layouts.
 public enum ICQParameters {
     /// CMD_LOGIN: time, TCP port, password, X1, LAN IP, DC mode, status, DC version, then the
     /// DC cookie, 0x50 and 0x03 as the real ICQ 99 and mICQ send them.

@@ -44,8 +44,8 @@ extension ICQPacket {
         case .random(let random):
             guard let random else { break }
             switch command {
-            case 0x000A, 0x0442: visitor.visit("icq.ack.random", .unsigned(UInt64(random)))
-            case 0x042E, 0x051E: visitor.visit("icq.keep_alive.random", .unsigned(UInt64(random)))
+            case ICQCommand.Client.ack, ICQCommand.Client.ackMessages: visitor.visit("icq.ack.random", .unsigned(UInt64(random)))
+            case ICQCommand.Client.keepAlive, ICQCommand.Client.keepAlive2: visitor.visit("icq.keep_alive.random", .unsigned(UInt64(random)))
             default: visitor.visit("icq.random", .unsigned(UInt64(random)))
             }
         case .login(let l):
@@ -62,7 +62,7 @@ extension ICQPacket {
             visitor.visit("icq.login_reply.ip", .address(r.externalIP))
             if let hint = r.keepAliveHint { visitor.visit("icq.login_reply.keepalive_hint", .unsigned(UInt64(hint))) }
         case .userOnline(let u):
-            if command == 0x024E {
+            if command == ICQCommand.Server.randomUser {
                 visitor.visit("icq.rand_user.uin", .unsigned(UInt64(u.uin)))
                 visitor.visit("icq.rand_user.ip", .address(u.externalIP))
                 visitor.visit("icq.rand_user.port", .unsigned(UInt64(u.tcpPort)))
@@ -106,7 +106,7 @@ extension ICQPacket {
             if let name = ICQCommandNames.messageType(m.type) { visitor.visit("icq.msg_type_name", .name(name)) }
             visitor.visit("icq.msg", text(m.text))
         case .textCode(let t, let x1):
-            visitor.visit(command == 0x0370 ? "icq.login_error" : "icq.text_code", text(t))
+            visitor.visit(command == ICQCommand.Server.loginError ? "icq.login_error" : "icq.text_code", text(t))
             if let x1 { visitor.visit("icq.x1", .unsigned(UInt64(x1))) }
         case .meta(let meta):
             visitor.visit("icq.meta_user.subcmd", .unsigned(UInt64(meta.subcommand)))

@@ -1,7 +1,7 @@
 import Bytes
 
-/// The header forms of icq-protocol.md §2.2, read from plaintext bytes whose length the caller has
-/// checked against `length(version:direction:)`. All integers little-endian.
+/// The header forms of docs/protocol.md#classic-headers, read from plaintext bytes whose length the
+/// caller has checked against `length(version:direction:)`. All integers little-endian.
 enum ICQHeaderLayout {
     /// Header length of each form; nil where the form does not exist (v4 server replies use
     /// the v3 header and say version 3).

@@ -15,8 +15,8 @@ public enum ICQDirection: Sendable, Equatable {
     }
 }
 
-/// A classic ICQ header of any version (icq-protocol.md §2.2). Fields a version does not carry
-/// are nil; everything is held by value.
+/// A classic ICQ header of any version (docs/protocol.md#classic-headers). Fields a version does
+/// not carry are nil; everything is held by value.
 public struct ICQHeader: Sendable, Equatable {
     public var version: UInt8
     public var direction: ICQDirection
@@ -78,7 +78,7 @@ public struct ICQText: Sendable, Equatable {
     }
 }
 
-/// CMD_LOGIN (§2.5.1). v5 has TIME first; v2 and v3 start with the port.
+/// CMD_LOGIN (docs/protocol.md#cmd-login). v5 has TIME first; v2 and v3 start with the port.
 public struct ICQLogin: Sendable, Equatable {
     public var time: UInt32?
     /// The TCP port the client listens on for direct connections (0: none).
@@ -95,15 +95,15 @@ public struct ICQLogin: Sendable, Equatable {
     public var dcVersion: UInt32?
 }
 
-/// SRV_LOGIN_REPLY (§2.5.2): the address the server sees.
+/// SRV_LOGIN_REPLY (docs/protocol.md#srv-login-reply): the address the server sees.
 public struct ICQLoginReply: Sendable, Equatable {
     public var externalIP: IPAddress
     /// v3/v5 body+4, the keep-alive interval in seconds minus 10 in iserverd's layout; its
-    /// meaning for Mirabilis servers is uncertain (flow-semantics §4.3). nil for v2.
+    /// meaning for Mirabilis servers is uncertain (docs/flow-semantics.md#keepalive). nil for v2.
     public var keepAliveHint: UInt16?
 }
 
-/// SRV_USER_ONLINE (§2.5.3) and SRV_RAND_USER, which share the first fields.
+/// SRV_USER_ONLINE (docs/protocol.md#srv-user-online) and SRV_RAND_USER, which share the first fields.
 public struct ICQUserOnline: Sendable, Equatable {
     public var uin: UInt32
     public var externalIP: IPAddress
@@ -140,7 +140,7 @@ public struct ICQUINList: Sendable, Equatable {
     }
 }
 
-/// CMD_META_USER / SRV_META_USER (§2.6).
+/// CMD_META_USER / SRV_META_USER (docs/protocol.md#meta).
 public struct ICQMeta: Sendable, Equatable {
     public var subcommand: UInt16
     /// Server only: 0x0A success, 0x32 failure.
@@ -166,7 +166,7 @@ public struct ICQMultiPacket: Sendable, Equatable {
 }
 
 /// CMD_TCP_REQUEST / SRV_TCP_REQUEST: only the first three fields are decoded; the rest of the
-/// layout is uncertain (§2.3, §7.4).
+/// layout is uncertain (docs/protocol.md#open-questions, 4).
 public struct ICQTCPRequest: Sendable, Equatable {
     public var uin: UInt32
     public var ip: IPAddress

@@ -1,6 +1,6 @@
 import Bytes
 
-/// The ICQ v4 client-packet obfuscation (icq-protocol.md §2.10).
+/// The ICQ v4 client-packet obfuscation (docs/protocol.md#v3-v4).
 ///
 /// Uncertain: the algorithm comes from two implementations that agree (the old licq encoder and
 /// the open-oscar-server decoder); no real v4 capture has been checked against it. Only about the

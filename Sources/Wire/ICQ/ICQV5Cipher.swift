@@ -1,7 +1,7 @@
 import Bytes
 
 /// The ICQ v5 obfuscation of client packets and the checkcode shared by both directions
-/// (icq-protocol.md §2.9). Pure functions over caller-owned bytes: nothing here allocates.
+/// (docs/protocol.md#v5-cipher). Pure functions over caller-owned bytes: nothing here allocates.
 ///
 /// Wire layout of a client packet: bytes 0x00..0x09 (version, zero, UIN) are clear; every dword
 /// from 0x0A on is XORed with `key + table[offset & 0xFF]`, except the four bytes 0x14..0x17, which
@@ -37,7 +37,7 @@ public enum ICQV5Cipher {
         0x47, 0x43, 0x69, 0x48, 0x33, 0x51, 0x54, 0x5D, 0x6E, 0x3C, 0x31, 0x64, 0x35, 0x5A, 0x00, 0x00,
     ]
 
-    // MARK: Checkcode bit permutation (§2.9.4)
+    // MARK: Checkcode bit permutation (docs/protocol.md#v5-scramble)
 
     @inlinable
     public static func scramble(_ c: UInt32) -> UInt32 {
@@ -57,7 +57,7 @@ public enum ICQV5Cipher {
         UInt32(truncatingIfNeeded: length) &* keyMultiplier &+ checkcode
     }
 
-    // MARK: Checkcode (§2.9.1, §2.9.6)
+    // MARK: Checkcode (docs/protocol.md#v5-checkcode, #v5-server-checkcode)
 
     /// number1 from the clear bytes 2, 4, 6 and 8 (zero bytes and UIN bytes in a client packet;
     /// part of the session and command in a server packet). `bytes` must hold at least 9 bytes.
@@ -97,7 +97,7 @@ public enum ICQV5Cipher {
             && UInt8(truncatingIfNeeded: x) == table[r2] ^ 0xFF
     }
 
-    // MARK: XOR pass (§2.9.3, §2.9.5)
+    // MARK: XOR pass (docs/protocol.md#v5-xor)
 
     /// XORs the obfuscated part of a client packet in place; the same call encrypts and decrypts.
     /// Bytes 0x14..0x17 (the scrambled checkcode) are left alone, as Wireshark and iserverd do.

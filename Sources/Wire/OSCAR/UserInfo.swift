@@ -1,6 +1,6 @@
 import Bytes
 
-/// TLV 0x0C "DC info": how to reach a user directly (reference §4.6). All big-endian.
+/// TLV 0x0C "DC info": how to reach a user directly (docs/protocol.md#oscar-dc-info). All big-endian.
 /// Wireshark: `aim.dcinfo.addr`, `aim.dcinfo.tcpport`, `aim.dcinfo.type`, `aim.dcinfo.proto_version`.
 public struct DCInfo: Sendable, Equatable {
     public var internalAddress: IPAddress

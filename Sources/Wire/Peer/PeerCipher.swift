@@ -1,6 +1,6 @@
 import Bytes
 
-/// The direct-connection obfuscation of TCP v4 and later (icq-protocol.md §3.4, licq
+/// The direct-connection obfuscation of TCP v4 and later (docs/protocol.md#peer-cipher, licq
 /// Decrypt_Client, climm Decrypt_Pak). Only PEER_MSG packets are obfuscated, and only the first
 /// quarter of each: dwords at 4, 8, … below (S+3)/4 are XORed with KEY + TABLE[i].
 public enum PeerCipher {

@@ -1,7 +1,8 @@
 import Bytes
 
-/// A packet of the ICQ file-transfer sub-connection (icq-protocol.md §3.6, licq filetransfer.cpp):
-/// length-framed, first byte the opcode. Strings are ranges of the frame payload.
+/// A packet of the ICQ file-transfer sub-connection (docs/protocol.md#peer-file-transfer, licq
+/// filetransfer.cpp): length-framed, first byte the opcode. Strings are ranges of the frame
+/// payload.
 public struct PeerFilePacket: Sendable, Equatable {
     public enum Opcode: UInt8, Sendable {
         /// Sender → receiver: number of files, total bytes, speed, sender nick.

@@ -1,7 +1,7 @@
 import Bytes
 
 /// PEER_INIT (first byte 0xFF), the handshake packet that opens every direct connection, and file
-/// and chat sub-connections too (icq-protocol.md §3.2). Read from the frame payload (after the
+/// and chat sub-connections too (docs/protocol.md#peer-init). Read from the frame payload (after the
 /// 2-byte length). All integers little-endian, IPs in network order.
 public struct PeerInit: Sendable, Equatable {
     /// DC protocol version (2...5 as a u32, 6 and later as a u16).

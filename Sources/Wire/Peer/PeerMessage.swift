@@ -1,9 +1,9 @@
 import Bytes
 
 /// A PEER_MSG: message (0x07EE), acknowledgement (0x07DA) or cancel (0x07D0), decoded from its
-/// plaintext (icq-protocol.md §3.3, §3.5). Text and file names are ranges of that plaintext
-/// (`PeerPDU.plaintext` tells where it lives: the frame itself for v2/v3, the scratch buffer for
-/// v4 and later).
+/// plaintext (docs/protocol.md#peer-messages, #peer-ports). Text and file names are ranges of that
+/// plaintext (`PeerPDU.plaintext` tells where it lives: the frame itself for v2/v3, the scratch
+/// buffer for v4 and later).
 public struct PeerMessage: Sendable, Equatable {
     public var command: UInt16
     /// v4+: the check code and whether its verification bytes matched.

@@ -4,7 +4,7 @@ import Testing
 import Tracking
 
 /// Community ID v1 against the spec's own expected values (corelight/community-id-spec, stored in
-/// ../shared/captures/public/community-id/).
+/// Tests/Fixtures/captures/public/community-id/).
 @Suite struct CommunityIDTests {
     struct BaselineEntry: Decodable {
         var proto: UInt8
@@ -16,7 +16,7 @@ import Tracking
     }
 
     static func baseline(_ name: String) throws -> [BaselineEntry] {
-        let data = try Data(contentsOf: URL(fileURLWithPath: SharedCaptures.path("public/community-id/" + name)))
+        let data = try Data(contentsOf: URL(fileURLWithPath: FixtureCaptures.path("public/community-id/" + name)))
         return try JSONDecoder().decode([BaselineEntry].self, from: data)
     }
 
@@ -33,8 +33,7 @@ import Tracking
             sourcePort: entry.sport ?? 0, destinationPort: entry.dport ?? 0, isOneWay: isOneWay)
     }
 
-    @Test(.enabled(if: SharedCaptures.available, SharedCaptures.missingMessage),
-          arguments: [("baseline_deflt.json", UInt16(0)), ("baseline_seed1.json", UInt16(1))])
+    @Test(arguments: [("baseline_deflt.json", UInt16(0)), ("baseline_seed1.json", UInt16(1))])
     func everyBaselineTuple(file: String, seed: UInt16) throws {
         let entries = try Self.baseline(file)
         #expect(entries.count == 23)
@@ -58,8 +57,7 @@ import Tracking
     /// Every flow the table builds from the spec's captures carries the Community ID the baseline
     /// gives for its originator -> responder tuple, with seed 0 and with seed 1. The pcaps hold no
     /// packet of the RSVP (proto 46) baseline entries, so those are covered by `everyBaselineTuple`.
-    @Test(.enabled(if: SharedCaptures.available, SharedCaptures.missingMessage),
-          arguments: [("baseline_deflt.json", UInt16(0)), ("baseline_seed1.json", UInt16(1))])
+    @Test(arguments: [("baseline_deflt.json", UInt16(0)), ("baseline_seed1.json", UInt16(1))])
     func everyFlowOfTheSpecCaptures(file: String, seed: UInt16) throws {
         let entries = try Self.baseline(file)
         var configuration = FlowConfiguration()

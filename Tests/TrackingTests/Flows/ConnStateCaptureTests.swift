@@ -4,10 +4,11 @@ import Tracking
 
 /// conn_state and history of flows of the shared captures, against expectations worked out by hand
 /// from the packets (`tshark -r F -T fields -e frame.number -e tcp.srcport -e tcp.flags.str -e
-/// tcp.seq -e tcp.len`) and Zeek's rules (reference §2.1; Zeek's TCPSessionAdapter): S, h, A, D
-/// and their lower-case forms once per direction; a SYN, FIN or RST letter repeats only with a new
-/// sequence number; T/t (retransmitted data) at the 1st, 10th, 100th retransmission.
-@Suite(.enabled(if: SharedCaptures.available, SharedCaptures.missingMessage))
+/// tcp.seq -e tcp.len`) and Zeek's rules (docs/flow-semantics.md#conn-state; Zeek's
+/// TCPSessionAdapter): S, h, A, D and their lower-case forms once per direction; a SYN, FIN or RST
+/// letter repeats only with a new sequence number; T/t (retransmitted data) at the 1st, 10th, 100th
+/// retransmission.
+@Suite
 struct ConnStateCaptureTests {
     func flow(_ records: [FlowRecord], _ originatorPort: UInt16, _ responderPort: UInt16,
               sourceLocation: SourceLocation = #_sourceLocation) throws -> FlowRecord {

@@ -134,7 +134,7 @@ import Wire
 
     /// A table of one flow on a real capture: every new flow evicts the previous, every eviction is
     /// counted, and every tracked packet is still in exactly one record.
-    @Test(.enabled(if: SharedCaptures.available, SharedCaptures.missingMessage))
+    @Test
     func evictionKeepsEveryPacketAccounted() throws {
         var configuration = FlowConfiguration()
         configuration.maximumFlows = 1
@@ -150,8 +150,7 @@ import Wire
     }
 
     /// The same capture read twice gives identical flow records, in the same order.
-    @Test(.enabled(if: SharedCaptures.available, SharedCaptures.missingMessage),
-          arguments: ["real-software/socks-dante-microsocks.pcap", "real-software/oscar-peer-v8-filexfer-socks5__iserverd-micq.pcap",
+    @Test(arguments: ["real-software/socks-dante-microsocks.pcap", "real-software/oscar-peer-v8-filexfer-socks5__iserverd-micq.pcap",
                       "public/community-id/icmp6.pcap", "public/negative/ndpi_fix.pcap"])
     func deterministic(capture: String) throws {
         let first = try flowRecords(capture)

@@ -6,22 +6,18 @@ import TestSupport
 import Tracking
 import Wire
 
-/// The shared test captures by their path under `../shared/captures` (TestSupport finds them).
-enum SharedCaptures {
+/// The captures of other software by their path under `Tests/Fixtures/captures`.
+enum FixtureCaptures {
     static let directory = TestPaths.captures.path
 
-    static var available: Bool { TestPaths.sharedPresent }
-
     static func path(_ relative: String) -> String { directory + "/" + relative }
-
-    static let missingMessage: Comment = "../shared/captures is absent (a fresh clone); CI has it"
 }
 
 /// Runs a whole capture through the decoder and a flow table and returns every flow record (in the
 /// order the flows ended, then the end-of-capture flush) and the table's counters.
 func flowRecords(_ relativePath: String, configuration: FlowConfiguration = FlowConfiguration(),
                  before: (inout FlowTable) -> Void = { _ in }) throws -> (records: [FlowRecord], statistics: FlowTableStatistics) {
-    var reader = try CaptureFileReader(path: SharedCaptures.path(relativePath))
+    var reader = try CaptureFileReader(path: FixtureCaptures.path(relativePath))
     var table = FlowTable(configuration: configuration)
     before(&table)
     var records: [FlowRecord] = []
@@ -119,7 +115,7 @@ struct StoredPacket {
 }
 
 func storedPackets(_ relativePath: String) throws -> [StoredPacket] {
-    var reader = try CaptureFileReader(path: SharedCaptures.path(relativePath))
+    var reader = try CaptureFileReader(path: FixtureCaptures.path(relativePath))
     var packets: [StoredPacket] = []
     while let packet = try reader.nextPacket() {
         packets.append(StoredPacket(frameNumber: packet.frameNumber, time: packet.timestampNanos,

@@ -4,14 +4,14 @@ import Testing
 import Tracking
 import Wire
 
-/// ICMP errors tied to the flow of the datagram they quote (reference §3.3).
+/// ICMP errors tied to the flow of the datagram they quote (docs/flow-semantics.md#icmp-matching).
 ///
 /// No shared capture holds both an ICMP error and the packet it answers: the icqv5 capture the
 /// README mentions has no ICMP at all (tshark finds none), and the spec captures hold traceroute
 /// errors whose probes were not captured. So each test first replays the offending datagram from
 /// the error's own quote — the IP header and the 8 UDP bytes the router copied, exactly as it saw
 /// them — as a raw IP packet just before the error, then feeds the capture unchanged.
-@Suite(.enabled(if: SharedCaptures.available, SharedCaptures.missingMessage))
+@Suite
 struct ICMPErrorTests {
     /// The quoted datagram of an ICMP error frame, as a raw-IP packet sent 1 ms before the error.
     func replayOfQuote(_ error: StoredPacket) -> StoredPacket {

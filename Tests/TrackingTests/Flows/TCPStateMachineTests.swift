@@ -2,7 +2,7 @@ import Testing
 import Tracking
 
 /// conn_state and history for TCP exchanges no shared capture holds, on hand-built segments,
-/// against Zeek's definitions (reference §2.1).
+/// against Zeek's definitions (docs/flow-semantics.md#conn-state).
 @Suite struct TCPStateMachineTests {
     static let c = (UInt8(10), UInt8(1), UInt8(1), UInt8(1))
     static let s = (UInt8(10), UInt8(2), UInt8(2), UInt8(2))

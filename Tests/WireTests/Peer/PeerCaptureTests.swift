@@ -9,7 +9,7 @@ extension PeerRun {
     var inits: [PeerRecord] { records.filter { if case .initPacket = $0.pdu.content { true } else { false } } }
 }
 
-@Suite(.enabled(if: TestPaths.sharedPresent, "../shared/captures is absent (a fresh clone): capture tests skipped"))
+@Suite
 struct PeerCaptureTests {
     let scratch = PeerScratch()
 

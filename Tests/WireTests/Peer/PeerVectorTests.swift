@@ -2,7 +2,8 @@ import Bytes
 import Testing
 @testable import Wire
 
-/// The reference's test vectors and constructed packets (icq-protocol.md §3.2–§3.4).
+/// The reference's test vectors and constructed packets (docs/protocol.md#test-vectors, #peer-init
+/// to #peer-cipher).
 struct PeerVectorTests {
     let scratch = PeerScratch()
 
@@ -47,7 +48,7 @@ struct PeerVectorTests {
         #expect(Array(scratch.plaintext(count: 32)) == expected)
     }
 
-    /// The real v8 PEER_INIT of the pwicq dump (§3.2).
+    /// The real v8 PEER_INIT of the pwicq dump (docs/protocol.md#peer-init).
     @Test func pwicqV8PeerInit() {
         let frame = hex("""
             30 00 FF 08 00 2B 00 9A 67 D4 09 00 00 58 20 00 00 CD 69 3D 00 D4 38 C4 82 D4 38 C4 82 04 58 20 00 00
@@ -66,7 +67,8 @@ struct PeerVectorTests {
         #expect(ackStep == .pdu(PeerPDU(content: .initAck, length: 6, isDecrypted: false)))
     }
 
-    /// v2–v5 PEER_INIT (26 bytes) and a v2 plain message, built from the §3.2/§3.3 layouts.
+    /// v2–v5 PEER_INIT (26 bytes) and a v2 plain message, built from the layouts of
+    /// docs/protocol.md#peer-init and #peer-messages.
     @Test func v2HandshakeAndPlainMessage() {
         var connection = PeerConnection()
         // 0xFF, version 2, port 1234, UIN 1001, IP 10.0.0.1, real IP 192.168.0.1, mode 4, port 1234.
@@ -87,9 +89,10 @@ struct PeerVectorTests {
         #expect(v.value("icq.peer.text") == "Hi")
     }
 
-    /// v4/v5: the check sits after UIN and version, the first 6 bytes stay clear (§3.4). No real
-    /// v4/v5 DC capture exists, so this round-trips a packet through the sender's algorithm as the
-    /// reference states it (licq Encrypt_Client) with fixed M1/X2.
+    /// v4/v5: the check sits after UIN and version, the first 6 bytes stay clear
+    /// (docs/protocol.md#peer-cipher). No real v4/v5 DC capture exists, so this round-trips a
+    /// packet through the sender's algorithm as the reference states it (licq Encrypt_Client) with
+    /// fixed M1/X2.
     @Test func v5RoundTrip() {
         var body = hex("E9 03 00 00 05 00 00 00 00 00 EE 07 00 00 E9 03 00 00 01 00 0C 00")
         body += Array("Hello there".utf8) + [0]

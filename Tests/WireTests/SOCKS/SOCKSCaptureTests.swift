@@ -45,7 +45,7 @@ func compareWithTshark(capture: String, table: TsharkTable) throws {
     }
 }
 
-@Suite(.enabled(if: TestPaths.sharedPresent, "../shared/captures is absent (a fresh clone): capture tests skipped"))
+@Suite
 struct SOCKSCaptureTests {
     @Test(arguments: [
         "arkime_socks-http-example", "arkime_socks-http-pass", "arkime_socks-https-example", "arkime_socks4-https",

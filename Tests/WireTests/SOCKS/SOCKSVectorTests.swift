@@ -2,7 +2,7 @@ import Bytes
 import Testing
 import Wire
 
-/// The reference's constructed examples (icq-protocol.md §5) and messages built by hand.
+/// Examples built from the layouts of docs/protocol.md#socks and messages built by hand.
 struct SOCKSVectorTests {
     func hex(_ s: String) -> [UInt8] {
         let digits = s.filter { !$0.isWhitespace }
@@ -45,7 +45,8 @@ struct SOCKSVectorTests {
         }
     }
 
-    /// climm-style UDP ASSOCIATE and the relay endpoint it yields (§5.2), then the §5.3 header.
+    /// climm-style UDP ASSOCIATE and the relay endpoint it yields (docs/protocol.md#socks5), then
+    /// the #socks5-udp header.
     @Test func socks5UDPAssociate() {
         var c = SOCKSConnection()
         for (bytes, fromClient) in [("05 01 00", true), ("05 00", false), ("05 03 00 01 00 00 00 00 04 4C", true),

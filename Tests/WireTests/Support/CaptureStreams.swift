@@ -5,7 +5,7 @@ import Wire
 import TestSupport
 
 extension TestPaths {
-    /// A file under ../shared/captures, by relative path.
+    /// A capture under Tests/Fixtures/captures, by relative path.
     static func capture(_ relative: String) -> String { captures.appendingPathComponent(relative).path }
     /// A file under Tests/Fixtures, by relative path.
     static func fixture(_ relative: String) -> String { fixtures.appendingPathComponent(relative).path }

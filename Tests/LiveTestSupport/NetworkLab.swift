@@ -12,29 +12,27 @@ import Glibc
 /// The gateway forwards between its inside (`gi…`) and outside (`go…`) interfaces, so every
 /// packet between client and server is seen on both, as on a real firewall. Names are unique per
 /// lab (pid and a counter), and `remove()` deletes everything (tests call it with `defer`).
-/// Traffic only ever goes to addresses inside these namespaces.
-final class NetworkLab: @unchecked Sendable {
-    static let clientAddress = "10.81.1.2"
-    static let gatewayInsideAddress = "10.81.1.1"
-    static let gatewayOutsideAddress = "10.81.2.1"
-    static let serverAddress = "10.81.2.2"
+/// Traffic only ever goes to addresses inside these namespaces. Shared by the `Live` suites of
+/// CaptureTests and CommandTests.
+public final class NetworkLab: @unchecked Sendable {
+    public static let clientAddress = "10.81.1.2"
+    public static let gatewayInsideAddress = "10.81.1.1"
+    public static let gatewayOutsideAddress = "10.81.2.1"
+    public static let serverAddress = "10.81.2.2"
 
-    let id: String
-    let clientNamespace: String
-    let gatewayNamespace: String
-    let serverNamespace: String
-    let insideInterface: String
-    let outsideInterface: String
+    public let id: String
+    public let clientNamespace: String
+    public let gatewayNamespace: String
+    public let serverNamespace: String
+    public let insideInterface: String
+    public let outsideInterface: String
     private var removed = false
 
     private static let counter = Counter()
-    /// This file is compiled into more than one test module, and their tests run in one process:
-    /// a random part keeps each module's names apart.
-    private static let salt = String(UInt32.random(in: 0..<46_656), radix: 36)
 
-    init() throws {
+    public init() throws {
         let n = NetworkLab.counter.next()
-        id = "\(getpid() % 10_000)\(NetworkLab.salt)n\(n)"
+        id = "\(getpid() % 10_000)n\(n)"
         clientNamespace = "icqc\(id)"
         gatewayNamespace = "icqg\(id)"
         serverNamespace = "icqs\(id)"
@@ -77,7 +75,7 @@ final class NetworkLab: @unchecked Sendable {
     }
 
     /// Deletes the interfaces and namespaces; safe to call twice.
-    func remove() {
+    public func remove() {
         if removed { return }
         removed = true
         _ = try? Shell.run("ip", "-n", gatewayNamespace, "link", "del", insideInterface)
@@ -89,11 +87,11 @@ final class NetworkLab: @unchecked Sendable {
 
     /// Runs `body` on this thread inside the gateway namespace. Sockets opened there (libpcap's
     /// among them) stay in it after the thread returns to its own namespace.
-    func inGateway<T: ~Copyable>(_ body: () throws -> T) throws -> T {
+    public func inGateway<T: ~Copyable>(_ body: () throws -> T) throws -> T {
         try NetworkLab.inNamespace(gatewayNamespace, body)
     }
 
-    static func inNamespace<T: ~Copyable>(_ ns: String, _ body: () throws -> T) throws -> T {
+    public static func inNamespace<T: ~Copyable>(_ ns: String, _ body: () throws -> T) throws -> T {
         let original = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC)
         let target = open("/var/run/netns/\(ns)", O_RDONLY | O_CLOEXEC)
         defer { close(original); close(target) }
@@ -115,13 +113,13 @@ final class NetworkLab: @unchecked Sendable {
     }()
 
     /// Starts a command inside one of the lab's namespaces.
-    func spawn(in ns: String, _ arguments: [String]) throws -> Spawned {
+    public func spawn(in ns: String, _ arguments: [String]) throws -> Spawned {
         try Spawned(["ip", "netns", "exec", ns] + arguments)
     }
 
     /// Whether this machine lets us create namespaces and veth pairs (root, or the capabilities).
-    static let availability: (ok: Bool, message: String) = {
-        // Unique per process and per test module (both test targets may probe at once).
+    public static let availability: (ok: Bool, message: String) = {
+        // Unique per process (test processes may probe at once).
         let probe = "icqprobe\(getpid())x\(UInt32.random(in: 0..<1_000_000))"
         do {
             try Shell.run("ip", "netns", "add", probe)
@@ -135,18 +133,18 @@ final class NetworkLab: @unchecked Sendable {
 
     /// Tests run where namespaces work; where they do not, they run anyway under CI (and fail with
     /// the reason) and are skipped with the reason elsewhere.
-    static var shouldRun: Bool {
+    public static var shouldRun: Bool {
         availability.ok || ProcessInfo.processInfo.environment["CI"] != nil
     }
 
-    static func requireAvailable() throws {
+    public static func requireAvailable() throws {
         if !availability.ok { throw LabError.failed(availability.message) }
     }
 }
 
-enum LabError: Error, CustomStringConvertible {
+public enum LabError: Error, CustomStringConvertible {
     case failed(String)
-    var description: String {
+    public var description: String {
         switch self { case .failed(let m): m }
     }
 }
@@ -158,14 +156,14 @@ final class Counter: @unchecked Sendable {
 }
 
 /// Runs a command to completion, throwing with its stderr when it fails.
-enum Shell {
+public enum Shell {
     @discardableResult
-    static func run(_ arguments: String...) throws -> String {
+    public static func run(_ arguments: String...) throws -> String {
         try run(arguments)
     }
 
     @discardableResult
-    static func run(_ arguments: [String]) throws -> String {
+    public static func run(_ arguments: [String]) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = arguments
@@ -184,12 +182,12 @@ enum Shell {
 }
 
 /// A process started in the background, with its stdout readable line by line.
-final class Spawned: @unchecked Sendable {
-    let process = Process()
+public final class Spawned: @unchecked Sendable {
+    public let process = Process()
     private let out = Pipe()
     private let err = Pipe()
 
-    init(_ arguments: [String]) throws {
+    public init(_ arguments: [String]) throws {
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = arguments
         process.standardOutput = out
@@ -199,7 +197,7 @@ final class Spawned: @unchecked Sendable {
 
     /// Reads stdout (or stderr) until a line equal to (or, on stderr, starting with) `line`, or
     /// the end of output. What was read is kept for `finish`.
-    func waitForLine(_ line: String, onStandardError: Bool = false) -> Bool {
+    public func waitForLine(_ line: String, onStandardError: Bool = false) -> Bool {
         let handle = (onStandardError ? err : out).fileHandleForReading
         while true {
             let chunk = handle.availableData
@@ -214,7 +212,7 @@ final class Spawned: @unchecked Sendable {
     private var stderrSeen = Data()
 
     /// Waits for the end; returns status, stdout and stderr.
-    func finish() -> (status: Int32, stdout: String, stderr: String) {
+    public func finish() -> (status: Int32, stdout: String, stderr: String) {
         // stderr is read on another thread so that neither pipe can fill up and block the child.
         nonisolated(unsafe) var e = Data()
         let errHandle = err.fileHandleForReading
@@ -226,16 +224,16 @@ final class Spawned: @unchecked Sendable {
         return (process.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: stderrSeen + e, as: UTF8.self))
     }
 
-    func terminate() { if process.isRunning { process.terminate() } }
+    public func terminate() { if process.isRunning { process.terminate() } }
 
     /// Sends a signal (e.g. SIGINT) to the process.
-    func signal(_ number: Int32) { kill(process.processIdentifier, number) }
+    public func signal(_ number: Int32) { kill(process.processIdentifier, number) }
 }
 
 /// Python snippets for real UDP and TCP traffic across the lab.
-enum Traffic {
+public enum Traffic {
     /// Receives `count` datagrams on UDP `port` and echoes each; prints "ready" once bound.
-    static func udpEchoServer(port: Int, count: Int) -> [String] {
+    public static func udpEchoServer(port: Int, count: Int) -> [String] {
         ["python3", "-c", """
         import socket, sys
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -249,7 +247,7 @@ enum Traffic {
     }
 
     /// Sends `count` datagrams (payload "packet N") to the server and waits for each reply.
-    static func udpClient(port: Int, count: Int) -> [String] {
+    public static func udpClient(port: Int, count: Int) -> [String] {
         ["python3", "-c", """
         import socket
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -263,7 +261,7 @@ enum Traffic {
     }
 
     /// Accepts one TCP connection on `port`, reads to the end, answers "ok", closes.
-    static func tcpServer(port: Int) -> [String] {
+    public static func tcpServer(port: Int) -> [String] {
         ["python3", "-c", """
         import socket
         s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -284,7 +282,7 @@ enum Traffic {
     }
 
     /// Connects, sends `bytes` bytes, half-closes, reads the answer.
-    static func tcpClient(port: Int, bytes: Int) -> [String] {
+    public static func tcpClient(port: Int, bytes: Int) -> [String] {
         ["python3", "-c", """
         import socket
         c = socket.create_connection(("\(NetworkLab.serverAddress)", \(port)), timeout=5)
@@ -296,7 +294,7 @@ enum Traffic {
     }
 
     /// Sends `count` datagrams to a port nobody listens on, as fast as it can, without waiting.
-    static func udpBurst(port: Int, count: Int, size: Int = 64) -> [String] {
+    public static func udpBurst(port: Int, count: Int, size: Int = 64) -> [String] {
         ["python3", "-c", """
         import socket
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)

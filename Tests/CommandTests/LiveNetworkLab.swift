@@ -1,1 +1,0 @@
-../CaptureTests/LiveNetworkLab.swift

@@ -1,0 +1,168 @@
+import Diagnosis
+import Testing
+import Wire
+
+/// Rules R1 (`dropped_reply`), R2 (`push_unacknowledged`), R5 (`server_path_blocked`) and the
+/// keep-alive check, driven by packet sequences without a capture (docs/flow-semantics.md#rules).
+@Suite struct ICQRequestRuleTests {
+    typealias H = ICQRuleHarness
+
+    // MARK: R1 dropped_reply
+
+    @Test func requestAckedOnlyAfterARetransmissionIsRecovered() {
+        let h = H()
+        let first = h.client(seq1: 1, seq2: 1, at: 0)
+        let second = h.client(seq1: 1, seq2: 1, at: 10)
+        let ack = h.serverAck(seq1: 1, seq2: 1, at: 10.05)
+        h.finish()
+        #expect(h.findings.summaries == [FindingSummary(.droppedReply, .warning, nil, .recovered)])
+        #expect(h.findings.first?.frames == [first, second, ack])
+        #expect(h.findings.first?.requirement == .udp4000Replies)
+        #expect(h.findings.first?.uin == H.uin)
+    }
+
+    @Test func requestNeverAckedWhileTheServerWasSilentIsAbandoned() {
+        let h = H()
+        h.acknowledgedRequest(seq1: 1, seq2: 1, at: 0)
+        h.client(seq1: 2, seq2: 2, at: 5)
+        h.client(seq1: 2, seq2: 2, at: 15)
+        h.advance(to: 60)
+        #expect(h.findings.summaries == [FindingSummary(.droppedReply, .error, nil, .abandoned)])
+    }
+
+    @Test func lostKeepAliveLosesTheSession() {
+        let h = H()
+        h.acknowledgedRequest(seq1: 1, seq2: 1, at: 0)
+        h.client(ICQCommand.Client.keepAlive, seq1: 2, at: 120, parameters: ICQParameters.random(1))
+        h.client(ICQCommand.Client.keepAlive, seq1: 2, at: 130, parameters: ICQParameters.random(2))
+        h.advance(to: 170)
+        #expect(h.findings.summaries == [FindingSummary(.droppedReply, .error, nil, .sessionLost)])
+    }
+
+    /// Near miss: the server kept talking to the client while the request waited, so the way back
+    /// was open; the server ignored the request, no firewall dropped its reply.
+    @Test func requestIgnoredWhileTheServerTalksIsNoDroppedReply() {
+        let h = H()
+        h.acknowledgedRequest(seq1: 1, seq2: 1, at: 0)
+        h.client(seq1: 2, seq2: 2, at: 5)
+        h.server(seq1: 1, at: 6)
+        h.clientAck(seq1: 1, at: 6.05)
+        h.client(seq1: 2, seq2: 2, at: 15)
+        h.advance(to: 60)
+        #expect(h.findings.isEmpty)
+    }
+
+    /// Near miss: acked at the first copy.
+    @Test func requestAckedAtOnceIsNothing() {
+        let h = H()
+        h.acknowledgedRequest(seq1: 1, seq2: 1, at: 0)
+        h.finish()
+        #expect(h.findings.isEmpty)
+    }
+
+    // MARK: R2 push_unacknowledged
+
+    @Test func pushAckedOnlyAfterARetransmissionIsRecovered() {
+        let h = H()
+        h.acknowledgedRequest(seq1: 1, seq2: 1, at: 0)
+        h.server(seq1: 1, at: 5)
+        h.server(seq1: 1, at: 15)
+        h.clientAck(seq1: 1, at: 15.05)
+        h.finish()
+        #expect(h.findings.summaries == [FindingSummary(.pushUnacknowledged, .warning, nil, .recovered)])
+    }
+
+    @Test func pushNeverAckedIsUndelivered() {
+        let h = H()
+        h.acknowledgedRequest(seq1: 1, seq2: 1, at: 0)
+        h.server(seq1: 1, at: 5)
+        h.server(seq1: 1, at: 15)
+        h.advance(to: 60)
+        #expect(h.findings.summaries == [FindingSummary(.pushUnacknowledged, .warning, nil, .undelivered)])
+    }
+
+    /// Near miss: one copy, never acked, within the firewall timeout: nothing shows a loss.
+    @Test func singlePushNeverAckedIsNothing() {
+        let h = H()
+        h.acknowledgedRequest(seq1: 1, seq2: 1, at: 0)
+        h.server(seq1: 1, at: 5)
+        h.advance(to: 60)
+        #expect(h.findings.isEmpty)
+    }
+
+    // MARK: R5 server_path_blocked
+
+    @Test func serverNeverHeardIsAPathBlocked() {
+        let h = H()
+        let first = h.client(ICQCommand.Client.login, seq1: 1, seq2: 1, at: 0)
+        let second = h.client(ICQCommand.Client.login, seq1: 1, seq2: 1, at: 10)
+        h.advance(to: 60)
+        #expect(h.findings.summaries == [FindingSummary(.serverPathBlocked, .error, nil, .noAnswer)])
+        #expect(h.findings.first?.frames == [first, second])
+    }
+
+    @Test func serverNeverHeardWithAnICMPErrorIsAPathBlockedByICMP() {
+        let h = H()
+        h.client(ICQCommand.Client.login, seq1: 1, seq2: 1, at: 0)
+        h.icmpError(frame: 100, at: 0.01, code: 13, quotesServerPacket: false)
+        h.client(ICQCommand.Client.login, seq1: 1, seq2: 1, at: 10)
+        h.advance(to: 60)
+        #expect(h.findings.summaries == [FindingSummary(.serverPathBlocked, .error, nil, .icmp)])
+        #expect(h.findings.first?.frames.last == 100)
+    }
+
+    /// The capture ends more than the ack wait after the last attempt: the server never spoke.
+    @Test func serverNeverHeardUntilTheEndIsAPathBlocked() {
+        let h = H()
+        h.client(ICQCommand.Client.login, seq1: 1, seq2: 1, at: 0)
+        h.client(ICQCommand.Client.login, seq1: 1, seq2: 1, at: 10)
+        h.advance(to: 23)
+        h.finish()
+        #expect(h.findings.summaries == [FindingSummary(.serverPathBlocked, .error, nil, .noAnswer)])
+    }
+
+    /// Near miss: one attempt only, then the capture ends.
+    @Test func singleUnansweredAttemptIsNothing() {
+        let h = H()
+        h.client(ICQCommand.Client.login, seq1: 1, seq2: 1, at: 0)
+        h.advance(to: 30)
+        h.finish()
+        #expect(h.findings.isEmpty)
+    }
+
+    // MARK: keep-alive against the firewall timeout
+
+    @Test func keepAliveCloseToTheFirewallTimeoutWarns() {
+        let h = H()
+        h.acknowledgedRequest(seq1: 1, seq2: 1, at: 0)
+        for (i, t) in [115.0, 230, 345].enumerated() {
+            h.client(ICQCommand.Client.keepAlive, seq1: UInt16(2 + i), at: t, parameters: ICQParameters.random(UInt32(i)))
+            h.serverAck(seq1: UInt16(2 + i), at: t + 0.05)
+        }
+        h.finish()
+        #expect(h.findings.summaries == [FindingSummary(.keepaliveExceedsFirewallTimeout, .warning)])
+        #expect(h.findings.first?.requirement == .sessionTimeout)
+    }
+
+    @Test func keepAliveDictatedByTheLoginReplyWarns() {
+        let h = H()
+        h.client(ICQCommand.Client.login, seq1: 1, seq2: 1, at: 0)
+        h.server(ICQCommand.Server.loginReply, seq1: 0, seq2: 1, at: 0.05,
+                 parameters: ICQParameters.loginReply(externalIP: 0xC633_6402, keepAlive: 240))
+        h.clientAck(seq1: 0, seq2: 1, at: 0.1)
+        h.finish()
+        #expect(h.findings.summaries == [FindingSummary(.keepaliveExceedsFirewallTimeout, .warning)])
+    }
+
+    /// Near miss: keep-alives every 100 s leave more than the 10 s margin under 120 s.
+    @Test func keepAliveWellUnderTheFirewallTimeoutIsNothing() {
+        let h = H()
+        h.acknowledgedRequest(seq1: 1, seq2: 1, at: 0)
+        for (i, t) in [100.0, 200, 300].enumerated() {
+            h.client(ICQCommand.Client.keepAlive, seq1: UInt16(2 + i), at: t, parameters: ICQParameters.random(UInt32(i)))
+            h.serverAck(seq1: UInt16(2 + i), at: t + 0.05)
+        }
+        h.finish()
+        #expect(h.findings.isEmpty)
+    }
+}
