@@ -25,8 +25,10 @@ public enum AnalysisEntries {
         // The smallest budget: tables fill and evict after a few flows, as under a flood.
         configuration.memoryBudget = MemoryBudget(bytes: MemoryBudget.minimumBytes)
         configuration.outputDescriptor = devNull
+        // (savedStderr is read first: a static is set on first use, which must precede the redirection.)
+        let stderrCopy = savedStderr
         if quiet { dup2(devNull, 2) }
-        defer { if quiet { dup2(savedStderr, 2) } }
+        defer { if quiet { dup2(stderrCopy, 2) } }
         let analyzer = Analyzer(configuration: configuration)
         var tally = FuzzTally()
         do {
