@@ -40,14 +40,19 @@ max_len() {
 }
 
 scripts/ensure-deps.sh
-products=()
-for h in "${harnesses[@]}"; do products+=(--product "$h"); done
-# One build of the library modules for every harness: each product alone rebuilds nothing.
-swift build -c release --package-path Fuzz --sanitize=fuzzer --sanitize=address \
-    -Xswiftc -parse-as-library 2>&1 | grep -E "error|warning: .*Fuzz/|Compiling Fuzz|Build" || true
-bin="$(swift build -c release --package-path Fuzz --show-bin-path)"
-
 mkdir -p Fuzz/corpus Fuzz/artifacts Fuzz/logs
+# One build of every harness (the library modules are shared). The whole build is instrumented:
+# coverage (-sanitize=fuzzer) and AddressSanitizer on every module the harnesses link.
+echo "icqscope: building the fuzz harnesses (log: Fuzz/logs/build.log)" >&2
+if ! swift build -c release --package-path Fuzz --sanitize=fuzzer --sanitize=address \
+    -Xswiftc -parse-as-library >Fuzz/logs/build.log 2>&1; then
+    grep -E "error" Fuzz/logs/build.log >&2 || tail -20 Fuzz/logs/build.log >&2
+    exit 1
+fi
+# (Not `swift build --show-bin-path`: a swift build without the sanitizer flags, even only to print
+# the path, can leave the next build with uninstrumented objects.)
+bin="Fuzz/.build/release"
+
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=0:allocator_may_return_null=1}"
 failed=0
 
