@@ -12,7 +12,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "Fuzz" / "seeds"
 MAX_SEED = 8192
-PER_HARNESS = 48
+PER_HARNESS = 64
 
 def captures():
     paths = sorted((ROOT / "samples").rglob("*.pcap*"))
@@ -224,6 +224,22 @@ def main():
         if key in seeds[harness] or len(seeds[harness]) >= PER_HARNESS * 4:
             return
         seeds[harness][key] = (name, data)
+
+    # Classic ICQ v2 and v3 are in no capture we have: headers of their forms (icq-protocol.md
+    # §2.2) with a few commands of each direction, bodies empty or of zeros.
+    for version in (2, 3):
+        for direction, commands in ((1, (0x03E8, 0x042E, 0x0438, 0x010E, 0x000A)), (2, (0x000A, 0x005A, 0x006E, 0x0078, 0x00DC))):
+            for command in commands:
+                if version == 2:
+                    header = struct.pack("<HHH", 2, command, 7) + (struct.pack("<I", 123456) if direction == 1 else b"")
+                else:
+                    header = struct.pack("<HHHHII", 3, command, 7, 0, 123456, 0)
+                for body in (b"", bytes(12)):
+                    add("FuzzICQ", f"synthetic-v{version}", bytes([direction]) + header + body)
+    # A damaged pcap: its last record cut short.
+    for path in captures()[:1]:
+        packets, _ = read_capture(path.read_bytes())
+        add("FuzzPcap", "synthetic-truncated-pcap", pcap_file(packets[:6])[:-5])
 
     link_selector = {1: 0, 101: 1, 113: 2, 276: 3, 0: 4, 108: 5, 228: 6, 229: 7, 12: 8, 14: 9}
     for path in captures():
