@@ -158,14 +158,19 @@ struct LiveCommandTests {
     }
 
     /// Runs live on the inside interface with `--write path`, sends `count` datagrams through
-    /// the gateway, calls `during` once the capture runs, and stops after the datagrams.
+    /// the gateway in two halves, calls `during` once the capture runs, and stops after them.
     private func recordBurst(_ lab: NetworkLab, to path: String, count: Int = 400,
                              during: () throws -> Void = {}) throws -> (status: Int32, stdout: String, stderr: String) {
         let live = try startLive(lab, ["-i", lab.insideInterface, "--filter", "udp port 4000", "--count", "\(count)",
                                        "--duration", "20", "--format", "ndjson", "--write", path])
         try during()
-        let burst = try lab.spawn(in: lab.clientNamespace, Traffic.udpBurst(port: 4000, count: count, size: 200))
-        _ = burst.finish()
+        // Two halves, a second apart: the live clock's tick in between flushes the recording,
+        // so the failure comes mid-run, with packets still to analyse after it.
+        let first = try lab.spawn(in: lab.clientNamespace, Traffic.udpBurst(port: 4000, count: count / 2, size: 200))
+        _ = first.finish()
+        usleep(1_500_000)
+        let second = try lab.spawn(in: lab.clientNamespace, Traffic.udpBurst(port: 4000, count: count - count / 2, size: 200))
+        _ = second.finish()
         return live.finish()
     }
 
@@ -203,7 +208,7 @@ struct LiveCommandTests {
         let file = mountPoint.appendingPathComponent("recording.pcapng").path
         let tmpfs = try recordBurst(lab, to: file)
         try expectOneWriteError(tmpfs, file: file, count: 400)
-        #expect(tmpfs.stderr.contains("No space left on device"))
+        #expect(tmpfs.stderr.contains("No space left on device; recording stopped, the analysis goes on"))
         // What was written is whole blocks: readable up to where the disk filled.
         let readBack = try CommandRunner.run(["read", "--format", "ndjson", file])
         #expect(readBack.status == 0 || readBack.status == 2)
