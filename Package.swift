@@ -21,6 +21,7 @@ let package = Package(
         // SampleKit is in the product for the benchmark package (Benchmarks/), which builds its
         // fixtures with it; nothing in the pipeline imports it.
         .library(name: "IcqscopeKit", targets: ["Bytes", "Capture", "Wire", "Tracking", "Diagnosis", "Report", "Engine", "SampleKit"]),
+        .library(name: "FuzzEntries", targets: ["FuzzEntries"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -59,6 +60,12 @@ let package = Package(
         // SampleKit encrypts its ICQ traffic with Wire's ICQEncoder, as a real client would.
         .target(name: "SampleKit", dependencies: ["Bytes", "Wire"]),
         .executableTarget(name: "icqscope-samples", dependencies: ["SampleKit"]),
+        // The entry points of the fuzz harnesses (Fuzz/, a package of its own built with
+        // libFuzzer), here so that FuzzReplayTests replays their seed corpora through the same code.
+        .target(
+            name: "FuzzEntries", dependencies: ["Bytes", "Capture", "Wire", "Tracking", "Report", "Engine", "SampleKit"],
+            path: "Fuzz/Entries"
+        ),
         // The gateway lab's own ICQ v5 server and client, on real sockets (scripts/lab.sh).
         .target(name: "LabPeers", dependencies: ["Bytes", "Wire"]),
         .executableTarget(
@@ -87,6 +94,7 @@ let package = Package(
         .testTarget(name: "ReportTests", dependencies: ["TestSupport", "Report", "Diagnosis", "Tracking", "Capture", "Bytes", "Wire"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Tracking"]),
         .testTarget(name: "CommandTests", dependencies: ["TestSupport", "LiveTestSupport", "Capture", "Engine", "SampleKit"]),
+        .testTarget(name: "FuzzReplayTests", dependencies: ["TestSupport", "FuzzEntries"]),
         .testTarget(name: "LabTests", dependencies: ["TestSupport", "Capture", "Wire", "Bytes", "LabPeers"]),
     ],
     swiftLanguageModes: [.v6]

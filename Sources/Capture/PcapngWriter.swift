@@ -120,10 +120,20 @@ public final class PcapngWriter {
         }
         try flushBuffer()
         closed = true
+        // A file removed (or replaced) while recording takes its packets with it, though every
+        // write succeeded: say so rather than report a recording nobody can read.
+        var open = stat(), named = stat()
+        let vanished = fstat(descriptor, &open) == 0
+            && (stat(path, &named) != 0 || named.st_ino != open.st_ino || named.st_dev != open.st_dev)
+            && (open.st_mode & S_IFMT) == S_IFREG
         if close(descriptor) != 0 {
             let err = errno
             throw CaptureError(file: path, reason: .writeFailed,
                                message: "closing the pcapng file failed: \(String(cString: strerror(err)))")
+        }
+        if vanished {
+            throw CaptureError(file: path, reason: .writeFailed,
+                               message: "the pcapng file was removed or replaced while recording; its packets are lost")
         }
     }
 

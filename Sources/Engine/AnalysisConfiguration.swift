@@ -35,4 +35,7 @@ public enum ExitStatus {
     public static let findings: Int32 = 1
     public static let damagedInput: Int32 = 2
     public static let usage: Int32 = 64
+    /// An output (`--write`, standard output) could not be written completely; the analysis
+    /// still ran to the end. Takes precedence over 1 and 2.
+    public static let outputFailed: Int32 = 74
 }

@@ -14,6 +14,8 @@ public final class Analyzer {
     let out: OutputSink
     let diagnostics = OutputSink(fd: 2, threshold: 0)
     var inputDamaged = false
+    /// An output could not be written completely (exit status 74).
+    var outputFailed = false
     private var filter: PacketFilter?
     private var filterBroken = false
     private let defragmenter = IPDefragmenter()
@@ -365,6 +367,20 @@ public final class Analyzer {
         }
     }
 
+    /// An output that could not be written (a full disk, a vanished file): one line on stderr
+    /// naming the file, an `error` record in NDJSON, and exit status 74 at the end. The analysis
+    /// goes on.
+    public func reportOutputFailure(_ error: CaptureError) {
+        outputFailed = true
+        out.flush()
+        diagnostics.write(ErrorRecord.line(error))
+        diagnostics.flush()
+        if options.format == .ndjson {
+            ErrorRecord.write(&json, error)
+            out.take(&json)
+        }
+    }
+
     public func noteUnreadable(_ path: String) {
         summary.sources.append(Summary.SourceSummary(name: path, format: "unreadable", packets: 0, interfaces: [], completed: false))
     }
@@ -404,6 +420,13 @@ public final class Analyzer {
             }
         }
         out.flush()
+        if let failure = out.failureReason {
+            // Nothing more can go to standard output: the reason goes to stderr only.
+            diagnostics.write("icqscope: standard output: writing the results failed: \(failure)\n")
+            diagnostics.flush()
+            outputFailed = true
+        }
+        if outputFailed { return ExitStatus.outputFailed }
         if inputDamaged { return ExitStatus.damagedInput }
         if let failOn = options.failOn, findings.contains(where: { $0.severity >= failOn }) {
             return ExitStatus.findings

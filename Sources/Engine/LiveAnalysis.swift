@@ -32,7 +32,7 @@ extension Analyzer {
                         try writer.write(packet)
                     } catch {
                         // A full disk must not stop the analysis; the recording ends here.
-                        report(error)
+                        recordingFailed(error)
                         recording = nil
                     }
                 }
@@ -42,7 +42,7 @@ extension Analyzer {
                 advanceClock(to: now)
                 if let writer = recording {
                     do { try writer.flush() } catch {
-                        report(error)
+                        recordingFailed(error)
                         recording = nil
                     }
                 }
@@ -70,9 +70,18 @@ extension Analyzer {
                 try writer.finish(statistics: capture.interfaces.map(\.statistics),
                                   timestampNanos: capture.nowNanos, startNanos: startNanos)
             } catch {
-                report(error)
+                recordingFailed(error, atEnd: true)
             }
         }
+    }
+
+    /// The one error of a recording that failed: which file, why, and that only the recording
+    /// stopped (exit status 74 at the end).
+    private func recordingFailed(_ error: CaptureError, atEnd: Bool = false) {
+        var failure = error
+        failure.isFatal = false
+        if !atEnd { failure.message += "; recording stopped, the analysis goes on" }
+        reportOutputFailure(failure)
     }
 
     /// The periodic statistics: a line on stderr, and a `stats` record in NDJSON.

@@ -8,6 +8,12 @@ public final class OutputSink {
     private let fd: Int32
     private var pending: [UInt8] = []
     private let threshold: Int
+    /// The errno of the first write that failed (a full disk, a reader gone); later records are
+    /// dropped, as nothing more can be said there.
+    public private(set) var failure: Int32?
+
+    /// `failure` in words.
+    public var failureReason: String? { failure.map { String(cString: strerror($0)) } }
 
     public init(fd: Int32 = 1, threshold: Int = 1 << 16) {
         self.fd = fd
@@ -32,6 +38,10 @@ public final class OutputSink {
     }
 
     public func flush() {
+        guard failure == nil else {
+            pending.removeAll(keepingCapacity: true)
+            return
+        }
         var offset = 0
         pending.withUnsafeBytes { raw in
             while offset < raw.count {
@@ -42,6 +52,7 @@ public final class OutputSink {
                     continue
                 } else {
                     // The reader went away (EPIPE) or the disk is full: nothing more can be said.
+                    failure = n < 0 ? errno : ENOSPC
                     break
                 }
             }

@@ -158,6 +158,78 @@ struct LiveCommandTests {
         #expect(down.stdout.contains("stopped by   interface_down"))
     }
 
+    /// Runs live on the inside interface with `--write path`, sends `count` datagrams through
+    /// the gateway in two halves, calls `during` once the capture runs, and stops after them.
+    private func recordBurst(_ lab: NetworkLab, to path: String, count: Int = 400,
+                             during: () throws -> Void = {}) throws -> (status: Int32, stdout: String, stderr: String) {
+        let live = try startLive(lab, ["-i", lab.insideInterface, "--filter", "udp port 4000", "--count", "\(count)",
+                                       "--duration", "20", "--format", "ndjson", "--write", path])
+        try during()
+        // Two halves, a second apart: the live clock's tick in between flushes the recording,
+        // so the failure comes mid-run, with packets still to analyse after it.
+        let first = try lab.spawn(in: lab.clientNamespace, Traffic.udpBurst(port: 4000, count: count / 2, size: 200))
+        _ = first.finish()
+        usleep(1_500_000)
+        let second = try lab.spawn(in: lab.clientNamespace, Traffic.udpBurst(port: 4000, count: count - count / 2, size: 200))
+        _ = second.finish()
+        return live.finish()
+    }
+
+    /// The run's records: exactly one error, naming the file, and a summary of every packet.
+    private func expectOneWriteError(_ r: (status: Int32, stdout: String, stderr: String), file: String, count: Int) throws {
+        #expect(r.status == 74, "stderr: \(r.stderr)")
+        let errorLines = r.stderr.split(separator: "\n").filter { $0.hasPrefix("icqscope: \(file):") }
+        #expect(errorLines.count == 1, "stderr: \(r.stderr)")
+        let all = records(r.stdout)
+        let errors = all.filter { $0["type"] as? String == "error" }
+        #expect(errors.count == 1)
+        #expect(errors.first?["file"] as? String == file)
+        #expect(errors.first?["reason"] as? String == "write_failed")
+        // The analysis went on to the end: every packet counted, the summary written.
+        let summary = try #require(all.last)
+        #expect(summary["type"] as? String == "summary")
+        #expect((summary["live"] as? [String: Any])?["analysed"] as? Int == count)
+    }
+
+    @Test func recordingToAFullDiskIsOneErrorAndStatus74() throws {
+        try NetworkLab.requireAvailable()
+        let lab = try NetworkLab()
+        defer { lab.remove() }
+        // /dev/full: every write fails with ENOSPC.
+        let full = try recordBurst(lab, to: "/dev/full")
+        try expectOneWriteError(full, file: "/dev/full", count: 400)
+        #expect(full.stderr.contains("No space left on device; recording stopped, the analysis goes on"))
+
+        // A real file system that fills up mid-run: a 16 KiB tmpfs, 400 datagrams of 200 bytes.
+        let mountPoint = TestPaths.temporaryFile("tiny-tmpfs-\(lab.id)")
+        try FileManager.default.createDirectory(at: mountPoint, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: mountPoint) }
+        try Shell.run("mount", "-t", "tmpfs", "-o", "size=16k", "tiny", mountPoint.path)
+        defer { _ = try? Shell.run("umount", mountPoint.path) }
+        let file = mountPoint.appendingPathComponent("recording.pcapng").path
+        let tmpfs = try recordBurst(lab, to: file)
+        try expectOneWriteError(tmpfs, file: file, count: 400)
+        #expect(tmpfs.stderr.contains("No space left on device; recording stopped, the analysis goes on"))
+        // What was written is whole blocks: readable up to where the disk filled.
+        let readBack = try CommandRunner.run(["read", "--format", "ndjson", file])
+        #expect(readBack.status == 0 || readBack.status == 2)
+    }
+
+    @Test func recordingWhoseFolderIsRemovedIsOneErrorAndStatus74() throws {
+        try NetworkLab.requireAvailable()
+        let lab = try NetworkLab()
+        defer { lab.remove() }
+        let folder = TestPaths.temporaryFile("vanishing-\(lab.id)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("recording.pcapng").path
+        let r = try recordBurst(lab, to: file, count: 50) {
+            try FileManager.default.removeItem(at: folder)
+        }
+        try expectOneWriteError(r, file: file, count: 50)
+        #expect(r.stderr.contains("removed or replaced while recording"))
+    }
+
     @Test func interfacesListsWhatCanBeCapturedWithAddresses() throws {
         try NetworkLab.requireAvailable()
         let lab = try NetworkLab()

@@ -1,0 +1,48 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Capture
+import Engine
+
+/// The whole analysis, as `icqscope read --packets --flows` runs it, on bytes read as a capture
+/// file: every stage, every record written (to /dev/null), the summary at the end.
+public enum AnalysisEntries {
+    nonisolated(unsafe) static let devNull = open("/dev/null", O_WRONLY | O_CLOEXEC)
+    nonisolated(unsafe) static let savedStderr = dup(2)
+
+    /// The first byte picks NDJSON or text and the ports option; the rest is the file.
+    /// `quiet` sends the analysis's error lines on stderr to /dev/null (the fuzzer's own output
+    /// stays); the tests keep them.
+    public static func analysis(_ bytes: UnsafeRawBufferPointer, quiet: Bool = false) -> FuzzTally {
+        var input = FuzzInput(bytes)
+        let selector = input.byte()
+        let file = input.rest()
+        var configuration = AnalysisConfiguration()
+        configuration.format = selector & 1 == 0 ? .ndjson : .text
+        configuration.packets = true
+        configuration.flows = true
+        if selector & 2 != 0 { configuration.icqServerPorts = [4000, 5190, 1080] }
+        // The smallest budget: tables fill and evict after a few flows, as under a flood.
+        configuration.memoryBudget = MemoryBudget(bytes: MemoryBudget.minimumBytes)
+        configuration.outputDescriptor = devNull
+        // (savedStderr is read first: a static is set on first use, which must precede the redirection.)
+        let stderrCopy = savedStderr
+        if quiet { dup2(devNull, 2) }
+        defer { if quiet { dup2(stderrCopy, 2) } }
+        let analyzer = Analyzer(configuration: configuration)
+        var tally = FuzzTally()
+        do {
+            var source = try CaptureFileReader(input: MemoryFile.shared.input(file), name: "fuzz")
+            analyzer.run(&source, format: source.formatName)
+        } catch {
+            analyzer.report(error)
+            analyzer.noteUnreadable("fuzz")
+            tally.malformed += 1
+        }
+        let status = analyzer.finish()
+        precondition([0, 1, 2].contains(status), "the analysis ended with an exit status the contract does not have")
+        tally.decoded = Int(analyzer.packetsAnalysed)
+        tally.saw(kind: Int(status))
+        return tally
+    }
+}
