@@ -19,7 +19,7 @@ public enum GatewaySample {
         }
         // A client talks to a UDP service on port 4000 through NAT: each datagram is seen inside,
         // then outside with the translated source; the replies come back the other way.
-        var clientPort: UInt16 = 37143
+        let clientPort: UInt16 = 37143
         let natPort: UInt16 = 61001
         for i in 0..<6 {
             let payload = (0..<24).map { _ in UInt8.random(in: 0...255, using: &random) }
