@@ -45,11 +45,14 @@ mkdir -p Fuzz/corpus Fuzz/artifacts Fuzz/logs
 # coverage (-sanitize=fuzzer) and AddressSanitizer on every module the harnesses link.
 # The flags are also given to swiftc directly: some builds here came out of `--sanitize` alone
 # with uninstrumented objects (libFuzzer's main linked, no coverage: cov stuck near 30), so the
-# result is checked too. FUZZ_NO_BUILD=1 runs the harnesses already built.
-bin="Fuzz/.build/release"
+# result is checked too. FUZZ_NO_BUILD=1 runs the harnesses already built; FUZZ_SCRATCH names
+# another build folder.
+scratch="${FUZZ_SCRATCH:-Fuzz/.build}"
+bin="$scratch/release"
 if [ -z "${FUZZ_NO_BUILD:-}" ]; then
     echo "icqscope: building the fuzz harnesses (log: Fuzz/logs/build.log)" >&2
-    if ! swift build -c release --package-path Fuzz --sanitize=fuzzer --sanitize=address \
+    if ! swift build -c release --package-path Fuzz --scratch-path "$scratch" \
+        --sanitize=fuzzer --sanitize=address \
         -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library >Fuzz/logs/build.log 2>&1; then
         grep -E "error" Fuzz/logs/build.log >&2 || tail -20 Fuzz/logs/build.log >&2
         exit 1
