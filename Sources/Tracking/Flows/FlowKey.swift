@@ -21,6 +21,12 @@ public struct FlowTuple: Hashable, Sendable {
         self.vlan = vlan
     }
 
+    /// Whether the source is the key's low endpoint: the lower (address, port) comes first.
+    @inlinable
+    public var sourceIsLow: Bool {
+        source < destination || (source == destination && sourcePort <= destinationPort)
+    }
+
     /// The direction-free key: both directions of a conversation give the same key.
     @inlinable
     public var key: FlowKey { FlowKey(self) }
@@ -48,8 +54,7 @@ public struct FlowKey: Hashable, Sendable {
 
     @inlinable
     public init(_ tuple: FlowTuple) {
-        let sourceIsLow = tuple.source < tuple.destination
-            || (tuple.source == tuple.destination && tuple.sourcePort <= tuple.destinationPort)
+        let sourceIsLow = tuple.sourceIsLow
         let low = sourceIsLow ? tuple.source : tuple.destination
         let high = sourceIsLow ? tuple.destination : tuple.source
         let lowPort = sourceIsLow ? tuple.sourcePort : tuple.destinationPort

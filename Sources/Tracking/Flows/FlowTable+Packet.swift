@@ -58,7 +58,7 @@ extension FlowTable {
         let i = allocateSlot()
         var slot = FlowSlot(
             key: retainCompact(key),
-            originatorIsLow: Endpoint(address: facts.tuple.source, port: facts.tuple.sourcePort) == key.low)
+            originatorIsLow: facts.tuple.sourceIsLow)
         slot.inUse = true
         slot.generation = slots[Int(i)].generation
         slot.sequence = nextSequence
@@ -92,10 +92,7 @@ extension FlowTable {
 
     private static func update(_ slot: inout FlowSlot, _ facts: PacketFlowFacts, time: Int64, frame: UInt64,
                                payloadLength: Int, clock: Int64) -> Bool {
-        // The key puts the lower endpoint first, as `FlowKey` orders a tuple.
-        let t = facts.tuple
-        let sourceIsLow = t.source < t.destination || (t.source == t.destination && t.sourcePort <= t.destinationPort)
-        let fromOriginator = sourceIsLow == slot.originatorIsLow
+        let fromOriginator = facts.tuple.sourceIsLow == slot.originatorIsLow
         if time < slot.firstTime { slot.firstTime = time }
         if time > slot.lastTime { slot.lastTime = time }
         slot.lastFrame = max(slot.lastFrame, frame)

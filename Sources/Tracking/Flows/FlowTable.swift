@@ -218,12 +218,7 @@ public struct FlowTable {
         guard isLive(handle) else { return }
         var set = slots[Int(handle.index)].uinSet
         if set < 0 {
-            if let free = freeUINSets.popLast() {
-                set = free
-            } else {
-                uinSets.append(FlowUINs())
-                set = Int32(uinSets.count - 1)
-            }
+            set = uinSets.store(FlowUINs(), reusing: &freeUINSets)
             slots[Int(handle.index)].uinSet = set
         }
         uinSets[Int(set)].insert(uin)
@@ -325,7 +320,7 @@ public struct FlowTable {
         slots[Int(i)].generation &+= 1
         if reuse { freeSlots.append(i) }
         if slot.uinSet >= 0 {
-            uinSets[Int(slot.uinSet)] = FlowUINs()
+            // The set is emptied when its place is next taken (`store`).
             freeUINSets.append(slot.uinSet)
             slots[Int(i)].uinSet = -1
         }

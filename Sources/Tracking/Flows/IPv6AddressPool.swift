@@ -11,7 +11,7 @@ struct IPv6AddressPool {
     }
 
     private var entries: [Entry] = []
-    private var free: [UInt32] = []
+    private var free: [Int32] = []
     private var index = SlotIndex()
     private let hasher = SlotHasher()
 
@@ -29,17 +29,9 @@ struct IPv6AddressPool {
             entries[Int(id)].references += 1
             return id
         }
-        let entry = Entry(high: address.high, low: address.low, references: 1)
-        let id: UInt32
-        if let reused = free.popLast() {
-            id = reused
-            entries[Int(id)] = entry
-        } else {
-            id = UInt32(entries.count)
-            entries.append(entry)
-        }
-        index.insert(Int32(bitPattern: id), hash: hasher.hash(address))
-        return id
+        let id = entries.store(Entry(high: address.high, low: address.low, references: 1), reusing: &free)
+        index.insert(id, hash: hasher.hash(address))
+        return UInt32(bitPattern: id)
     }
 
     /// One flow key fewer names the address; the last one frees its number.
@@ -47,7 +39,7 @@ struct IPv6AddressPool {
         entries[Int(id)].references -= 1
         guard entries[Int(id)].references == 0 else { return }
         index.remove(Int32(bitPattern: id), hash: hasher.hash(address(id)))
-        free.append(id)
+        free.append(Int32(bitPattern: id))
     }
 
     func address(_ id: UInt32) -> IPAddress {

@@ -269,14 +269,7 @@ struct ICQSessionTable {
         let session = ICQSession(key: key, version: version, client: client, server: server, firstTime: time,
                                  lastTime: time, firstFrame: frame)
         serials += 1
-        let s: Int32
-        if let free = freeSessions.popLast() {
-            s = free
-            sessions[Int(s)] = SessionSlot(session: session, serial: serials)
-        } else {
-            s = Int32(sessions.count)
-            sessions.append(SessionSlot(session: session, serial: serials))
-        }
+        let s = sessions.store(SessionSlot(session: session, serial: serials), reusing: &freeSessions)
         sessions[Int(s)].inUse = true
         sessionIndex.insert(s, hash: hash(key))
         idleDeadlines.schedule(s, at: idleDeadline(s), order: serials)
@@ -406,14 +399,7 @@ struct ICQSessionTable {
         // Linked at the head of its session's list (the order is restored by sorting).
         let head = key.fromClient ? sessions[i].clientExchanges : sessions[i].serverExchanges
         slot.next = head
-        let x: Int32
-        if let free = freeExchanges.popLast() {
-            x = free
-            exchanges[Int(x)] = slot
-        } else {
-            x = Int32(exchanges.count)
-            exchanges.append(slot)
-        }
+        let x = exchanges.store(slot, reusing: &freeExchanges)
         if head >= 0 { exchanges[Int(head)].previous = x }
         if key.fromClient { sessions[i].clientExchanges = x } else { sessions[i].serverExchanges = x }
         exchangeIndex.insert(x, hash: keyHash)

@@ -151,14 +151,7 @@ public final class IPDefragmenter {
 
     /// Gives a new datagram an id in the order of first fragments.
     private func track(_ key: Key, firstSeen: Int64) -> Int32 {
-        let id: Int32
-        if let free = freeIDs.popLast() {
-            id = free
-            keys[Int(id)] = key
-        } else {
-            id = Int32(keys.count)
-            keys.append(key)
-        }
+        let id = keys.store(key, reusing: &freeIDs)
         oldest.schedule(id, at: firstSeen, order: arrivals)
         arrivals += 1
         return id
