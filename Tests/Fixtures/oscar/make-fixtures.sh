@@ -1,8 +1,8 @@
 #!/bin/sh
 # Regenerates the tshark oracle fixtures of this directory (needs tshark 4.0 and python3).
-# Run from this directory; the captures are read from ../../../../shared/captures.
+# Run from this directory; the captures are read from ../captures (Tests/Fixtures/captures).
 set -e
-C=../../../../shared/captures
+C=../captures
 run() { out=$1; shift; tshark "$@" -Y aim -T json --no-duplicate-keys 2>/dev/null | python3 tshark_pdus.py > "$out"; }
 run ndpi_Oscar.tshark-pdus.tsv -r $C/public/oscar/ndpi_Oscar.pcap -d tcp.port==443,aim
 run iserverd-climm.tshark-pdus.tsv -r $C/real-software/oscar__iserverd-climm.pcap -d tcp.port==5190,aim
