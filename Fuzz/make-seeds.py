@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Derives each harness's seed corpus (Fuzz/seeds/<Harness>/) from the capture files: the
-samples (always) and ../shared/captures (when present). Deterministic: the same captures give
+samples and the other software's captures in Tests/Fixtures/captures. Deterministic: the same captures give
 the same seeds. Run it again after adding captures; the seeds are committed (small files), so
 the fuzz run and the replay test (Tests/FuzzReplayTests) do not need it.
 
@@ -16,11 +16,8 @@ PER_HARNESS = 64
 
 def captures():
     paths = sorted((ROOT / "samples").rglob("*.pcap*"))
-    shared = ROOT.parent / "shared" / "captures"
-    if not shared.is_dir():
-        shared = ROOT.parent.parent / "shared" / "captures"
-    if shared.is_dir():
-        paths += sorted(p for p in shared.rglob("*") if p.suffix in (".pcap", ".pcapng"))
+    fixtures = ROOT / "Tests" / "Fixtures" / "captures"
+    paths += sorted(p for p in fixtures.rglob("*") if p.suffix in (".pcap", ".pcapng"))
     return paths
 
 # ---- capture files -------------------------------------------------------------------------
