@@ -7,6 +7,10 @@ import SampleKit
 ///     icqscope-samples [FOLDER]              the bundled samples
 ///     icqscope-samples --scenarios FOLDER    every generated finding scenario, as <name>.pcapng
 ///     icqscope-samples --concurrent-tcp N FILE   N TCP connections open at once (memory per flow)
+///     icqscope-samples --concurrent-icq N K FILE [--no-icq]
+///                                            N classic ICQ sessions open at once, each with K
+///                                            acked keep-alives (memory per session); --no-icq
+///                                            writes the same UDP packets without ICQ (baseline)
 ///     icqscope-samples --gateway-mix USERS PACKETS FILE [--seed S]
 ///                                            a busy gateway's traffic for benchmarks (classic
 ///                                            pcap, streamed; never committed)
@@ -20,6 +24,12 @@ if arguments.first == "--concurrent-tcp", arguments.count == 3, let flows = Int(
     let path = arguments[2]
     folder = (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent
     samples = [((path as NSString).lastPathComponent, ConcurrentFlowsCapture.pcap(flows: flows))]
+} else if arguments.first == "--concurrent-icq", arguments.count >= 4, let sessions = Int(arguments[1]),
+          let keepalives = Int(arguments[2]) {
+    let path = arguments[3]
+    folder = (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent
+    samples = [((path as NSString).lastPathComponent,
+                ConcurrentICQCapture.pcap(sessions: sessions, keepalives: keepalives, icq: !arguments.contains("--no-icq")))]
 } else if arguments.first == "--scenarios" {
     folder = arguments.count > 1 ? arguments[1] : "scenarios"
     samples = ICQScenarios.all.map { ($0.name + ".pcapng", $0.build().bytes) }

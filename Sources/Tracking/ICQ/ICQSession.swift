@@ -1,7 +1,8 @@
 import Bytes
 
-/// One classic ICQ session: a UIN logged in with a session id, followed across NAT rebinding.
-/// Holds what the session records and the rules need; bounded (few fixed-size lists).
+/// One classic ICQ session: a UIN logged in with a session id, followed across NAT rebinding;
+/// what the session record and the rules read when it ends. The tracker keeps a live session in
+/// a compact slot (`ICQSessionTable.SessionSlot`) and makes this value from it.
 public struct ICQSession: Sendable {
     public struct Key: Hashable, Sendable {
         public var uin: UInt32
@@ -18,42 +19,36 @@ public struct ICQSession: Sendable {
 
     public var key: Key
     public var version: UInt8
-    /// The client's address as last seen on each capture side (an interface, or a cooked-v2 ifindex).
-    public internal(set) var clientBySide = ICQClientSides()
+    /// The client's endpoint as last seen, and the server's.
     public var client: Endpoint
     public var server: Endpoint
     public var firstTime: Int64
     public var lastTime: Int64
-    public var firstFrame: UInt64
-    public var lastClientTime: Int64? = nil
-    public var lastServerTime: Int64? = nil
+    public var lastClientTime: Int64?
     /// Frames of the client's and server's packets, counted.
-    public var clientPackets: UInt64 = 0
-    public var serverPackets: UInt64 = 0
+    public var clientPackets: UInt64
+    public var serverPackets: UInt64
     /// The keep-alive interval the server's login reply dictated, if seen.
-    public var keepaliveHint: Int64? = nil
-    /// Keep-alive send times, the last few, to learn the interval.
-    public internal(set) var keepaliveTimes: [Int64] = []
-    /// The median of the intervals between `keepaliveTimes`, kept up to date as they arrive so
-    /// that reading the interval (for every event's facts) costs nothing.
-    var observedKeepaliveInterval: Int64? = nil
+    public var keepaliveHint: Int64?
+    /// The median of the intervals between the client's last keep-alives (at least three seen).
+    public var observedKeepaliveInterval: Int64?
     /// Round-trip times of acked requests (first copy to ack), the first few.
-    public internal(set) var roundTrips: [Int64] = []
-    public var clientRetransmissions: UInt64 = 0
-    public var serverRetransmissions: UInt64 = 0
-    /// The highest server seq1 seen, for sequence gaps.
-    public var lastServerSeq: UInt16? = nil
-    public var lastServerSeqFrame: UInt64? = nil
-    var longestIdleSinceServerPacket: Int64 = 0
+    public var roundTrips: [Int64]
+    public var clientRetransmissions: UInt64
+    public var serverRetransmissions: UInt64
+    /// The highest server seq1's frame, for sequence gaps.
+    public var lastServerSeqFrame: UInt64?
     /// The login reply that dictated the keep-alive interval, and the keep-alives sent (the
     /// first few frames), the evidence for the keep-alive interval.
-    public var loginReplyFrame: UInt64? = nil
-    public internal(set) var keepaliveFrames: [UInt64] = []
+    public var loginReplyFrame: UInt64?
+    public var keepaliveFrames: [UInt64]
     /// The client endpoints it was seen from, in order, when a NAT rebound it.
-    public var rebindings: [(frame: UInt64, from: Endpoint, to: Endpoint)] = []
-    public var endReason: EndReason? = nil
-    public var loggedOut = false
+    public var rebindings: [(frame: UInt64, from: Endpoint, to: Endpoint)]
+    public var endReason: EndReason?
+    public var loggedOut: Bool
 
+    /// How many round trips and keep-alive frames a session keeps, and over how many of the
+    /// last keep-alives the observed interval is taken.
     static let keptTimes = 16
 
     /// The keep-alive interval: from the login reply, else the median of observed intervals.
@@ -70,35 +65,18 @@ public struct ICQSession: Sendable {
                         lastServerSeqFrame: lastServerSeqFrame, keepaliveInterval: keepaliveHint ?? observedKeepaliveInterval)
     }
 
-    // The lists below are reserved at their full size on first use: one allocation per list and
-    // session, none per packet.
-
-    mutating func noteRoundTrip(_ value: Int64) {
-        guard roundTrips.count < ICQSession.keptTimes else { return }
-        if roundTrips.isEmpty { roundTrips.reserveCapacity(ICQSession.keptTimes) }
-        roundTrips.append(value)
-    }
-
-    mutating func noteKeepalive(_ time: Int64, frame: UInt64) {
-        if keepaliveFrames.count < ICQSession.keptTimes {
-            if keepaliveFrames.isEmpty { keepaliveFrames.reserveCapacity(ICQSession.keptTimes) }
-            keepaliveFrames.append(frame)
-        }
-        if keepaliveTimes.isEmpty { keepaliveTimes.reserveCapacity(ICQSession.keptTimes + 1) }
-        keepaliveTimes.append(time)
-        if keepaliveTimes.count > ICQSession.keptTimes { keepaliveTimes.removeFirst() }
-        observedKeepaliveInterval = Self.medianInterval(keepaliveTimes)
-    }
-
     /// The median of the gaps between consecutive times (the upper one of an even count), nil
     /// below three times. Sorted on the stack: at most `keptTimes - 1` gaps.
-    static func medianInterval(_ times: [Int64]) -> Int64? {
-        guard times.count >= 3 else { return nil }
-        let n = times.count - 1
+    static func medianInterval(count: Int, time: (Int) -> Int64) -> Int64? {
+        guard count >= 3 else { return nil }
+        let n = count - 1
         return withUnsafeTemporaryAllocation(of: Int64.self, capacity: n) { gaps in
+            var previous = time(0)
             for i in 0..<n {
+                let next = time(i + 1)
+                let gap = next &- previous
+                previous = next
                 var j = i
-                let gap = times[i + 1] - times[i]
                 while j > 0 && gaps[j - 1] > gap {
                     gaps[j] = gaps[j - 1]
                     j -= 1
@@ -123,42 +101,6 @@ public struct ICQSessionFacts: Sendable {
     public var lastServerSeqFrame: UInt64?
     /// `ICQSession.keepaliveInterval`'s value.
     public var keepaliveInterval: Int64?
-}
-
-/// The client's endpoint on each capture side. Nearly every session is seen on one side (two on
-/// a gateway capture), so the first two are held inline and more spill into a list.
-public struct ICQClientSides: Sendable {
-    private var first: (side: Int, client: Endpoint)? = nil
-    private var second: (side: Int, client: Endpoint)? = nil
-    private var more: [(side: Int, client: Endpoint)] = []
-
-    public init() {}
-
-    public subscript(side: Int) -> Endpoint? {
-        get {
-            if let first, first.side == side { return first.client }
-            if let second, second.side == side { return second.client }
-            return more.first { $0.side == side }?.client
-        }
-        set {
-            guard let newValue else { return }
-            if first == nil || first!.side == side {
-                first = (side, newValue)
-            } else if second == nil || second!.side == side {
-                second = (side, newValue)
-            } else if let i = more.firstIndex(where: { $0.side == side }) {
-                more[i].client = newValue
-            } else {
-                more.append((side, newValue))
-            }
-        }
-    }
-
-    func forEachEndpoint(_ body: (Endpoint) -> Void) {
-        if let first { body(first.client) }
-        if let second { body(second.client) }
-        for entry in more { body(entry.client) }
-    }
 }
 
 /// One transmission of a packet that expects an ack, with every copy of it.
@@ -201,10 +143,10 @@ public struct ICQExchange: Sendable {
     /// What a free slot of the tracker's pool holds.
     static let vacant = ICQExchange(command: 0, seq1: 0, seq2: 0, frame: 0, time: 0)
 
-    /// Fills in what happened on the other side while this exchange waited.
-    mutating func settle(in session: ICQSession, fromClient: Bool) {
-        let now = fromClient ? session.serverPackets : session.clientPackets
-        let others = Int(now - otherPartyCountAtStart) - (ack == nil ? 0 : 1)
+    /// Fills in what happened on the other side while this exchange waited, from the other
+    /// party's packet count now.
+    mutating func settle(otherPartyPackets now: UInt64) {
+        let others = Int(truncatingIfNeeded: now &- otherPartyCountAtStart) - (ack == nil ? 0 : 1)
         otherPartyPacketsWhileWaiting = max(0, others)
     }
 

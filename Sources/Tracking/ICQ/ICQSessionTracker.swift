@@ -143,9 +143,13 @@ extension ICQSessionTracker {
         public var queuedGiveUps: Int
         public var sessionSlots: Int
         public var exchangeSlots: Int
+        /// Blocks of the sessions' lists (round trips, keep-alives), and IPv6 addresses named.
+        public var historyBlocks: Int
+        public var ipv6Addresses: Int
 
         public init(sessions: Int, pendingExchanges: Int, clientEndpoints: Int, queuedIdleDeadlines: Int,
-                    queuedGiveUps: Int, sessionSlots: Int, exchangeSlots: Int) {
+                    queuedGiveUps: Int, sessionSlots: Int, exchangeSlots: Int, historyBlocks: Int = 0,
+                    ipv6Addresses: Int = 0) {
             self.sessions = sessions
             self.pendingExchanges = pendingExchanges
             self.clientEndpoints = clientEndpoints
@@ -153,6 +157,8 @@ extension ICQSessionTracker {
             self.queuedGiveUps = queuedGiveUps
             self.sessionSlots = sessionSlots
             self.exchangeSlots = exchangeSlots
+            self.historyBlocks = historyBlocks
+            self.ipv6Addresses = ipv6Addresses
         }
     }
 }
