@@ -144,8 +144,10 @@ extension ICQSessionTable {
             }
             outbox.append(.rebinding(facts(s), frame: frame, time: time, from: addresses.endpoint(previous), to: endpoint))
         }
+        // The client as it was before this packet (setting the side may change it).
+        let before = client(s)
         let (client, index) = setSideEndpoint(s, side, endpoint, compact)
-        if !(sessions[i].has(.ownsClientEntry) && self.client(s) == client) { claim(client, for: s) }
+        if !(sessions[i].has(.ownsClientEntry) && before == client) { claim(client, for: s) }
         sessions[i].clientSide = index
     }
 
