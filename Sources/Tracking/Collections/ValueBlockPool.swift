@@ -83,20 +83,27 @@ struct ValueBlockPool {
         head = -1
     }
 
-    /// The `count` values of a list from its `start`-th, in order.
+    /// The `count` values of a list from its `start`-th, in order (an empty list allocates
+    /// nothing).
     func values(from head: Int32, count: Int, start: Int = 0) -> [UInt64] {
+        guard count > start else { return [] }
         var values: [UInt64] = []
-        values.reserveCapacity(max(0, count - start))
+        values.reserveCapacity(count - start)
+        forEach(from: head, count: count, start: start) { values.append($0) }
+        return values
+    }
+
+    /// Calls `body` with the `count` values of a list from its `start`-th, in order.
+    func forEach(from head: Int32, count: Int, start: Int = 0, _ body: (UInt64) -> Void) {
         var b = head
         var i = 0
         while b >= 0 && i < count {
             for k in 0..<Self.valuesPerBlock where i < count {
-                if i >= start { values.append(blocks[Int(b)].values[k]) }
+                if i >= start { body(blocks[Int(b)].values[k]) }
                 i += 1
             }
             b = blocks[Int(b)].next
         }
-        return values
     }
 
     /// The block that holds the value at `index`.

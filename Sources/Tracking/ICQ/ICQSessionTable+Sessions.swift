@@ -331,15 +331,14 @@ extension ICQSessionTable {
     /// The whole session as a value, with its lists (when it ends, or when asked for).
     func makeSession(_ s: Int32) -> ICQSession {
         let slot = sessions[Int(s)]
+        // One allocation a list, none for an empty one.
         var roundTrips: [Int64] = []
         let rtts = Int(slot.roundTripCount)
-        roundTrips.reserveCapacity(rtts)
+        if rtts > 0 { roundTrips.reserveCapacity(rtts) }
         let inline = slot.has(.roundTripsInBlocks) ? 0 : min(rtts, 2)
         if inline > 0 { roundTrips.append(Int64(slot.firstRoundTrips.0)) }
         if inline > 1 { roundTrips.append(Int64(slot.firstRoundTrips.1)) }
-        for value in history.values(from: slot.roundTripBlocks, count: rtts - inline) {
-            roundTrips.append(Int64(bitPattern: value))
-        }
+        history.forEach(from: slot.roundTripBlocks, count: rtts - inline) { roundTrips.append(Int64(bitPattern: $0)) }
         var rebindings: [(frame: UInt64, from: Endpoint, to: Endpoint)] = []
         if slot.extras >= 0 {
             rebindings = extras[Int(slot.extras)].rebindings.map {
