@@ -11,6 +11,7 @@ public struct Finding: Sendable, Equatable {
         case blockedPeerPort = "blocked_peer_port"
         case serverPathBlocked = "server_path_blocked"
         case socksAssociationLost = "socks_association_lost"
+        case outgoingTCPBlocked = "outgoing_tcp_blocked"
     }
 
     public enum Severity: String, Sendable, Comparable, CaseIterable {

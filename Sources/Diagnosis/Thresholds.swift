@@ -1,3 +1,4 @@
+import Bytes
 import Tracking
 
 /// Every threshold the rules use, in nanoseconds of capture time. Names and defaults are the
@@ -38,6 +39,9 @@ public struct Thresholds: Sendable, Equatable {
     public var keepalive: Int64? = nil
     /// How close K may come to F before `keepalive_exceeds_firewall_timeout` warns.
     public var keepaliveMargin: Int64 = 10 * second
+    /// Where the clients are (`--inside CIDR`): a blocked connection from inside to a peer outside
+    /// breaks `outgoing-tcp`. Empty: the hosts seen logging in to the server are inside.
+    public var inside: [IPNetwork] = []
 
     public init() {}
 }

@@ -11,11 +11,11 @@ extension Analyzer {
     /// Counts, flow protocols and advertised endpoints of the PDUs the current frame completed.
     func noteStreamFrame(frame: UInt64, flow: FlowHandle?) {
         for a in streamFrame.oscar.advertised {
-            peerPorts.advertised.add(a.endpoint, uin: a.uin, source: .oscarDirectConnection,
+            peerPorts.advertise(a.endpoint, uin: a.uin, source: .oscarDirectConnection,
                                      isLANAddress: a.isLAN && a.endpoint.address.isPrivate, frame: frame)
         }
         for a in streamFrame.advertised {
-            peerPorts.advertised.add(a.endpoint, uin: a.uin, source: a.source,
+            peerPorts.advertise(a.endpoint, uin: a.uin, source: a.source,
                                      isLANAddress: a.isLAN && a.endpoint.address.isPrivate, frame: frame)
         }
         if streamFrame.oscar.pduCount > 0 {
@@ -32,8 +32,9 @@ extension Analyzer {
             summary.count(.icqPeer)
             if let flow {
                 flowTable.addProtocol(.peer, to: flow)
-                if let port = flowTable.endpoints(of: flow)?.responder.port {
-                    evidence.peerConnection(port: port, frame: frame)
+                if let responder = flowTable.endpoints(of: flow)?.responder {
+                    evidence.peerConnection(port: responder.port, frame: frame)
+                    peerPorts.peerConversation(responder: responder, frame: frame)
                 }
             }
         }
@@ -49,18 +50,18 @@ extension Analyzer {
         switch p.body {
         case .login(let login):
             guard let port = UInt16(exactly: login.tcpPort), let seen = decoded.sourceAddress else { return }
-            peerPorts.advertised.add(Endpoint(address: seen, port: port), uin: p.header.uin, source: .login, frame: frame)
+            peerPorts.advertise(Endpoint(address: seen, port: port), uin: p.header.uin, source: .login, frame: frame)
             if let uin = p.header.uin { peerPorts.noteLogin(uin: uin, from: seen) }
-            peerPorts.advertised.add(Endpoint(address: login.lanIP, port: port), uin: p.header.uin, source: .login,
+            peerPorts.advertise(Endpoint(address: login.lanIP, port: port), uin: p.header.uin, source: .login,
                                      isLANAddress: true, frame: frame)
         case .userOnline(let online):
             guard let port = UInt16(exactly: online.tcpPort) else { return }
-            peerPorts.advertised.add(Endpoint(address: online.externalIP, port: port), uin: online.uin, source: .userOnline, frame: frame)
-            peerPorts.advertised.add(Endpoint(address: online.lanIP, port: port), uin: online.uin, source: .userOnline,
+            peerPorts.advertise(Endpoint(address: online.externalIP, port: port), uin: online.uin, source: .userOnline, frame: frame)
+            peerPorts.advertise(Endpoint(address: online.lanIP, port: port), uin: online.uin, source: .userOnline,
                                      isLANAddress: true, frame: frame)
         case .tcpRequest(let request):
             guard let port = UInt16(exactly: request.port) else { return }
-            peerPorts.advertised.add(Endpoint(address: request.ip, port: port), uin: request.uin, source: .tcpRequest, frame: frame)
+            peerPorts.advertise(Endpoint(address: request.ip, port: port), uin: request.uin, source: .tcpRequest, frame: frame)
         default:
             break
         }

@@ -403,7 +403,8 @@ public final class Analyzer {
         summary.flows = flowTable.statistics
         summary.sessionsEvicted = icqAnalysis.tracker.evictedSessions
         summary.streamsEvicted = UInt64(streams.streamsEvicted)
-        let card = RequirementCard.judge(findings: findings, evidence: evidence, icq: icqAnalysis.diagnosis)
+        let card = RequirementCard.judge(findings: findings, evidence: evidence, icq: icqAnalysis.diagnosis,
+                                         peerPorts: peerPorts.ledger)
         switch options.format {
         case .ndjson:
             for requirement in card { RequirementRecord.writeNDJSON(&json, requirement) }

@@ -1,4 +1,5 @@
 import Diagnosis
+import Tracking
 
 /// The `requirement` records (NDJSON) and the report card that opens the text report.
 public enum RequirementRecord {
@@ -20,8 +21,44 @@ public enum RequirementRecord {
             bound(&json, "at_most", "at_most_frames", b.atMost)
             json.endObject()
         }
+        if let ports = r.ports {
+            json.beginArray("ports")
+            for entry in ports { port(&json, entry) }
+            json.endArray()
+            if r.portsNotListed > 0 { json.field("ports_not_listed", r.portsNotListed) }
+        }
         json.endObject()
         json.endLine()
+    }
+
+    /// `{"client":{"ip","port"}, "uin", "port", "source", "status", "frames"}`: the client's
+    /// listening endpoint as advertised, and what became of it.
+    private static func port(_ json: inout JSONWriter, _ e: PeerPortLedger.Entry) {
+        json.beginObject()
+        json.beginObject("client")
+        json.field("ip", e.endpoint.address)
+        json.field("port", e.endpoint.port)
+        json.endObject()
+        if let uin = e.uin { json.field("uin", uin) } else { json.fieldNull("uin") }
+        json.field("port", e.endpoint.port)
+        json.field("source", sourceName(e.source))
+        json.field("status", e.status.rawValue)
+        json.beginArray("frames")
+        for frame in e.frames { json.integer(frame) }
+        json.endArray()
+        json.endObject()
+    }
+
+    /// The output contract's names for where a port was advertised.
+    static func sourceName(_ source: AdvertisedEndpoints.Source) -> String {
+        switch source {
+        case .login: "login"
+        case .userOnline: "user_online"
+        case .oscarDirectConnection: "dc_info"
+        case .peerInit: "peer_init"
+        case .socksBind: "bind"
+        case .tcpRequest: "tcp_request"
+        }
     }
 
     private static func bound(_ json: inout JSONWriter, _ name: StaticString, _ framesName: StaticString,

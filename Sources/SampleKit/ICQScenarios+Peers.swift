@@ -1,6 +1,6 @@
 import Bytes
 
-/// R4 (`blocked_peer_port`): direct TCP connections to the port a peer advertised in
+/// R4 (`blocked_peer_port`, and `outgoing_tcp_blocked` from a client inside): direct TCP connections to the port a peer advertised in
 /// SRV_USER_ONLINE, all two-sided captures (inside0, outside0) so that a reset forged by the
 /// gateway can be told from one the peer sent. The client is a Windows ICQ 99 client (TTL 128,
 /// SYN retransmissions at 3 and 9 s); peers are 12 hops away (TTL 116 outside, 115 inside).
@@ -27,7 +27,9 @@ extension ICQScenarios {
     /// client's SYN to it is answered as `answer` says. Frames: `user_online.1002`, `peer`
     /// (every frame of the attempt), `peer.syn`, `peer.answer`, `message_out` (the fallback at
     /// login + 30 s).
-    /// Must report `blocked_peer_port` with client = the client's TCP endpoint inside
+    /// The client logged in, so it is inside: its connection out is judged by the guide's
+    /// outgoing-TCP requirement (the scenarios keep their `blocked_peer_*` names).
+    /// Must report `outgoing_tcp_blocked` with client = the client's TCP endpoint inside
     /// (192.168.1.2:1031), peer 198.51.100.20:3457, UIN 1001, server null, level `final`, and:
     /// - `.rstFromPeer`: severity warning, detail `rst_from_peer` (the RST is seen on both sides,
     ///   TTL 116/115 like a host 12 hops away): the peer is not listening; frames `peer.syn`,
@@ -55,14 +57,14 @@ extension ICQScenarios {
                                        attempts: [(peerA.externalIP, peerA.tcpPort, answer, "peer")])
         let evidence = answer == .noAnswerDroppedAtGateway || answer == .noAnswerBeyondGateway
             ? ["peer.syn"] : ["peer.syn", "peer.answer"]
-        s.expect("blocked_peer_port", severity: severity, level: "final", detail: detail, client: locals[0],
+        s.expect("outgoing_tcp_blocked", severity: severity, level: "final", detail: detail, client: locals[0],
                  server: .some(nil), peer: peerA.endpoint, evidence: evidence)
         return s.capture(name: "blocked_peer_\(detail)")
     }
 
     /// As `blockedPeerPort(.noAnswerDroppedAtGateway)`, but the capture ends at SYN + 12 s (a DNS
     /// lookup after the third SYN): past the 3.5 s provisional window, before the 21 s final one.
-    /// Must report `blocked_peer_port`, severity warning, level `provisional`, detail
+    /// Must report `outgoing_tcp_blocked`, severity warning, level `provisional`, detail
     /// `no_answer`, frames = the 3 `peer.syn`; the final deadline is open at the end.
     public static func blockedPeerPortProvisional() -> ScenarioCapture {
         var s = ICQSessionScript(setup(.gateway, seed: 62))
@@ -71,14 +73,14 @@ extension ICQScenarios {
         let local = s.connectToPeer(ip: peerA.externalIP, port: peerA.tcpPort, answer: .noAnswerDroppedAtGateway, name: "peer")
         s.at(s.setup.start + 15 * second)
         s.dnsLookup()
-        s.expect("blocked_peer_port", severity: "warning", level: "provisional", detail: "no_answer", client: local,
+        s.expect("outgoing_tcp_blocked", severity: "warning", level: "provisional", detail: "no_answer", client: local,
                  server: .some(nil), peer: peerA.endpoint, evidence: ["peer.syn"])
         return s.capture(name: "blocked_peer_no_answer_provisional")
     }
 
     /// Peers A, B and C come online (ports 3457, 4012, 2749, all above 1023) and the client's
     /// SYNs to each (at login + 3, 4, 5 s) are dropped silently by the gateway.
-    /// Must report three `blocked_peer_port` findings (error, final, `no_answer`; frames
+    /// Must report three `outgoing_tcp_blocked` findings (error, final, `no_answer`; frames
     /// `peer_a.syn`, `peer_b.syn`, `peer_c.syn`), and the escalation: 3 distinct peers blocked
     /// the same way for the same client, i.e. a policy on outgoing TCP above 1023, not a peer's
     /// problem (R4 `peer_ports_blocked_by_policy`; how it is carried is the analyzer's choice).
@@ -89,7 +91,7 @@ extension ICQScenarios {
             seed: 63, online: peers,
             attempts: zip(peers, names).map { ($0.externalIP, $0.tcpPort, .noAnswerDroppedAtGateway, $1) })
         for (i, peer) in peers.enumerated() {
-            s.expect("blocked_peer_port", severity: "error", level: "final", detail: "no_answer", client: locals[i],
+            s.expect("outgoing_tcp_blocked", severity: "error", level: "final", detail: "no_answer", client: locals[i],
                      server: .some(nil), peer: peer.endpoint, evidence: [names[i] + ".syn"])
         }
         return s.capture(name: "blocked_peer_escalation")
@@ -102,6 +104,7 @@ extension ICQScenarios {
         var (s, _) = peerScenario(seed: 64, online: [peerD],
                                   attempts: [(peerD.lanIP, peerD.tcpPort, .rstFromPeer, "peer")])
         s.expectAbsent("blocked_peer_port")
+        s.expectAbsent("outgoing_tcp_blocked")
         return s.capture(name: "blocked_peer_near_miss_private_ip")
     }
 
@@ -113,6 +116,7 @@ extension ICQScenarios {
         var (s, _) = peerScenario(seed: 65, online: [peerA],
                                   attempts: [(peerA.externalIP, peerA.tcpPort, .icmpFromRouter(code: 1), "peer")])
         s.expectAbsent("blocked_peer_port")
+        s.expectAbsent("outgoing_tcp_blocked")
         return s.capture(name: "blocked_peer_near_miss_host_unreachable")
     }
 
@@ -123,6 +127,7 @@ extension ICQScenarios {
         var (s, _) = peerScenario(seed: 66, online: [peerA],
                                   attempts: [(peerA.externalIP, 80, .noAnswerDroppedAtGateway, "web")])
         s.expectAbsent("blocked_peer_port")
+        s.expectAbsent("outgoing_tcp_blocked")
         return s.capture(name: "blocked_peer_near_miss_low_port")
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Bytes
 import Diagnosis
 
 /// A duration on the command line: `120`, `90s`, `5m`, `1h`, `3.5`, `1500ms`.
@@ -8,6 +9,16 @@ struct DurationArgument: ExpressibleByArgument {
     init?(argument: String) {
         guard let value = DurationParser.nanoseconds(argument) else { return nil }
         nanoseconds = value
+    }
+}
+
+/// An address prefix on the command line: `10.0.0.0/8`, `192.168.1.7`, `2001:db8::/32`.
+struct NetworkArgument: ExpressibleByArgument {
+    var network: IPNetwork
+
+    init?(argument: String) {
+        guard let network = IPNetwork(argument) else { return nil }
+        self.network = network
     }
 }
 
@@ -46,6 +57,11 @@ struct DiagnosisOptions: ParsableArguments {
     @Option(name: .long, help: "Exit with status 1 when findings of this severity or worse exist.")
     var failOn: SeverityArgument?
 
+    @Option(name: .long, help: ArgumentHelp(
+        "The clients' network (repeatable): a blocked connection from it to a peer outside breaks outgoing TCP.",
+        discussion: "Default: the hosts seen logging in to the ICQ server are inside.", valueName: "CIDR"))
+    var inside: [NetworkArgument] = []
+
     func validate() throws {
         if let profile, FirewallProfile.named(profile) == nil {
             throw ValidationError("unknown profile '\(profile)'; `icqscope profiles` lists them")
@@ -62,6 +78,7 @@ struct DiagnosisOptions: ParsableArguments {
         if let v = synProvisional { t.synProvisional = v.nanoseconds }
         if let v = synFinal { t.synFinal = v.nanoseconds }
         if let v = keepalive { t.keepalive = v.nanoseconds }
+        t.inside = inside.map(\.network)
         return t
     }
 }

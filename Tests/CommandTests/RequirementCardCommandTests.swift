@@ -59,8 +59,9 @@ struct RequirementCardCommandTests {
     /// what it shows working passes, and what it does not exercise is not observed.
     @Test func statusesOfTheSamples() throws {
         let expected: [String: [String]] = [
-            // A peer's SYNs to an advertised port go unanswered; the client's UDP is healthy.
-            "blocked-peer-port": ["pass", "pass", "not_observed", "fail", "not_observed", "not_observed", "not_observed"],
+            // The client (inside: it logged in) connects out to a peer's advertised port and the
+            // gateway forges a reset: outgoing TCP fails; the client's UDP is healthy.
+            "blocked-peer-port": ["pass", "pass", "not_observed", "not_observed", "fail", "not_observed", "not_observed"],
             "dropped-reply": ["pass", "fail", "not_observed", "not_observed", "not_observed", "not_observed", "not_observed"],
             "firewall-timeout": ["pass", "pass", "fail", "not_observed", "not_observed", "not_observed", "not_observed"],
             // OSCAR on TCP only: no classic ICQ.

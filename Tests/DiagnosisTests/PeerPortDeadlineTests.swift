@@ -48,7 +48,7 @@ struct PeerPortDeadlineTests {
         let diagnosis = PeerPortDiagnosis(thresholds: thresholds, emit: { collector.findings.append($0) },
                                           maximumAttempts: 60_000)
         for (i, peer) in Self.peers.enumerated() {
-            diagnosis.advertised.add(peer, uin: 1000 + UInt32(i), source: .userOnline, frame: UInt64(i))
+            diagnosis.advertise(peer, uin: 1000 + UInt32(i), source: .userOnline, frame: UInt64(i))
         }
         let count = 55_000
         let second: Int64 = 1_000_000_000

@@ -20,11 +20,12 @@ import Wire
         var findings: [Finding] { sink.findings }
         final class Sink { var findings: [Finding] = [] }
 
-        init(advertising endpoints: [Endpoint] = [PeerPortRuleTests.peer], isLANAddress: Bool = false) {
+        init(advertising endpoints: [Endpoint] = [PeerPortRuleTests.peer], isLANAddress: Bool = false,
+             thresholds: Thresholds = Thresholds()) {
             let sink = sink
-            rule = PeerPortDiagnosis(thresholds: Thresholds(), emit: { sink.findings.append($0) })
+            rule = PeerPortDiagnosis(thresholds: thresholds, emit: { sink.findings.append($0) })
             for endpoint in endpoints {
-                rule.advertised.add(endpoint, uin: 1002, source: .userOnline, isLANAddress: isLANAddress, frame: 1)
+                rule.advertise(endpoint, uin: 1002, source: .userOnline, isLANAddress: isLANAddress, frame: 1)
             }
         }
 
@@ -245,7 +246,7 @@ import Wire
         }
         #expect(h.findings.count == 3)
         #expect(!h.findings[1].explanation.contains("blocked the same way"))
-        #expect(h.findings[2].explanation.contains("3th peer port blocked the same way"))
+        #expect(h.findings[2].explanation.contains("3rd peer port blocked the same way"))
         #expect(h.findings[2].advice.contains("small listening port range"))
     }
 }

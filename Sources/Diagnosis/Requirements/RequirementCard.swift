@@ -17,22 +17,49 @@ public struct RequirementResult: Sendable {
     public var advice: String
     /// On `session-timeout` only: the firewall's UDP idle timeout as far as the capture bounds it.
     public var udpTimeout: UDPTimeoutBracket? = nil
+    /// On `peer-tcp-ports` and `external-applications`: every port advertised for them, and what
+    /// became of it; and how many more were advertised than listed.
+    public var ports: [PeerPortLedger.Entry]? = nil
+    public var portsNotListed = 0
 }
 
 public enum RequirementCard {
     /// One result per requirement, in the guide's order.
-    public static func judge(findings: [Finding], evidence: RequirementEvidence, icq: ICQDiagnosis) -> [RequirementResult] {
+    public static func judge(findings: [Finding], evidence: RequirementEvidence, icq: ICQDiagnosis,
+                             peerPorts: PeerPortLedger = PeerPortLedger()) -> [RequirementResult] {
         Finding.Requirement.allCases.map { requirement in
             let breaking = findings.filter { $0.requirement == requirement }
             var result = breaking.isEmpty
-                ? judgeHeld(requirement, evidence: evidence, icq: icq)
+                ? judgeHeld(requirement, evidence: evidence, icq: icq, peerPorts: peerPorts)
                 : failed(requirement, breaking)
-            if requirement == .sessionTimeout {
+            switch requirement {
+            case .sessionTimeout:
                 result.udpTimeout = icq.udpTimeout
                 result.explanation += bracketSentence(icq.udpTimeout, icq: icq)
+            case .peerTCPPorts:
+                result.ports = peerPorts.entries
+                result.portsNotListed = peerPorts.notListed
+                if !breaking.isEmpty { result.explanation += " " + portsSentence(shownOpen(evidence, peerPorts)) }
+            case .externalApplications:
+                // No request that starts an external application is recognised yet: its list is empty.
+                result.ports = []
+            default:
+                break
             }
             return result
         }
+    }
+
+    /// Distinct ports above 1023 shown open: reached by a connection, or carrying peer PDUs.
+    static func shownOpen(_ e: RequirementEvidence, _ ledger: PeerPortLedger) -> [UInt16] {
+        Array(Set(e.peerPorts.keys).union(ledger.portsShownOpen.filter { $0 > 1023 })).sorted()
+    }
+
+    /// "2 of the 3 ports the guide asks for were shown open (3456, 5001)."
+    static func portsSentence(_ ports: [UInt16]) -> String {
+        guard !ports.isEmpty else { return "None of the 3 ports the guide asks for was shown open." }
+        let listed = ports.prefix(10).map(String.init).joined(separator: ", ")
+        return "\(min(ports.count, 3)) of the 3 ports the guide asks for were shown open (\(listed))."
     }
 
     static func failed(_ requirement: Finding.Requirement, _ breaking: [Finding]) -> RequirementResult {
@@ -48,7 +75,7 @@ public enum RequirementCard {
     }
 
     static func judgeHeld(_ requirement: Finding.Requirement, evidence e: RequirementEvidence,
-                          icq: ICQDiagnosis) -> RequirementResult {
+                          icq: ICQDiagnosis, peerPorts: PeerPortLedger) -> RequirementResult {
         func pass(_ frames: [UInt64?], _ explanation: String) -> RequirementResult {
             RequirementResult(requirement: requirement, status: .pass, findings: 0, frames: frames.compactMap { $0 },
                               explanation: explanation, advice: "Nothing to change for this requirement.")
@@ -89,14 +116,16 @@ public enum RequirementCard {
             return pass(crossed.frames.map { Optional($0) },
                         "A server packet got through after the session had been idle for \(seconds(crossed.gap)) s, longer than the clients' keep-alive interval of \(k) s (\(learnedFrom(keepalive.learnedFrom))): the firewall keeps idle sessions long enough.")
         case .peerTCPPorts:
-            guard !e.peerPorts.isEmpty else {
+            let ports = shownOpen(e, peerPorts)
+            guard !ports.isEmpty else {
                 return unseen("No peer-to-peer ICQ connection was seen.",
                               "Capture while two clients exchange a message or a file directly.")
             }
-            let ports = e.peerPorts.keys.sorted()
-            let shown = min(ports.count, 3)
-            return pass(ports.prefix(10).map { e.peerPorts[$0] },
-                        "Peers reached each other on TCP port\(ports.count == 1 ? "" : "s") \(ports.prefix(10).map(String.init).joined(separator: ", ")): \(shown) of the 3 ports the guide asks for were shown open.")
+            let frames = ports.prefix(10).map { port in
+                e.peerPorts[port] ?? peerPorts.entries.first { $0.endpoint.port == port && $0.status == .reached }?.frames.last
+            }
+            return pass(frames,
+                        "Peers reached each other on TCP port\(ports.count == 1 ? "" : "s") \(ports.prefix(10).map(String.init).joined(separator: ", ")): \(min(ports.count, 3)) of the 3 ports the guide asks for were shown open.")
         case .outgoingTCP:
             guard let frame = e.firstICQTCP else {
                 return unseen("No TCP connection of the ICQ family (OSCAR or peer-to-peer) was seen.",

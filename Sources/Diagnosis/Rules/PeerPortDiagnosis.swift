@@ -36,9 +36,21 @@ public final class PeerPortDiagnosis {
     }
 
     /// Endpoints advertised inside the protocols: an attempt to one of them is a peer connection.
-    public var advertised: AdvertisedEndpoints {
-        get { state.pointee.advertised }
-        _modify { yield &state.pointee.advertised }
+    public var advertised: AdvertisedEndpoints { state.pointee.advertised }
+
+    /// Every port advertised, and whether it was reached, blocked or never tried.
+    public var ledger: PeerPortLedger { state.pointee.ledger }
+
+    /// An endpoint a client advertised or announced inside a protocol.
+    public func advertise(_ endpoint: Endpoint, uin: UInt32?, source: AdvertisedEndpoints.Source,
+                          isLANAddress: Bool = false, frame: UInt64) {
+        state.pointee.advertised.add(endpoint, uin: uin, source: source, isLANAddress: isLANAddress, frame: frame)
+        state.pointee.ledger.advertised(endpoint, uin: uin, source: source, isLANAddress: isLANAddress, frame: frame)
+    }
+
+    /// Peer-to-peer PDUs flowed on a connection to `responder`: its port was reached.
+    public func peerConversation(responder: Endpoint, frame: UInt64) {
+        state.pointee.ledger.reached(responder, frames: [frame])
     }
 
     /// Attempts open now (not yet answered, reported or given up).
@@ -112,6 +124,7 @@ struct PeerPortState {
 
     let thresholds: Thresholds
     var advertised = AdvertisedEndpoints()
+    var ledger = PeerPortLedger()
     var attempts: [Attempt] = []
     var freeSlots: [Int32] = []
     /// Open attempts by their endpoints.
@@ -177,7 +190,8 @@ struct PeerPortState {
             return
         }
         if header.isSYN && header.isACK {
-            close(slot)  // open: the peer answered
+            let attempt = close(slot)  // open: the peer answered
+            ledger.reached(attempt.key.peer, frames: [attempt.frames[0], frame])
             lastTTL.set(ttl, for: src)
             return
         }
@@ -366,27 +380,59 @@ struct PeerPortState {
                          proof: String) {
         let key = attempt.key
         let isPeerItself = detail == .rstFromPeer
+        if isPeerItself {
+            // The firewall let it through: the port was reached, though nothing listened.
+            ledger.reached(key.peer, frames: attempt.frames)
+        } else {
+            ledger.blocked(key.peer, frames: attempt.frames)
+        }
         let severity: Finding.Severity = isPeerItself || !final ? .warning : .error
         var explanation = "A connection from \(key.client) to the peer's port \(key.peer.port) at \(key.peer.address)"
         if let uin = attempt.advertised.uin { explanation += " (UIN \(uin), " } else { explanation += " (" }
         explanation += "advertised in \(attempt.advertised.source.rawValue.split(separator: "_").joined(separator: " ")) at frame \(attempt.advertised.frame)) failed: \(proof)."
         if attempt.notForwarded { explanation += " The SYN reached the gateway and never left it." }
+        // From a client inside to a peer outside, the guide's requirement is outgoing TCP.
+        let outgoing = isInside(key.client.address) && !isInside(key.peer.address)
+        if outgoing { explanation = "An outgoing connection from the client inside at " + explanation.dropFirst("A connection from ".count) }
         var advice: String
         if isPeerItself {
             advice = "The firewall let the attempt through; the peer is not listening on that port. Check the peer's ICQ settings, or let it listen on one of the ports the firewall allows."
+        } else if outgoing {
+            let way = BlockWay(detail: detail, final: final)
+            blockedTargets[way, default: []].insert(key.peer)
+            let targets = blockedTargets[way]!.count
+            advice = "Allow outgoing TCP connections from the ICQ clients, to all addresses or at least to the peers' ports above 1023 (the guide: your firewall must enable outgoing TCP connections)."
+            if targets >= 3 {
+                explanation += " This is the \(Self.ordinal(targets)) peer port blocked the same way: the policy blocks outgoing connections in general, not one port."
+            }
         } else {
             let way = BlockWay(detail: detail, final: final)
             blockedTargets[way, default: []].insert(key.peer)
             let targets = blockedTargets[way]!.count
             advice = "Allow TCP connections between ICQ peers on ports above 1023 (ICQ needs at least 3 open), in both directions, and outgoing TCP."
             if targets >= 3 {
-                explanation += " This is the \(targets)th peer port blocked the same way: the policy blocks peer connections in general, not one port."
+                explanation += " This is the \(Self.ordinal(targets)) peer port blocked the same way: the policy blocks peer connections in general, not one port."
                 advice += " Or restrict the clients to a small listening port range and open exactly that range."
             }
         }
-        emit(Finding(kind: .blockedPeerPort, severity: severity, level: final ? .final : .provisional, detail: detail,
+        emit(Finding(kind: outgoing ? .outgoingTCPBlocked : .blockedPeerPort, severity: severity,
+                     level: final ? .final : .provisional, detail: detail,
                      firstTime: attempt.firstTime, lastTime: time, frames: attempt.frames, client: key.client,
-                     peer: key.peer, uin: uinByAddress[key.client.address] ?? nil, requirement: .peerTCPPorts,
+                     peer: key.peer, uin: uinByAddress[key.client.address] ?? nil,
+                     requirement: outgoing ? .outgoingTCP : .peerTCPPorts,
                      explanation: explanation, advice: advice))
+    }
+
+    /// 1st, 2nd, 3rd, 4th, ..., 11th, 12th, 13th, 21st.
+    static func ordinal(_ n: Int) -> String {
+        let suffix = (11...13).contains(n % 100) ? "th" : (n % 10 == 1 ? "st" : n % 10 == 2 ? "nd" : n % 10 == 3 ? "rd" : "th")
+        return "\(n)\(suffix)"
+    }
+
+    /// Inside, as the output contract defines it: within `--inside` when given, else a host seen
+    /// logging in to the server (the clients' side of the capture).
+    func isInside(_ address: IPAddress) -> Bool {
+        if !thresholds.inside.isEmpty { return thresholds.inside.contains { $0.contains(address) } }
+        return uinByAddress[address] != nil
     }
 }

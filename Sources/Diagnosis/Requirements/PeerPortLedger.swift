@@ -1,0 +1,73 @@
+import Bytes
+import Tracking
+
+/// Every TCP port a client advertised or announced inside the protocols, and what became of it:
+/// reached (a peer's connection was answered, or peer-to-peer PDUs flowed to it), blocked (a
+/// filter refused or swallowed the connection), or never tried. The `ports` list of the
+/// `peer-tcp-ports` requirement, and "N of the 3 ports the guide asks for were shown open".
+/// Bounded: ports beyond `capacity` are counted, not listed.
+public struct PeerPortLedger: Sendable {
+    public enum Status: String, Sendable {
+        case reached, blocked, untried
+    }
+
+    public struct Entry: Sendable, Equatable {
+        /// The advertising client's listening endpoint.
+        public var endpoint: Endpoint
+        public var uin: UInt32?
+        public var source: AdvertisedEndpoints.Source
+        /// Advertised as the client's LAN ("real") address.
+        public var isLANAddress: Bool
+        public var status: Status
+        /// The frame that advertised it, then those that showed its status (at most `keptFrames`).
+        public var frames: [UInt64]
+    }
+
+    public static let capacity = 256
+    static let keptFrames = 8
+
+    public private(set) var entries: [Entry] = []
+    private var index: [Endpoint: Int] = [:]
+    /// Ports advertised after the list was full.
+    public private(set) var notListed = 0
+
+    public init() {}
+
+    mutating func advertised(_ endpoint: Endpoint, uin: UInt32?, source: AdvertisedEndpoints.Source,
+                             isLANAddress: Bool, frame: UInt64) {
+        guard endpoint.port != 0, endpoint.address != IPAddress(ipv4: 0), index[endpoint] == nil else { return }
+        guard entries.count < Self.capacity else {
+            notListed += 1
+            return
+        }
+        index[endpoint] = entries.count
+        entries.append(Entry(endpoint: endpoint, uin: uin, source: source, isLANAddress: isLANAddress,
+                             status: .untried, frames: [frame]))
+    }
+
+    /// A connection to the port got through the firewall (a blocked status stays: the block is
+    /// what the requirement is about).
+    mutating func reached(_ endpoint: Endpoint, frames: [UInt64]) {
+        guard let i = index[endpoint], entries[i].status != .blocked else { return }
+        entries[i].status = .reached
+        add(frames, to: i)
+    }
+
+    mutating func blocked(_ endpoint: Endpoint, frames: [UInt64]) {
+        guard let i = index[endpoint] else { return }
+        if entries[i].status == .reached { entries[i].frames.removeSubrange(1...) }
+        entries[i].status = .blocked
+        add(frames, to: i)
+    }
+
+    private mutating func add(_ frames: [UInt64], to i: Int) {
+        for frame in frames where entries[i].frames.count < Self.keptFrames && !entries[i].frames.contains(frame) {
+            entries[i].frames.append(frame)
+        }
+    }
+
+    /// Distinct port numbers shown open (reached).
+    public var portsShownOpen: [UInt16] {
+        Array(Set(entries.filter { $0.status == .reached }.map(\.endpoint.port))).sorted()
+    }
+}
