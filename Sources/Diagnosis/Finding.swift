@@ -12,6 +12,8 @@ public struct Finding: Sendable, Equatable {
         case serverPathBlocked = "server_path_blocked"
         case socksAssociationLost = "socks_association_lost"
         case outgoingTCPBlocked = "outgoing_tcp_blocked"
+        case socks4UDPBlocked = "socks4_udp_blocked"
+        case directModePortBlocked = "direct_mode_port_blocked"
     }
 
     public enum Severity: String, Sendable, Comparable, CaseIterable {

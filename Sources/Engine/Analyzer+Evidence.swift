@@ -25,6 +25,7 @@ extension Analyzer {
         }
         if streamFrame.socksCount > 0 {
             evidence.proxyConversation(frame: frame)
+            if let client = streamFrame.socks4Client { socks4UDP.socks4Request(client: client.address, frame: frame) }
             summary.count(.socks)
             if let flow { flowTable.addProtocol(.socks, to: flow) }
         }
@@ -50,15 +51,17 @@ extension Analyzer {
         switch p.body {
         case .login(let login):
             guard let port = UInt16(exactly: login.tcpPort), let seen = decoded.sourceAddress else { return }
-            peerPorts.advertise(Endpoint(address: seen, port: port), uin: p.header.uin, source: .login, frame: frame)
+            peerPorts.advertise(Endpoint(address: seen, port: port), uin: p.header.uin, source: .login, frame: frame,
+                                connectionMode: login.connectionMode)
             if let uin = p.header.uin { peerPorts.noteLogin(uin: uin, from: seen) }
             peerPorts.advertise(Endpoint(address: login.lanIP, port: port), uin: p.header.uin, source: .login,
-                                     isLANAddress: true, frame: frame)
+                                isLANAddress: true, frame: frame, connectionMode: login.connectionMode)
         case .userOnline(let online):
             guard let port = UInt16(exactly: online.tcpPort) else { return }
-            peerPorts.advertise(Endpoint(address: online.externalIP, port: port), uin: online.uin, source: .userOnline, frame: frame)
+            peerPorts.advertise(Endpoint(address: online.externalIP, port: port), uin: online.uin, source: .userOnline,
+                                frame: frame, connectionMode: online.connectionMode)
             peerPorts.advertise(Endpoint(address: online.lanIP, port: port), uin: online.uin, source: .userOnline,
-                                     isLANAddress: true, frame: frame)
+                                isLANAddress: true, frame: frame, connectionMode: online.connectionMode)
         case .tcpRequest(let request):
             guard let port = UInt16(exactly: request.port) else { return }
             peerPorts.advertise(Endpoint(address: request.ip, port: port), uin: request.uin, source: .tcpRequest, frame: frame)

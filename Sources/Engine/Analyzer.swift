@@ -34,6 +34,8 @@ public final class Analyzer {
     var icqAnalysis: ICQAnalysis!
     /// SOCKS handshakes and UDP associations (rule R6).
     var socks: SOCKSDiagnosis!
+    /// SOCKS4 use beside blocked direct UDP (the guide's proxy requirement).
+    var socks4UDP: SOCKS4UDPRule!
     /// The SOCKS5 UDP header of the current frame, when it was relayed through an association.
     private var socksUDP: (SOCKSUDPHeader, UnsafeRawBufferPointer)? = nil
     /// Connection attempts to the TCP ports peers advertised (rule R4).
@@ -80,6 +82,7 @@ public final class Analyzer {
                                       emit: { [unowned self] finding in self.report(finding) })
         socks = SOCKSDiagnosis(thresholds: options.thresholds,
                                emit: { [unowned self] finding in self.report(finding) })
+        socks4UDP = SOCKS4UDPRule(emit: { [unowned self] finding in self.report(finding) })
     }
 
     /// Checks the filter's syntax before any input is read (compiled for Ethernet), so a typo is
@@ -336,6 +339,7 @@ public final class Analyzer {
             out.take(&json)
             out.flush()
         }
+        socks4UDP.observe(finding)
     }
 
     /// Writes the flows that ended (with `--flows`) and empties the table's queue.

@@ -11,6 +11,8 @@ public struct StreamFrameRecord: StreamProtocolSink {
     public var oscar: OSCARFrameRecord
     public let peerScratch = PeerScratch()
     public private(set) var socksCount = 0
+    /// The client of a SOCKS4 (or 4a) request in this frame (SOCKS4 carries no UDP).
+    public private(set) var socks4Client: Endpoint? = nil
     public private(set) var peerCount = 0
     var socksJSON = JSONWriter(capacity: 1 << 10)
     var peerJSON = JSONWriter(capacity: 1 << 12)
@@ -48,6 +50,7 @@ public struct StreamFrameRecord: StreamProtocolSink {
                                       connection: SOCKSConnection, from: Endpoint, to: Endpoint) {
         isDirty = true
         socksCount += 1
+        if message.kind == .v4Request { socks4Client = from }
         // BIND's first reply names where the proxy listens for the peer (0.0.0.0: the proxy itself).
         if message.isSuccessReply && connection.command == 2 && connection.status == .negotiating, message.port != 0 {
             let address = message.address.flatMap { $0 == IPAddress(ipv4: 0) ? nil : $0 } ?? from.address
@@ -171,6 +174,7 @@ public struct StreamFrameRecord: StreamProtocolSink {
             peerJSON.beginArray()
         }
         socksCount = 0
+        socks4Client = nil
         peerCount = 0
         if !advertised.isEmpty { advertised.removeAll(keepingCapacity: true) }
         if !textLine.isEmpty { textLine.removeAll(keepingCapacity: true) }

@@ -151,6 +151,23 @@ extension ICQScenarios {
         return s.capture(name: icmp ? "server_path_blocked_icmp" : "server_path_blocked")
     }
 
+    /// Inside capture. The client connects to a peer through a SOCKS4 proxy (192.168.1.5:1080;
+    /// SOCKS4 carries TCP only), then logs in over direct UDP as `serverPathBlocked(icmp: false)`:
+    /// the gateway drops every copy of CMD_LOGIN.
+    /// Must report: `server_path_blocked` (`no_answer`, frames the 6 `login`), and
+    /// `socks4_udp_blocked`, severity error, detail `no_answer`, client 192.168.1.2:1100, server
+    /// 198.51.100.4:4000, UIN 1001, frames the SOCKS4 request and the 6 `login`.
+    public static func socks4UDPBlocked() -> ScenarioCapture {
+        var s = ICQSessionScript(setup(.inside, seed: 73))
+        s.socks4Connect(proxy: socksProxy, to: peerA.endpoint)
+        s.login(loginCopies: Array(repeating: .droppedAtGateway, count: 6))
+        s.at(s.lastFrameTime + 30 * second)
+        s.dnsLookup()
+        s.expect("server_path_blocked", severity: "error", detail: "no_answer", evidence: ["login"])
+        s.expect("socks4_udp_blocked", severity: "error", detail: "no_answer", evidence: ["socks4.request", "login"])
+        return s.capture(name: "socks4_udp_blocked")
+    }
+
     static let socksProxy = Endpoint(address: IPAddress(ipv4: 0xC0A8_0105), port: 1080)  // 192.168.1.5:1080
     static let socksRelay = Endpoint(address: IPAddress(ipv4: 0xC0A8_0105), port: 40500)
 

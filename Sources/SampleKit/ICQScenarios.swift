@@ -70,6 +70,7 @@ public enum ICQScenarios {
         ("blocked_peer_near_miss_low_port", { blockedPeerNearMissLowPort() }),
         ("server_path_blocked", { serverPathBlocked(icmp: false) }),
         ("server_path_blocked_icmp", { serverPathBlocked(icmp: true) }),
+        ("socks4_udp_blocked", { socks4UDPBlocked() }),
         ("socks_association_lost", { socksAssociationLost() }),
         ("socks_near_miss_udp_stops", { socksNearMissUDPStops() }),
     ]

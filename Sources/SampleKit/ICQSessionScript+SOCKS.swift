@@ -51,6 +51,40 @@ extension ICQSessionScript {
         at(t + 1_000_000)
     }
 
+    /// A SOCKS4 CONNECT through `proxy` to `target` at `now` (SOCKS4 carries TCP only): the
+    /// handshake with the proxy, the request (user id "icq") and the proxy's grant (0x5A).
+    /// Frames: all `socks4.control`; `socks4.request`, `socks4.reply`. The connection stays open.
+    public mutating func socks4Connect(proxy: Endpoint, to target: Endpoint) {
+        let port = nextEphemeralTCPPort
+        nextEphemeralTCPPort &+= 1
+        var control = SOCKSControl(clientPort: port, proxy: proxy, clientSeq: randomU32(), proxySeq: randomU32(),
+                                   proxyIDs: SimHost(address: proxy.address.ipv4Value, ttl: 64, nextID: 0x4000))
+        let lan: Int64 = 250_000
+        var t = now
+        let all = "socks4.control"
+        controlSegment(&control, fromClient: true, at: t, flags: [.syn], options: Self.synOptions, names: [all])
+        control.clientSeq &+= 1
+        t += lan
+        controlSegment(&control, fromClient: false, at: t, flags: [.syn, .ack], options: [2, 4, 0x05, 0xB4], names: [all])
+        control.proxySeq &+= 1
+        t += lan
+        controlSegment(&control, fromClient: true, at: t, flags: [.ack], names: [all])
+        t += 100_000
+        var request: [UInt8] = [4, 1]
+        request.appendBE16(target.port)
+        request.appendBE32(target.address.ipv4Value)
+        request += Array("icq".utf8) + [0]
+        controlSegment(&control, fromClient: true, at: t, flags: [.psh, .ack], payload: request, names: [all, "socks4.request"])
+        t += lan
+        var reply: [UInt8] = [0, 0x5A]
+        reply.appendBE16(target.port)
+        reply.appendBE32(target.address.ipv4Value)
+        controlSegment(&control, fromClient: false, at: t, flags: [.psh, .ack], payload: reply, names: [all, "socks4.reply"])
+        t += 40_000_000
+        controlSegment(&control, fromClient: true, at: t, flags: [.ack], names: [all])
+        at(t + 1_000_000)
+    }
+
     /// Ends the control connection at `now` with FINs: the proxy first (its idle timeout, or it
     /// was restarted) or the client first (it logs off). Frames `socks.control`, `socks.fin` (both
     /// FINs).

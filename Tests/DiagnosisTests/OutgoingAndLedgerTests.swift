@@ -4,10 +4,11 @@ import SampleKit
 import Testing
 import Wire
 
-/// Issue 14, items 3 and 4: every advertised port with what became of it (the `ports` list of
-/// `peer-tcp-ports`), and a blocked connection from a client inside to a peer outside judged as
+/// Issue 14, items 3 to 6: every advertised port with what became of it (the `ports` list of
+/// `peer-tcp-ports`); a blocked connection from a client inside to a peer outside judged as
 /// `outgoing_tcp_blocked` (breaking `outgoing-tcp`), inside being the hosts that log in or
-/// `--inside`.
+/// `--inside`; a client announcing direct connections whose port is blocked; SOCKS4 beside
+/// blocked direct UDP.
 @Suite struct OutgoingAndLedgerTests {
     typealias Harness = PeerPortRuleTests.Harness
     static let other = Endpoint(address: IPAddress(ipv4: 0xCB00_710A), port: 4100)     // 203.0.113.10:4100
@@ -113,5 +114,51 @@ import Wire
         for bad in ["10.0.0.0/33", "10.0.0/8", "300.1.1.1", "1::2::3", "2001:db8::/129", "", "10.0.0.1/", "x"] {
             #expect(IPNetwork(bad) == nil, "\(bad)")
         }
+    }
+
+    /// A port announced with connection mode 4 (direct) that a filter blocks: one warning for
+    /// the listening endpoint, beside the block; a mode-2 (firewall) port gets none.
+    @Test func directModePortBlockedWarnsOnce() {
+        let h = Harness(advertising: [])
+        h.rule.advertise(PeerPortRuleTests.peer, uin: 1002, source: .login, frame: 1, connectionMode: 4)
+        h.rule.advertise(Self.other, uin: 1003, source: .login, frame: 1, connectionMode: 2)
+        h.syn(at: 0)
+        h.icmp(code: 13, at: 0.01)
+        h.segment(from: PeerPortRuleTests.client, to: (PeerPortRuleTests.peer.address.ipv4Value, PeerPortRuleTests.peer.port),
+                  .syn, sequence: 99, at: 1)  // a second attempt, from the same port: a new SYN
+        h.icmp(code: 13, at: 1.01)
+        h.syn(to: Self.other, at: 2)
+        h.icmp(code: 13, about: Self.other, at: 2.01)
+        #expect(h.findings.map(\.kind) == [.blockedPeerPort, .directModePortBlocked, .blockedPeerPort, .blockedPeerPort])
+        let warning = h.findings[1]
+        #expect(warning.severity == .warning && warning.requirement == .peerTCPPorts)
+        #expect(warning.client == PeerPortRuleTests.peer && warning.uin == 1002)
+        #expect(warning.frames.first == 1)
+        #expect(warning.advice.contains("I am behind a firewall or proxy"))
+    }
+
+    static func pathBlocked(_ client: UInt32, frames: [UInt64]) -> Finding {
+        Finding(kind: .serverPathBlocked, severity: .error, detail: .noAnswer, firstTime: 0, lastTime: 1, frames: frames,
+                client: Endpoint(address: IPAddress(ipv4: client), port: 1100),
+                server: Endpoint(address: IPAddress(ipv4: 0xC633_6404), port: 4000), uin: 1001,
+                requirement: .udp4000Out, explanation: "", advice: "")
+    }
+
+    /// SOCKS4 use and a blocked path to the server, in either order, give one finding per client;
+    /// either alone gives none.
+    @Test func socks4BesideBlockedUDPInEitherOrder() {
+        var found: [Finding] = []
+        let rule = SOCKS4UDPRule(emit: { found.append($0) })
+        rule.socks4Request(client: IPAddress(ipv4: 0xC0A8_0102), frame: 4)
+        rule.observe(Self.pathBlocked(0xC0A8_0102, frames: [7, 8]))
+        rule.observe(Self.pathBlocked(0xC0A8_0103, frames: [9]))
+        rule.socks4Request(client: IPAddress(ipv4: 0xC0A8_0103), frame: 12)
+        rule.socks4Request(client: IPAddress(ipv4: 0xC0A8_0102), frame: 20)  // again: nothing new
+        rule.observe(Self.pathBlocked(0xC0A8_0104, frames: [30]))               // no SOCKS4: nothing
+        rule.socks4Request(client: IPAddress(ipv4: 0xC0A8_0105), frame: 31)   // no block: nothing
+        #expect(found.map(\.kind) == [.socks4UDPBlocked, .socks4UDPBlocked])
+        #expect(found.map(\.frames) == [[4, 7, 8], [12, 9]])
+        #expect(found.allSatisfy { $0.requirement == .proxy && $0.detail == .noAnswer && $0.uin == 1001 })
+        #expect(found[0].explanation.contains("SOCKS4 cannot carry UDP"))
     }
 }

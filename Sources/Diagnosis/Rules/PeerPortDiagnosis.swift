@@ -43,8 +43,9 @@ public final class PeerPortDiagnosis {
 
     /// An endpoint a client advertised or announced inside a protocol.
     public func advertise(_ endpoint: Endpoint, uin: UInt32?, source: AdvertisedEndpoints.Source,
-                          isLANAddress: Bool = false, frame: UInt64) {
-        state.pointee.advertised.add(endpoint, uin: uin, source: source, isLANAddress: isLANAddress, frame: frame)
+                          isLANAddress: Bool = false, frame: UInt64, connectionMode: UInt8? = nil) {
+        state.pointee.advertised.add(endpoint, uin: uin, source: source, isLANAddress: isLANAddress, frame: frame,
+                                     connectionMode: connectionMode)
         state.pointee.ledger.advertised(endpoint, uin: uin, source: source, isLANAddress: isLANAddress, frame: frame)
     }
 
@@ -153,6 +154,8 @@ struct PeerPortState {
 
     /// Blocks reported, by way, for the escalation when several peers or ports are blocked alike.
     var blockedTargets: [BlockWay: Set<Endpoint>] = [:]
+    /// Listening endpoints already warned about as announced for direct connections (bounded).
+    var directModeWarned: Set<Endpoint> = []
 
     init(thresholds: Thresholds, addressCapacity: Int) {
         self.thresholds = thresholds
@@ -421,6 +424,23 @@ struct PeerPortState {
                      peer: key.peer, uin: uinByAddress[key.client.address] ?? nil,
                      requirement: outgoing ? .outgoingTCP : .peerTCPPorts,
                      explanation: explanation, advice: advice))
+        if final && !isPeerItself && !outgoing && attempt.advertised.connectionMode == 4 {
+            warnDirectMode(attempt, time: time, emit: emit)
+        }
+    }
+
+    /// The client whose port was blocked announced direct connections (mode 4): its peers keep
+    /// trying a port the firewall blocks. Once per listening endpoint.
+    mutating func warnDirectMode(_ attempt: Attempt, time: Int64, emit: (Finding) -> Void) {
+        let listening = attempt.key.peer
+        guard !directModeWarned.contains(listening), directModeWarned.count < 4096 else { return }
+        directModeWarned.insert(listening)
+        let who = attempt.advertised.uin.map { "UIN \($0)" } ?? "The client"
+        emit(Finding(kind: .directModePortBlocked, severity: .warning, firstTime: attempt.firstTime, lastTime: time,
+                     frames: [attempt.advertised.frame] + attempt.frames, client: listening, peer: attempt.key.client,
+                     uin: attempt.advertised.uin, requirement: .peerTCPPorts,
+                     explanation: "\(who) announced direct connections (mode 4) on \(listening) at frame \(attempt.advertised.frame), but the firewall blocks that port: its peers' connections fail before they fall back to the server.",
+                     advice: "In ICQ's preferences (Connection), select 'I am behind a firewall or proxy' and set the port range the firewall opens; or open the client's port."))
     }
 
     /// 1st, 2nd, 3rd, 4th, ..., 11th, 12th, 13th, 21st.

@@ -18,6 +18,9 @@ public struct AdvertisedEndpoints: Sendable {
         /// Advertised as the peer's LAN ("real") address rather than the address the server sees.
         public var isLANAddress: Bool
         public var frame: UInt64
+        /// The connection mode the client announced with it (classic login and user-online: 4
+        /// direct, 2 behind a firewall or proxy, 1 indirect), where the protocol says.
+        public var connectionMode: UInt8? = nil
     }
 
     public let capacity: Int
@@ -33,7 +36,8 @@ public struct AdvertisedEndpoints: Sendable {
         self.capacity = max(1, capacity)
     }
 
-    public mutating func add(_ endpoint: Endpoint, uin: UInt32?, source: Source, isLANAddress: Bool = false, frame: UInt64) {
+    public mutating func add(_ endpoint: Endpoint, uin: UInt32?, source: Source, isLANAddress: Bool = false, frame: UInt64,
+                             connectionMode: UInt8? = nil) {
         guard endpoint.port != 0, endpoint.address != IPAddress(ipv4: 0) else { return }
         if let existing = entries[endpoint] {
             // An address advertised as external is external, whatever else said it.
@@ -48,7 +52,8 @@ public struct AdvertisedEndpoints: Sendable {
             order[oldest] = endpoint
             oldest = oldest + 1 == order.count ? 0 : oldest + 1
         }
-        entries[endpoint] = Entry(endpoint: endpoint, uin: uin, source: source, isLANAddress: isLANAddress, frame: frame)
+        entries[endpoint] = Entry(endpoint: endpoint, uin: uin, source: source, isLANAddress: isLANAddress, frame: frame,
+                                  connectionMode: connectionMode)
     }
 
     public func lookup(_ endpoint: Endpoint) -> Entry? { entries[endpoint] }
