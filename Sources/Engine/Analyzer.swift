@@ -24,8 +24,14 @@ public final class Analyzer {
     /// What the ICQ classifier said about the current frame; its bytes stay valid until the
     /// next frame (the frame, the defragmenter's datagram, or the decoder's scratch).
     private var icqResult: ICQClassification = .notICQ
-    /// Findings established so far, in the order they were established.
+    /// Findings established so far, tallied for the report card and --fail-on.
+    private(set) var findingTally = FindingTally()
+    /// The text report's findings, in the order they were established: as many as
+    /// `MemoryBudget.findingListBytes` holds (a scan of a peer's closed port makes a finding a
+    /// SYN); the rest are counted and said to be left out. NDJSON writes each as it comes.
     private(set) var findings: [Finding] = []
+    private var findingBytes = 0
+    private var findingsLeftOut = 0
     /// What the capture shows of the guide's requirements holding, for the report card.
     let evidence = RequirementEvidence()
     /// Every packet's flow; ended flows are written with `--flows`.
@@ -341,7 +347,17 @@ public final class Analyzer {
 
     /// A finding is printed as soon as it is established (NDJSON), and kept for the text report.
     func report(_ finding: Finding) {
-        findings.append(finding)
+        findingTally.add(finding)
+        if options.format == .text {
+            let cost = MemoryBudget.bytesPerListedFinding + finding.explanation.utf8.count + finding.advice.utf8.count
+                + finding.frames.count * MemoryLayout<UInt64>.stride
+            if findingBytes + cost <= options.memoryBudget.findingListBytes {
+                findingBytes += cost
+                findings.append(finding)
+            } else {
+                findingsLeftOut += 1
+            }
+        }
         if options.format == .ndjson {
             FindingRecord.writeNDJSON(&json, finding)
             out.take(&json)
@@ -415,7 +431,7 @@ public final class Analyzer {
         summary.sessionsEvicted = icqAnalysis.tracker.evictedSessions
         summary.streamsEvicted = UInt64(streams.streamsEvicted)
         summary.datagramsEvicted = defragmenter.counters.evictedForCap
-        let card = RequirementCard.judge(findings: findings, evidence: evidence, icq: icqAnalysis.diagnosis)
+        let card = RequirementCard.judge(findings: findingTally, evidence: evidence, icq: icqAnalysis.diagnosis)
         switch options.format {
         case .ndjson:
             for requirement in card { RequirementRecord.writeNDJSON(&json, requirement) }
@@ -425,7 +441,7 @@ public final class Analyzer {
             if options.packets || options.flows { out.write("\n") }
             out.write(RequirementRecord.text(card))
             out.write(SummaryRecord.text(summary))
-            out.write(FindingRecord.text(findings))
+            out.write(FindingRecord.text(findings, leftOut: findingsLeftOut, keptBytes: options.memoryBudget.findingListBytes))
             if !sessionLines.isEmpty || sessionLinesLeftOut > 0 {
                 out.write("\nICQ SESSIONS (\(sessionLines.count + sessionLinesLeftOut))\n")
                 for line in sessionLines { out.write("  " + line) }
@@ -445,7 +461,7 @@ public final class Analyzer {
         }
         if outputFailed { return ExitStatus.outputFailed }
         if inputDamaged { return ExitStatus.damagedInput }
-        if let failOn = options.failOn, findings.contains(where: { $0.severity >= failOn }) {
+        if let failOn = options.failOn, let worst = findingTally.worst, worst >= failOn {
             return ExitStatus.findings
         }
         return ExitStatus.ok

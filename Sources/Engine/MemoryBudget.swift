@@ -1,3 +1,4 @@
+import Diagnosis
 import Report
 import Tracking
 
@@ -67,6 +68,14 @@ public struct MemoryBudget: Sendable, Equatable {
     /// What a listed line costs besides its characters: its string's heap header and its place
     /// in the list.
     static let bytesPerListedLine = 48
+
+    /// Another thirty-second holds the text report's findings (NDJSON writes each as it comes,
+    /// and the report card and --fail-on need only their tally).
+    public var findingListBytes: Int { bytes / 32 }
+
+    /// What a listed finding costs besides its explanation, advice and frames: the value and the
+    /// heap headers of its strings and frame list.
+    static var bytesPerListedFinding: Int { MemoryLayout<Finding>.stride + 3 * 32 }
 
     public var streamLimits: StreamLimits {
         StreamLimits(maxStreams: maximumStreams, maxTotalBytes: streamBufferBytes)
