@@ -18,7 +18,7 @@ public final class Analyzer {
     var outputFailed = false
     private var filter: PacketFilter?
     private var filterBroken = false
-    private let defragmenter = IPDefragmenter()
+    private let defragmenter: IPDefragmenter
     /// Classic ICQ over UDP; owns the scratch buffer v5 client packets are decrypted into.
     private let icq: ICQDecoder
     /// What the ICQ classifier said about the current frame; its bytes stay valid until the
@@ -45,7 +45,7 @@ public final class Analyzer {
     /// Connection attempts to the TCP ports peers advertised (rule R4).
     var peerPorts: PeerPortDiagnosis!
     /// Pairs packets with their forwarded copies on captures of both sides of a gateway.
-    private let gateway = GatewayMatcher()
+    private let gateway: GatewayMatcher
     /// Whether the current source shows more than one side (interfaces, or cooked v2 ifindexes).
     private var twoSided = false
     /// Session lines for the text report, in the order the sessions ended: as many as
@@ -73,6 +73,9 @@ public final class Analyzer {
         self.options = options
         out = OutputSink(fd: options.outputDescriptor)
         flowTable = FlowTable(configuration: options.memoryBudget.flowConfiguration)
+        defragmenter = IPDefragmenter(maximumPending: options.memoryBudget.reassemblyDatagrams,
+                                      maximumBytes: options.memoryBudget.reassemblyBytes)
+        gateway = GatewayMatcher(capacity: options.memoryBudget.gatewayCapacity)
         icq = ICQDecoder(serverPorts: options.icqServerPorts)
         showPackets = options.packets
         flowTable.keepsEndedFlowRecords = options.flows
@@ -87,7 +90,9 @@ public final class Analyzer {
             findings: { [unowned self] finding in self.report(finding) },
             sessionEnded: { [unowned self] session in self.sessionEnded(session) })
         peerPorts = PeerPortDiagnosis(thresholds: options.thresholds,
-                                      emit: { [unowned self] finding in self.report(finding) })
+                                      emit: { [unowned self] finding in self.report(finding) },
+                                      addressCapacity: options.memoryBudget.addressCapacity,
+                                      advertisedCapacity: options.memoryBudget.advertisedEndpointCapacity)
         socks = SOCKSDiagnosis(thresholds: options.thresholds,
                                emit: { [unowned self] finding in self.report(finding) })
     }

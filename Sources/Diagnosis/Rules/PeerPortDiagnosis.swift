@@ -22,12 +22,13 @@ public final class PeerPortDiagnosis {
     public let maximumAttempts: Int
 
     public init(thresholds: Thresholds, emit: @escaping (Finding) -> Void, maximumAttempts: Int = 4096,
-                addressCapacity: Int = 65_536) {
+                addressCapacity: Int = 65_536, advertisedCapacity: Int = 16_384) {
         self.thresholds = thresholds
         self.maximumAttempts = maximumAttempts
         self.emit = emit
         state = .allocate(capacity: 1)
-        state.initialize(to: PeerPortState(thresholds: thresholds, addressCapacity: addressCapacity))
+        state.initialize(to: PeerPortState(thresholds: thresholds, addressCapacity: addressCapacity,
+                                           advertisedCapacity: advertisedCapacity))
     }
 
     deinit {
@@ -117,7 +118,7 @@ struct PeerPortState {
     }
 
     let thresholds: Thresholds
-    var advertised = AdvertisedEndpoints()
+    var advertised: AdvertisedEndpoints
     var attempts: [Attempt] = []
     var freeSlots: [Int32] = []
     /// Open attempts by their endpoints.
@@ -147,8 +148,9 @@ struct PeerPortState {
     /// Blocks reported, by way, for the escalation when several peers or ports are blocked alike.
     var blockedTargets: [BlockWay: Set<Endpoint>] = [:]
 
-    init(thresholds: Thresholds, addressCapacity: Int) {
+    init(thresholds: Thresholds, addressCapacity: Int, advertisedCapacity: Int) {
         self.thresholds = thresholds
+        advertised = AdvertisedEndpoints(capacity: advertisedCapacity)
         lastTTL = RecencyMap(capacity: addressCapacity)
         uinByAddress = RecencyMap(capacity: addressCapacity)
     }
