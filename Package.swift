@@ -76,10 +76,12 @@ let package = Package(
             name: "icqlab-client",
             dependencies: ["LabPeers", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
+        // prctl and capset for `live -Z`, which Swift cannot call directly (variadic, undeclared).
+        .target(name: "CPrivileges"),
         .executableTarget(
             name: "icqscope",
             dependencies: [
-                "Capture", "Diagnosis", "Engine", "Report",
+                "Capture", "Diagnosis", "Engine", "Report", "CPrivileges",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -94,7 +96,7 @@ let package = Package(
         .testTarget(name: "ReportTests", dependencies: ["TestSupport", "Report", "Diagnosis", "Tracking", "Capture", "Bytes", "Wire"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Tracking"]),
         .testTarget(name: "CommandTests", dependencies: ["TestSupport", "LiveTestSupport", "Capture", "Engine", "SampleKit"]),
-        .testTarget(name: "FuzzReplayTests", dependencies: ["TestSupport", "FuzzEntries"]),
+        .testTarget(name: "FuzzReplayTests", dependencies: ["TestSupport", "FuzzEntries", "SampleKit"]),
         .testTarget(name: "LabTests", dependencies: ["TestSupport", "Capture", "Wire", "Bytes", "LabPeers"]),
     ],
     swiftLanguageModes: [.v6]

@@ -18,14 +18,20 @@ public final class Analyzer {
     var outputFailed = false
     private var filter: PacketFilter?
     private var filterBroken = false
-    private let defragmenter = IPDefragmenter()
+    private let defragmenter: IPDefragmenter
     /// Classic ICQ over UDP; owns the scratch buffer v5 client packets are decrypted into.
     private let icq: ICQDecoder
     /// What the ICQ classifier said about the current frame; its bytes stay valid until the
     /// next frame (the frame, the defragmenter's datagram, or the decoder's scratch).
     private var icqResult: ICQClassification = .notICQ
-    /// Findings established so far, in the order they were established.
+    /// Findings established so far, tallied for the report card and --fail-on.
+    private(set) var findingTally = FindingTally()
+    /// The text report's findings, in the order they were established: as many as
+    /// `MemoryBudget.findingListBytes` holds (a scan of a peer's closed port makes a finding a
+    /// SYN); the rest are counted and said to be left out. NDJSON writes each as it comes.
     private(set) var findings: [Finding] = []
+    private var findingBytes = 0
+    private var findingsLeftOut = 0
     /// What the capture shows of the guide's requirements holding, for the report card.
     let evidence = RequirementEvidence()
     /// Every packet's flow; ended flows are written with `--flows`.
@@ -41,11 +47,15 @@ public final class Analyzer {
     /// Connection attempts to the TCP ports peers advertised (rule R4).
     var peerPorts: PeerPortDiagnosis!
     /// Pairs packets with their forwarded copies on captures of both sides of a gateway.
-    private let gateway = GatewayMatcher()
+    private let gateway: GatewayMatcher
     /// Whether the current source shows more than one side (interfaces, or cooked v2 ifindexes).
     private var twoSided = false
-    /// Session lines for the text report, in the order the sessions ended.
+    /// Session lines for the text report, in the order the sessions ended: as many as
+    /// `MemoryBudget.sessionListBytes` holds (a flood of logins must not grow the report without
+    /// bound); the sessions beyond are counted and said to be left out.
     private var sessionLines: [String] = []
+    private var sessionLineBytes = 0
+    private var sessionLinesLeftOut = 0
     /// Link types already reported as undecodable, so each is reported once per source.
     var reportedLinkTypes: Set<LinkType> = []
 
@@ -65,6 +75,9 @@ public final class Analyzer {
         self.options = options
         out = OutputSink(fd: options.outputDescriptor)
         flowTable = FlowTable(configuration: options.memoryBudget.flowConfiguration)
+        defragmenter = IPDefragmenter(maximumPending: options.memoryBudget.reassemblyDatagrams,
+                                      maximumBytes: options.memoryBudget.reassemblyBytes)
+        gateway = GatewayMatcher(capacity: options.memoryBudget.gatewayCapacity)
         icq = ICQDecoder(serverPorts: options.icqServerPorts)
         showPackets = options.packets
         flowTable.keepsEndedFlowRecords = options.flows
@@ -79,7 +92,9 @@ public final class Analyzer {
             findings: { [unowned self] finding in self.report(finding) },
             sessionEnded: { [unowned self] session in self.sessionEnded(session) })
         peerPorts = PeerPortDiagnosis(thresholds: options.thresholds,
-                                      emit: { [unowned self] finding in self.report(finding) })
+                                      emit: { [unowned self] finding in self.report(finding) },
+                                      addressCapacity: options.memoryBudget.addressCapacity,
+                                      advertisedCapacity: options.memoryBudget.advertisedEndpointCapacity)
         socks = SOCKSDiagnosis(thresholds: options.thresholds,
                                emit: { [unowned self] finding in self.report(finding) })
         socks4UDP = SOCKS4UDPRule(emit: { [unowned self] finding in self.report(finding) })
@@ -327,13 +342,30 @@ public final class Analyzer {
             SessionRecord.writeNDJSON(&json, session)
             out.take(&json)
         case .text:
-            sessionLines.append(SessionRecord.text(session))
+            let line = SessionRecord.text(session)
+            let cost = MemoryBudget.bytesPerListedLine + line.utf8.count
+            if sessionLineBytes + cost <= options.memoryBudget.sessionListBytes {
+                sessionLineBytes += cost
+                sessionLines.append(line)
+            } else {
+                sessionLinesLeftOut += 1
+            }
         }
     }
 
     /// A finding is printed as soon as it is established (NDJSON), and kept for the text report.
     func report(_ finding: Finding) {
-        findings.append(finding)
+        findingTally.add(finding)
+        if options.format == .text {
+            let cost = MemoryBudget.bytesPerListedFinding + finding.explanation.utf8.count + finding.advice.utf8.count
+                + finding.frames.count * MemoryLayout<UInt64>.stride
+            if findingBytes + cost <= options.memoryBudget.findingListBytes {
+                findingBytes += cost
+                findings.append(finding)
+            } else {
+                findingsLeftOut += 1
+            }
+        }
         if options.format == .ndjson {
             FindingRecord.writeNDJSON(&json, finding)
             out.take(&json)
@@ -407,7 +439,8 @@ public final class Analyzer {
         summary.flows = flowTable.statistics
         summary.sessionsEvicted = icqAnalysis.tracker.evictedSessions
         summary.streamsEvicted = UInt64(streams.streamsEvicted)
-        let card = RequirementCard.judge(findings: findings, evidence: evidence, icq: icqAnalysis.diagnosis,
+        summary.datagramsEvicted = defragmenter.counters.evictedForCap
+        let card = RequirementCard.judge(findings: findingTally, evidence: evidence, icq: icqAnalysis.diagnosis,
                                          peerPorts: peerPorts.ledger)
         switch options.format {
         case .ndjson:
@@ -418,10 +451,15 @@ public final class Analyzer {
             if options.packets || options.flows { out.write("\n") }
             out.write(RequirementRecord.text(card))
             out.write(SummaryRecord.text(summary))
-            out.write(FindingRecord.text(findings))
-            if !sessionLines.isEmpty {
-                out.write("\nICQ SESSIONS (\(sessionLines.count))\n")
+            out.write(FindingRecord.text(findings, leftOut: findingsLeftOut, keptBytes: options.memoryBudget.findingListBytes))
+            if !sessionLines.isEmpty || sessionLinesLeftOut > 0 {
+                out.write("\nICQ SESSIONS (\(sessionLines.count + sessionLinesLeftOut))\n")
                 for line in sessionLines { out.write("  " + line) }
+                if sessionLinesLeftOut > 0 {
+                    out.write("  … and \(sessionLinesLeftOut) more sessions, not listed: the text report keeps "
+                              + "\(options.memoryBudget.sessionListBytes >> 10) KiB of them (a 32nd of --memcap); "
+                              + "--format ndjson writes every session as it ends\n")
+                }
             }
         }
         out.flush()
@@ -433,7 +471,7 @@ public final class Analyzer {
         }
         if outputFailed { return ExitStatus.outputFailed }
         if inputDamaged { return ExitStatus.damagedInput }
-        if let failOn = options.failOn, findings.contains(where: { $0.severity >= failOn }) {
+        if let failOn = options.failOn, let worst = findingTally.worst, worst >= failOn {
             return ExitStatus.findings
         }
         return ExitStatus.ok

@@ -24,14 +24,22 @@ public struct RequirementResult: Sendable {
 }
 
 public enum RequirementCard {
+    /// Frames a failed requirement shows at most.
+    static let framesShown = 10
+
     /// One result per requirement, in the guide's order.
     public static func judge(findings: [Finding], evidence: RequirementEvidence, icq: ICQDiagnosis,
                              peerPorts: PeerPortLedger = PeerPortLedger()) -> [RequirementResult] {
+        judge(findings: FindingTally(findings), evidence: evidence, icq: icq, peerPorts: peerPorts)
+    }
+
+    /// The same from the findings' tally, without the findings.
+    public static func judge(findings tally: FindingTally, evidence: RequirementEvidence, icq: ICQDiagnosis,
+                             peerPorts: PeerPortLedger = PeerPortLedger()) -> [RequirementResult] {
         Finding.Requirement.allCases.map { requirement in
-            let breaking = findings.filter { $0.requirement == requirement }
-            var result = breaking.isEmpty
-                ? judgeHeld(requirement, evidence: evidence, icq: icq, peerPorts: peerPorts)
-                : failed(requirement, breaking)
+            let broken = tally.broken[requirement]
+            var result = broken.map { failed(requirement, $0) }
+                ?? judgeHeld(requirement, evidence: evidence, icq: icq, peerPorts: peerPorts)
             switch requirement {
             case .sessionTimeout:
                 result.udpTimeout = icq.udpTimeout
@@ -39,7 +47,7 @@ public enum RequirementCard {
             case .peerTCPPorts:
                 result.ports = peerPorts.entries
                 result.portsNotListed = peerPorts.notListed
-                if !breaking.isEmpty { result.explanation += " " + portsSentence(shownOpen(evidence, peerPorts)) }
+                if broken != nil { result.explanation += " " + portsSentence(shownOpen(evidence, peerPorts)) }
             case .externalApplications:
                 // No request that starts an external application is recognised yet: its list is empty.
                 result.ports = []
@@ -62,16 +70,12 @@ public enum RequirementCard {
         return "\(min(ports.count, 3)) of the 3 ports the guide asks for were shown open (\(listed))."
     }
 
-    static func failed(_ requirement: Finding.Requirement, _ breaking: [Finding]) -> RequirementResult {
-        var frames: [UInt64] = []
-        for finding in breaking where frames.count < 10 {
-            for frame in finding.frames where frames.count < 10 && !frames.contains(frame) { frames.append(frame) }
-        }
-        let kinds = Array(Set(breaking.map(\.kind.rawValue))).sorted().joined(separator: ", ")
+    static func failed(_ requirement: Finding.Requirement, _ breaking: FindingTally.Broken) -> RequirementResult {
+        let kinds = breaking.kinds.sorted().joined(separator: ", ")
         let count = breaking.count == 1 ? "1 finding" : "\(breaking.count) findings"
-        return RequirementResult(requirement: requirement, status: .fail, findings: breaking.count, frames: frames,
+        return RequirementResult(requirement: requirement, status: .fail, findings: breaking.count, frames: breaking.frames,
                                  explanation: "\(count) (\(kinds)) \(breaking.count == 1 ? "shows" : "show") this requirement broken.",
-                                 advice: breaking[0].advice)
+                                 advice: breaking.advice)
     }
 
     static func judgeHeld(_ requirement: Finding.Requirement, evidence e: RequirementEvidence,
