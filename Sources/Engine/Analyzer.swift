@@ -41,7 +41,7 @@ public final class Analyzer {
     /// Pairs packets with their forwarded copies on captures of both sides of a gateway.
     private let gateway = GatewayMatcher()
     /// Whether the current source shows more than one side (interfaces, or cooked v2 ifindexes).
-    private var twoSided = false
+    var twoSided = false
     /// Session lines for the text report, in the order the sessions ended.
     private var sessionLines: [String] = []
     /// Link types already reported as undecodable, so each is reported once per source.
@@ -58,6 +58,8 @@ public final class Analyzer {
 
     /// Read once: an option's property wrapper costs a generic metadata lookup per access.
     private let showPackets: Bool
+    /// What the HTML page draws, gathered only with `--html`.
+    let html: HTMLCollector?
 
     public init(configuration options: AnalysisConfiguration) {
         self.options = options
@@ -65,7 +67,8 @@ public final class Analyzer {
         flowTable = FlowTable(configuration: options.memoryBudget.flowConfiguration)
         icq = ICQDecoder(serverPorts: options.icqServerPorts)
         showPackets = options.packets
-        flowTable.keepsEndedFlowRecords = options.flows
+        html = options.htmlPath == nil ? nil : HTMLCollector()
+        flowTable.keepsEndedFlowRecords = options.flows || html != nil
         streams = StreamTable(limits: options.memoryBudget.streamLimits, opensAtFirstBytes: true) { ICQStreamConsumer(originator: $0, responder: $1) }
         streamFrame = StreamFrameRecord(
             format: !options.packets ? .countOnly : (options.format == .ndjson ? .ndjson : .text),
@@ -92,7 +95,7 @@ public final class Analyzer {
     public func run<Source: PacketSource & ~Copyable>(_ source: inout Source, format: String) {
         let packetsBefore = summary.packets
         var completed = true
-        begin(interfaces: source.interfaces)
+        begin(interfaces: source.interfaces, sourceName: source.sourceName)
         while true {
             let packet: CapturedPacket?
             do {
@@ -117,9 +120,10 @@ public final class Analyzer {
     }
 
     /// Per-source state, set before the first packet of a file or a live capture.
-    func begin(interfaces: [CaptureInterface]) {
+    func begin(interfaces: [CaptureInterface], sourceName: String) {
         reportedLinkTypes.removeAll()
         twoSided = interfaces.count >= 2 || interfaces.contains { $0.linkType == .linuxSLL2 }
+        html?.begin(source: sourceName, interfaces: interfaces)
     }
 
     /// Live capture's clock moved on without a packet (a quiet line): deadlines up to `now`
@@ -168,6 +172,7 @@ public final class Analyzer {
         packet.timestampNanos = CaptureTime.trackable(captured.timestampNanos)
         // A pcapng file declares its interfaces as it goes: the second side may appear late.
         if !twoSided && (interfaces.count >= 2 || packet.linkType == .linuxSLL2) { twoSided = true }
+        html?.interfacesChanged(interfaces)
         let decoded = PacketDecoder.decode(packet)
         summary.count(captured, decoded)
         icqResult = .notICQ
@@ -291,6 +296,8 @@ public final class Analyzer {
                 noteICQResult(packet, decoded, side: side, flow: observation?.handle)
             }
         }
+        html?.packet(packet, decoded, side: side, icq: icqResult, twoSided: twoSided, partner: partner,
+                     advertised: peerPorts.advertised)
     }
 
     /// What the ICQ classifier said about a datagram (`decoded`: as sent, or as if sent directly
@@ -319,6 +326,7 @@ public final class Analyzer {
     }
 
     private func sessionEnded(_ session: ICQSession) {
+        html?.sessionEnded(session)
         switch options.format {
         case .ndjson:
             SessionRecord.writeNDJSON(&json, session)
@@ -331,6 +339,7 @@ public final class Analyzer {
     /// A finding is printed as soon as it is established (NDJSON), and kept for the text report.
     func report(_ finding: Finding) {
         findings.append(finding)
+        html?.finding(finding)
         if options.format == .ndjson {
             FindingRecord.writeNDJSON(&json, finding)
             out.take(&json)
@@ -345,6 +354,8 @@ public final class Analyzer {
     }
 
     private func write(_ flow: FlowRecord) {
+        html?.flowEnded(flow)
+        guard options.flows else { return }
         switch options.format {
         case .ndjson:
             FlowRecordOutput.writeNDJSON(&json, flow)
@@ -404,6 +415,7 @@ public final class Analyzer {
         summary.sessionsEvicted = icqAnalysis.tracker.evictedSessions
         summary.streamsEvicted = UInt64(streams.streamsEvicted)
         let card = RequirementCard.judge(findings: findings, evidence: evidence, icq: icqAnalysis.diagnosis)
+        writeHTML(card: card)
         switch options.format {
         case .ndjson:
             for requirement in card { RequirementRecord.writeNDJSON(&json, requirement) }

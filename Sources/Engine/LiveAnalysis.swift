@@ -14,7 +14,7 @@ extension Analyzer {
         var completed = true
         var stopReason: String
         var nextStats = statsIntervalNanos
-        begin(interfaces: capture.interfaces)
+        begin(interfaces: capture.interfaces, sourceName: capture.sourceName)
         loop: while true {
             let event: LiveEvent
             do {

@@ -26,6 +26,9 @@ struct AnalysisOptions: ParsableArguments {
     @Option(name: .long, help: "Memory budget for flows, streams, sessions and waits, e.g. 512M, 4G (default 1G); the least recently active are evicted, and counted, beyond it.")
     var memcap: MemoryBudgetArgument?
 
+    @Option(name: .long, help: ArgumentHelp("Also write one self-contained HTML page: the report card, timelines, ladder diagrams, tables.", valueName: "file"))
+    var html: String?
+
     @OptionGroup var diagnosis: DiagnosisOptions
 
     /// What the analysis is told: the options as the engine takes them.
@@ -40,6 +43,8 @@ struct AnalysisOptions: ParsableArguments {
         c.thresholds = diagnosis.thresholds
         c.failOn = diagnosis.failOn?.severity
         if let memcap { c.memoryBudget = memcap.budget }
+        c.htmlPath = html
+        c.firewallTimeoutSource = diagnosis.firewallTimeoutSource
         return c
     }
 }

@@ -1,0 +1,20 @@
+import Capture
+import Diagnosis
+import Report
+
+extension Analyzer {
+    /// `--html FILE`, at the end of the run: the page of everything gathered. A page that cannot
+    /// be written is one error naming the file and exit status 74; the rest of the output is
+    /// unaffected.
+    func writeHTML(card: [RequirementResult]) {
+        guard let html, let path = options.htmlPath else { return }
+        let data = html.finish(card: card, thresholds: options.thresholds, timeoutSource: options.firewallTimeoutSource,
+                               bracket: icqAnalysis.diagnosis.udpTimeout, advertised: peerPorts.advertised,
+                               twoSided: twoSided, summary: summary)
+        do {
+            try OutputFile.write(HTMLPage.render(data), to: path, what: "HTML page")
+        } catch {
+            reportOutputFailure(error)
+        }
+    }
+}
