@@ -16,6 +16,8 @@ for extra in "$@"; do
         tcpdump) command -v tcpdump >/dev/null 2>&1 || need+=(tcpdump) ;;
         tshark) command -v tshark >/dev/null 2>&1 || need+=(tshark) ;;
         cc) command -v cc >/dev/null 2>&1 || need+=(gcc libc6-dev) ;;
+        # The HTML page's tests render it in a real headless browser.
+        chromium) command -v chromium >/dev/null 2>&1 || need+=(chromium) ;;
     esac
 done
 

@@ -40,7 +40,9 @@ final class HTMLCollector {
     private var endedTimelinesHead = 0
     /// The session each client endpoint belongs to, for ICMP errors that quote its datagrams.
     private var sessionByClient: [Endpoint: ICQSession.Key] = [:]
-    /// Far-side packets waiting for the gateway matcher's verdict: where they are on a timeline.
+    /// Packets of a two-sided capture waiting for the gateway matcher's verdict: where they are
+    /// on a timeline (a far-side copy that was forwarded is taken off it; a dropped packet on
+    /// either side is marked).
     private var pendingVerdicts: [UInt64: (timeline: Int, index: Int)] = [:]
     private var pendingOrder: [UInt64] = []
     private var pendingHead = 0
@@ -151,7 +153,7 @@ final class HTMLCollector {
         if farSide { flags.insert(.farSide) }
         append(TimelinePacket(frame: brief.frame, time: brief.time, side: brief.side, command: brief.icqCommand,
                               seq1: brief.seq1, seq2: brief.seq2, version: brief.icqVersion, flags: flags),
-               to: t, awaitingVerdict: farSide)
+               to: t, awaitingVerdict: twoSided && partner == nil)
     }
 
     private func icmpError(_ brief: PacketBrief, quoted q: QuotedDatagram, twoSided: Bool, partner: UInt64?) {
@@ -170,7 +172,7 @@ final class HTMLCollector {
         append(TimelinePacket(frame: brief.frame, time: brief.time, side: brief.side,
                               command: UInt16(brief.icmpType) << 8 | UInt16(brief.icmpCode), seq1: 0, seq2: 0,
                               version: 0, flags: flags),
-               to: t, awaitingVerdict: farSide)
+               to: t, awaitingVerdict: twoSided && partner == nil)
     }
 
     private func append(_ p: TimelinePacket, to t: Int, awaitingVerdict: Bool) {
@@ -237,18 +239,23 @@ final class HTMLCollector {
     /// The gateway matcher: this frame arrived on one side and never left on the other.
     func dropped(frame: UInt64) {
         let slot = Int(frame % UInt64(Self.ringCapacity))
-        if ring[slot].frame == frame && ring[slot].sourceIndex == sourceIndex { ring[slot].droppedAtGateway = true }
+        if ring[slot].frame == frame && ring[slot].sourceIndex == sourceIndex { ring[slot].unforwarded = true }
         if let at = pendingVerdicts.removeValue(forKey: frame), at.timeline < data.sessions.count,
            at.index < data.sessions[at.timeline].packets.count, data.sessions[at.timeline].packets[at.index].frame == frame {
-            data.sessions[at.timeline].packets[at.index].flags.insert(.dropped)
+            // Dropped when it travelled toward the gateway: a server packet seen on the far side,
+            // a client packet seen on the client's side.
+            let p = data.sessions[at.timeline].packets[at.index]
+            if p.flags.contains(.farSide) == p.fromServer { data.sessions[at.timeline].packets[at.index].flags.insert(.dropped) }
         }
     }
 
-    /// A far-side packet's copy appeared: it crossed the gateway, and is not drawn twice.
+    /// A packet's copy appeared on the other side: it crossed the gateway. A far-side copy is not
+    /// drawn twice.
     private func forwarded(frame: UInt64) {
         guard let at = pendingVerdicts.removeValue(forKey: frame), at.timeline < data.sessions.count else { return }
         if at.index == data.sessions[at.timeline].packets.count - 1,
-           data.sessions[at.timeline].packets[at.index].frame == frame {
+           data.sessions[at.timeline].packets[at.index].frame == frame,
+           data.sessions[at.timeline].packets[at.index].flags.contains(.farSide) {
             data.sessions[at.timeline].packets.removeLast()
         }
     }
@@ -282,7 +289,7 @@ final class HTMLCollector {
             brief.icqFromServer = p.fromServer
             brief.seq1 = p.seq1
             brief.seq2 = p.seq2
-            brief.droppedAtGateway = p.flags.contains(.dropped)
+            brief.unforwarded = p.flags.contains(.dropped)
             if p.flags.contains(.icmp) {
                 brief.icmpType = UInt8(p.command >> 8)
                 brief.icmpCode = UInt8(p.command & 0xFF)

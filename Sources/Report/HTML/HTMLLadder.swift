@@ -12,19 +12,11 @@ enum HTMLLadder {
     static let top = 62.0
     static let maximumRows = 40
 
-    /// The two parties, left (inside, or the client) and right (outside, or the server/caller).
-    struct Parties {
-        var left: (title: String, detail: String)
-        var right: (title: String, detail: String)
-        /// Whether the caller of a TCP finding is the left party.
-        var callerIsLeft: Bool
-    }
-
     static func figure(_ evidence: FindingEvidence, data: HTMLReportData) -> String {
         let f = evidence.finding
         let frames = orderedFrames(evidence)
         let shown = Array(frames.prefix(maximumRows))
-        let parties = self.parties(evidence, data: data)
+        let parties = EvidenceGeometry(f, briefs: evidence.briefs, twoSided: data.twoSided, insideSide: data.insideSide)
         let twoSided = data.twoSided
         let insideName = data.insideSide.map { data.sideName($0, sourceIndex: evidence.sourceIndex) } ?? "inside"
         let outsideName = data.interfaceNames.indices.contains(Int(evidence.sourceIndex))
@@ -72,77 +64,29 @@ enum HTMLLadder {
         }.map(\.element)
     }
 
-    static func sideLabel(_ side: Int32, _ data: HTMLReportData, _ evidence: FindingEvidence) -> String {
-        data.sideName(side, sourceIndex: evidence.sourceIndex)
-    }
-
-    static func parties(_ evidence: FindingEvidence, data: HTMLReportData) -> Parties {
-        let f = evidence.finding
-        let uin = f.uin.map { "UIN \($0)" } ?? ""
-        switch f.kind {
-        case .blockedPeerPort:
-            let caller = (title: "caller", detail: f.client?.description ?? "?")
-            let callee = (title: "peer " + uin, detail: f.peer?.description ?? "?")
-            // The caller is on the side where its SYN (the first frame) was seen.
-            var callerIsLeft = !data.twoSided
-            if data.twoSided, let first = f.frames.first, let syn = evidence.briefs[first], let inside = data.insideSide {
-                callerIsLeft = syn.side == inside
-            }
-            return callerIsLeft ? Parties(left: caller, right: callee, callerIsLeft: true)
-                : Parties(left: callee, right: caller, callerIsLeft: false)
-        default:
-            let server = f.kind == .socksAssociationLost ? "SOCKS relay" : "ICQ server"
-            return Parties(left: (title: "client " + uin, detail: f.client?.description ?? "?"),
-                           right: (title: server, detail: f.server?.description ?? "?"), callerIsLeft: true)
-        }
-    }
-
-    /// Whether a frame travels from the left party toward the right one.
-    static func fromLeft(_ b: PacketBrief, _ f: Finding, _ parties: Parties) -> Bool {
-        switch b.kind {
-        case .icq:
-            return !b.icqFromServer
-        case .icmp:
-            // An error travels back toward the sender of the datagram it quotes.
-            guard let quoted = b.quotedSource else { return false }
-            if f.kind == .blockedPeerPort {
-                let quotesCaller = quoted.port != f.peer?.port
-                return quotesCaller != parties.callerIsLeft
-            }
-            return quoted == f.server || quoted.port == f.server?.port
-        case .tcp where f.kind == .blockedPeerPort:
-            let fromCaller = b.destination.port == f.peer?.port && b.source.port != f.peer?.port
-            return fromCaller == parties.callerIsLeft
-        default:
-            if let client = f.client, b.source == client { return true }
-            if let server = f.server, b.destination == server { return true }
-            if let server = f.server, b.source == server { return false }
-            return b.source.address == f.client?.address
-        }
-    }
-
-    static func arrow(frame: UInt64, y: Double, evidence: FindingEvidence, parties: Parties, data: HTMLReportData,
+    static func arrow(frame: UInt64, y: Double, evidence: FindingEvidence, parties: EvidenceGeometry, data: HTMLReportData,
                       start: Int64) -> String {
         let f = evidence.finding
         guard let b = evidence.briefs[frame] else {
             return "<text x=\"500\" y=\"\(HTMLText.coordinate(y))\" text-anchor=\"middle\" class=\"small\" data-frame=\"\(frame)\">#\(frame): no longer held when the finding was established</text>\n"
         }
-        let left = fromLeft(b, f, parties)
+        let left = parties.fromLeft(b, f)
+        let stopped = parties.stoppedAtGateway(b, f)
         var (x1, x2): (Double, Double)
         if data.twoSided {
-            let inside = data.insideSide.map { b.side == $0 } ?? true
+            let inside = parties.onLeftSide(b)
             (x1, x2) = inside ? (200, 488) : (512, 800)
             if !left { swap(&x1, &x2) }
         } else {
             (x1, x2) = left ? (250, 750) : (750, 250)
         }
-        let role = EvidenceRole.role(of: frame, in: f, briefs: evidence.briefs)
-        let color = b.droppedAtGateway ? "#dc2626" : (b.kind == .icmp ? "#7c3aed" : (b.isTCPReset ? "#b45309" : "#374151"))
+        let role = EvidenceRole.role(of: frame, in: f, briefs: evidence.briefs, geometry: parties)
+        let color = stopped ? "#dc2626" : (b.kind == .icmp ? "#7c3aed" : (b.isTCPReset ? "#b45309" : "#374151"))
         var s = "<g class=\"hop\" data-frame=\"\(frame)\""
-        if b.droppedAtGateway { s += " data-dropped=\"\(frame)\"" }
+        if stopped { s += " data-dropped=\"\(frame)\"" }
         s += "><title>#\(frame) \(HTMLText.escape(TimeFormat.utc(b.time))) \(HTMLText.escape(data.sideName(b.side, sourceIndex: b.sourceIndex))) \(HTMLText.escape(b.source.description)) → \(HTMLText.escape(b.destination.description)): \(HTMLText.escape(b.summary))</title>\n"
-        s += "<text x=\"8\" y=\"\(HTMLText.coordinate(y + 4))\" class=\"small\">\(HTMLText.offset(b.time, from: start))</text>\n"
-        if b.droppedAtGateway {
+        s += "<text x=\"8\" y=\"\(HTMLText.coordinate(y + 4))\" class=\"small\">+\(TimeFormat.seconds(b.time - start)) s</text>\n"
+        if stopped {
             // Ends at the gateway: a cross where it stopped.
             let end = data.twoSided ? 500.0 : x2
             s += "<line x1=\"\(HTMLText.coordinate(x1))\" y1=\"\(HTMLText.coordinate(y))\" x2=\"\(HTMLText.coordinate(end))\" y2=\"\(HTMLText.coordinate(y))\" stroke=\"\(color)\" stroke-width=\"2\"/>\n"
@@ -151,7 +95,7 @@ enum HTMLLadder {
             s += "<line x1=\"\(HTMLText.coordinate(x1))\" y1=\"\(HTMLText.coordinate(y))\" x2=\"\(HTMLText.coordinate(x2))\" y2=\"\(HTMLText.coordinate(y))\" stroke=\"\(color)\" stroke-width=\"2\" marker-end=\"url(#arrow)\"/>\n"
         }
         let mid = (x1 + x2) / 2
-        let labelX = b.droppedAtGateway && data.twoSided ? (x1 + 500) / 2 : mid
+        let labelX = stopped && data.twoSided ? (x1 + 500) / 2 : mid
         s += "<text x=\"\(HTMLText.coordinate(labelX))\" y=\"\(HTMLText.coordinate(y - 6))\" text-anchor=\"middle\" class=\"mono\">#\(frame) \(HTMLText.escape(b.summary))</text>\n"
         s += "<text x=\"\(HTMLText.coordinate(labelX))\" y=\"\(HTMLText.coordinate(y + 15))\" text-anchor=\"middle\" class=\"small\" style=\"fill:\(color)\">\(HTMLText.escape(role))</text>\n"
         return s + "</g>\n"

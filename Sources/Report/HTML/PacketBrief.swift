@@ -32,8 +32,10 @@ public struct PacketBrief: Sendable {
     public var icqFromServer = false
     public var seq1: UInt16 = 0
     public var seq2: UInt16 = 0
-    /// The gateway matcher said this packet arrived on one side and never left on the other.
-    public var droppedAtGateway = false
+    /// The gateway matcher found no copy of this packet on the gateway's other side: the gateway
+    /// dropped it if it was travelling toward the gateway, and sent it itself (a forged reset, an
+    /// ICMP error) if it was travelling away from it (`EvidenceGeometry.stoppedAtGateway`).
+    public var unforwarded = false
 
     public init(frame: UInt64, time: Int64, side: Int32, sourceIndex: UInt16, kind: Kind,
                 source: Endpoint, destination: Endpoint, length: UInt32) {
