@@ -170,6 +170,7 @@ public final class Analyzer {
         // timestamp cannot overflow the arithmetic of windows and timeouts.
         var packet = captured
         packet.timestampNanos = CaptureTime.trackable(captured.timestampNanos)
+        html?.frameBegins(packet.frameNumber)
         // A pcapng file declares its interfaces as it goes: the second side may appear late.
         if !twoSided && (interfaces.count >= 2 || packet.linkType == .linuxSLL2) { twoSided = true }
         html?.interfacesChanged(interfaces)

@@ -52,6 +52,10 @@ final class HTMLCollector {
     private var tried: [Endpoint: UInt64] = [:]
     private var reached: [Endpoint: UInt64] = [:]
     private var otherFlows = 0
+    /// The frame being analysed, and the findings established during it that name it (its brief
+    /// is made once the frame's layers are decoded).
+    private var currentFrame: UInt64 = 0
+    private var findingsNamingCurrentFrame: [Int] = []
 
     init() {
         ring = Array(repeating: PacketBrief(frame: 0, time: 0, side: 0, sourceIndex: .max, kind: .other,
@@ -74,6 +78,11 @@ final class HTMLCollector {
     }
 
     // MARK: Packets
+
+    func frameBegins(_ frame: UInt64) {
+        currentFrame = frame
+        findingsNamingCurrentFrame.removeAll(keepingCapacity: true)
+    }
 
     /// One analysed packet (after its transport and ICQ layers were decoded). `partner`: the
     /// frame of its copy on the other side of the gateway, when this is a forwarded copy.
@@ -122,6 +131,8 @@ final class HTMLCollector {
             }
         }
         ring[Int(packet.frameNumber % UInt64(Self.ringCapacity))] = brief
+        for i in findingsNamingCurrentFrame where i < data.findings.count { data.findings[i].briefs[brief.frame] = brief }
+        findingsNamingCurrentFrame.removeAll(keepingCapacity: true)
     }
 
     private func notePeerPort(_ brief: PacketBrief, advertised: AdvertisedEndpoints) {
@@ -266,7 +277,11 @@ final class HTMLCollector {
         guard data.findings.count < Self.maximumFindings else { return }
         var briefs: [UInt64: PacketBrief] = [:]
         for frame in finding.frames where briefs[frame] == nil {
-            if let brief = brief(frame: frame, uin: finding.uin) { briefs[frame] = brief }
+            if let brief = brief(frame: frame, uin: finding.uin) {
+                briefs[frame] = brief
+            } else if frame == currentFrame {
+                findingsNamingCurrentFrame.append(data.findings.count)
+            }
         }
         data.findings.append(FindingEvidence(finding: finding, sourceIndex: sourceIndex, briefs: briefs))
     }

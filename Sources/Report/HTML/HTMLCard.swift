@@ -35,11 +35,18 @@ enum HTMLCard {
         var after = "<div class=\"advice\">\(HTMLText.escape(r.advice))</div>\n"
         let breaking = data.findings.enumerated().filter { $0.element.finding.requirement == r.requirement }
         if !breaking.isEmpty {
-            let links = breaking.prefix(20).map { index, f in
-                "<a href=\"#\(HTMLPage.findingAnchor(index))\">\(f.finding.kind.rawValue)</a>"
+            // Grouped by kind, each with links to its first few findings.
+            var kinds: [String] = []
+            for (_, f) in breaking where !kinds.contains(f.finding.kind.rawValue) { kinds.append(f.finding.kind.rawValue) }
+            let groups = kinds.map { kind in
+                let ofKind = breaking.filter { $0.element.finding.kind.rawValue == kind }
+                let links = ofKind.prefix(6).enumerated().map { n, item in
+                    "<a href=\"#\(HTMLPage.findingAnchor(item.offset))\">\(ofKind.count == 1 ? kind : "\(n + 1)")</a>"
+                }
+                return ofKind.count == 1 ? links[0]
+                    : "<code>\(kind)</code> ×\(ofKind.count): " + links.joined(separator: ", ") + (ofKind.count > 6 ? ", …" : "")
             }
-            after += "<div class=\"breaks\">Broken by: " + links.joined(separator: ", ")
-                + (breaking.count > 20 ? " and \(breaking.count - 20) more" : "") + "</div>\n"
+            after += "<div class=\"breaks\">Broken by " + groups.joined(separator: "; ") + "</div>\n"
         }
         return s + after + "</div>\n</div>\n"
     }

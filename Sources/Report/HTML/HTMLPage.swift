@@ -41,7 +41,7 @@ public enum HTMLPage {
         h += "<h1>Why ICQ fails through this firewall</h1>\n"
         h += "<p class=\"sources\">" + data.sources.map { "<code>\(HTMLText.escape($0))</code>" }.joined(separator: ", ") + "</p>\n"
         var facts: [String] = []
-        facts.append("\(data.packets) packets")
+        facts.append("\(HTMLText.count(data.packets)) packets")
         if let first = data.firstTime, let last = data.lastTime {
             facts.append("\(HTMLText.escape(TimeFormat.utc(first))) + \(HTMLText.seconds(last - first))")
         }
@@ -55,8 +55,8 @@ public enum HTMLPage {
         h += "<a class=\"chip \(failed > 0 ? "bad" : "good")\" href=\"#card\">\(failed) of \(data.card.count) requirements broken, \(passed) shown to hold</a>"
         h += "<a class=\"chip \(errors > 0 ? "bad" : "neutral")\" href=\"#findings\">\(errors) error\(errors == 1 ? "" : "s")</a>"
         h += "<a class=\"chip \(warnings > 0 ? "warn" : "neutral")\" href=\"#findings\">\(warnings) warning\(warnings == 1 ? "" : "s")</a>"
-        h += "<a class=\"chip neutral\" href=\"#timelines\">\(data.sessions.count + data.sessionsNotRecorded) ICQ session\(data.sessions.count + data.sessionsNotRecorded == 1 ? "" : "s")</a>"
-        h += "<a class=\"chip neutral\" href=\"#flows\">\(data.flows.count + data.flowsNotListed) flows</a>"
+        h += "<a class=\"chip neutral\" href=\"#timelines\">\(HTMLText.count(data.sessions.count + data.sessionsNotRecorded)) ICQ session\(data.sessions.count + data.sessionsNotRecorded == 1 ? "" : "s")</a>"
+        h += "<a class=\"chip neutral\" href=\"#flows\">\(HTMLText.count(data.flows.count + data.flowsNotListed)) flows</a>"
         h += "</div>\n</header>\n"
         return h
     }

@@ -23,8 +23,8 @@ enum HTMLStyle {
         h3 { margin:0; font-size:16px; }
         code, .mono { font-family:ui-monospace,"DejaVu Sans Mono",Menlo,monospace; font-size:13px; }
         a { color:#1d4ed8; }
-        .requirement { display:grid; grid-template-columns:44px 1fr; gap:14px; padding:12px 0; border-top:1px solid var(--line); }
-        .requirement .body > * { margin:3px 0; }
+        .requirement { display:grid; grid-template-columns:44px 1fr; gap:14px; padding:10px 0; border-top:1px solid var(--line); }
+        .requirement .body > * { margin:2px 0; }
         .requirement:first-of-type { border-top:none; }
         .mark { width:36px; height:36px; border-radius:50%; display:flex; align-items:center; justify-content:center; font-size:20px; font-weight:700; }
         .pass .mark { background:var(--good-bg); color:var(--good); } .fail .mark { background:var(--bad-bg); color:var(--bad); }
@@ -35,6 +35,8 @@ enum HTMLStyle {
         blockquote { margin:2px 0; padding:2px 12px; border-left:3px solid #cbd5e1; color:#475569; font-style:italic; font-size:14px; }
         .advice { background:#eff6ff; border-radius:6px; padding:6px 10px; font-size:14px; }
         .advice::before { content:"Advice  "; font-weight:700; color:#1d4ed8; }
+        .requirement.pass .advice, .requirement.not_observed .advice { background:none; padding:0 0 0 1px; color:var(--muted); }
+        .requirement.pass .advice::before, .requirement.not_observed .advice::before { color:var(--muted); }
         .breaks { font-size:14px; }
         .finding { border:1px solid var(--line); border-left:6px solid var(--warn); border-radius:8px; padding:12px 16px; margin:14px 0; }
         .finding.error { border-left-color:var(--bad); }
@@ -65,11 +67,12 @@ enum HTMLStyle {
         table.sortable th[aria-sort="descending"]::after { content:" ↓"; color:var(--ink); }
         td { white-space:nowrap; } td.num { text-align:right; font-variant-numeric:tabular-nums; }
         .scroll { max-height:520px; overflow:auto; border:1px solid var(--line); border-radius:6px; }
+        .matrix td.filler { width:100%; }
         .matrix td.cell { text-align:center; font-weight:600; white-space:nowrap; }
         .cell.reached { background:var(--good-bg); color:var(--good); } .cell.blocked { background:var(--bad-bg); color:var(--bad); }
         .cell.refused { background:var(--warn-bg); color:var(--warn); } .cell.tried { background:#e0e7ff; color:#3730a3; }
         .cell.untried { background:var(--unk-bg); color:var(--unk); font-weight:400; }
-        pre.summary { background:#f9fafb; border:1px solid var(--line); border-radius:6px; padding:10px 12px; overflow:auto; font-size:12.5px; }
+        pre.summary { white-space:pre-wrap; background:#f9fafb; border:1px solid var(--line); border-radius:6px; padding:10px 12px; overflow:auto; font-size:12.5px; }
         footer { text-align:center; color:var(--muted); font-size:13px; padding:8px 0 28px; }
         @media print { body { background:#fff; } section { break-inside:avoid; } .scroll { max-height:none; } }
 

@@ -9,11 +9,11 @@ enum HTMLTables {
         guard !records.isEmpty else {
             return s + "<p class=\"lead\">No classic ICQ session.</p>\n</section>\n"
         }
-        s += "<div class=\"scroll\"><table class=\"sortable\"><thead><tr><th>UIN</th><th>session id</th><th>client</th><th>server</th><th>start</th><th>duration (s)</th><th>keep-alive (s)</th><th>packets client/server</th><th>retransmissions client/server</th><th>NAT rebindings</th><th>ended</th></tr></thead><tbody>\n"
+        s += "<div class=\"scroll\"><table class=\"sortable\"><thead><tr><th>UIN</th><th>session id</th><th>client</th><th>server</th><th>start (UTC)</th><th>duration (s)</th><th>keep-alive (s)</th><th>packets client/server</th><th>retransmissions client/server</th><th>NAT rebindings</th><th>ended</th></tr></thead><tbody>\n"
         for r in records.sorted(by: { ($0.firstTime, $0.key.uin, $0.key.sessionID) < ($1.firstTime, $1.key.uin, $1.key.sessionID) }) {
             s += "<tr><td class=\"num\">\(r.key.uin)</td><td class=\"num\">\(r.key.sessionID)</td>"
             s += "<td class=\"mono\">\(HTMLText.escape(r.client.description))</td><td class=\"mono\">\(HTMLText.escape(r.server.description))</td>"
-            s += "<td data-sort=\"\(r.firstTime)\">\(HTMLText.escape(TimeFormat.utc(r.firstTime)))</td>"
+            s += "<td data-sort=\"\(r.firstTime)\">\(HTMLText.shortUTC(r.firstTime))</td>"
             s += "<td class=\"num\">\(HTMLText.number(r.lastTime - r.firstTime))</td>"
             if let k = r.keepaliveInterval {
                 s += "<td class=\"num\" data-sort=\"\(HTMLText.number(k.value))\">\(HTMLText.number(k.value)) (\(k.learnedFrom == "login_reply" ? "login reply" : "observed"))</td>"
@@ -37,10 +37,10 @@ enum HTMLTables {
             return s + "<p class=\"lead\">No flow.</p>\n</section>\n"
         }
         s += "<p class=\"lead\">Both directions of each conversation, with Zeek's connection state and history and the Community ID. Click a column to sort.</p>\n"
-        s += "<div class=\"scroll\"><table class=\"sortable\"><thead><tr><th>proto</th><th>originator</th><th>responder</th><th>start</th><th>duration (s)</th><th>packets orig/resp</th><th>bytes orig/resp</th><th>state</th><th>history</th><th>protocols</th><th>UINs</th><th>ended</th><th>Community ID</th></tr></thead><tbody>\n"
+        s += "<div class=\"scroll\"><table class=\"sortable\"><thead><tr><th>proto</th><th>originator</th><th>responder</th><th>start (UTC)</th><th>duration (s)</th><th>packets orig/resp</th><th>bytes orig/resp</th><th>state</th><th>history</th><th>protocols</th><th>UINs</th><th>ended</th><th>Community ID</th></tr></thead><tbody>\n"
         for f in data.flows.sorted(by: { ($0.firstTime, $0.firstFrame) < ($1.firstTime, $1.firstFrame) }) {
             s += "<tr><td>\(f.protocolName)</td><td class=\"mono\">\(HTMLText.escape(show(f.originator)))</td><td class=\"mono\">\(HTMLText.escape(show(f.responder)))</td>"
-            s += "<td data-sort=\"\(f.firstTime)\">\(HTMLText.escape(TimeFormat.utc(f.firstTime)))</td>"
+            s += "<td data-sort=\"\(f.firstTime)\">\(HTMLText.shortUTC(f.firstTime))</td>"
             s += "<td class=\"num\">\(HTMLText.number(f.duration))</td>"
             s += "<td class=\"num\" data-sort=\"\(f.originatorCounters.packets + f.responderCounters.packets)\">\(f.originatorCounters.packets)/\(f.responderCounters.packets)</td>"
             s += "<td class=\"num\" data-sort=\"\(f.originatorCounters.ipBytes + f.responderCounters.ipBytes)\">\(f.originatorCounters.ipBytes)/\(f.responderCounters.ipBytes)</td>"

@@ -25,6 +25,22 @@ enum HTMLText {
         String(name.map { $0 == "_" ? " " : $0 })
     }
 
+    /// A capture time to the millisecond, for tables: `2024-11-24 14:00:00.747`.
+    static func shortUTC(_ nanoseconds: Int64) -> String {
+        String(TimeFormat.utc(nanoseconds).prefix(23))
+    }
+
+    /// A count with thousands separators: `1,000,000`.
+    static func count(_ value: some BinaryInteger) -> String {
+        let digits = String(value)
+        var out = ""
+        for (i, c) in digits.enumerated() {
+            if i > 0 && (digits.count - i) % 3 == 0 && c != "-" && out != "-" { out += "," }
+            out.append(c)
+        }
+        return out
+    }
+
     /// Seconds for people: `180 s`, `48.5 s`, `0.036 s` (at most three decimals, no trailing zeros).
     static func seconds(_ nanoseconds: Int64) -> String {
         number(nanoseconds) + " s"
