@@ -60,6 +60,10 @@ public final class Analyzer {
     private let showPackets: Bool
     /// What the HTML page draws, gathered only with `--html`.
     let html: HTMLCollector?
+    /// The progress line on a terminal (the command decides whether there is one).
+    public var progress: ProgressLine?
+    /// Bytes of the inputs already read to their end, for the progress line over several files.
+    private var bytesOfFinishedSources: Int64 = 0
 
     public init(configuration options: AnalysisConfiguration) {
         self.options = options
@@ -113,7 +117,13 @@ public final class Analyzer {
                 completed = false
                 break
             }
+            // A clock read every 1,024 packets, and only with a progress line.
+            if let progress, packet.frameNumber & 1023 == 0 {
+                progress.file(bytes: bytesOfFinishedSources + (source.bytesConsumed ?? 0), packets: summary.packets)
+            }
         }
+        bytesOfFinishedSources += source.bytesConsumed ?? 0
+        progress?.clear()
         summary.sources.append(Summary.SourceSummary(
             name: source.sourceName, format: format, packets: summary.packets - packetsBefore,
             interfaces: source.interfaces, completed: completed))
@@ -370,6 +380,7 @@ public final class Analyzer {
     public func report(_ error: CaptureError) {
         inputDamaged = true
         summary.inputErrors += 1
+        progress?.clear()
         out.flush()
         diagnostics.write(ErrorRecord.line(error))
         diagnostics.flush()
@@ -384,6 +395,7 @@ public final class Analyzer {
     /// goes on.
     public func reportOutputFailure(_ error: CaptureError) {
         outputFailed = true
+        progress?.clear()
         out.flush()
         diagnostics.write(ErrorRecord.line(error))
         diagnostics.flush()

@@ -67,6 +67,7 @@ struct LiveCommand: ParsableCommand {
         } catch {
             throw ValidationError(error.message)
         }
+        analyzer.progress = options.progressLine(totalBytes: nil)
         var liveOptions = LiveCaptureOptions(interfaces: interfaces)
         liveOptions.snapLength = snaplen
         liveOptions.promiscuous = !noPromisc

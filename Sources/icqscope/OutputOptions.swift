@@ -29,7 +29,19 @@ struct AnalysisOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Also write one self-contained HTML page: the report card, timelines, ladder diagrams, tables.", valueName: "file"))
     var html: String?
 
+    @Flag(name: .long, help: "No progress line on stderr (there is one only when stderr is a terminal).")
+    var quiet = false
+
     @OptionGroup var diagnosis: DiagnosisOptions
+
+    /// Standard output is written only at the end (the text report without --packets or --flows),
+    /// so a progress line on the same terminal cannot be broken by it.
+    var stdoutWrittenOnlyAtEnd: Bool { format == .text && !packets && !flows }
+
+    /// The progress line, when stderr is a terminal and it is wanted.
+    func progressLine(totalBytes: Int64?) -> ProgressLine? {
+        ProgressLine.wanted(quiet: quiet, stdoutWrittenOnlyAtEnd: stdoutWrittenOnlyAtEnd) ? ProgressLine(totalBytes: totalBytes) : nil
+    }
 
     /// What the analysis is told: the options as the engine takes them.
     var configuration: AnalysisConfiguration {
