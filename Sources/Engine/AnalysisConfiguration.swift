@@ -27,6 +27,10 @@ public struct AnalysisConfiguration: Sendable {
     public var outputDescriptor: Int32 = 1
     /// `--html FILE`: one self-contained page, written at the end of the run.
     public var htmlPath: String? = nil
+    /// `--write-evidence FILE.pcapng`: the frames every finding names, with packet comments;
+    /// `--write-evidence-flows` adds every frame of the flows they belong to.
+    public var evidencePath: String? = nil
+    public var evidenceFlows = false
     /// Where the firewall timeout the findings are judged against came from, for the page
     /// ("default", "--firewall-timeout", "--profile pf").
     public var firewallTimeoutSource = "default"

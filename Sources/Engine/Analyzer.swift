@@ -60,6 +60,8 @@ public final class Analyzer {
     private let showPackets: Bool
     /// What the HTML page draws, gathered only with `--html`.
     let html: HTMLCollector?
+    /// What is known of the findings' frames, only with `--html` or `--write-evidence`.
+    let briefs: EvidenceBriefs?
     /// The progress line on a terminal (the command decides whether there is one).
     public var progress: ProgressLine?
     /// Bytes of the inputs already read to their end, for the progress line over several files.
@@ -71,7 +73,8 @@ public final class Analyzer {
         flowTable = FlowTable(configuration: options.memoryBudget.flowConfiguration)
         icq = ICQDecoder(serverPorts: options.icqServerPorts)
         showPackets = options.packets
-        html = options.htmlPath == nil ? nil : HTMLCollector()
+        briefs = options.htmlPath == nil && options.evidencePath == nil ? nil : EvidenceBriefs()
+        html = options.htmlPath == nil ? nil : HTMLCollector(briefs: briefs!)
         flowTable.keepsEndedFlowRecords = options.flows || html != nil
         streams = StreamTable(limits: options.memoryBudget.streamLimits, opensAtFirstBytes: true) { ICQStreamConsumer(originator: $0, responder: $1) }
         streamFrame = StreamFrameRecord(
@@ -133,6 +136,7 @@ public final class Analyzer {
     func begin(interfaces: [CaptureInterface], sourceName: String) {
         reportedLinkTypes.removeAll()
         twoSided = interfaces.count >= 2 || interfaces.contains { $0.linkType == .linuxSLL2 }
+        briefs?.begin()
         html?.begin(source: sourceName, interfaces: interfaces)
     }
 
@@ -180,7 +184,7 @@ public final class Analyzer {
         // timestamp cannot overflow the arithmetic of windows and timeouts.
         var packet = captured
         packet.timestampNanos = CaptureTime.trackable(captured.timestampNanos)
-        html?.frameBegins(packet.frameNumber)
+        briefs?.frameBegins(packet.frameNumber)
         // A pcapng file declares its interfaces as it goes: the second side may appear late.
         if !twoSided && (interfaces.count >= 2 || packet.linkType == .linuxSLL2) { twoSided = true }
         html?.interfacesChanged(interfaces)
@@ -307,8 +311,9 @@ public final class Analyzer {
                 noteICQResult(packet, decoded, side: side, flow: observation?.handle)
             }
         }
-        html?.packet(packet, decoded, side: side, icq: icqResult, twoSided: twoSided, partner: partner,
-                     advertised: peerPorts.advertised)
+        if let briefs, let brief = briefs.packet(packet, decoded, side: side, icq: icqResult) {
+            html?.packet(brief, twoSided: twoSided, partner: partner, advertised: peerPorts.advertised)
+        }
     }
 
     /// What the ICQ classifier said about a datagram (`decoded`: as sent, or as if sent directly
@@ -350,6 +355,7 @@ public final class Analyzer {
     /// A finding is printed as soon as it is established (NDJSON), and kept for the text report.
     func report(_ finding: Finding) {
         findings.append(finding)
+        briefs?.finding(finding)
         html?.finding(finding)
         if options.format == .ndjson {
             FindingRecord.writeNDJSON(&json, finding)

@@ -6,29 +6,25 @@ import Tracking
 import Wire
 
 /// Gathers, only when `--html` is given, what the page draws and the records do not hold: each
-/// classic ICQ session's packets (a timeline), a brief of the recent frames (so that a finding's
-/// evidence frames can be drawn when it is established), the gateway's verdicts, the ended
-/// sessions and flows, and which advertised peer ports were tried and reached. Every store is
-/// capped; what does not fit is counted. Without `--html` the analyzer holds none of this.
+/// classic ICQ session's packets (a timeline), the gateway's verdicts on them, the ended sessions
+/// and flows, and which advertised peer ports were tried and reached; the findings' frames come
+/// from `EvidenceBriefs`. Every store is capped; what does not fit is counted. Without `--html`
+/// the analyzer holds none of this.
 final class HTMLCollector {
-    /// Recent frames by number (`frame % ringCapacity`): a finding names frames seen a moment
-    /// (or a few minutes) before it is established.
-    static let ringCapacity = 1 << 15
     /// Sessions whose packets are held at once; a session that ended without findings gives its
     /// place up when a new one needs it.
     static let maximumHeldTimelines = 512
     static let maximumPacketsPerSession = 2048
     /// Sessions listed at all (with their records, for the table); later ones are counted.
     static let maximumSessions = 5000
-    static let maximumFindings = 10_000
     static let maximumFlows = 2000
     static let maximumOtherFlows = 500
     static let maximumPortOutcomes = 16_384
     static let maximumPendingVerdicts = 1 << 17
 
     private(set) var data = HTMLReportData()
-    private var ring: [PacketBrief]
-    private var sourceIndex: UInt16 = 0
+    private let briefs: EvidenceBriefs
+    private var sourceIndex: UInt16 { briefs.sourceIndex }
     /// Timelines by session key (an index into `data.sessions`), and the keys by UIN (findings
     /// name the UIN).
     private var timelineIndex: [ICQSession.Key: Int] = [:]
@@ -52,21 +48,14 @@ final class HTMLCollector {
     private var tried: [Endpoint: UInt64] = [:]
     private var reached: [Endpoint: UInt64] = [:]
     private var otherFlows = 0
-    /// The frame being analysed, and the findings established during it that name it (its brief
-    /// is made once the frame's layers are decoded).
-    private var currentFrame: UInt64 = 0
-    private var findingsNamingCurrentFrame: [Int] = []
 
-    init() {
-        ring = Array(repeating: PacketBrief(frame: 0, time: 0, side: 0, sourceIndex: .max, kind: .other,
-                                            source: Endpoint(address: IPAddress(ipv4: 0), port: 0),
-                                            destination: Endpoint(address: IPAddress(ipv4: 0), port: 0), length: 0),
-                     count: Self.ringCapacity)
+    init(briefs: EvidenceBriefs) {
+        self.briefs = briefs
+        briefs.olderBrief = { [unowned self] frame, uin, source in self.brief(frame: frame, uin: uin, sourceIndex: source) }
     }
 
     /// A new input begins (frames are numbered from 1 again).
     func begin(source: String, interfaces: [CaptureInterface]) {
-        if !data.sources.isEmpty { sourceIndex &+= 1 }
         data.sources.append(source)
         data.interfaceNames.append(interfaces.enumerated().map { $0.element.name ?? "if\($0.offset)" })
     }
@@ -79,60 +68,23 @@ final class HTMLCollector {
 
     // MARK: Packets
 
-    func frameBegins(_ frame: UInt64) {
-        currentFrame = frame
-        findingsNamingCurrentFrame.removeAll(keepingCapacity: true)
-    }
-
     /// One analysed packet (after its transport and ICQ layers were decoded). `partner`: the
     /// frame of its copy on the other side of the gateway, when this is a forwarded copy.
-    func packet(_ packet: CapturedPacket, _ decoded: DecodedPacket, side: Int, icq: ICQClassification,
-                twoSided: Bool, partner: UInt64?, advertised: AdvertisedEndpoints) {
-        guard let src = decoded.sourceAddress, let dst = decoded.destinationAddress else { return }
+    func packet(_ brief: PacketBrief, twoSided: Bool, partner: UInt64?, advertised: AdvertisedEndpoints) {
         // The far copy is let go first, so that this copy takes its place on the timeline.
         if let partner { forwarded(frame: partner) }
-        var brief = PacketBrief(frame: packet.frameNumber, time: packet.timestampNanos, side: Int32(truncatingIfNeeded: side),
-                                sourceIndex: sourceIndex, kind: .other,
-                                source: Endpoint(address: src, port: 0), destination: Endpoint(address: dst, port: 0),
-                                length: UInt32(truncatingIfNeeded: packet.originalLength))
-        switch decoded.transport {
-        case .udp(let udp):
-            brief.kind = .udp
-            brief.source.port = udp.sourcePort
-            brief.destination.port = udp.destinationPort
-        case .tcp(let tcp):
-            brief.kind = .tcp
-            brief.source.port = tcp.sourcePort
-            brief.destination.port = tcp.destinationPort
-            brief.tcpFlags = tcp.flags
+        switch brief.kind {
+        case .tcp:
             notePeerPort(brief, advertised: advertised)
-        case .icmp(let message):
-            brief.kind = .icmp
-            brief.icmpType = message.type
-            brief.icmpCode = message.code
-            if let q = message.quoted {
-                brief.quotedSource = Endpoint(address: q.source, port: q.sourcePort ?? 0)
-                if q.protocolNumber == IPProtocol.udp {
-                    icmpError(brief, quoted: q, twoSided: twoSided, partner: partner)
-                }
+        case .icmp where brief.quotedProtocol == IPProtocol.udp:
+            icmpError(brief, twoSided: twoSided, partner: partner)
+        case .icq:
+            if let uin = brief.uin, let sessionID = brief.sessionID {
+                timeline(ICQSession.Key(uin: uin, sessionID: sessionID), brief, twoSided: twoSided, partner: partner)
             }
         default:
             break
         }
-        if case .icq(let p) = icq {
-            brief.kind = .icq
-            brief.icqCommand = p.header.command
-            brief.icqVersion = p.header.version
-            brief.icqFromServer = p.header.direction == .serverToClient
-            brief.seq1 = p.header.seq1
-            brief.seq2 = p.header.seq2 ?? 0
-            if let uin = p.header.uin, let sessionID = p.header.sessionID {
-                timeline(ICQSession.Key(uin: uin, sessionID: sessionID), brief, twoSided: twoSided, partner: partner)
-            }
-        }
-        ring[Int(packet.frameNumber % UInt64(Self.ringCapacity))] = brief
-        for i in findingsNamingCurrentFrame where i < data.findings.count { data.findings[i].briefs[brief.frame] = brief }
-        findingsNamingCurrentFrame.removeAll(keepingCapacity: true)
     }
 
     private func notePeerPort(_ brief: PacketBrief, advertised: AdvertisedEndpoints) {
@@ -167,9 +119,8 @@ final class HTMLCollector {
                to: t, awaitingVerdict: twoSided && partner == nil)
     }
 
-    private func icmpError(_ brief: PacketBrief, quoted q: QuotedDatagram, twoSided: Bool, partner: UInt64?) {
-        let quotedSource = Endpoint(address: q.source, port: q.sourcePort ?? 0)
-        let quotedDestination = Endpoint(address: q.destination, port: q.destinationPort ?? 0)
+    private func icmpError(_ brief: PacketBrief, twoSided: Bool, partner: UInt64?) {
+        guard let quotedSource = brief.quotedSource, let quotedDestination = brief.quotedDestination else { return }
         // An error quoting the client's datagram travels to the client (the server's lane);
         // one quoting the server's travels back to the server (the client's lane).
         let (key, towardClient) = sessionByClient[quotedSource].map { ($0, true) }
@@ -249,8 +200,6 @@ final class HTMLCollector {
 
     /// The gateway matcher: this frame arrived on one side and never left on the other.
     func dropped(frame: UInt64) {
-        let slot = Int(frame % UInt64(Self.ringCapacity))
-        if ring[slot].frame == frame && ring[slot].sourceIndex == sourceIndex { ring[slot].unforwarded = true }
         if let at = pendingVerdicts.removeValue(forKey: frame), at.timeline < data.sessions.count,
            at.index < data.sessions[at.timeline].packets.count, data.sessions[at.timeline].packets[at.index].frame == frame {
             // Dropped when it travelled toward the gateway: a server packet seen on the far side,
@@ -271,25 +220,13 @@ final class HTMLCollector {
         }
     }
 
-    /// A finding as it is established: what is known of its frames now.
+    /// A finding: its UIN's sessions keep their timelines.
     func finding(_ finding: Finding) {
         if let uin = finding.uin { uinsWithFindings.insert(uin) }
-        guard data.findings.count < Self.maximumFindings else { return }
-        var briefs: [UInt64: PacketBrief] = [:]
-        for frame in finding.frames where briefs[frame] == nil {
-            if let brief = brief(frame: frame, uin: finding.uin) {
-                briefs[frame] = brief
-            } else if frame == currentFrame {
-                findingsNamingCurrentFrame.append(data.findings.count)
-            }
-        }
-        data.findings.append(FindingEvidence(finding: finding, sourceIndex: sourceIndex, briefs: briefs))
     }
 
-    /// A frame's brief: from the recent frames, else from the timelines of the UIN's sessions.
-    private func brief(frame: UInt64, uin: UInt32?) -> PacketBrief? {
-        let slot = Int(frame % UInt64(Self.ringCapacity))
-        if ring[slot].frame == frame && ring[slot].sourceIndex == sourceIndex { return ring[slot] }
+    /// A frame's brief from the timelines of the UIN's sessions (a frame older than the recent ones).
+    private func brief(frame: UInt64, uin: UInt32?, sourceIndex: UInt16) -> PacketBrief? {
         guard let uin else { return nil }
         for t in timelinesByUIN[uin] ?? [] where data.sessions[t].sourceIndex == sourceIndex {
             let s = data.sessions[t]
@@ -339,6 +276,8 @@ final class HTMLCollector {
     func finish(card: [RequirementResult], thresholds: Thresholds, timeoutSource: String, bracket: UDPTimeoutBracket,
                 advertised: AdvertisedEndpoints, twoSided: Bool, summary: Summary) -> HTMLReportData {
         data.card = card
+        data.findings = briefs.findings
+        data.insideSide = briefs.insideSide
         data.firewallTimeout = thresholds.firewallTimeout
         data.firewallTimeoutSource = timeoutSource
         data.bracket = bracket
@@ -347,10 +286,6 @@ final class HTMLCollector {
         data.firstTime = summary.firstTime
         data.lastTime = summary.lastTime
         data.summaryText = SummaryRecord.text(summary)
-        // The clients' side: where the sessions' first packets were seen (the most sessions).
-        var homes: [Int32: Int] = [:]
-        for s in data.sessions { homes[s.homeSide, default: 0] += 1 }
-        data.insideSide = homes.max { ($0.value, -$0.key) < ($1.value, -$1.key) }?.key
         data.peerPorts = peerPortEntries(advertised)
         return data
     }

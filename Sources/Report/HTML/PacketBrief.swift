@@ -26,12 +26,16 @@ public struct PacketBrief: Sendable {
     public var icmpType: UInt8 = 0
     public var icmpCode: UInt8 = 0
     public var quotedSource: Endpoint? = nil
+    public var quotedDestination: Endpoint? = nil
+    public var quotedProtocol: UInt8 = 0
     /// Classic ICQ: the command, its version, direction and sequence numbers.
     public var icqCommand: UInt16 = 0
     public var icqVersion: UInt8 = 0
     public var icqFromServer = false
     public var seq1: UInt16 = 0
     public var seq2: UInt16 = 0
+    public var uin: UInt32? = nil
+    public var sessionID: UInt32? = nil
     /// The gateway matcher found no copy of this packet on the gateway's other side: the gateway
     /// dropped it if it was travelling toward the gateway, and sent it itself (a forged reset, an
     /// ICMP error) if it was travelling away from it (`EvidenceGeometry.stoppedAtGateway`).
