@@ -14,7 +14,25 @@ extension Analyzer {
         do {
             try OutputFile.write(HTMLPage.render(data), to: path, what: "HTML page")
         } catch {
-            reportOutputFailure(error)
+            var failure = error
+            failure.isFatal = false
+            reportOutputFailure(failure)
+        }
+    }
+}
+
+extension Analyzer {
+    /// `--write-evidence FILE.pcapng`, at the end of the run: the findings' frames read again from
+    /// the inputs. A file that cannot be written is one error naming it and exit status 74.
+    func writeEvidence() {
+        guard let evidenceFile, let briefs else { return }
+        do {
+            try evidenceFile.write(findings: briefs.findings, inputs: evidenceInputs, flows: options.evidenceFlows,
+                               twoSided: twoSided, insideSide: briefs.insideSide, serverPorts: options.icqServerPorts)
+        } catch {
+            var failure = error
+            failure.isFatal = false
+            reportOutputFailure(failure)
         }
     }
 }

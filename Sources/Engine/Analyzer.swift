@@ -62,6 +62,11 @@ public final class Analyzer {
     let html: HTMLCollector?
     /// What is known of the findings' frames, only with `--html` or `--write-evidence`.
     let briefs: EvidenceBriefs?
+    /// `--write-evidence`: created when the run starts, written at its end.
+    var evidenceFile: EvidenceFile?
+    /// The file each input is read again from for `--write-evidence` (the inputs' names; a live
+    /// capture's is its `--write` recording, set by the command).
+    public var evidenceInputs: [String] = []
     /// The progress line on a terminal (the command decides whether there is one).
     public var progress: ProgressLine?
     /// Bytes of the inputs already read to their end, for the progress line over several files.
@@ -90,6 +95,17 @@ public final class Analyzer {
                                       emit: { [unowned self] finding in self.report(finding) })
         socks = SOCKSDiagnosis(thresholds: options.thresholds,
                                emit: { [unowned self] finding in self.report(finding) })
+        if let path = options.evidencePath {
+            do {
+                evidenceFile = try EvidenceFile(path: path)
+            } catch {
+                // Said at once; the analysis runs all the same (exit status 74 at the end).
+                var failure = error
+                failure.isFatal = false
+                failure.message += "; the analysis goes on"
+                reportOutputFailure(failure)
+            }
+        }
     }
 
     /// Checks the filter's syntax before any input is read (compiled for Ethernet), so a typo is
@@ -137,6 +153,7 @@ public final class Analyzer {
         reportedLinkTypes.removeAll()
         twoSided = interfaces.count >= 2 || interfaces.contains { $0.linkType == .linuxSLL2 }
         briefs?.begin()
+        if briefs != nil { evidenceInputs.append(sourceName) }
         html?.begin(source: sourceName, interfaces: interfaces)
     }
 
@@ -435,6 +452,7 @@ public final class Analyzer {
         summary.streamsEvicted = UInt64(streams.streamsEvicted)
         let card = RequirementCard.judge(findings: findings, evidence: evidence, icq: icqAnalysis.diagnosis)
         writeHTML(card: card)
+        writeEvidence()
         switch options.format {
         case .ndjson:
             for requirement in card { RequirementRecord.writeNDJSON(&json, requirement) }

@@ -29,6 +29,12 @@ struct AnalysisOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Also write one self-contained HTML page: the report card, timelines, ladder diagrams, tables.", valueName: "file"))
     var html: String?
 
+    @Option(name: .long, help: ArgumentHelp("Also write the frames every finding names to a pcapng file, each with a comment naming the finding, its role and the original frame.", valueName: "file.pcapng"))
+    var writeEvidence: String?
+
+    @Flag(name: .long, help: "With --write-evidence: every frame of the flows the findings' frames belong to as well.")
+    var writeEvidenceFlows = false
+
     @Flag(name: .long, help: "No progress line on stderr (there is one only when stderr is a terminal).")
     var quiet = false
 
@@ -56,6 +62,8 @@ struct AnalysisOptions: ParsableArguments {
         c.failOn = diagnosis.failOn?.severity
         if let memcap { c.memoryBudget = memcap.budget }
         c.htmlPath = html
+        c.evidencePath = writeEvidence
+        c.evidenceFlows = writeEvidenceFlows
         c.firewallTimeoutSource = diagnosis.firewallTimeoutSource
         return c
     }

@@ -23,6 +23,15 @@ struct ReadCommand: ParsableCommand {
 
     @OptionGroup var options: AnalysisOptions
 
+    func validate() throws {
+        if options.writeEvidence != nil && files.contains("-") {
+            throw ValidationError("--write-evidence reads the capture files again at the end: it cannot take standard input ('-')")
+        }
+        if options.writeEvidenceFlows && options.writeEvidence == nil {
+            throw ValidationError("--write-evidence-flows needs --write-evidence FILE.pcapng")
+        }
+    }
+
     func run() throws {
         let analyzer = Analyzer(configuration: options.configuration)
         do {
