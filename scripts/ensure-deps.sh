@@ -17,6 +17,8 @@ for extra in "$@"; do
         tshark) command -v tshark >/dev/null 2>&1 || need+=(tshark) ;;
         time) [ -x /usr/bin/time ] || need+=(time) ;;
         cc) command -v cc >/dev/null 2>&1 || need+=(gcc libc6-dev) ;;
+        # The HTML page's tests render it in a real headless browser.
+        chromium) command -v chromium >/dev/null 2>&1 || need+=(chromium) ;;
     esac
 done
 

@@ -5,7 +5,7 @@
 # machine (every other suite running in parallel) would disturb.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/ensure-deps.sh nft
+scripts/ensure-deps.sh nft chromium tshark
 namespaced='Live|Lab'
 if [ $# -gt 0 ]; then
     exec swift test "$@"

@@ -29,6 +29,9 @@ public struct CaptureFileReader: PacketSource, ~Copyable {
     /// Index into `interfaces` of the current section's interface 0.
     var sectionInterfaceBase = 0
 
+    /// The input consumed so far (the progress line's "bytes read").
+    public var bytesConsumed: Int64? { input.offset }
+
     /// Human-readable name of the format, for the summary.
     public var formatName: String {
         switch format {

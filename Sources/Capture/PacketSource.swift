@@ -13,4 +13,11 @@ public protocol PacketSource: ~Copyable {
 
     /// A name for messages: the path, "-" for standard input, or the interface list.
     var sourceName: String { get }
+
+    /// Bytes of the input read so far, where that means something (files), for a progress line.
+    var bytesConsumed: Int64? { get }
+}
+
+extension PacketSource where Self: ~Copyable {
+    public var bytesConsumed: Int64? { nil }
 }

@@ -95,6 +95,30 @@ public final class PcapngWriter {
         packetsWritten += 1
     }
 
+    /// Records one packet on interface `interfaceID` (which must have been added), with a packet
+    /// comment (`opt_comment`) for each of `comments`: Wireshark shows them with the packet.
+    public func write(_ packet: CapturedPacket, interfaceID: Int, comments: [String]) throws(CaptureError) {
+        precondition(interfaceID < interfaceCount, "packet names an interface not yet described")
+        let texts = comments.map { Array($0.utf8.prefix(65_000)) }
+        let captured = packet.bytes.count
+        let optionsLength = texts.isEmpty ? 0 : texts.reduce(4) { $0 + 4 + Self.padded($1.count) }
+        let total = 28 + Self.padded(captured) + optionsLength + 4
+        if used + total > capacity { try flushBuffer() }
+        reserve(total)
+        beginBlock(type: 6, length: total)
+        put32(UInt32(truncatingIfNeeded: interfaceID))
+        let units = UInt64(bitPattern: packet.timestampNanos)
+        put32(UInt32(truncatingIfNeeded: units >> 32))
+        put32(UInt32(truncatingIfNeeded: units))
+        put32(UInt32(truncatingIfNeeded: captured))
+        put32(UInt32(truncatingIfNeeded: packet.originalLength))
+        putBytes(packet.bytes)
+        for text in texts { putOption(1, text) }  // opt_comment
+        if !texts.isEmpty { put32(0) }  // opt_endofopt
+        put32(UInt32(total))
+        packetsWritten += 1
+    }
+
     /// Records a packet from a source whose interfaces may still grow (pcapng files declare them
     /// as they go): describes any interface up to the packet's first.
     public func write(_ packet: CapturedPacket, interfaces: [CaptureInterface]) throws(CaptureError) {

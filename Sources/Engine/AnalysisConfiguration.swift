@@ -25,6 +25,15 @@ public struct AnalysisConfiguration: Sendable {
     public var memoryBudget = MemoryBudget()
     /// Where results go (stdout, or another descriptor such as /dev/null for a benchmark).
     public var outputDescriptor: Int32 = 1
+    /// `--html FILE`: one self-contained page, written at the end of the run.
+    public var htmlPath: String? = nil
+    /// `--write-evidence FILE.pcapng`: the frames every finding names, with packet comments;
+    /// `--write-evidence-flows` adds every frame of the flows they belong to.
+    public var evidencePath: String? = nil
+    public var evidenceFlows = false
+    /// Where the firewall timeout the findings are judged against came from, for the page
+    /// ("default", "--firewall-timeout", "--profile pf").
+    public var firewallTimeoutSource = "default"
 
     public init() {}
 }
@@ -35,7 +44,7 @@ public enum ExitStatus {
     public static let findings: Int32 = 1
     public static let damagedInput: Int32 = 2
     public static let usage: Int32 = 64
-    /// An output (`--write`, standard output) could not be written completely; the analysis
+    /// An output (`--write`, `--html`, standard output) could not be written completely; the analysis
     /// still ran to the end. Takes precedence over 1 and 2.
     public static let outputFailed: Int32 = 74
 }

@@ -42,6 +42,9 @@ extension Analyzer {
     }
 
     func unforwarded(_ u: GatewayMatcher.Unforwarded) {
+        // Before the rules: a finding the verdict establishes shows the frame as dropped.
+        briefs?.unforwarded(frame: u.frame)
+        html?.dropped(frame: u.frame)
         icqAnalysis.unforwarded(u)
         peerPorts.gatewayVerdict(frame: u.frame, forwarded: false, time: u.time)
     }

@@ -49,7 +49,7 @@ public final class Analyzer {
     /// Pairs packets with their forwarded copies on captures of both sides of a gateway.
     private let gateway: GatewayMatcher
     /// Whether the current source shows more than one side (interfaces, or cooked v2 ifindexes).
-    private var twoSided = false
+    var twoSided = false
     /// Session lines for the text report, in the order the sessions ended: as many as
     /// `MemoryBudget.sessionListBytes` holds (a flood of logins must not grow the report without
     /// bound); the sessions beyond are counted and said to be left out.
@@ -70,6 +70,19 @@ public final class Analyzer {
 
     /// Read once: an option's property wrapper costs a generic metadata lookup per access.
     private let showPackets: Bool
+    /// What the HTML page draws, gathered only with `--html`.
+    let html: HTMLCollector?
+    /// What is known of the findings' frames, only with `--html` or `--write-evidence`.
+    let briefs: EvidenceBriefs?
+    /// `--write-evidence`: created when the run starts, written at its end.
+    var evidenceFile: EvidenceFile?
+    /// The file each input is read again from for `--write-evidence` (the inputs' names; a live
+    /// capture's is its `--write` recording, set by the command).
+    public var evidenceInputs: [String] = []
+    /// The progress line on a terminal (the command decides whether there is one).
+    public var progress: ProgressLine?
+    /// Bytes of the inputs already read to their end, for the progress line over several files.
+    private var bytesOfFinishedSources: Int64 = 0
 
     public init(configuration options: AnalysisConfiguration) {
         self.options = options
@@ -80,7 +93,9 @@ public final class Analyzer {
         gateway = GatewayMatcher(capacity: options.memoryBudget.gatewayCapacity)
         icq = ICQDecoder(serverPorts: options.icqServerPorts)
         showPackets = options.packets
-        flowTable.keepsEndedFlowRecords = options.flows
+        briefs = options.htmlPath == nil && options.evidencePath == nil ? nil : EvidenceBriefs()
+        html = options.htmlPath == nil ? nil : HTMLCollector(briefs: briefs!)
+        flowTable.keepsEndedFlowRecords = options.flows || html != nil
         streams = StreamTable(limits: options.memoryBudget.streamLimits, opensAtFirstBytes: true) { ICQStreamConsumer(originator: $0, responder: $1) }
         streamFrame = StreamFrameRecord(
             format: !options.packets ? .countOnly : (options.format == .ndjson ? .ndjson : .text),
@@ -98,6 +113,17 @@ public final class Analyzer {
         socks = SOCKSDiagnosis(thresholds: options.thresholds,
                                emit: { [unowned self] finding in self.report(finding) })
         socks4UDP = SOCKS4UDPRule(emit: { [unowned self] finding in self.report(finding) })
+        if let path = options.evidencePath {
+            do {
+                evidenceFile = try EvidenceFile(path: path)
+            } catch {
+                // Said at once; the analysis runs all the same (exit status 74 at the end).
+                var failure = error
+                failure.isFatal = false
+                failure.message += "; the analysis goes on"
+                reportOutputFailure(failure)
+            }
+        }
     }
 
     /// Checks the filter's syntax before any input is read (compiled for Ethernet), so a typo is
@@ -110,7 +136,7 @@ public final class Analyzer {
     public func run<Source: PacketSource & ~Copyable>(_ source: inout Source, format: String) {
         let packetsBefore = summary.packets
         var completed = true
-        begin(interfaces: source.interfaces)
+        begin(interfaces: source.interfaces, sourceName: source.sourceName)
         while true {
             let packet: CapturedPacket?
             do {
@@ -128,16 +154,25 @@ public final class Analyzer {
                 completed = false
                 break
             }
+            // A clock read every 1,024 packets, and only with a progress line.
+            if let progress, packet.frameNumber & 1023 == 0 {
+                progress.file(bytes: bytesOfFinishedSources + (source.bytesConsumed ?? 0), packets: summary.packets)
+            }
         }
+        bytesOfFinishedSources += source.bytesConsumed ?? 0
+        progress?.clear()
         summary.sources.append(Summary.SourceSummary(
             name: source.sourceName, format: format, packets: summary.packets - packetsBefore,
             interfaces: source.interfaces, completed: completed))
     }
 
     /// Per-source state, set before the first packet of a file or a live capture.
-    func begin(interfaces: [CaptureInterface]) {
+    func begin(interfaces: [CaptureInterface], sourceName: String) {
         reportedLinkTypes.removeAll()
         twoSided = interfaces.count >= 2 || interfaces.contains { $0.linkType == .linuxSLL2 }
+        briefs?.begin()
+        if briefs != nil { evidenceInputs.append(sourceName) }
+        html?.begin(source: sourceName, interfaces: interfaces)
     }
 
     /// Live capture's clock moved on without a packet (a quiet line): deadlines up to `now`
@@ -184,8 +219,10 @@ public final class Analyzer {
         // timestamp cannot overflow the arithmetic of windows and timeouts.
         var packet = captured
         packet.timestampNanos = CaptureTime.trackable(captured.timestampNanos)
+        briefs?.frameBegins(packet.frameNumber)
         // A pcapng file declares its interfaces as it goes: the second side may appear late.
         if !twoSided && (interfaces.count >= 2 || packet.linkType == .linuxSLL2) { twoSided = true }
+        html?.interfacesChanged(interfaces)
         let decoded = PacketDecoder.decode(packet)
         summary.count(captured, decoded)
         icqResult = .notICQ
@@ -309,6 +346,9 @@ public final class Analyzer {
                 noteICQResult(packet, decoded, side: side, flow: observation?.handle)
             }
         }
+        if let briefs, let brief = briefs.packet(packet, decoded, side: side, icq: icqResult) {
+            html?.packet(brief, twoSided: twoSided, partner: partner, advertised: peerPorts.advertised)
+        }
     }
 
     /// What the ICQ classifier said about a datagram (`decoded`: as sent, or as if sent directly
@@ -337,6 +377,7 @@ public final class Analyzer {
     }
 
     private func sessionEnded(_ session: ICQSession) {
+        html?.sessionEnded(session)
         switch options.format {
         case .ndjson:
             SessionRecord.writeNDJSON(&json, session)
@@ -366,6 +407,8 @@ public final class Analyzer {
                 findingsLeftOut += 1
             }
         }
+        briefs?.finding(finding)
+        html?.finding(finding)
         if options.format == .ndjson {
             FindingRecord.writeNDJSON(&json, finding)
             out.take(&json)
@@ -381,6 +424,8 @@ public final class Analyzer {
     }
 
     private func write(_ flow: FlowRecord) {
+        html?.flowEnded(flow)
+        guard options.flows else { return }
         switch options.format {
         case .ndjson:
             FlowRecordOutput.writeNDJSON(&json, flow)
@@ -394,6 +439,7 @@ public final class Analyzer {
     public func report(_ error: CaptureError) {
         inputDamaged = true
         summary.inputErrors += 1
+        progress?.clear()
         out.flush()
         diagnostics.write(ErrorRecord.line(error))
         diagnostics.flush()
@@ -408,6 +454,7 @@ public final class Analyzer {
     /// goes on.
     public func reportOutputFailure(_ error: CaptureError) {
         outputFailed = true
+        progress?.clear()
         out.flush()
         diagnostics.write(ErrorRecord.line(error))
         diagnostics.flush()
@@ -442,6 +489,8 @@ public final class Analyzer {
         summary.datagramsEvicted = defragmenter.counters.evictedForCap
         let card = RequirementCard.judge(findings: findingTally, evidence: evidence, icq: icqAnalysis.diagnosis,
                                          peerPorts: peerPorts.ledger)
+        writeHTML(card: card)
+        writeEvidence()
         switch options.format {
         case .ndjson:
             for requirement in card { RequirementRecord.writeNDJSON(&json, requirement) }

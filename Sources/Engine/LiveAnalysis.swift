@@ -14,7 +14,7 @@ extension Analyzer {
         var completed = true
         var stopReason: String
         var nextStats = statsIntervalNanos
-        begin(interfaces: capture.interfaces)
+        begin(interfaces: capture.interfaces, sourceName: capture.sourceName)
         loop: while true {
             let event: LiveEvent
             do {
@@ -37,9 +37,11 @@ extension Analyzer {
                     }
                 }
                 _ = analyse(packet, sourceName: capture.sourceName, interfaces: capture.interfaces, filtered: false)
+                if let progress, packet.frameNumber & 255 == 0, progress.due() { showProgress(progress, &capture) }
             case .tick(let now):
                 // A quiet line: deadlines expire on the live clock.
                 advanceClock(to: now)
+                if let progress, progress.due() { showProgress(progress, &capture) }
                 if let writer = recording {
                     do { try writer.flush() } catch {
                         recordingFailed(error)
@@ -56,6 +58,7 @@ extension Analyzer {
                 break loop
             }
         }
+        progress?.clear()
         capture.statistics()
         var accounting = LiveAccounting(
             interfaces: capture.interfaces, analysed: capture.deliveredPerInterfaceIndex,
@@ -84,8 +87,16 @@ extension Analyzer {
         reportOutputFailure(failure)
     }
 
+    /// Packets, kernel drops (read from the capture now) and findings so far.
+    private func showProgress(_ progress: ProgressLine, _ capture: inout LiveCapture) {
+        capture.statistics()
+        let dropped = capture.interfaces.reduce(UInt64(0)) { $0 &+ ($1.statistics?.osDropped ?? 0) }
+        progress.live(packets: summary.packets, dropped: dropped, findings: findings.count)
+    }
+
     /// The periodic statistics: a line on stderr, and a `stats` record in NDJSON.
     private func reportStatistics(_ capture: inout LiveCapture) {
+        progress?.clear()
         capture.statistics()
         let accounting = LiveAccounting(
             interfaces: capture.interfaces, analysed: capture.deliveredPerInterfaceIndex,
@@ -100,12 +111,14 @@ extension Analyzer {
 
     /// A remark that is not an error (e.g. promiscuous mode unsupported): stderr only.
     public func warn(_ message: String) {
+        progress?.clear()
         diagnostics.write("icqscope: warning: \(message)\n")
         diagnostics.flush()
     }
 
     /// A line for people on stderr (stdout carries only results).
     public func note(_ message: String) {
+        progress?.clear()
         diagnostics.write("icqscope: \(message)\n")
         diagnostics.flush()
     }

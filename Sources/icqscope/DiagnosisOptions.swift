@@ -68,6 +68,13 @@ struct DiagnosisOptions: ParsableArguments {
         }
     }
 
+    /// Where the firewall timeout came from, for the HTML page.
+    var firewallTimeoutSource: String {
+        if firewallTimeout != nil { return "--firewall-timeout" }
+        if let profile { return "--profile \(profile)" }
+        return "default"
+    }
+
     var thresholds: Thresholds {
         var t = Thresholds()
         if let profile, let p = FirewallProfile.named(profile) { t.firewallTimeout = p.udpTimeoutSeconds * Thresholds.second }

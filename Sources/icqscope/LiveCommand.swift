@@ -66,6 +66,12 @@ struct LiveCommand: ParsableCommand {
         if let duration, ArgumentUnits.nanoseconds(duration) == nil {
             throw ValidationError("--duration '\(duration)' is not a duration (e.g. 30, 90s, 5m)")
         }
+        if options.writeEvidence != nil && write == nil {
+            throw ValidationError("live --write-evidence reads the frames back from the recording: give --write FILE.pcapng as well")
+        }
+        if options.writeEvidenceFlows && options.writeEvidence == nil {
+            throw ValidationError("--write-evidence-flows needs --write-evidence FILE.pcapng")
+        }
         if let statsInterval, (ArgumentUnits.nanoseconds(statsInterval) ?? 0) <= 0 {
             throw ValidationError("--stats-interval '\(statsInterval)' is not a positive duration (e.g. 10, 1m)")
         }
@@ -81,6 +87,7 @@ struct LiveCommand: ParsableCommand {
         } catch {
             throw ValidationError(error.message)
         }
+        analyzer.progress = options.progressLine(totalBytes: nil)
         var liveOptions = LiveCaptureOptions(interfaces: interfaces)
         liveOptions.snapLength = snaplen
         liveOptions.promiscuous = !noPromisc
@@ -143,6 +150,8 @@ struct LiveCommand: ParsableCommand {
         let described = capture.interfaces.map { "\($0.name ?? "?") (\($0.linkType.name))" }.joined(separator: ", ")
         analyzer.note("capturing on \(described)\(write.map { ", recording to \($0)" } ?? "")\(runningAs); SIGINT or SIGTERM stops")
         analyzer.runLive(&capture, recording: writer, statsIntervalNanos: statsIntervalNanos)
+        // The evidence is read back from the recording, whose frames are numbered as the capture's.
+        if let write { analyzer.evidenceInputs = [write] }
         let status = analyzer.finish()
         if status != ExitStatus.ok { throw ExitCode(status) }
     }

@@ -26,7 +26,28 @@ struct AnalysisOptions: ParsableArguments {
     @Option(name: .long, help: "Memory budget for flows, streams, sessions and waits, e.g. 512M, 4G (default 1G); the least recently active are evicted, and counted, beyond it.")
     var memcap: MemoryBudgetArgument?
 
+    @Option(name: .long, help: ArgumentHelp("Also write one self-contained HTML page: the report card, timelines, ladder diagrams, tables.", valueName: "file"))
+    var html: String?
+
+    @Option(name: .long, help: ArgumentHelp("Also write the frames every finding names to a pcapng file, each with a comment naming the finding, its role and the original frame.", valueName: "file.pcapng"))
+    var writeEvidence: String?
+
+    @Flag(name: .long, help: "With --write-evidence: every frame of the flows the findings' frames belong to as well.")
+    var writeEvidenceFlows = false
+
+    @Flag(name: .long, help: "No progress line on stderr (there is one only when stderr is a terminal).")
+    var quiet = false
+
     @OptionGroup var diagnosis: DiagnosisOptions
+
+    /// Standard output is written only at the end (the text report without --packets or --flows),
+    /// so a progress line on the same terminal cannot be broken by it.
+    var stdoutWrittenOnlyAtEnd: Bool { format == .text && !packets && !flows }
+
+    /// The progress line, when stderr is a terminal and it is wanted.
+    func progressLine(totalBytes: Int64?) -> ProgressLine? {
+        ProgressLine.wanted(quiet: quiet, stdoutWrittenOnlyAtEnd: stdoutWrittenOnlyAtEnd) ? ProgressLine(totalBytes: totalBytes) : nil
+    }
 
     /// What the analysis is told: the options as the engine takes them.
     var configuration: AnalysisConfiguration {
@@ -40,6 +61,10 @@ struct AnalysisOptions: ParsableArguments {
         c.thresholds = diagnosis.thresholds
         c.failOn = diagnosis.failOn?.severity
         if let memcap { c.memoryBudget = memcap.budget }
+        c.htmlPath = html
+        c.evidencePath = writeEvidence
+        c.evidenceFlows = writeEvidenceFlows
+        c.firewallTimeoutSource = diagnosis.firewallTimeoutSource
         return c
     }
 }

@@ -1,6 +1,9 @@
 import ArgumentParser
 import Engine
 import Capture
+#if canImport(Glibc)
+import Glibc
+#endif
 
 struct ReadCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -20,6 +23,15 @@ struct ReadCommand: ParsableCommand {
 
     @OptionGroup var options: AnalysisOptions
 
+    func validate() throws {
+        if options.writeEvidence != nil && files.contains("-") {
+            throw ValidationError("--write-evidence reads the capture files again at the end: it cannot take standard input ('-')")
+        }
+        if options.writeEvidenceFlows && options.writeEvidence == nil {
+            throw ValidationError("--write-evidence-flows needs --write-evidence FILE.pcapng")
+        }
+    }
+
     func run() throws {
         let analyzer = Analyzer(configuration: options.configuration)
         do {
@@ -27,6 +39,7 @@ struct ReadCommand: ParsableCommand {
         } catch {
             throw ValidationError(error.message)
         }
+        analyzer.progress = options.progressLine(totalBytes: Self.totalSize(files))
         for path in files {
             switch reader {
             case .icqscope:
@@ -51,5 +64,16 @@ struct ReadCommand: ParsableCommand {
         }
         let status = analyzer.finish()
         if status != ExitStatus.ok { throw ExitCode(status) }
+    }
+
+    /// The size of every input, when each is a regular file (standard input and pipes have none).
+    static func totalSize(_ files: [String]) -> Int64? {
+        var total: Int64 = 0
+        for path in files {
+            var info = stat()
+            guard path != "-", stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
+            total += Int64(info.st_size)
+        }
+        return total
     }
 }

@@ -75,6 +75,37 @@ struct LiveCommandTests {
         #expect(interfaces.allSatisfy { ($0["drops"] as? [String: Any])?["os"] as? Int == 0 })
     }
 
+    /// On a terminal (`script` gives it one) live shows packets, drops and findings so far on one
+    /// line, redrawn in place; `--html` writes the page when the capture ends.
+    @Test func progressLineOnATerminalAndThePageAtTheEnd() throws {
+        try NetworkLab.requireAvailable()
+        let lab = try NetworkLab()
+        defer { lab.remove() }
+        let page = TestPaths.temporaryFile("live-\(lab.id).html")
+        defer { try? FileManager.default.removeItem(at: page) }
+        let command = "'\(CommandRunner.executable.path)' live -i \(lab.insideInterface) -i \(lab.outsideInterface) --immediate --filter \"udp port 4000\" --duration 3 --html '\(page.path)' > /dev/null"
+        let live = try lab.spawn(in: lab.gatewayNamespace, ["script", "-qec", command, "/dev/null"])
+        // The terminal shows stderr's "capturing on" once the capture runs.
+        #expect(live.waitForLine("icqscope: capturing on", prefix: true))
+        let server = try lab.spawn(in: lab.serverNamespace, Traffic.udpEchoServer(port: 4000, count: 5))
+        #expect(server.waitForLine("ready"))
+        let client = try lab.spawn(in: lab.clientNamespace, Traffic.udpClient(port: 4000, count: 5))
+        #expect(client.finish().status == 0)
+        _ = server.finish()
+        let r = live.finish()
+        #expect(r.status == 0, "\(r.stdout.suffix(400))")
+        let lines = r.stdout.split(separator: "\r").map { $0.replacingOccurrences(of: "\u{1B}[K", with: "") }
+            .filter { $0.contains(" packets (") }
+        #expect(!lines.isEmpty, "\(r.stdout.prefix(400).debugDescription)")
+        let last = try #require(lines.last)
+        #expect(last.hasPrefix("live 0:0") && last.contains(" dropped") && last.contains(" finding"), "\(last)")
+        // The echoes crossed the gateway while the line was drawn: 20 packets by the end.
+        #expect(lines.contains { $0.contains(" 20 packets (") }, "\(lines)")
+        #expect(Double(lines.count) <= 3.5 * 4 + 1)
+        let html = try String(contentsOf: page, encoding: .utf8)
+        #expect(html.contains("data-requirement=\"udp-4000-out\""))
+    }
+
     @Test func sigtermMidRunLeavesACompleteFileAndASummary() throws {
         try NetworkLab.requireAvailable()
         let lab = try NetworkLab()

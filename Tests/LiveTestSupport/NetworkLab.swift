@@ -197,14 +197,14 @@ public final class Spawned: @unchecked Sendable {
 
     /// Reads stdout (or stderr) until a line equal to (or, on stderr, starting with) `line`, or
     /// the end of output. What was read is kept for `finish`.
-    public func waitForLine(_ line: String, onStandardError: Bool = false) -> Bool {
+    public func waitForLine(_ line: String, onStandardError: Bool = false, prefix: Bool = false) -> Bool {
         let handle = (onStandardError ? err : out).fileHandleForReading
         while true {
             let chunk = handle.availableData
             if chunk.isEmpty { return false }
             if onStandardError { stderrSeen.append(chunk) } else { stdoutSeen.append(chunk) }
             let text = String(decoding: onStandardError ? stderrSeen : stdoutSeen, as: UTF8.self)
-            if text.split(separator: "\n").contains(where: { onStandardError ? $0.hasPrefix(line) : $0 == line }) { return true }
+            if text.split(separator: "\n").contains(where: { onStandardError || prefix ? $0.hasPrefix(line) : $0 == line }) { return true }
         }
     }
 

@@ -58,5 +58,11 @@ public struct AdvertisedEndpoints: Sendable {
 
     public func lookup(_ endpoint: Endpoint) -> Entry? { entries[endpoint] }
 
+    /// Every entry still held, oldest first (for the HTML page's port matrix, once at the end).
+    public var all: [Entry] {
+        let ordered = order.count < capacity ? order : Array(order[oldest...] + order[..<oldest])
+        return ordered.compactMap { entries[$0] }
+    }
+
     public var count: Int { entries.count }
 }
