@@ -17,7 +17,7 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-SCENARIOS="healthy timed-out-session dropped-replies blocked-peer-port-drop blocked-peer-port-reset blocked-peer-port-icmp peer-port-allowed server-path-blocked socks-association-lost timeout-sweep"
+SCENARIOS="healthy timed-out-session dropped-replies blocked-peer-port-drop blocked-peer-port-reset blocked-peer-port-icmp peer-port-allowed outgoing-tcp-blocked server-path-blocked socks-association-lost timeout-sweep"
 
 usage() {
     sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
@@ -475,6 +475,23 @@ run_peer_port() {
     wait_clients
 }
 
+run_outgoing_tcp_blocked() {
+    # The firewall lets no TCP out of the inside to peers: A (inside, logged in) learns B's port
+    # from SRV_USER_ONLINE and calls it; the SYN and its retransmissions (1, 2, 4 s) arrive on the
+    # inside and never leave; A abandons the attempt at 6 s.
+    KEEPALIVE=5
+    setup_firewall "$UDP_TIMEOUT"; write_env
+    scenario_rule iifname "$IF_GI" tcp dport $PORT_B drop
+    start_capture
+    start_server 10 --retransmit-interval "$SERVER_RTX" --retries "$SERVER_RETRIES" --keepalive-hint "$KEEPALIVE"
+    start_client "$NS_IN" client-a "$CLIENT_A" --uin $UIN_A --tcp-port $PORT_A --contact $UIN_B --connect-peers \
+        --dc-version 8 --connect-timeout 6 --run-for 9 $(common_client_args)
+    sleep 0.5
+    start_client "$NS_OUT" client-b "$PEER_B" --uin $UIN_B --tcp-port $PORT_B --contact $UIN_A --run-for 8.5 \
+        $(common_client_args)
+    wait_clients
+}
+
 run_server_path_blocked() {
     # Outbound UDP to port 4000 is dropped: A's login goes out 6 times, 1 s apart, unanswered.
     setup_firewall "$UDP_TIMEOUT"; write_env
@@ -511,6 +528,7 @@ case "$SCENARIO" in
     blocked-peer-port-reset) run_peer_port reset ;;
     blocked-peer-port-icmp) run_peer_port icmp ;;
     peer-port-allowed) run_peer_port accept ;;
+    outgoing-tcp-blocked) run_outgoing_tcp_blocked ;;
     server-path-blocked) run_server_path_blocked ;;
     socks-association-lost) run_socks_association_lost ;;
     timeout-sweep) run_timeout_sweep ;;

@@ -16,6 +16,12 @@ public struct Finding: Sendable, Equatable {
         case directModePortBlocked = "direct_mode_port_blocked"
     }
 
+    /// Whether a finding of this kind is a TCP connection to a peer's advertised port that was
+    /// refused or swallowed (its client is the caller, its peer the port called).
+    public static func isBlockedPeerConnection(_ kind: Kind) -> Bool {
+        kind == .blockedPeerPort || kind == .outgoingTCPBlocked
+    }
+
     public enum Severity: String, Sendable, Comparable, CaseIterable {
         case warning, error
 

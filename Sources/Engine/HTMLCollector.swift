@@ -292,7 +292,7 @@ final class HTMLCollector {
 
     private func peerPortEntries(_ advertised: AdvertisedEndpoints) -> [PeerPortEntry] {
         var blocked: [Endpoint: (detail: Finding.Detail?, frames: [UInt64])] = [:]
-        for f in data.findings where f.finding.kind == .blockedPeerPort {
+        for f in data.findings where Finding.isBlockedPeerConnection(f.finding.kind) {
             if let peer = f.finding.peer { blocked[peer] = (f.finding.detail, f.finding.frames) }
         }
         return advertised.all.map { entry in

@@ -21,7 +21,7 @@ struct LabRecordingTests {
 
     @Test func everyScenarioIsRecorded() {
         #expect(Self.scenarios == ["blocked-peer-port-drop", "blocked-peer-port-icmp", "blocked-peer-port-reset",
-                                   "dropped-replies", "healthy", "peer-port-allowed", "server-path-blocked",
+                                   "dropped-replies", "healthy", "outgoing-tcp-blocked", "peer-port-allowed", "server-path-blocked",
                                    "socks-association-lost", "timed-out-session"])
     }
 

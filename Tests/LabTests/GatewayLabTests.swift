@@ -199,6 +199,24 @@ struct GatewayLabTests {
         #expect(findings.contains { ($0["peer"] as? [String: Any])?["port"] as? Int == Int(port(run, "PORT_A")) })
     }
 
+    /// The firewall lets no TCP out to peers: A (inside, logged in) calls B's advertised port;
+    /// the SYNs arrive inside and never leave. That breaks outgoing TCP, not the peer ports.
+    @Test func outgoingTCPBlocked() throws {
+        let (run, capture) = try run("outgoing-tcp-blocked")
+        defer { run.cleanUp() }
+        let portB = port(run, "PORT_B")
+        let inside = capture.tcp(.inside, port: portB)
+        #expect(inside.filter { $0.tcp!.isSYN && !$0.tcp!.isACK }.count >= 2)
+        #expect(inside.allSatisfy { $0.source == run.environment["CLIENT_A"] })  // nothing answers
+        #expect(capture.tcp(.outside, port: portB).isEmpty)
+        let findings = try expectFindings(run, [("outgoing_tcp_blocked", "provisional", "no_answer"),
+                                                ("outgoing_tcp_blocked", "final", "no_answer")],
+                                          absent: ["blocked_peer_port"])
+        #expect(findings.allSatisfy {
+            ($0["peer"] as? [String: Any])?["port"] as? Int == Int(portB) && $0["requirement"] as? String == "outgoing-tcp"
+        })
+    }
+
     @Test func blockedPeerPortReset() throws {
         let (run, _, outside, inside) = try peerAttempt("blocked-peer-port-reset")
         defer { run.cleanUp() }

@@ -19,7 +19,7 @@ public struct EvidenceGeometry {
         self.insideSide = twoSided ? insideSide : nil
         let uin = f.uin.map { " (UIN \($0))" } ?? ""
         switch f.kind {
-        case .blockedPeerPort:
+        case .blockedPeerPort, .outgoingTCPBlocked:
             let caller = (title: "caller" + uin, detail: f.client?.description ?? "?")
             let callee = (title: "peer", detail: f.peer?.description ?? "?")
             // The caller is on the side where its SYN (the first frame) was seen.
@@ -43,12 +43,12 @@ public struct EvidenceGeometry {
         case .icmp:
             // An error travels back toward the sender of the datagram it quotes.
             guard let quoted = b.quotedSource else { return false }
-            if f.kind == .blockedPeerPort {
+            if Finding.isBlockedPeerConnection(f.kind) {
                 let quotesCaller = quoted.port != f.peer?.port
                 return quotesCaller != callerIsLeft
             }
             return quoted == f.server || (quoted.port == f.server?.port && quoted.port != f.client?.port)
-        case .tcp where f.kind == .blockedPeerPort:
+        case .tcp where Finding.isBlockedPeerConnection(f.kind):
             let fromCaller = b.destination.port == f.peer?.port && b.source.port != f.peer?.port
             return fromCaller == callerIsLeft
         default:

@@ -41,7 +41,7 @@ public enum EvidenceRole {
             return (earlierAlike ? "retransmission to the SOCKS relay, unanswered" : "packet to the SOCKS relay, unanswered")
         case (.socksAssociationLost, .tcp):
             return brief.tcpFlags & 0x001 != 0 ? "SOCKS control connection closed" : "SOCKS control connection"
-        case (.blockedPeerPort, .tcp):
+        case (.blockedPeerPort, .tcp), (.outgoingTCPBlocked, .tcp):
             if brief.isTCPSyn {
                 return (earlierAlike ? "SYN retransmission" : "SYN to the advertised port") + (stopped ? ", never left the gateway" : "")
             }
