@@ -460,11 +460,12 @@ public final class Analyzer {
             out.take(&json)
         case .text:
             if options.packets || options.flows { out.write("\n") }
-            out.write(RequirementRecord.text(card))
+            let style = TextStyle(enabled: options.colour)
+            out.write(RequirementRecord.text(card, style: style))
             out.write(SummaryRecord.text(summary))
-            out.write(FindingRecord.text(findings))
+            out.write(FindingRecord.text(findings, style: style))
             if !sessionLines.isEmpty {
-                out.write("\nICQ SESSIONS (\(sessionLines.count))\n")
+                out.write("\n" + style.heading("ICQ SESSIONS (\(sessionLines.count))") + "\n")
                 for line in sessionLines { out.write("  " + line) }
             }
         }

@@ -7,10 +7,11 @@ struct LiveCommand: ParsableCommand {
         commandName: "live",
         abstract: "Capture and analyse live on one or more interfaces (needs root or CAP_NET_RAW).",
         discussion: """
-            On a gateway, capture its inside and outside at once (-i inside -i outside): a packet
-            seen on one side and never on the other was dropped by the firewall. '-i any' captures
+            On a gateway, capture its inside and outside at once (-i inside -i outside): a packet \
+            seen on one side and never on the other was dropped by the firewall. '-i any' captures \
             every interface in Linux cooked v2 framing, which keeps each packet's interface index.
-            Ends on --count, --duration, SIGINT or SIGTERM, with the summary printed and the
+
+            Ends on --count, --duration, SIGINT or SIGTERM, with the summary printed and the \
             --write file complete.
             """
     )
