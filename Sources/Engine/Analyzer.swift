@@ -204,7 +204,6 @@ public final class Analyzer {
         briefs?.frameBegins(packet.frameNumber)
         // A pcapng file declares its interfaces as it goes: the second side may appear late.
         if !twoSided && (interfaces.count >= 2 || packet.linkType == .linuxSLL2) { twoSided = true }
-        html?.interfacesChanged(interfaces)
         let decoded = PacketDecoder.decode(packet)
         summary.count(captured, decoded)
         icqResult = .notICQ
