@@ -221,8 +221,10 @@ start_capture() {
             # interfaces, named, in one pcapng. Thresholds scaled like the scenario's intervals.
             [ -x "$BIN/icqscope" ] || { echo "lab: $BIN/icqscope not found (swift build --product icqscope)" >&2; exit 3; }
             # shellcheck disable=SC2086
+            # At the end it writes the HTML page and the findings' frames, commented, as evidence.
             ip netns exec "$NS_GW" "$BIN/icqscope" live -i "$IF_GI" -i "$IF_GO" --immediate \
                 --write "$OUT/gateway.pcapng" --format ndjson $ICQSCOPE_THRESHOLDS \
+                --html "$OUT/report.html" --write-evidence "$OUT/evidence.pcapng" \
                 >"$OUT/live.ndjson" 2>"$OUT/icqscope.log" &
             PIDS+=($!)
             wait_for_line "$OUT/icqscope.log" "capturing on" 10

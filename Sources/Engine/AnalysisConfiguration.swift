@@ -25,6 +25,8 @@ public struct AnalysisConfiguration: Sendable {
     public var memoryBudget = MemoryBudget()
     /// Where results go (stdout, or another descriptor such as /dev/null for a benchmark).
     public var outputDescriptor: Int32 = 1
+    /// Colours in the text report (a terminal on stdout, `NO_COLOR` unset); never in files or pipes.
+    public var colour = false
     /// `--html FILE`: one self-contained page, written at the end of the run.
     public var htmlPath: String? = nil
     /// `--write-evidence FILE.pcapng`: the frames every finding names, with packet comments;

@@ -222,7 +222,6 @@ public final class Analyzer {
         briefs?.frameBegins(packet.frameNumber)
         // A pcapng file declares its interfaces as it goes: the second side may appear late.
         if !twoSided && (interfaces.count >= 2 || packet.linkType == .linuxSLL2) { twoSided = true }
-        html?.interfacesChanged(interfaces)
         let decoded = PacketDecoder.decode(packet)
         summary.count(captured, decoded)
         icqResult = .notICQ
@@ -498,11 +497,13 @@ public final class Analyzer {
             out.take(&json)
         case .text:
             if options.packets || options.flows { out.write("\n") }
-            out.write(RequirementRecord.text(card))
+            let style = TextStyle(enabled: options.colour)
+            out.write(RequirementRecord.text(card, style: style))
             out.write(SummaryRecord.text(summary))
-            out.write(FindingRecord.text(findings, leftOut: findingsLeftOut, keptBytes: options.memoryBudget.findingListBytes))
+            out.write(FindingRecord.text(findings, leftOut: findingsLeftOut, keptBytes: options.memoryBudget.findingListBytes,
+                                         style: style))
             if !sessionLines.isEmpty || sessionLinesLeftOut > 0 {
-                out.write("\nICQ SESSIONS (\(sessionLines.count + sessionLinesLeftOut))\n")
+                out.write("\n" + style.heading("ICQ SESSIONS (\(sessionLines.count + sessionLinesLeftOut))") + "\n")
                 for line in sessionLines { out.write("  " + line) }
                 if sessionLinesLeftOut > 0 {
                     out.write("  … and \(sessionLinesLeftOut) more sessions, not listed: the text report keeps "

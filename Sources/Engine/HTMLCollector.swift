@@ -60,12 +60,6 @@ final class HTMLCollector {
         data.interfaceNames.append(interfaces.enumerated().map { $0.element.name ?? "if\($0.offset)" })
     }
 
-    /// Interfaces declared later in a pcapng file.
-    func interfacesChanged(_ interfaces: [CaptureInterface]) {
-        guard !data.interfaceNames.isEmpty, data.interfaceNames[data.interfaceNames.count - 1].count != interfaces.count else { return }
-        data.interfaceNames[data.interfaceNames.count - 1] = interfaces.enumerated().map { $0.element.name ?? "if\($0.offset)" }
-    }
-
     // MARK: Packets
 
     /// One analysed packet (after its transport and ICQ layers were decoded). `partner`: the
@@ -286,6 +280,11 @@ final class HTMLCollector {
         data.firstTime = summary.firstTime
         data.lastTime = summary.lastTime
         data.summaryText = SummaryRecord.text(summary)
+        // A pcapng file may declare interfaces after its first packets: their names as read to the end.
+        let read = summary.sources.filter { $0.format != "unreadable" }
+        if read.count == data.interfaceNames.count {
+            data.interfaceNames = read.map { $0.interfaces.enumerated().map { $0.element.name ?? "if\($0.offset)" } }
+        }
         data.peerPorts = peerPortEntries(advertised)
         return data
     }

@@ -40,15 +40,15 @@ public enum FindingRecord {
     /// Findings for people: grouped under the requirement they break, most severe first.
     /// The findings by requirement. `leftOut` more were established but not kept (the text
     /// report keeps `keptBytes` of them): counted in the heading, and said at the end.
-    public static func text(_ findings: [Finding], leftOut: Int = 0, keptBytes: Int = 0) -> String {
+    public static func text(_ findings: [Finding], leftOut: Int = 0, keptBytes: Int = 0, style: TextStyle = .plain) -> String {
         guard !findings.isEmpty || leftOut > 0 else { return "findings     none\n" }
-        var out = "\nFINDINGS (\(findings.count + leftOut))\n"
+        var out = "\n" + style.heading("FINDINGS (\(findings.count + leftOut))") + "\n"
         for requirement in Finding.Requirement.allCases {
             let group = findings.filter { $0.requirement == requirement }
             guard !group.isEmpty else { continue }
-            out += "\nRequirement \(requirement.rawValue): \(requirement.statement)\n"
+            out += "\n" + style.heading("Requirement \(requirement.rawValue): \(requirement.statement)") + "\n"
             for f in group.sorted(by: { ($0.severity, $1.firstTime) > ($1.severity, $0.firstTime) }) {
-                out += paragraph(f)
+                out += paragraph(f, style: style)
             }
         }
         if leftOut > 0 {
@@ -59,8 +59,9 @@ public enum FindingRecord {
         return out
     }
 
-    static func paragraph(_ f: Finding) -> String {
-        var head = "  [\(f.severity.rawValue.uppercased())] \(f.kind.rawValue)"
+    static func paragraph(_ f: Finding, style: TextStyle = .plain) -> String {
+        let tag = "[\(f.severity.rawValue.uppercased())]"
+        var head = "  \(f.severity == .error ? style.bad(tag) : style.warning(tag)) \(f.kind.rawValue)"
         if let level = f.level { head += " (\(level.rawValue)" + (f.detail.map { ", \($0.rawValue)" } ?? "") + ")" }
         else if let detail = f.detail { head += " (\(detail.rawValue))" }
         var parties: [String] = []

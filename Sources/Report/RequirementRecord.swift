@@ -75,13 +75,13 @@ public enum RequirementRecord {
     }
 
     /// One line per requirement (✔ holds, ✘ broken, ? not shown by the capture) and why.
-    public static func text(_ results: [RequirementResult]) -> String {
-        var out = "REQUIREMENTS OF THE FIREWALL GUIDE\n"
+    public static func text(_ results: [RequirementResult], style: TextStyle = .plain) -> String {
+        var out = style.heading("REQUIREMENTS OF THE FIREWALL GUIDE") + "\n"
         for r in results {
             let mark = switch r.status {
-            case .pass: "✔"
-            case .fail: "✘"
-            case .notObserved: "?"
+            case .pass: style.good("✔")
+            case .fail: style.bad("✘")
+            case .notObserved: style.muted("?")
             }
             let name = r.requirement.rawValue
             let id = name + String(repeating: " ", count: max(0, 22 - name.count))

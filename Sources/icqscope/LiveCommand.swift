@@ -12,7 +12,8 @@ struct LiveCommand: ParsableCommand {
         discussion: """
             On a gateway, capture its inside and outside at once (-i inside -i outside): a packet \
             seen on one side and never on the other was dropped by the firewall. '-i any' captures \
-            every interface in Linux cooked v2 framing, which keeps each packet's interface index. \
+            every interface in Linux cooked v2 framing, which keeps each packet's interface index.
+
             Ends on --count, --duration, SIGINT or SIGTERM, with the summary printed and the \
             --write file complete.
 

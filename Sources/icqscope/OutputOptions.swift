@@ -1,5 +1,8 @@
 import ArgumentParser
 import Engine
+#if canImport(Glibc)
+import Glibc
+#endif
 
 extension OutputFormat: ExpressibleByArgument {}
 
@@ -44,6 +47,14 @@ struct AnalysisOptions: ParsableArguments {
     /// so a progress line on the same terminal cannot be broken by it.
     var stdoutWrittenOnlyAtEnd: Bool { format == .text && !packets && !flows }
 
+    /// Colours on a terminal, unless `NO_COLOR` is set (https://no-color.org) or the terminal is dumb.
+    static var coloursWanted: Bool {
+        guard isatty(1) == 1 else { return false }
+        if let noColour = getenv("NO_COLOR"), noColour.pointee != 0 { return false }
+        if let term = getenv("TERM"), String(cString: term) == "dumb" { return false }
+        return true
+    }
+
     /// The progress line, when stderr is a terminal and it is wanted.
     func progressLine(totalBytes: Int64?) -> ProgressLine? {
         ProgressLine.wanted(quiet: quiet, stdoutWrittenOnlyAtEnd: stdoutWrittenOnlyAtEnd) ? ProgressLine(totalBytes: totalBytes) : nil
@@ -62,6 +73,7 @@ struct AnalysisOptions: ParsableArguments {
         c.failOn = diagnosis.failOn?.severity
         if let memcap { c.memoryBudget = memcap.budget }
         c.htmlPath = html
+        c.colour = Self.coloursWanted
         c.evidencePath = writeEvidence
         c.evidenceFlows = writeEvidenceFlows
         c.firewallTimeoutSource = diagnosis.firewallTimeoutSource

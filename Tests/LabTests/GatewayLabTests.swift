@@ -55,7 +55,25 @@ struct GatewayLabTests {
         }
         #expect(Set(live.map(Self.signature)) == Set(offline.map(Self.signature)),
                 "live \(live.map(Self.signature)) ≠ offline \(offline.map(Self.signature))")
+        try expectPageAndEvidence(run, live)
         return live
+    }
+
+    /// What icqscope live wrote when the capture ended: the HTML page with every finding, and the
+    /// findings' frames read back from the recording (`--write-evidence`).
+    private func expectPageAndEvidence(_ run: Lab.Run, _ live: [[String: Any]]) throws {
+        guard run.environment["CAPTURE"] == "icqscope" else { return }
+        func frames(_ f: [String: Any]) -> [Int] { (f["frames"] as? [Int]) ?? [] }
+        let page = (try? String(contentsOf: run.directory.appendingPathComponent("report.html"), encoding: .utf8)) ?? ""
+        for f in live {
+            let element = "data-finding=\"\(f["kind"] as? String ?? "")\" data-frames=\"\(frames(f).map(String.init).joined(separator: " "))\""
+            #expect(page.contains(element), "report.html lacks \(element)")
+        }
+        let icqscope = Lab.binDirectory.appendingPathComponent("icqscope").path
+        let evidence = try Lab.shell([icqscope, "read", "--format", "ndjson", "--packets",
+                                      run.directory.appendingPathComponent("evidence.pcapng").path])
+        let packets = evidence.stdout.split(separator: "\n").filter { $0.hasPrefix("{\"type\":\"packet\"") }
+        #expect(packets.count == Set(live.flatMap(frames)).count, "evidence.pcapng: \(packets.count) frames")
     }
 
     @Test func healthy() throws {

@@ -253,7 +253,8 @@ enum HTMLTimeline {
                         ?? session.packets.first(where: { $0.frame == r.frame })?.time else { continue }
                 let px = x(time)
                 s += "<g data-nat-rebinding=\"\(r.frame)\"><line x1=\"\(HTMLText.coordinate(px))\" y1=\"26\" x2=\"\(HTMLText.coordinate(px))\" y2=\"\(Int(axis))\" stroke=\"#db2777\" stroke-width=\"2\" stroke-dasharray=\"5 3\"/>\n"
-                s += "<text x=\"\(HTMLText.coordinate(px + 4))\" y=\"22\" class=\"small\" style=\"fill:#be185d\">NAT rebinding: \(HTMLText.escape(r.from.description)) → port \(r.to.port)</text>"
+                let nearTheEnd = px > width - 300
+                s += "<text x=\"\(HTMLText.coordinate(nearTheEnd ? px - 4 : px + 4))\" y=\"22\" text-anchor=\"\(nearTheEnd ? "end" : "start")\" class=\"small\" style=\"fill:#be185d\">NAT rebinding: \(HTMLText.escape(r.from.description)) → port \(r.to.port)</text>"
                 s += "<title>frame \(r.frame): the client's packets now come from \(HTMLText.escape(r.to.description)) instead of \(HTMLText.escape(r.from.description))</title></g>\n"
             }
         }
