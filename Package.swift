@@ -76,10 +76,12 @@ let package = Package(
             name: "icqlab-client",
             dependencies: ["LabPeers", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
+        // prctl and capset for `live -Z`, which Swift cannot call directly (variadic, undeclared).
+        .target(name: "CPrivileges"),
         .executableTarget(
             name: "icqscope",
             dependencies: [
-                "Capture", "Diagnosis", "Engine", "Report",
+                "Capture", "Diagnosis", "Engine", "Report", "CPrivileges",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -15,6 +15,7 @@ for extra in "$@"; do
         valgrind) command -v valgrind >/dev/null 2>&1 || need+=(valgrind) ;;
         tcpdump) command -v tcpdump >/dev/null 2>&1 || need+=(tcpdump) ;;
         tshark) command -v tshark >/dev/null 2>&1 || need+=(tshark) ;;
+        time) [ -x /usr/bin/time ] || need+=(time) ;;
         cc) command -v cc >/dev/null 2>&1 || need+=(gcc libc6-dev) ;;
     esac
 done

@@ -121,10 +121,14 @@ public final class PcapngWriter {
         try flushBuffer()
         closed = true
         // A file removed (or replaced) while recording takes its packets with it, though every
-        // write succeeded: say so rather than report a recording nobody can read.
+        // write succeeded: say so rather than report a recording nobody can read. A path the
+        // process may no longer look up (live -Z gave up root after opening it) proves nothing.
         var open = stat(), named = stat()
+        let found = stat(path, &named) == 0
+        let lookupError = found ? 0 : errno
         let vanished = fstat(descriptor, &open) == 0
-            && (stat(path, &named) != 0 || named.st_ino != open.st_ino || named.st_dev != open.st_dev)
+            && (found ? named.st_ino != open.st_ino || named.st_dev != open.st_dev
+                      : lookupError == ENOENT || lookupError == ENOTDIR)
             && (open.st_mode & S_IFMT) == S_IFREG
         if close(descriptor) != 0 {
             let err = errno

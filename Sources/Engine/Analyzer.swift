@@ -42,8 +42,12 @@ public final class Analyzer {
     private let gateway = GatewayMatcher()
     /// Whether the current source shows more than one side (interfaces, or cooked v2 ifindexes).
     private var twoSided = false
-    /// Session lines for the text report, in the order the sessions ended.
+    /// Session lines for the text report, in the order the sessions ended: as many as
+    /// `MemoryBudget.sessionListBytes` holds (a flood of logins must not grow the report without
+    /// bound); the sessions beyond are counted and said to be left out.
     private var sessionLines: [String] = []
+    private var sessionLineBytes = 0
+    private var sessionLinesLeftOut = 0
     /// Link types already reported as undecodable, so each is reported once per source.
     var reportedLinkTypes: Set<LinkType> = []
 
@@ -324,7 +328,14 @@ public final class Analyzer {
             SessionRecord.writeNDJSON(&json, session)
             out.take(&json)
         case .text:
-            sessionLines.append(SessionRecord.text(session))
+            let line = SessionRecord.text(session)
+            let cost = MemoryBudget.bytesPerListedLine + line.utf8.count
+            if sessionLineBytes + cost <= options.memoryBudget.sessionListBytes {
+                sessionLineBytes += cost
+                sessionLines.append(line)
+            } else {
+                sessionLinesLeftOut += 1
+            }
         }
     }
 
@@ -403,6 +414,7 @@ public final class Analyzer {
         summary.flows = flowTable.statistics
         summary.sessionsEvicted = icqAnalysis.tracker.evictedSessions
         summary.streamsEvicted = UInt64(streams.streamsEvicted)
+        summary.datagramsEvicted = defragmenter.counters.evictedForCap
         let card = RequirementCard.judge(findings: findings, evidence: evidence, icq: icqAnalysis.diagnosis)
         switch options.format {
         case .ndjson:
@@ -414,9 +426,14 @@ public final class Analyzer {
             out.write(RequirementRecord.text(card))
             out.write(SummaryRecord.text(summary))
             out.write(FindingRecord.text(findings))
-            if !sessionLines.isEmpty {
-                out.write("\nICQ SESSIONS (\(sessionLines.count))\n")
+            if !sessionLines.isEmpty || sessionLinesLeftOut > 0 {
+                out.write("\nICQ SESSIONS (\(sessionLines.count + sessionLinesLeftOut))\n")
                 for line in sessionLines { out.write("  " + line) }
+                if sessionLinesLeftOut > 0 {
+                    out.write("  … and \(sessionLinesLeftOut) more sessions, not listed: the text report keeps "
+                              + "\(options.memoryBudget.sessionListBytes >> 10) KiB of them (a 32nd of --memcap); "
+                              + "--format ndjson writes every session as it ends\n")
+                }
             }
         }
         out.flush()

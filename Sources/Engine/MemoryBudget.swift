@@ -60,6 +60,14 @@ public struct MemoryBudget: Sendable, Equatable {
         max(1024, bytes / 4 / ICQSessionTracker.approximateBytesPerSession)
     }
 
+    /// A thirty-second (from the open waits' eighth) holds the text report's list of ended
+    /// ICQ sessions, printed after the summary; NDJSON writes each session as it ends instead.
+    public var sessionListBytes: Int { bytes / 32 }
+
+    /// What a listed line costs besides its characters: its string's heap header and its place
+    /// in the list.
+    static let bytesPerListedLine = 48
+
     public var streamLimits: StreamLimits {
         StreamLimits(maxStreams: maximumStreams, maxTotalBytes: streamBufferBytes)
     }

@@ -57,10 +57,11 @@ public enum SummaryRecord {
             json.field("icmp_errors_unmatched", flows.icmpErrorsUnmatched)
             json.endObject()
         }
-        if s.sessionsEvicted > 0 || s.streamsEvicted > 0 {
+        if s.sessionsEvicted > 0 || s.streamsEvicted > 0 || s.datagramsEvicted > 0 {
             json.beginObject("evicted")
             json.field("icq_sessions", s.sessionsEvicted)
             json.field("tcp_streams", s.streamsEvicted)
+            if s.datagramsEvicted > 0 { json.field("ip_datagrams", s.datagramsEvicted) }
             json.endObject()
         }
         json.beginArray("sources")
@@ -136,6 +137,9 @@ public enum SummaryRecord {
         }
         if s.sessionsEvicted > 0 || s.streamsEvicted > 0 {
             lines.append("evicted      \(s.sessionsEvicted) ICQ sessions, \(s.streamsEvicted) TCP streams (the memory budget, --memcap, was full)")
+        }
+        if s.datagramsEvicted > 0 {
+            lines.append("evicted      \(s.datagramsEvicted) fragmented IP datagrams, unfinished (reassembly holds 1,024 datagrams or 8 MiB)")
         }
         if let live = s.live {
             lines.append("live         " + live.equation)

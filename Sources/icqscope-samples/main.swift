@@ -14,9 +14,16 @@ import SampleKit
 ///     icqscope-samples --gateway-mix USERS PACKETS FILE [--seed S]
 ///                                            a busy gateway's traffic for benchmarks (classic
 ///                                            pcap, streamed; never committed)
+///     icqscope-samples --flood KIND FILE [--count N] [--seed S]
+///                                            hostile traffic for the bounded-memory benchmarks
+///                                            (scripts/bench-floods.sh): syn, icq-sessions,
+///                                            fragments, tcp-out-of-order, oscar-stalled
 let arguments = Array(CommandLine.arguments.dropFirst())
 if arguments.first == "--gateway-mix" {
     writeGatewayMix(Array(arguments.dropFirst()))
+}
+if arguments.first == "--flood" {
+    writeFlood(Array(arguments.dropFirst()))
 }
 let samples: [(String, [UInt8])]
 let folder: String
@@ -83,6 +90,42 @@ func writeGatewayMix(_ arguments: [String]) -> Never {
         let carried = GatewayMix.Carried.allCases.dropFirst().map { "\($0) \(counts[$0])" }.joined(separator: ", ")
         print("wrote \(positional[2]) (\(packets) packets, \(users) users, seed \(seed): \(shares); "
               + "frames carrying \(carried); \(counts.webConnections) web connections opened)")
+        exit(0)
+    } catch {
+        fail("\(error)", status: 1)
+    }
+}
+
+func writeFlood(_ arguments: [String]) -> Never {
+    let kinds = Flood.allCases.map(\.rawValue).joined(separator: ", ")
+    let usage = "usage: icqscope-samples --flood KIND FILE [--count N] [--seed S] (KIND: \(kinds))"
+    var positional: [String] = []
+    var count: Int? = nil
+    var seed: UInt64 = 1
+    var i = 0
+    while i < arguments.count {
+        switch arguments[i] {
+        case "--count":
+            guard i + 1 < arguments.count, let value = Int(arguments[i + 1].replacingOccurrences(of: "_", with: "")),
+                  value > 0 else { fail(usage, status: 64) }
+            count = value
+            i += 2
+        case "--seed":
+            guard i + 1 < arguments.count, let value = UInt64(arguments[i + 1]) else { fail(usage, status: 64) }
+            seed = value
+            i += 2
+        default:
+            positional.append(arguments[i])
+            i += 1
+        }
+    }
+    guard positional.count == 2, let flood = Flood(rawValue: positional[0]) else { fail(usage, status: 64) }
+    let n = count ?? flood.defaultCount
+    do {
+        let written = try FloodFile.write(flood, count: n, seed: seed, to: positional[1])
+        // The last line is for scripts: the witness session's packet counts.
+        print("wrote \(positional[1]) (\(flood.rawValue): \(n) \(flood.unit), \(written.packets) packets, seed \(seed))")
+        print("witness uin 4242 client \(written.witnessClientPackets) server \(written.witnessServerPackets)")
         exit(0)
     } catch {
         fail("\(error)", status: 1)

@@ -1,6 +1,9 @@
 import ArgumentParser
 import Engine
 import Capture
+#if canImport(Glibc)
+import Glibc
+#endif
 
 struct LiveCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -12,6 +15,11 @@ struct LiveCommand: ParsableCommand {
             every interface in Linux cooked v2 framing, which keeps each packet's interface index.
             Ends on --count, --duration, SIGINT or SIGTERM, with the summary printed and the
             --write file complete.
+
+            Once the interfaces and --write are open, -Z USER gives up root: the process takes
+            USER's groups, gid and uid and empties every capability set, so the decoders never
+            run privileged (as tcpdump -Z). Run as root without -Z, it warns. A binary given file
+            capabilities (setcap) and run by an ordinary user drops its capabilities there too.
             """
     )
 
@@ -42,6 +50,9 @@ struct LiveCommand: ParsableCommand {
     @Option(name: .long, help: "Report capture and drop counters this often (seconds or with a unit) on stderr, and as stats records in NDJSON.")
     var statsInterval: String?
 
+    @Option(name: [.customShort("Z"), .customLong("user")], help: "Once the interfaces and --write are open, run as this user (its groups, gid and uid) with no capabilities.")
+    var user: String?
+
     @OptionGroup var options: AnalysisOptions
 
     func validate() throws {
@@ -57,6 +68,9 @@ struct LiveCommand: ParsableCommand {
         }
         if let statsInterval, (ArgumentUnits.nanoseconds(statsInterval) ?? 0) <= 0 {
             throw ValidationError("--stats-interval '\(statsInterval)' is not a positive duration (e.g. 10, 1m)")
+        }
+        if let user, UserAccount(named: user) == nil {
+            throw ValidationError("-Z: no such user '\(user)'")
         }
     }
 
@@ -105,8 +119,29 @@ struct LiveCommand: ParsableCommand {
                 throw ExitCode(analyzer.finish())
             }
         }
+        // Everything privileged is open: from here on the process needs no privilege at all.
+        let runningAs: String
+        do {
+            switch try PrivilegeDrop.relinquish(becoming: user.flatMap(UserAccount.init(named:))) {
+            case .becameUser(let account):
+                runningAs = ", running as \(account.name) without capabilities"
+            case .droppedCapabilities(let wanted):
+                if let wanted {
+                    analyzer.warn("-Z \(wanted.name): only root can change user; running on as uid \(getuid()) without capabilities")
+                }
+                runningAs = ", without capabilities"
+            case .keptRoot:
+                analyzer.warn("running as root: -Z USER (e.g. -Z nobody) gives up root once the interfaces and files are open")
+                runningAs = ""
+            }
+        } catch {
+            analyzer.report(CaptureError(file: capture.sourceName, reason: .permissionDenied,
+                                         message: "cannot give up privileges: \(error.message)"))
+            analyzer.noteUnreadable(capture.sourceName)
+            throw ExitCode(analyzer.finish())
+        }
         let described = capture.interfaces.map { "\($0.name ?? "?") (\($0.linkType.name))" }.joined(separator: ", ")
-        analyzer.note("capturing on \(described)\(write.map { ", recording to \($0)" } ?? ""); SIGINT or SIGTERM stops")
+        analyzer.note("capturing on \(described)\(write.map { ", recording to \($0)" } ?? "")\(runningAs); SIGINT or SIGTERM stops")
         analyzer.runLive(&capture, recording: writer, statsIntervalNanos: statsIntervalNanos)
         let status = analyzer.finish()
         if status != ExitStatus.ok { throw ExitCode(status) }

@@ -67,3 +67,47 @@ struct MemcapSessionCommandTests {
         #expect(large.records(ofType: "summary").first?["evicted"] == nil)
     }
 }
+
+/// What the floods of scripts/bench-floods.sh leave behind, at a size a test can run: the text
+/// report's session list and the defragmenter are bounded too, and what they leave out is said.
+@Suite(.serialized)
+struct FloodCommandTests {
+    @Test func theTextReportListsTheSessionsItsShareHoldsAndCountsTheRest() throws {
+        let url = TestPaths.temporaryFile("flood-sessions.pcap")
+        defer { try? FileManager.default.removeItem(at: url) }
+        // 1 MiB keeps 32 KiB of session lines: about a hundred of these 400 sessions.
+        _ = try FloodFile.write(.icqSessions, count: 400, to: url.path)
+        let text = try CommandRunner.run(["read", "--memcap", "1M", url.path])
+        #expect(text.status == 0, "\(text.stderr)")
+        #expect(text.stdout.contains("\nICQ SESSIONS (401)\n"))
+        let listed = text.stdout.split(separator: "\n").filter { $0.hasPrefix("  session UIN ") }.count
+        let leftOut = try #require(text.stdout.split(separator: "\n").first { $0.hasPrefix("  … and ") })
+        #expect(listed > 50 && listed < 401, "\(listed) listed")
+        #expect(leftOut.hasPrefix("  … and \(401 - listed) more sessions, not listed"), "\(leftOut)")
+        // NDJSON writes every one as it ends, and the default budget lists them all.
+        let ndjson = try CommandRunner.run(["read", "--format", "ndjson", "--memcap", "1M", url.path])
+        #expect(ndjson.records(ofType: "session").count == 401)
+        let roomy = try CommandRunner.run(["read", url.path])
+        #expect(roomy.stdout.split(separator: "\n").filter { $0.hasPrefix("  session UIN ") }.count == 401)
+        #expect(!roomy.stdout.contains("more sessions, not listed"))
+    }
+
+    @Test func datagramsTheDefragmenterGivesUpAreCounted() throws {
+        let url = TestPaths.temporaryFile("flood-fragments.pcap")
+        defer { try? FileManager.default.removeItem(at: url) }
+        // 3,000 fragments of 3,000 datagrams that never complete: beyond the 1,024 held.
+        let written = try FloodFile.write(.fragments, count: 3_000, to: url.path)
+        let r = try CommandRunner.run(["read", "--format", "ndjson", url.path])
+        #expect(r.status == 0, "\(r.stderr)")
+        let summary = try #require(r.records(ofType: "summary").first)
+        let evicted = try #require(summary["evicted"] as? [String: Any])
+        #expect((evicted["ip_datagrams"] as? Int ?? 0) >= 3_000 - 1_024)
+        // The witness's session, among them, lost nothing.
+        let witness = try #require(r.records(ofType: "session").first { $0["uin"] as? Int == 4242 })
+        let packets = witness["packets"] as? [String: Any]
+        #expect(packets?["client"] as? Int == written.witnessClientPackets)
+        #expect(packets?["server"] as? Int == written.witnessServerPackets)
+        let text = try CommandRunner.run(["read", url.path])
+        #expect(text.stdout.contains("fragmented IP datagrams, unfinished"))
+    }
+}

@@ -79,4 +79,21 @@ struct IPDefragmenterTests {
         #expect(defragmenter.incomplete == 0)
         #expect(defragmenter.counters.timedOut == 4)
     }
+
+    /// Zero-length fragments at distinct offsets add ranges and no bytes: the ranges count
+    /// against the byte cap too, so a datagram made of them cannot grow without bound.
+    @Test func rangesOfEmptyFragmentsCountAgainstTheByteCap() {
+        let defragmenter = IPDefragmenter(maximumPending: 4, maximumBytes: 1_000, timeoutSeconds: 30)
+        // 100 empty fragments, 8 bytes apart: 800 bytes of datagram, 100 ranges of their own.
+        for k in 1...100 {
+            let empty = FrameBuilder.ipv4(source: 0x0A00_0001, destination: 0x0A00_0002, protocolNumber: 17,
+                                          identification: 7, dontFragment: false, moreFragments: true,
+                                          fragmentOffset: 8 * k, payload: [])
+            let decoded = empty.withUnsafeBytes { PacketDecoder.decode($0, linkType: .raw) }
+            let r: Int? = empty.withUnsafeBytes { defragmenter.add(decoded, frame: $0, time: Int64(k)) { _ in 1 } }
+            #expect(r == nil)
+        }
+        #expect(defragmenter.counters.evictedForCap > 0)
+        #expect(defragmenter.incomplete <= 1)
+    }
 }

@@ -102,7 +102,7 @@ public final class IPDefragmenter {
             pending[key] = Pending(id: track(key, firstSeen: time), firstSeen: time, isIPv6: isIPv6, upperProtocol: upper)
         }
         var entry = pending.removeValue(forKey: key)!
-        bytesHeld -= entry.payload.count
+        bytesHeld -= entry.heldBytes
         if offset == 0 {
             let headerEnd = isIPv6 ? decoded.networkOffset + 40 : decoded.ipPayloadOffset
             entry.header = Array(UnsafeRawBufferPointer(rebasing: frame[decoded.networkOffset..<headerEnd]))
@@ -118,7 +118,7 @@ public final class IPDefragmenter {
             buildDatagram(entry, payloadLength: total)
             return output.withUnsafeBytes(body)
         }
-        bytesHeld += entry.payload.count
+        bytesHeld += entry.heldBytes
         pending[key] = entry
         while bytesHeld > maximumBytes, !pending.isEmpty { evictOldest() }
         return nil
@@ -145,7 +145,7 @@ public final class IPDefragmenter {
 
     private func drop(_ id: Int32) {
         guard let key = keys[Int(id)], let entry = pending.removeValue(forKey: key) else { return }
-        bytesHeld -= entry.payload.count
+        bytesHeld -= entry.heldBytes
         untrack(id)
     }
 
@@ -215,6 +215,10 @@ extension IPDefragmenter.Pending {
             : (start: offset, end: end)
         covered.replaceSubrange(first..<last, with: CollectionOfOne(merged))
     }
+
+    /// What the datagram holds against `maximumBytes`: its bytes, and its ranges (zero-length
+    /// fragments at distinct offsets add ranges and no bytes).
+    var heldBytes: Int { payload.count + covered.count * MemoryLayout<(start: Int, end: Int)>.stride }
 
     func coversAll(_ total: Int) -> Bool {
         covered.count == 1 && covered[0].start == 0 && covered[0].end >= total
