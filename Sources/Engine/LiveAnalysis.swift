@@ -14,7 +14,9 @@ extension Analyzer {
         var completed = true
         var stopReason: String
         var nextStats = statsIntervalNanos
+        var findingsPublished = findings.count
         begin(interfaces: capture.interfaces)
+        if metrics != nil { publishMetrics(&capture) }
         loop: while true {
             let event: LiveEvent
             do {
@@ -37,6 +39,11 @@ extension Analyzer {
                     }
                 }
                 _ = analyse(packet, sourceName: capture.sourceName, interfaces: capture.interfaces, filtered: false)
+                // A new finding reaches the metrics at once, not at the next tick.
+                if findings.count != findingsPublished, metrics != nil {
+                    findingsPublished = findings.count
+                    publishMetrics(&capture)
+                }
             case .tick(let now):
                 // A quiet line: deadlines expire on the live clock.
                 advanceClock(to: now)
@@ -49,6 +56,12 @@ extension Analyzer {
                 if let interval = statsIntervalNanos, let due = nextStats, capture.elapsedNanos >= due {
                     reportStatistics(&capture)
                     nextStats = due + interval
+                }
+                events?.reopenIfSignalled()
+                reportEventFailures()
+                if metrics != nil {
+                    findingsPublished = findings.count
+                    publishMetrics(&capture)
                 }
                 out.flush()
             case .end(let reason):
@@ -65,6 +78,10 @@ extension Analyzer {
         summary.sources.append(Summary.SourceSummary(
             name: capture.sourceName, format: "live", packets: summary.packets - packetsBefore,
             interfaces: capture.interfaces, completed: completed))
+        finishedInterfaces += interfaceMetrics(capture.interfaces)
+        interfaceTally.removeAll()
+        finalLagNanos = capture.lastPacketLagNanos
+        finalCaptureTimeNanos = capture.nowNanos
         if let writer = recording {
             do {
                 try writer.finish(statistics: capture.interfaces.map(\.statistics),
@@ -92,10 +109,24 @@ extension Analyzer {
             timeNanos: capture.nowNanos, elapsedNanos: capture.elapsedNanos)
         diagnostics.write(accounting.statsLine)
         diagnostics.flush()
-        if options.format == .ndjson {
+        if options.format == .ndjson || events != nil {
             accounting.writeStatsRecord(&json)
-            out.take(&json)
+            events?.write(json.buffer)
+            if options.format == .ndjson { out.take(&json) } else { json.removeAll() }
         }
+    }
+
+    /// Hands the metrics side a new snapshot, with the kernel's drop counters read now.
+    private func publishMetrics(_ capture: inout LiveCapture) {
+        guard let metrics else { return }
+        capture.statistics()
+        metrics.publish(metricsSnapshot(interfaces: capture.interfaces, lagNanos: capture.lastPacketLagNanos,
+                                        captureTimeNanos: capture.nowNanos))
+    }
+
+    /// After `finish()`: the last snapshot, with the report card as printed.
+    public func publishFinalMetrics() {
+        metrics?.publish(metricsSnapshot(lagNanos: finalLagNanos, captureTimeNanos: finalCaptureTimeNanos))
     }
 
     /// A remark that is not an error (e.g. promiscuous mode unsupported): stderr only.

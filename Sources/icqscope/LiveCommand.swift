@@ -53,6 +53,8 @@ struct LiveCommand: ParsableCommand {
     @Option(name: [.customShort("Z"), .customLong("user")], help: "Once the interfaces and --write are open, run as this user (its groups, gid and uid) with no capabilities.")
     var user: String?
 
+    @OptionGroup(title: "Sensor") var sensor: SensorOptions
+
     @OptionGroup var options: AnalysisOptions
 
     func validate() throws {
@@ -119,6 +121,10 @@ struct LiveCommand: ParsableCommand {
                 throw ExitCode(analyzer.finish())
             }
         }
+        guard let opened = sensor.open(analyzer) else {
+            analyzer.noteUnreadable(capture.sourceName)
+            throw ExitCode(analyzer.finish())
+        }
         // Everything privileged is open: from here on the process needs no privilege at all.
         let runningAs: String
         do {
@@ -140,10 +146,22 @@ struct LiveCommand: ParsableCommand {
             analyzer.noteUnreadable(capture.sourceName)
             throw ExitCode(analyzer.finish())
         }
+        // The metrics thread starts unprivileged, as the process now is.
+        let exporter = sensor.start(analyzer, opened)
+        if sensor.wantsMetrics && exporter == nil {
+            analyzer.noteUnreadable(capture.sourceName)
+            throw ExitCode(analyzer.finish())
+        }
         let described = capture.interfaces.map { "\($0.name ?? "?") (\($0.linkType.name))" }.joined(separator: ", ")
         analyzer.note("capturing on \(described)\(write.map { ", recording to \($0)" } ?? "")\(runningAs); SIGINT or SIGTERM stops")
         analyzer.runLive(&capture, recording: writer, statsIntervalNanos: statsIntervalNanos)
-        let status = analyzer.finish()
+        var status = analyzer.finish()
+        analyzer.publishFinalMetrics()
+        if let failure = exporter?.stop() {
+            // The summary is out already: stderr only.
+            analyzer.note(failure)
+            status = ExitStatus.outputFailed
+        }
         if status != ExitStatus.ok { throw ExitCode(status) }
     }
 }

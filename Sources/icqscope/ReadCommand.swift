@@ -1,6 +1,7 @@
 import ArgumentParser
 import Engine
 import Capture
+import Sensor
 
 struct ReadCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -17,6 +18,9 @@ struct ReadCommand: ParsableCommand {
 
     @Option(name: .long, help: "Which reader walks the files: icqscope's own (default) or libpcap's, as a cross-check.")
     var reader: Reader = .icqscope
+
+    @Option(name: .long, help: ArgumentHelp("Write the run's metrics to this file at the end, for node_exporter's textfile collector (atomically).", valueName: "path"))
+    var metricsFile: String?
 
     @OptionGroup var options: AnalysisOptions
 
@@ -49,7 +53,16 @@ struct ReadCommand: ParsableCommand {
                 }
             }
         }
-        let status = analyzer.finish()
+        var status = analyzer.finish()
+        if let metricsFile {
+            do {
+                try MetricsFile(path: metricsFile).write(analyzer.metricsSnapshot())
+            } catch {
+                // The summary is out already: stderr only.
+                analyzer.note(error.message)
+                status = ExitStatus.outputFailed
+            }
+        }
         if status != ExitStatus.ok { throw ExitCode(status) }
     }
 }
