@@ -140,6 +140,12 @@ public final class Analyzer {
         interfaceTally.removeAll()
     }
 
+    /// `read --merge`: as `run`, and the source is complete only when every file was.
+    public func runMerged(_ source: inout MergedCaptureReader) {
+        run(&source, format: source.formatName)
+        if !source.completed, !summary.sources.isEmpty { summary.sources[summary.sources.count - 1].completed = false }
+    }
+
     /// Per-source state, set before the first packet of a file or a live capture.
     func begin(interfaces: [CaptureInterface]) {
         reportedLinkTypes.removeAll()

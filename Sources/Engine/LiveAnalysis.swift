@@ -7,7 +7,9 @@ extension Analyzer {
     /// periodic drop statistics go to stderr (and stdout in NDJSON). When the capture ends (count,
     /// duration, SIGINT/SIGTERM, or an interface going down) the final counters go into the
     /// summary as received = analysed + dropped, and the recording gets its statistics blocks.
-    public func runLive(_ capture: inout LiveCapture, recording writer: PcapngWriter?, statsIntervalNanos: Int64?) {
+    /// A rotating recording (`--write-size`) finishes each file with the drop counters as they
+    /// stand at the rotation.
+    public func runLive(_ capture: inout LiveCapture, recording writer: PcapngRing?, statsIntervalNanos: Int64?) {
         let packetsBefore = summary.packets
         let startNanos = capture.nowNanos
         var recording = writer
@@ -31,6 +33,10 @@ extension Analyzer {
             case .packet(let packet):
                 if let writer = recording {
                     do {
+                        if writer.needsRotation(before: packet) {
+                            capture.statistics()
+                            try writer.rotate(statistics: capture.interfaces.map(\.statistics), timestampNanos: capture.nowNanos)
+                        }
                         try writer.write(packet)
                     } catch {
                         // A full disk must not stop the analysis; the recording ends here.

@@ -19,6 +19,9 @@ struct ReadCommand: ParsableCommand {
     @Option(name: .long, help: "Which reader walks the files: icqscope's own (default) or libpcap's, as a cross-check.")
     var reader: Reader = .icqscope
 
+    @Flag(name: .long, help: "Read the files as one capture, merged by timestamp (a capture ring, or both sides of a gateway captured apart); each file's interfaces are named <file basename>:<if_name>.")
+    var merge = false
+
     @Option(name: .long, help: ArgumentHelp("Write the run's metrics to this file at the end, for node_exporter's textfile collector (atomically).", valueName: "path"))
     var metricsFile: String?
 
@@ -31,7 +34,12 @@ struct ReadCommand: ParsableCommand {
         } catch {
             throw ValidationError(error.message)
         }
-        for path in files {
+        if merge {
+            if reader == .libpcap { throw ValidationError("--merge reads with icqscope's own reader only") }
+            if files.contains("-") { throw ValidationError("--merge cannot read standard input") }
+            readMerged(analyzer)
+        }
+        for path in merge ? [] : files {
             switch reader {
             case .icqscope:
                 do {
@@ -64,5 +72,26 @@ struct ReadCommand: ParsableCommand {
             }
         }
         if status != ExitStatus.ok { throw ExitCode(status) }
+    }
+
+    /// The files that open, merged; each that does not is reported and left out.
+    private func readMerged(_ analyzer: Analyzer) {
+        var readable: [String] = []
+        for path in files {
+            do {
+                _ = try CaptureFileReader(path: path)
+                readable.append(path)
+            } catch {
+                analyzer.report(error)
+                analyzer.noteUnreadable(path)
+            }
+        }
+        guard !readable.isEmpty else { return }
+        do {
+            var source = try MergedCaptureReader(paths: readable)
+            analyzer.runMerged(&source)
+        } catch {
+            analyzer.report(error)
+        }
     }
 }

@@ -22,7 +22,8 @@ public final class SyslogSender {
         self.socketPath = socketPath
         self.facility = facility
         var name = [CChar](repeating: 0, count: 256)
-        hostname = gethostname(&name, name.count - 1) == 0 ? String(cString: name) : "-"
+        hostname = gethostname(&name, name.count - 1) == 0
+            ? String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) : "-"
         if let err = connectSocket() {
             throw CaptureError(file: socketPath, reason: .cannotOpen,
                                message: "cannot reach the syslog socket: \(String(cString: strerror(err)))", isFatal: false)
