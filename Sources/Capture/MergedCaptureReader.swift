@@ -45,6 +45,7 @@ public struct MergedCaptureReader: PacketSource, ~Copyable {
     /// Files to read a packet from before the next one is chosen: all at first, then the one
     /// whose packet went last.
     private var toFill: [Member]
+    private var declared = false
 
     /// Opens every file; throws the first that cannot be opened (the caller reports it and may
     /// merge the rest).
@@ -75,6 +76,15 @@ public struct MergedCaptureReader: PacketSource, ~Copyable {
                 throw error
             }
             toFill.removeLast()
+        }
+        if !declared {
+            // Every file has walked up to its first packet: its interfaces are known. All of them
+            // are declared before the first packet, in the order of the files, so that the
+            // analysis sees every side of the capture from its first frame on.
+            declared = true
+            for member in members {
+                for i in 0..<member.reader.interfaces.count { _ = globalInterface(member, i) }
+            }
         }
         var earliest: Member? = nil
         for member in members {

@@ -51,7 +51,7 @@ public enum SyslogMessage {
     }
 
     /// PARAM-VALUE escaping: `"`, `\` and `]` get a backslash (RFC 5424 §6.3.3).
-    static func escaped(_ value: String) -> String {
+    public static func escaped(_ value: String) -> String {
         var out = ""
         for c in value {
             if c == "\"" || c == "\\" || c == "]" { out.append("\\") }
