@@ -173,4 +173,63 @@ struct LiveSensorTests {
         #expect(text.contains("icqscope_packets_total{interface=\"\(lab.insideInterface)\"} 10"))
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["icqscope.prom"])
     }
+
+    /// Every thread's credentials (/proc/PID/task/TID/status): Uid, CapEff, CapPrm, NoNewPrivs.
+    private func threadCredentials(_ pid: Int32) throws -> [[String: String]] {
+        let tasks = try FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")
+        return try tasks.map { tid in
+            let text = try String(contentsOfFile: "/proc/\(pid)/task/\(tid)/status", encoding: .utf8)
+            var fields: [String: String] = [:]
+            for line in text.split(separator: "\n") {
+                guard let colon = line.firstIndex(of: ":") else { continue }
+                fields[String(line[..<colon])] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            }
+            return fields
+        }
+    }
+
+    @Test func underZTheMetricsThreadStartsUnprivilegedLikeTheRest() throws {
+        try NetworkLab.requireAvailable()
+        let lab = try NetworkLab()
+        defer { lab.remove() }
+        let dir = try folder("z-\(lab.id)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // The events file is opened as root, before the drop, in a folder nobody cannot write.
+        let live = try startLive(lab, ["-i", lab.insideInterface, "--duration", "30", "-Z", "nobody",
+                                       "--metrics-listen", "127.0.0.1:9464", "--events", dir.appendingPathComponent("e.ndjson").path])
+        usleep(300_000)
+        let threads = try threadCredentials(live.process.processIdentifier)
+        let scrape = try lab.spawn(in: lab.gatewayNamespace, ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}",
+                                                              "http://127.0.0.1:9464/metrics"]).finish()
+        live.signal(SIGTERM)
+        let r = live.finish()
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(scrape.stdout == "200")
+        // The main thread and the metrics server's event-loop thread (at least two), all nobody,
+        // none holding a capability, none able to gain one.
+        #expect(threads.count >= 2)
+        for t in threads {
+            #expect(t["Uid"]?.split(whereSeparator: \.isWhitespace).allSatisfy { $0 == "65534" } == true, "\(t["Name"] ?? ""): \(t["Uid"] ?? "")")
+            #expect(t["CapEff"] == "0000000000000000" && t["CapPrm"] == "0000000000000000", "\(t["Name"] ?? "")")
+            #expect(t["NoNewPrivs"] == "1", "\(t["Name"] ?? "")")
+        }
+        let events = try String(contentsOf: dir.appendingPathComponent("e.ndjson"), encoding: .utf8)
+        #expect(events.contains("\"type\":\"summary\""))
+    }
+
+    @Test func underZARingInAFolderTheUserCannotWriteIsRefusedAtStart() throws {
+        try NetworkLab.requireAvailable()
+        let lab = try NetworkLab()
+        defer { lab.remove() }
+        let dir = try folder("zring-\(lab.id)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: dir.path)
+        let live = try lab.spawn(in: lab.gatewayNamespace, [CommandRunner.executable.path, "live", "-i", lab.insideInterface,
+                                                            "--duration", "30", "-Z", "nobody",
+                                                            "--write", dir.appendingPathComponent("ring.pcapng").path,
+                                                            "--write-size", "1M", "--write-files", "3"])
+        let r = live.finish()
+        #expect(r.status == 74, "\(r.stderr)")
+        #expect(r.stderr.contains("the capture ring's folder is not writable once privileges are given up"))
+    }
 }

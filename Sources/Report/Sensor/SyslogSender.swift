@@ -90,7 +90,7 @@ public final class SyslogSender {
     private func transmit(_ message: [UInt8]) -> Int32? {
         guard descriptor >= 0 else { return ENOTCONN }
         while true {
-            let n = message.withUnsafeBytes { Glibc.send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            let n = message.withUnsafeBytes { Glibc.send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL) | Int32(MSG_DONTWAIT)) }
             if n >= 0 { return nil }
             if errno == EINTR { continue }
             return errno
