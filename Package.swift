@@ -26,6 +26,10 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        // The sensor's metrics (module Sensor only): the HTTP server of --metrics-listen, and the
+        // Prometheus registry and text format. Nothing in the pipeline imports them.
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         .systemLibrary(
@@ -76,12 +80,25 @@ let package = Package(
             name: "icqlab-client",
             dependencies: ["LabPeers", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
+        // The sensor's metrics side: MetricsSnapshot (made by the analysis thread) rendered in the
+        // Prometheus text format, served over HTTP and written as a node_exporter textfile, on a
+        // thread of its own. Only the command imports it: the pipeline never waits on it.
+        .target(
+            name: "Sensor",
+            dependencies: [
+                "Report",
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
         // prctl and capset for `live -Z`, which Swift cannot call directly (variadic, undeclared).
         .target(name: "CPrivileges"),
         .executableTarget(
             name: "icqscope",
             dependencies: [
-                "Capture", "Diagnosis", "Engine", "Report", "CPrivileges",
+                "Capture", "Diagnosis", "Engine", "Report", "Sensor", "CPrivileges",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

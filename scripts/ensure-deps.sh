@@ -19,6 +19,11 @@ for extra in "$@"; do
         cc) command -v cc >/dev/null 2>&1 || need+=(gcc libc6-dev) ;;
         # The HTML page's tests render it in a real headless browser.
         chromium) command -v chromium >/dev/null 2>&1 || need+=(chromium) ;;
+        # The sensor's tests: a real Prometheus (and promtool) scraping icqscope live, a real
+        # rsyslog receiving its findings, curl to ask Prometheus's HTTP API.
+        prometheus) command -v prometheus >/dev/null 2>&1 && command -v promtool >/dev/null 2>&1 || need+=(prometheus) ;;
+        rsyslog) [ -x /usr/sbin/rsyslogd ] || need+=(rsyslog) ;;
+        curl) command -v curl >/dev/null 2>&1 || need+=(curl) ;;
     esac
 done
 
@@ -27,7 +32,19 @@ if [ ${#need[@]} -gt 0 ]; then
     [ "$(id -u)" -eq 0 ] || sudo="sudo"
     echo "icqscope: installing ${need[*]}" >&2
     $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
+    # Daemons installed for the tests (prometheus, rsyslog) must not start as services: the
+    # tests start their own, on loopback or on sockets they make. policy-rc.d says so to
+    # Debian's maintainer scripts (101: action forbidden) for the length of the install.
+    policy=""
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+        policy=/usr/sbin/policy-rc.d
+        printf '#!/bin/sh\nexit 101\n' | $sudo tee "$policy" >/dev/null
+        $sudo chmod 755 "$policy"
+    fi
+    status=0
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null || status=$?
+    [ -z "$policy" ] || $sudo rm -f "$policy"
+    [ "$status" -eq 0 ] || exit "$status"
 fi
 
 if ! command -v swift >/dev/null 2>&1; then

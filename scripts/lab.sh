@@ -11,8 +11,13 @@
 # Traffic only ever flows between these namespaces.
 #
 # Usage: sudo scripts/lab.sh [--out DIR] [--bin DIR] [--nat] [--capture tcpdump|icqscope] [--no-heartbeat]
-#                           [--udp-timeout SECONDS] [--quiet] SCENARIO
+#                           [--udp-timeout SECONDS] [--sensor] [--quiet] SCENARIO
 #        (--udp-timeout: the conntrack UDP timeout of the timeout-sweep scenario, default 3)
+#        (--sensor: icqscope live as a sensor: a real Prometheus in the gateway namespace scrapes
+#         its /metrics every second with the shipped alert rules, a real rsyslog takes its findings,
+#         --events and --metrics-file go to the output folder; after the scenario Prometheus's
+#         HTTP API is asked for icqscope_findings_total and ALERTS, and sensor-latency.txt says how
+#         long after each finding was established it reached the events file and Prometheus)
 #        scripts/lab.sh --list
 set -euo pipefail
 
@@ -20,12 +25,12 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 SCENARIOS="healthy timed-out-session dropped-replies blocked-peer-port-drop blocked-peer-port-reset blocked-peer-port-icmp peer-port-allowed outgoing-tcp-blocked server-path-blocked socks-association-lost timeout-sweep"
 
 usage() {
-    sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'
     echo "Scenarios: $SCENARIOS"
     exit "${1:-2}"
 }
 
-OUT="" BIN="" NAT=0 QUIET=0 SCENARIO="" HEARTBEAT=1 SWEEP_TIMEOUT=3
+OUT="" BIN="" NAT=0 QUIET=0 SCENARIO="" HEARTBEAT=1 SWEEP_TIMEOUT=3 SENSOR=0
 # What records the gateway's traffic: icqscope live (findings stream while the scenario runs,
 # recording in gateway.pcapng), or tcpdump (gateway.pcap, no live findings). Only
 # start_capture/stop_capture below know which tool runs.
@@ -39,6 +44,7 @@ while [ $# -gt 0 ]; do
         --quiet) QUIET=1; shift ;;
         --no-heartbeat) HEARTBEAT=0; shift ;;
         --udp-timeout) SWEEP_TIMEOUT="$2"; shift 2 ;;
+        --sensor) SENSOR=1; shift ;;
         --list) echo "$SCENARIOS" | tr ' ' '\n'; exit 0 ;;
         -h|--help) usage 0 ;;
         -*) echo "lab: unknown option $1" >&2; usage ;;
@@ -63,6 +69,11 @@ command -v nft >/dev/null 2>&1 || need+=(nftables)
 command -v danted >/dev/null 2>&1 || command -v sockd >/dev/null 2>&1 || need+=(dante-server)
 [ "$CAPTURE" != tcpdump ] || command -v tcpdump >/dev/null 2>&1 || need+=(tcpdump)
 [ "$HEARTBEAT" = 0 ] || command -v ping >/dev/null 2>&1 || need+=(iputils-ping)
+if [ "$SENSOR" = 1 ]; then
+    [ "$CAPTURE" = icqscope ] || { echo "lab: --sensor needs --capture icqscope" >&2; exit 2; }
+    # Installed without starting their services (scripts/ensure-deps.sh).
+    "$ROOT/scripts/ensure-deps.sh" prometheus rsyslog curl
+fi
 if [ ${#need[@]} -gt 0 ]; then
     echo "lab: installing ${need[*]}" >&2
     apt-get update -qq
@@ -220,10 +231,16 @@ start_capture() {
             # Findings stream to live.ndjson as they are established; the recording keeps both
             # interfaces, named, in one pcapng. Thresholds scaled like the scenario's intervals.
             [ -x "$BIN/icqscope" ] || { echo "lab: $BIN/icqscope not found (swift build --product icqscope)" >&2; exit 3; }
+            local sensor_args=()
+            if [ "$SENSOR" = 1 ]; then
+                start_sensor_receivers
+                sensor_args=(--metrics-listen 127.0.0.1:9464 --metrics-file "$OUT/metrics.prom"
+                             --events "$OUT/events.ndjson" --syslog --syslog-socket "$OUT/syslog.sock")
+            fi
             # shellcheck disable=SC2086
             # At the end it writes the HTML page and the findings' frames, commented, as evidence.
             ip netns exec "$NS_GW" "$BIN/icqscope" live -i "$IF_GI" -i "$IF_GO" --immediate \
-                --write "$OUT/gateway.pcapng" --format ndjson $ICQSCOPE_THRESHOLDS \
+                --write "$OUT/gateway.pcapng" --format ndjson $ICQSCOPE_THRESHOLDS "${sensor_args[@]}" \
                 --html "$OUT/report.html" --write-evidence "$OUT/evidence.pcapng" \
                 >"$OUT/live.ndjson" 2>"$OUT/icqscope.log" &
             PIDS+=($!)
@@ -237,6 +254,13 @@ start_capture() {
                 | while IFS= read -r line; do printf '%s %s\n' \"\$(date +%s.%N)\" \"\$line\"; done \
                 | tee -a '$OUT/live-findings.log' | sed -u 's/^[0-9.]* /icqscope live: /' >$show" &
             GROUPS_+=($!)
+            if [ "$SENSOR" = 1 ]; then
+                # The same for the events file: when each finding reached it.
+                setsid bash -c "tail -n +1 -F '$OUT/events.ndjson' 2>/dev/null | grep --line-buffered '\"type\":\"finding\"' \
+                    | while IFS= read -r line; do printf '%s %s\n' \"\$(date +%s.%N)\" \"\$line\"; done \
+                    >>'$OUT/events-findings.log'" &
+                GROUPS_+=($!)
+            fi
             ;;
         *) echo "lab: unknown capture tool $CAPTURE" >&2; exit 2 ;;
     esac
@@ -244,7 +268,95 @@ start_capture() {
     start_heartbeat
 }
 
+# --sensor: a real rsyslog on a socket of the output folder, and a real Prometheus on the gateway
+# namespace's loopback scraping icqscope's /metrics every second, with the shipped alert rules.
+start_sensor_receivers() {
+    mkdir -p "$OUT/rsyslog-work" "$OUT/prometheus-data"
+    cat >"$OUT/rsyslog.conf" <<EOF
+global(workDirectory="$OUT/rsyslog-work")
+module(load="imuxsock" SysSock.Use="off")
+input(type="imuxsock" Socket="$OUT/syslog.sock" UseSpecialParser="off" ParseHostname="on")
+*.* action(type="omfile" file="$OUT/syslog.log" template="RSYSLOG_SyslogProtocol23Format")
+EOF
+    /usr/sbin/rsyslogd -n -f "$OUT/rsyslog.conf" -i "$OUT/rsyslog.pid" >"$OUT/rsyslog.stderr" 2>&1 &
+    PIDS+=($!)
+    local i=0
+    until [ -S "$OUT/syslog.sock" ]; do
+        i=$((i + 1)); [ "$i" -le 100 ] || { echo "lab: rsyslog did not start; see $OUT/rsyslog.stderr" >&2; exit 4; }
+        sleep 0.05
+    done
+    cat >"$OUT/prometheus.yml" <<EOF
+global:
+  scrape_interval: 1s
+  evaluation_interval: 1s
+rule_files:
+  - $ROOT/packaging/prometheus/icqscope.rules.yml
+scrape_configs:
+  - job_name: icqscope
+    static_configs:
+      - targets: ['127.0.0.1:9464']
+EOF
+    ip netns exec "$NS_GW" prometheus --config.file="$OUT/prometheus.yml" --storage.tsdb.path="$OUT/prometheus-data" \
+        --web.listen-address=127.0.0.1:9090 --log.level=warn >"$OUT/prometheus.log" 2>&1 &
+    PROMETHEUS_PID=$!
+    PIDS+=($!)
+    i=0
+    until in_ns "$NS_GW" curl -sf http://127.0.0.1:9090/-/ready >/dev/null 2>&1; do
+        i=$((i + 1)); [ "$i" -le 300 ] || { echo "lab: prometheus did not start; see $OUT/prometheus.log" >&2; exit 4; }
+        sleep 0.1
+    done
+    gwlog "sensor: rsyslog on $OUT/syslog.sock, Prometheus on the gateway's 127.0.0.1:9090 scraping 127.0.0.1:9464 every 1 s"
+}
+
+# --sensor, after the scenario: two scrape intervals more, then Prometheus's HTTP API is asked
+# what it has (the findings counter, its raw samples with their scrape times, the alerts).
+query_prometheus() {
+    sleep 2.5
+    local api=http://127.0.0.1:9090/api/v1/query
+    in_ns "$NS_GW" curl -sf "$api" --data-urlencode 'query=icqscope_findings_total' >"$OUT/prometheus-findings.json"
+    in_ns "$NS_GW" curl -sf "$api" --data-urlencode 'query=icqscope_findings_total[10m]' >"$OUT/prometheus-findings-samples.json"
+    in_ns "$NS_GW" curl -sf "$api" --data-urlencode 'query=ALERTS' >"$OUT/prometheus-alerts.json"
+    in_ns "$NS_GW" curl -sf "$api" --data-urlencode 'query=up{job="icqscope"}' >"$OUT/prometheus-up.json"
+    kill -TERM "$PROMETHEUS_PID" 2>/dev/null || true
+    wait "$PROMETHEUS_PID" 2>/dev/null || true
+}
+
+# --sensor, at the end: for each kind of finding, when it was established (its line in icqscope
+# live's stdout), when it reached the events file, and the first Prometheus scrape that counted it.
+report_sensor_latency() {
+    python3 - "$OUT" >"$OUT/sensor-latency.txt" <<'EOF' || true
+import json, sys, os
+out = sys.argv[1]
+def arrivals(name):
+    first = {}
+    path = os.path.join(out, name)
+    if not os.path.exists(path): return first
+    for line in open(path):
+        t, _, record = line.partition(" ")
+        try: kind = json.loads(record)["kind"]
+        except Exception: continue
+        first.setdefault(kind, float(t))
+    return first
+live, events = arrivals("live-findings.log"), arrivals("events-findings.log")
+scraped = {}
+try:
+    for series in json.load(open(os.path.join(out, "prometheus-findings-samples.json")))["data"]["result"]:
+        kind = series["metric"]["kind"]
+        for t, v in series["values"]:
+            if float(v) > 0:
+                scraped[kind] = min(scraped.get(kind, float(t)), float(t))
+                break
+except Exception:
+    pass
+for kind, t in sorted(live.items(), key=lambda kv: kv[1]):
+    e = events.get(kind); p = scraped.get(kind)
+    print(f"{kind}: established {t:.3f}; events file +{(e - t) if e else float('nan'):.3f} s; "
+          f"Prometheus (first scrape counting it) +{(p - t) if p else float('nan'):.3f} s")
+EOF
+}
+
 stop_capture() {
+    [ "$SENSOR" = 0 ] || query_prometheus
     sleep 0.3  # the last packets reach the capture
     # TERM, not INT: background jobs of a script start with SIGINT ignored.
     for pid in "${CAPTURE_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
@@ -538,6 +650,7 @@ esac
 wait "$SERVER_PID" || true
 stop_capture
 in_ns "$NS_GW" nft list ruleset >"$OUT/ruleset-final.nft" 2>/dev/null || true
+[ "$SENSOR" = 0 ] || report_sensor_latency
 
 if [ "$QUIET" = 0 ]; then
     for log in "$OUT"/gateway.log "$OUT"/server.log "$OUT"/client-*.log; do
@@ -548,6 +661,13 @@ if [ "$QUIET" = 0 ]; then
     if [ "$CAPTURE" = icqscope ]; then
         echo "== icqscope live's findings ($OUT/live.ndjson; recording $OUT/gateway.pcapng)"
         grep '"type":"finding"' "$OUT/live.ndjson" || echo "(none)"
+        if [ "$SENSOR" = 1 ]; then
+            echo "== the sensor: Prometheus's icqscope_findings_total (non-zero), alerts, syslog, latency"
+            python3 -c 'import json,sys; [print(" ", r["metric"]["kind"], r["metric"]["severity"], r["value"][1]) for r in json.load(open(sys.argv[1]))["data"]["result"] if float(r["value"][1]) > 0]' "$OUT/prometheus-findings.json" || true
+            python3 -c 'import json,sys; [print("  ALERT", r["metric"]["alertname"], r["metric"].get("alertstate")) for r in json.load(open(sys.argv[1]))["data"]["result"]]' "$OUT/prometheus-alerts.json" || true
+            echo "  syslog messages: $(grep -c 'finding@32473' "$OUT/syslog.log" 2>/dev/null || echo 0)"
+            cat "$OUT/sensor-latency.txt" 2>/dev/null || true
+        fi
     else
         echo "== the gateway's two interfaces ($OUT/gateway.pcap)"
         in_ns "$NS_GW" tcpdump -n -tt -r "$OUT/gateway.pcap" 2>/dev/null | grep -v -e ' lo ' -e 'ICMP echo' || true

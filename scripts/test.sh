@@ -5,10 +5,14 @@
 # machine (every other suite running in parallel) would disturb.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/ensure-deps.sh nft chromium tshark
+# chromium, tshark: the HTML page's and evidence file's tests; prometheus, rsyslog, curl: the
+# sensor's tests (a real Prometheus scraping icqscope live in the lab, a real rsyslog receiving its
+# findings); installed without starting their services.
+scripts/ensure-deps.sh nft chromium tshark prometheus rsyslog curl
 namespaced='Live|Lab'
 if [ $# -gt 0 ]; then
     exec swift test "$@"
 fi
+scripts/test-rules.sh
 swift test --skip "$namespaced"
 swift test --filter "$namespaced" --no-parallel

@@ -42,6 +42,11 @@ public struct LiveCapture: PacketSource, ~Copyable {
     private var deliveredSinceRecheck = 0
     private var frameCounter: UInt64 = 0
     private var clock = LiveClock()
+    /// The real-time clock minus the monotonic one, to date a packet's delivery without a second
+    /// clock read per packet; measured again at every tick (the real-time clock may be stepped).
+    private var realtimeOffset: Int64
+    /// How long after its timestamp the last packet was handed to the caller.
+    public private(set) var lastPacketLagNanos: Int64? = nil
     private let startMonotonic: Int64
     private var nextTickMonotonic: Int64
     private var stopping: LiveStopReason? = nil
@@ -90,6 +95,7 @@ public struct LiveCapture: PacketSource, ~Copyable {
         // The last slot is the stop-signal pipe (-1, ignored by poll, until signals are installed).
         pollSet[handles.count] = pollfd(fd: -1, events: Int16(POLLIN), revents: 0)
         startMonotonic = LiveClock.monotonicNanos()
+        realtimeOffset = LiveClock.realtimeNanos() &- LiveClock.monotonicNanos()
         nextTickMonotonic = startMonotonic &+ options.tickIntervalNanos
         systemNames = LiveCapture.systemInterfaceNames()
     }
@@ -182,6 +188,7 @@ public struct LiveCapture: PacketSource, ~Copyable {
             }
             if now >= nextTickMonotonic {
                 nextTickMonotonic = now &+ options.tickIntervalNanos
+                realtimeOffset = LiveClock.realtimeNanos() &- LiveClock.monotonicNanos()
                 return .tick(nowNanos: tickTime(monotonicNow: now))
             }
             // While one interface streams, the others are not polled by the wait below: look at
@@ -250,6 +257,7 @@ public struct LiveCapture: PacketSource, ~Copyable {
         deliveredPerInterface[i] += 1
         deliveredSinceRecheck += 1
         clock.packetSeen(timestampNanos: timestamp, monotonicNow: monotonicNow)
+        lastPacketLagNanos = monotonicNow &+ realtimeOffset &- timestamp
         return CapturedPacket(
             frameNumber: frameCounter, timestampNanos: timestamp, interfaceIndex: i,
             linkType: handles[i].linkType, originalLength: Int(h.len),

@@ -23,6 +23,23 @@ public final class PcapngWriter {
     public private(set) var interfaceCount = 0
     public private(set) var packetsWritten: UInt64 = 0
     private var closed = false
+    /// Bytes handed to the file so far; `size` adds what waits in the buffer.
+    private var flushedBytes: Int64 = 0
+
+    /// The file's size once everything assembled so far is written.
+    public var size: Int64 { flushedBytes + Int64(used) }
+
+    /// The size of the enhanced packet block `packet` takes.
+    public static func blockSize(of packet: CapturedPacket) -> Int { 28 + padded(packet.bytes.count) + 4 }
+
+    /// The most an interface statistics block `finish` writes takes.
+    public static let statisticsBlockSize = 8 + 12 + 7 * 12 + 4 + 4
+
+    /// Hands the file to another user (before `live -Z` gives up root, for a ring whose files that
+    /// user will overwrite).
+    public func changeOwner(uid: UInt32, gid: UInt32) -> Bool {
+        fchown(descriptor, uid, gid) == 0
+    }
 
     public static let defaultBufferSize = 1 << 20
 
@@ -230,6 +247,7 @@ public final class PcapngWriter {
     private func flushBuffer() throws(CaptureError) {
         let count = used
         used = 0
+        flushedBytes += Int64(count)
         try Self.writeAll(descriptor, buffer, count, path: path)
     }
 

@@ -18,7 +18,7 @@ public final class Analyzer {
     var outputFailed = false
     private var filter: PacketFilter?
     private var filterBroken = false
-    private let defragmenter: IPDefragmenter
+    let defragmenter: IPDefragmenter
     /// Classic ICQ over UDP; owns the scratch buffer v5 client packets are decrypted into.
     private let icq: ICQDecoder
     /// What the ICQ classifier said about the current frame; its bytes stay valid until the
@@ -61,7 +61,7 @@ public final class Analyzer {
 
     /// TCP reassembly with the combined decoder on every connection: OSCAR, SOCKS and ICQ
     /// peer-to-peer, found by content on any port, and OSCAR or peer inside a SOCKS tunnel.
-    private let streams: StreamTable<ICQStreamConsumer<StreamFrameRecord>>
+    let streams: StreamTable<ICQStreamConsumer<StreamFrameRecord>>
     /// The stream PDUs completed while the current frame is analysed.
     var streamFrame: StreamFrameRecord
 
@@ -83,6 +83,24 @@ public final class Analyzer {
     public var progress: ProgressLine?
     /// Bytes of the inputs already read to their end, for the progress line over several files.
     private var bytesOfFinishedSources: Int64 = 0
+
+    /// `--events`: every NDJSON record but packets and flows, whatever `--format` says.
+    public var events: EventLog?
+    /// `--syslog`: each finding as it is established.
+    public var syslog: SyslogSender?
+    /// Packets and bytes per interface of the current source, for the metrics.
+    var interfaceTally = InterfaceTally()
+    /// Per-interface counts of the sources already read (`read` with several files).
+    var finishedInterfaces: [MetricsSnapshot.Interface] = []
+    /// Findings established so far by kind and severity (`Finding.Kind` × `Finding.Severity`).
+    var findingCounts = [UInt64](repeating: 0, count: Finding.Kind.allCases.count * Finding.Severity.allCases.count)
+    /// The report card `finish()` printed, for the final metrics.
+    var finalCard: [RequirementResult]? = nil
+    /// Where live capture leaves its metrics snapshots (`--metrics-listen`, `--metrics-file`).
+    public var metrics: MetricsMailbox?
+    /// The live capture's last lag and clock, kept for the final snapshot.
+    var finalLagNanos: Int64? = nil
+    var finalCaptureTimeNanos: Int64? = nil
 
     public init(configuration options: AnalysisConfiguration) {
         self.options = options
@@ -164,11 +182,20 @@ public final class Analyzer {
         summary.sources.append(Summary.SourceSummary(
             name: source.sourceName, format: format, packets: summary.packets - packetsBefore,
             interfaces: source.interfaces, completed: completed))
+        finishedInterfaces += interfaceMetrics(source.interfaces)
+        interfaceTally.removeAll()
+    }
+
+    /// `read --merge`: as `run`, and the source is complete only when every file was.
+    public func runMerged(_ source: inout MergedCaptureReader) {
+        run(&source, format: source.formatName)
+        if !source.completed, !summary.sources.isEmpty { summary.sources[summary.sources.count - 1].completed = false }
     }
 
     /// Per-source state, set before the first packet of a file or a live capture.
     func begin(interfaces: [CaptureInterface], sourceName: String) {
         reportedLinkTypes.removeAll()
+        interfaceTally.removeAll()
         twoSided = interfaces.count >= 2 || interfaces.contains { $0.linkType == .linuxSLL2 }
         briefs?.begin()
         if briefs != nil { evidenceInputs.append(sourceName) }
@@ -224,6 +251,7 @@ public final class Analyzer {
         if !twoSided && (interfaces.count >= 2 || packet.linkType == .linuxSLL2) { twoSided = true }
         let decoded = PacketDecoder.decode(packet)
         summary.count(captured, decoded)
+        interfaceTally.count(interface: packet.interfaceIndex, wireBytes: packet.originalLength)
         icqResult = .notICQ
         socksUDP = nil
         streamFrame.reset()
@@ -380,8 +408,14 @@ public final class Analyzer {
         switch options.format {
         case .ndjson:
             SessionRecord.writeNDJSON(&json, session)
+            events?.write(json.buffer)
             out.take(&json)
         case .text:
+            if let events {
+                SessionRecord.writeNDJSON(&json, session)
+                events.write(json.buffer)
+                json.removeAll()
+            }
             let line = SessionRecord.text(session)
             let cost = MemoryBudget.bytesPerListedLine + line.utf8.count
             if sessionLineBytes + cost <= options.memoryBudget.sessionListBytes {
@@ -408,12 +442,24 @@ public final class Analyzer {
         }
         briefs?.finding(finding)
         html?.finding(finding)
-        if options.format == .ndjson {
+        findingCounts[Self.findingCountIndex(finding.kind, finding.severity)] &+= 1
+        if options.format == .ndjson || events != nil {
             FindingRecord.writeNDJSON(&json, finding)
-            out.take(&json)
-            out.flush()
+            events?.write(json.buffer)
+            if options.format == .ndjson {
+                out.take(&json)
+                out.flush()
+            } else {
+                json.removeAll()
+            }
         }
         socks4UDP.observe(finding)
+        syslog?.send(finding)
+    }
+
+    static func findingCountIndex(_ kind: Finding.Kind, _ severity: Finding.Severity) -> Int {
+        Finding.Kind.allCases.firstIndex(of: kind)! * Finding.Severity.allCases.count
+            + Finding.Severity.allCases.firstIndex(of: severity)!
     }
 
     /// Writes the flows that ended (with `--flows`) and empties the table's queue.
@@ -442,10 +488,15 @@ public final class Analyzer {
         out.flush()
         diagnostics.write(ErrorRecord.line(error))
         diagnostics.flush()
-        if options.format == .ndjson {
-            ErrorRecord.write(&json, error)
-            out.take(&json)
-        }
+        writeErrorRecord(error)
+    }
+
+    /// The `error` record: on stdout in NDJSON, and in the events file.
+    private func writeErrorRecord(_ error: CaptureError) {
+        guard options.format == .ndjson || events != nil else { return }
+        ErrorRecord.write(&json, error)
+        events?.write(json.buffer)
+        if options.format == .ndjson { out.take(&json) } else { json.removeAll() }
     }
 
     /// An output that could not be written (a full disk, a vanished file): one line on stderr
@@ -457,10 +508,7 @@ public final class Analyzer {
         out.flush()
         diagnostics.write(ErrorRecord.line(error))
         diagnostics.flush()
-        if options.format == .ndjson {
-            ErrorRecord.write(&json, error)
-            out.take(&json)
-        }
+        writeErrorRecord(error)
     }
 
     public func noteUnreadable(_ path: String) {
@@ -488,8 +536,22 @@ public final class Analyzer {
         summary.datagramsEvicted = defragmenter.counters.evictedForCap
         let card = RequirementCard.judge(findings: findingTally, evidence: evidence, icq: icqAnalysis.diagnosis,
                                          peerPorts: peerPorts.ledger)
+        finalCard = card
         writeHTML(card: card)
         writeEvidence()
+        if let events {
+            for requirement in card { RequirementRecord.writeNDJSON(&json, requirement) }
+            SummaryRecord.writeNDJSON(&json, summary)
+            // One record a write, as during the run.
+            var start = 0
+            let records = json.buffer
+            for (i, byte) in records.enumerated() where byte == UInt8(ascii: "\n") {
+                events.write(Array(records[start...i]))
+                start = i + 1
+            }
+            json.removeAll()
+            reportEventFailures()
+        }
         switch options.format {
         case .ndjson:
             for requirement in card { RequirementRecord.writeNDJSON(&json, requirement) }

@@ -7,14 +7,18 @@ extension Analyzer {
     /// periodic drop statistics go to stderr (and stdout in NDJSON). When the capture ends (count,
     /// duration, SIGINT/SIGTERM, or an interface going down) the final counters go into the
     /// summary as received = analysed + dropped, and the recording gets its statistics blocks.
-    public func runLive(_ capture: inout LiveCapture, recording writer: PcapngWriter?, statsIntervalNanos: Int64?) {
+    /// A rotating recording (`--write-size`) finishes each file with the drop counters as they
+    /// stand at the rotation.
+    public func runLive(_ capture: inout LiveCapture, recording writer: PcapngRing?, statsIntervalNanos: Int64?) {
         let packetsBefore = summary.packets
         let startNanos = capture.nowNanos
         var recording = writer
         var completed = true
         var stopReason: String
         var nextStats = statsIntervalNanos
+        var findingsPublished = findingTally.count
         begin(interfaces: capture.interfaces, sourceName: capture.sourceName)
+        if metrics != nil { publishMetrics(&capture) }
         loop: while true {
             let event: LiveEvent
             do {
@@ -29,6 +33,10 @@ extension Analyzer {
             case .packet(let packet):
                 if let writer = recording {
                     do {
+                        if writer.needsRotation(before: packet) {
+                            capture.statistics()
+                            try writer.rotate(statistics: capture.interfaces.map(\.statistics), timestampNanos: capture.nowNanos)
+                        }
                         try writer.write(packet)
                     } catch {
                         // A full disk must not stop the analysis; the recording ends here.
@@ -38,6 +46,11 @@ extension Analyzer {
                 }
                 _ = analyse(packet, sourceName: capture.sourceName, interfaces: capture.interfaces, filtered: false)
                 if let progress, packet.frameNumber & 255 == 0, progress.due() { showProgress(progress, &capture) }
+                // A new finding reaches the metrics at once, not at the next tick.
+                if findingTally.count != findingsPublished, metrics != nil {
+                    findingsPublished = findingTally.count
+                    publishMetrics(&capture)
+                }
             case .tick(let now):
                 // A quiet line: deadlines expire on the live clock.
                 advanceClock(to: now)
@@ -51,6 +64,12 @@ extension Analyzer {
                 if let interval = statsIntervalNanos, let due = nextStats, capture.elapsedNanos >= due {
                     reportStatistics(&capture)
                     nextStats = due + interval
+                }
+                events?.reopenIfSignalled()
+                reportEventFailures()
+                if metrics != nil {
+                    findingsPublished = findingTally.count
+                    publishMetrics(&capture)
                 }
                 out.flush()
             case .end(let reason):
@@ -68,6 +87,10 @@ extension Analyzer {
         summary.sources.append(Summary.SourceSummary(
             name: capture.sourceName, format: "live", packets: summary.packets - packetsBefore,
             interfaces: capture.interfaces, completed: completed))
+        finishedInterfaces += interfaceMetrics(capture.interfaces)
+        interfaceTally.removeAll()
+        finalLagNanos = capture.lastPacketLagNanos
+        finalCaptureTimeNanos = capture.nowNanos
         if let writer = recording {
             do {
                 try writer.finish(statistics: capture.interfaces.map(\.statistics),
@@ -91,7 +114,7 @@ extension Analyzer {
     private func showProgress(_ progress: ProgressLine, _ capture: inout LiveCapture) {
         capture.statistics()
         let dropped = capture.interfaces.reduce(UInt64(0)) { $0 &+ ($1.statistics?.osDropped ?? 0) }
-        progress.live(packets: summary.packets, dropped: dropped, findings: findings.count)
+        progress.live(packets: summary.packets, dropped: dropped, findings: findingTally.count)
     }
 
     /// The periodic statistics: a line on stderr, and a `stats` record in NDJSON.
@@ -103,10 +126,24 @@ extension Analyzer {
             timeNanos: capture.nowNanos, elapsedNanos: capture.elapsedNanos)
         diagnostics.write(accounting.statsLine)
         diagnostics.flush()
-        if options.format == .ndjson {
+        if options.format == .ndjson || events != nil {
             accounting.writeStatsRecord(&json)
-            out.take(&json)
+            events?.write(json.buffer)
+            if options.format == .ndjson { out.take(&json) } else { json.removeAll() }
         }
+    }
+
+    /// Hands the metrics side a new snapshot, with the kernel's drop counters read now.
+    private func publishMetrics(_ capture: inout LiveCapture) {
+        guard let metrics else { return }
+        capture.statistics()
+        metrics.publish(metricsSnapshot(interfaces: capture.interfaces, lagNanos: capture.lastPacketLagNanos,
+                                        captureTimeNanos: capture.nowNanos))
+    }
+
+    /// After `finish()`: the last snapshot, with the report card as printed.
+    public func publishFinalMetrics() {
+        metrics?.publish(metricsSnapshot(lagNanos: finalLagNanos, captureTimeNanos: finalCaptureTimeNanos))
     }
 
     /// A remark that is not an error (e.g. promiscuous mode unsupported): stderr only.

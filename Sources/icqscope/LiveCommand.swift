@@ -48,11 +48,19 @@ struct LiveCommand: ParsableCommand {
     @Option(name: .long, help: "Record every captured packet, all interfaces, to this pcapng file.")
     var write: String?
 
+    @Option(name: .long, help: ArgumentHelp("With --write: a ring of files of at most this size (100M, 1G; K, M, G are binary multiples), numbered before the extension (FILE0.pcapng, FILE1.pcapng, …), each a complete pcapng.", valueName: "size"))
+    var writeSize: String?
+
+    @Option(name: .long, help: ArgumentHelp("With --write-size: keep this many files, the oldest replaced (as tcpdump -W); without it the numbers go on.", valueName: "n"))
+    var writeFiles: Int?
+
     @Option(name: .long, help: "Report capture and drop counters this often (seconds or with a unit) on stderr, and as stats records in NDJSON.")
     var statsInterval: String?
 
     @Option(name: [.customShort("Z"), .customLong("user")], help: "Once the interfaces and --write are open, run as this user (its groups, gid and uid) with no capabilities.")
     var user: String?
+
+    @OptionGroup(title: "Sensor") var sensor: SensorOptions
 
     @OptionGroup var options: AnalysisOptions
 
@@ -76,6 +84,14 @@ struct LiveCommand: ParsableCommand {
         if let statsInterval, (ArgumentUnits.nanoseconds(statsInterval) ?? 0) <= 0 {
             throw ValidationError("--stats-interval '\(statsInterval)' is not a positive duration (e.g. 10, 1m)")
         }
+        if writeSize != nil && write == nil { throw ValidationError("--write-size needs --write FILE") }
+        if let writeSize, ArgumentUnits.bytes(writeSize, limit: Int64(1) << 50) == nil {
+            throw ValidationError("--write-size '\(writeSize)' is not a size (e.g. 100M, 1G)")
+        }
+        if let writeFiles {
+            if writeSize == nil { throw ValidationError("--write-files needs --write-size") }
+            if writeFiles < 2 { throw ValidationError("--write-files must be at least 2") }
+        }
         if let user, UserAccount(named: user) == nil {
             throw ValidationError("-Z: no such user '\(user)'")
         }
@@ -93,7 +109,7 @@ struct LiveCommand: ParsableCommand {
         liveOptions.snapLength = snaplen
         liveOptions.promiscuous = !noPromisc
         liveOptions.immediate = immediate
-        liveOptions.bufferSize = bufferSize.flatMap(ArgumentUnits.bytes).map { Int32(clamping: $0) }
+        liveOptions.bufferSize = bufferSize.flatMap { ArgumentUnits.bytes($0) }.map { Int32(clamping: $0) }
         liveOptions.filter = options.filter
         liveOptions.count = count
         liveOptions.durationNanos = duration.flatMap(ArgumentUnits.nanoseconds)
@@ -115,17 +131,27 @@ struct LiveCommand: ParsableCommand {
         }
         for warning in capture.warnings { analyzer.warn(warning) }
 
-        var writer: PcapngWriter? = nil
+        var writer: PcapngRing? = nil
         if let path = write {
             do {
-                let w = try PcapngWriter(path: path)
-                for interface in capture.interfaces { w.addInterface(interface) }
-                writer = w
+                let ring = try PcapngRing(
+                    path: path, sizeLimit: writeSize.flatMap { ArgumentUnits.bytes($0, limit: Int64(1) << 50) },
+                    fileLimit: writeFiles, interfaces: capture.interfaces, startNanos: capture.nowNanos)
+                // Root giving way to -Z USER: USER creates the ring's later files and, when the ring
+                // wraps, overwrites the first, which root created.
+                if ring.rotates, PrivilegeDrop.isRoot, let account = user.flatMap(UserAccount.init(named:)) {
+                    _ = ring.changeOwner(uid: account.uid, gid: account.gid)
+                }
+                writer = ring
             } catch {
                 analyzer.report(error)
                 analyzer.noteUnreadable(capture.sourceName)
                 throw ExitCode(analyzer.finish())
             }
+        }
+        guard let opened = sensor.open(analyzer) else {
+            analyzer.noteUnreadable(capture.sourceName)
+            throw ExitCode(analyzer.finish())
         }
         // Everything privileged is open: from here on the process needs no privilege at all.
         let runningAs: String
@@ -148,20 +174,39 @@ struct LiveCommand: ParsableCommand {
             analyzer.noteUnreadable(capture.sourceName)
             throw ExitCode(analyzer.finish())
         }
+        if let writer, writer.rotates, access(writer.folder, W_OK | X_OK) != 0 {
+            analyzer.reportOutputFailure(CaptureError(
+                file: writer.folder, reason: .cannotOpen,
+                message: "the capture ring's folder is not writable\(runningAs.isEmpty ? "" : " once privileges are given up"): its next files could not be created"))
+            analyzer.noteUnreadable(capture.sourceName)
+            throw ExitCode(analyzer.finish())
+        }
+        // The metrics thread starts unprivileged, as the process now is.
+        let exporter = sensor.start(analyzer, opened)
+        if sensor.wantsMetrics && exporter == nil {
+            analyzer.noteUnreadable(capture.sourceName)
+            throw ExitCode(analyzer.finish())
+        }
         let described = capture.interfaces.map { "\($0.name ?? "?") (\($0.linkType.name))" }.joined(separator: ", ")
         analyzer.note("capturing on \(described)\(write.map { ", recording to \($0)" } ?? "")\(runningAs); SIGINT or SIGTERM stops")
         analyzer.runLive(&capture, recording: writer, statsIntervalNanos: statsIntervalNanos)
         // The evidence is read back from the recording, whose frames are numbered as the capture's.
         if let write { analyzer.evidenceInputs = [write] }
-        let status = analyzer.finish()
+        var status = analyzer.finish()
+        analyzer.publishFinalMetrics()
+        if let failure = exporter?.stop() {
+            // The summary is out already: stderr only.
+            analyzer.note(failure)
+            status = ExitStatus.outputFailed
+        }
         if status != ExitStatus.ok { throw ExitCode(status) }
     }
 }
 
 /// Sizes and durations as people write them on the command line.
 enum ArgumentUnits {
-    /// "4194304", "64K", "4M", "1G" (binary multiples).
-    static func bytes(_ text: String) -> Int64? {
+    /// "4194304", "64K", "4M", "1G" (binary multiples), at most `limit` (the default: what an Int32 holds).
+    static func bytes(_ text: String, limit: Int64 = Int64(Int32.max)) -> Int64? {
         let multipliers: [Character: Int64] = ["K": 1 << 10, "k": 1 << 10, "M": 1 << 20, "m": 1 << 20, "G": 1 << 30, "g": 1 << 30]
         var digits = Substring(text)
         var multiplier: Int64 = 1
@@ -169,7 +214,7 @@ enum ArgumentUnits {
             multiplier = m
             digits = digits.dropLast()
         }
-        guard let value = Int64(digits), value > 0, value <= Int64(Int32.max) / multiplier else { return nil }
+        guard let value = Int64(digits), value > 0, value <= limit / multiplier else { return nil }
         return value * multiplier
     }
 

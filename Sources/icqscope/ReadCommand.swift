@@ -4,6 +4,7 @@ import Capture
 #if canImport(Glibc)
 import Glibc
 #endif
+import Sensor
 
 struct ReadCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -20,6 +21,12 @@ struct ReadCommand: ParsableCommand {
 
     @Option(name: .long, help: "Which reader walks the files: icqscope's own (default) or libpcap's, as a cross-check.")
     var reader: Reader = .icqscope
+
+    @Flag(name: .long, help: "Read the files as one capture, merged by timestamp (a capture ring, or both sides of a gateway captured apart); each file's interfaces are named <file basename>:<if_name>.")
+    var merge = false
+
+    @Option(name: .long, help: ArgumentHelp("Write the run's metrics to this file at the end, for node_exporter's textfile collector (atomically).", valueName: "path"))
+    var metricsFile: String?
 
     @OptionGroup var options: AnalysisOptions
 
@@ -40,7 +47,12 @@ struct ReadCommand: ParsableCommand {
             throw ValidationError(error.message)
         }
         analyzer.progress = options.progressLine(totalBytes: Self.totalSize(files))
-        for path in files {
+        if merge {
+            if reader == .libpcap { throw ValidationError("--merge reads with icqscope's own reader only") }
+            if files.contains("-") { throw ValidationError("--merge cannot read standard input") }
+            readMerged(analyzer)
+        }
+        for path in merge ? [] : files {
             switch reader {
             case .icqscope:
                 do {
@@ -62,7 +74,16 @@ struct ReadCommand: ParsableCommand {
                 }
             }
         }
-        let status = analyzer.finish()
+        var status = analyzer.finish()
+        if let metricsFile {
+            do {
+                try MetricsFile(path: metricsFile).write(analyzer.metricsSnapshot())
+            } catch {
+                // The summary is out already: stderr only.
+                analyzer.note(error.message)
+                status = ExitStatus.outputFailed
+            }
+        }
         if status != ExitStatus.ok { throw ExitCode(status) }
     }
 
@@ -75,5 +96,26 @@ struct ReadCommand: ParsableCommand {
             total += Int64(info.st_size)
         }
         return total
+    }
+
+    /// The files that open, merged; each that does not is reported and left out.
+    private func readMerged(_ analyzer: Analyzer) {
+        var readable: [String] = []
+        for path in files {
+            do {
+                _ = try CaptureFileReader(path: path)
+                readable.append(path)
+            } catch {
+                analyzer.report(error)
+                analyzer.noteUnreadable(path)
+            }
+        }
+        guard !readable.isEmpty else { return }
+        do {
+            var source = try MergedCaptureReader(paths: readable)
+            analyzer.runMerged(&source)
+        } catch {
+            analyzer.report(error)
+        }
     }
 }
