@@ -1,7 +1,7 @@
 import Bytes
 
 extension ICQSessionTable {
-    /// A live session as the table keeps it: plain values only, 152 bytes, so that a gateway's
+    /// A live session as the table keeps it: plain values only, 144 bytes, so that a gateway's
     /// hundred thousand sessions fit a memory budget (docs/flow-semantics.md#memory). Endpoints
     /// are `CompactEndpoint`s; counts are 32-bit and stop at their maximum; times and frames that
     /// may be absent use a sentinel or a flag instead of an optional's padding. What grows with
@@ -13,7 +13,6 @@ extension ICQSessionTable {
         var lastTime: Int64 = 0
         /// `Int64.min` until the client's first packet.
         var lastClientTime: Int64 = .min
-        var longestIdleSinceServerPacket: Int64 = 0
         /// The highest server seq1's frame (with `Flags.hasLastServerSeq`).
         var lastServerSeqFrame: UInt64 = 0
         /// With `Flags.hasLoginReply`.
@@ -53,8 +52,8 @@ extension ICQSessionTable {
         /// The login reply's keep-alive interval in seconds; 0: none seen.
         var keepaliveHintSeconds: UInt16 = 0
         var lastServerSeq: UInt16 = 0
-        var version: UInt8 = 0
         var flags: Flags = []
+        var version: UInt8 = 0
         /// Which side endpoint is the client's as last seen: 0 `firstSide`, 1 `secondSide`,
         /// 2 + k the extras' `moreSides[k]`.
         var clientSide: UInt8 = 0
@@ -65,7 +64,7 @@ extension ICQSessionTable {
         var keepaliveTimeOldest: UInt8 = 0
 
         struct Flags: OptionSet {
-            var rawValue: UInt8
+            var rawValue: UInt16
             static let inUse = Flags(rawValue: 1)
             /// Whether `sessionByClient[client]` is this session: a client packet from the same
             /// endpoint then needs no hash. Cleared when another session takes the endpoint over.
@@ -76,6 +75,8 @@ extension ICQSessionTable {
             static let hasFirstSide = Flags(rawValue: 32)
             static let hasSecondSide = Flags(rawValue: 64)
             static let roundTripsInBlocks = Flags(rawValue: 128)
+            /// An idle gap longer than the firewall's timeout since the server's last packet.
+            static let idleBeyondFirewallTimeout = Flags(rawValue: 256)
         }
 
         static let vacant = SessionSlot()

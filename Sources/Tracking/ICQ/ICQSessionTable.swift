@@ -105,7 +105,7 @@ struct ICQSessionTable {
         // refreshes on both directions).
         let gap = time &- sessions[i].lastTime
         if fromClient {
-            sessions[i].longestIdleSinceServerPacket = max(sessions[i].longestIdleSinceServerPacket, gap)
+            if gap > configuration.firewallTimeout { sessions[i].flags.insert(.idleBeyondFirewallTimeout) }
             // A client acks a push at once: one that speaks again later without acking a push
             // never got it. Judge those pushes before anything this packet shows (a rebinding).
             resolvePushesIgnored(by: header, session: s, time: time)
@@ -125,13 +125,14 @@ struct ICQSessionTable {
                        frame: frame, time: time)
         } else {
             if !fromClient {
-                // The longest idle gap since the server's last packet: lost packets in a jump
-                // of its sequence were sent into that gap.
-                let idle = max(sessions[i].longestIdleSinceServerPacket, gap)
-                sessions[i].longestIdleSinceServerPacket = 0
+                // An idle gap longer than the firewall's timeout since the server's last packet
+                // (this one's, or one before a client packet since): lost packets in a jump of
+                // its sequence were sent into that gap.
+                let idleTooLong = sessions[i].has(.idleBeyondFirewallTimeout) || gap > configuration.firewallTimeout
+                sessions[i].flags.remove(.idleBeyondFirewallTimeout)
                 let hasLast = sessions[i].has(.hasLastServerSeq)
                 let last = sessions[i].lastServerSeq
-                if hasLast, idle > configuration.firewallTimeout, seq1 &- last > 1, seq1 &- last < 0x8000 {
+                if hasLast, idleTooLong, seq1 &- last > 1, seq1 &- last < 0x8000 {
                     outbox.append(.serverSequenceGap(facts(s), frame: frame, time: time, expected: last &+ 1, got: seq1))
                 }
                 if !hasLast || seq1 &- last < 0x8000 {
@@ -207,7 +208,11 @@ struct ICQSessionTable {
     /// sessions do not all wait in the outbox at once.
     mutating func finish(upTo count: Int) -> Bool {
         if closingNext == nil {
+            // Nothing expires any more: the idle queue goes before the list of what is left is
+            // made, so the end of a capture does not hold both at once.
+            idleDeadlines = DeadlineHeap()
             closing.removeAll(keepingCapacity: true)
+            closing.reserveCapacity(sessionIndex.count)
             for s in sessions.indices where sessions[s].has(.inUse) { closing.append(Int32(s)) }
             closing.sort { (sessions[Int($0)].key.uin, sessions[Int($0)].key.sessionID)
                             < (sessions[Int($1)].key.uin, sessions[Int($1)].key.sessionID) }

@@ -76,7 +76,7 @@ struct ICQSessionSlotTests {
     static let ack: UInt16 = 0x000A
 
     @Test func slotStaysSmall() {
-        #expect(MemoryLayout<ICQSessionTable.SessionSlot>.stride <= 152)
+        #expect(MemoryLayout<ICQSessionTable.SessionSlot>.stride <= 144)
         #expect(ICQSessionTable.blocksPerSessionAtMost == 8)
     }
 
