@@ -193,7 +193,9 @@ enum HTMLTimeline {
             s += crosses ? " fill=\"#fecaca\" stroke=\"#dc2626\"" : " fill=\"#dbeafe\" stroke=\"#60a5fa\""
             s += "><title>idle \(HTMLText.seconds(gap.length)) before frame \(gap.frame)\(crosses ? ": longer than the firewall timeout" : "")</title></rect>\n"
             if x2 - x1 > 44 {
-                s += "<text x=\"\(HTMLText.coordinate((x1 + x2) / 2))\" y=\"\(HTMLText.coordinate(max(yTop + 12, gapTop + 8)))\" text-anchor=\"middle\" class=\"small halo\" style=\"fill:\(crosses ? "#991b1b" : "#1e3a8a")\">\(HTMLText.seconds(gap.length))</text>\n"
+                // Inside a tall bar, above a short one.
+                let labelY = gapBase - yTop >= 16 ? max(yTop + 12, gapTop + 8) : yTop - 3
+                s += "<text x=\"\(HTMLText.coordinate((x1 + x2) / 2))\" y=\"\(HTMLText.coordinate(labelY))\" text-anchor=\"middle\" class=\"small halo\" style=\"fill:\(crosses ? "#991b1b" : "#1e3a8a")\">\(HTMLText.seconds(gap.length))</text>\n"
             }
         }
         // The capture's bracket of the real timeout: a band between both bounds, or the one bound.
@@ -223,7 +225,7 @@ enum HTMLTimeline {
         if let k = keepalive {
             let yk = y(k)
             s += "<g data-keepalive-interval=\"\(HTMLText.number(k))\"><line x1=\"\(Int(left))\" y1=\"\(HTMLText.coordinate(yk))\" x2=\"\(Int(width - right))\" y2=\"\(HTMLText.coordinate(yk))\" stroke=\"#2563eb\" stroke-width=\"1.5\" stroke-dasharray=\"2 3\"/>\n"
-            s += "<text x=\"\(Int(width - right))\" y=\"\(HTMLText.coordinate(yk + 12))\" text-anchor=\"end\" class=\"small halo\" style=\"fill:#1d4ed8\">keep-alive interval \(HTMLText.seconds(k))</text></g>\n"
+            s += "<text x=\"\(Int(width - right))\" y=\"\(HTMLText.coordinate(gapBase - yk >= 24 ? yk + 12 : yk - 4))\" text-anchor=\"end\" class=\"small halo\" style=\"fill:#1d4ed8\">keep-alive interval \(HTMLText.seconds(k))</text></g>\n"
         }
         let yt = y(timeout)
         s += "<g class=\"timeout\" data-timeout=\"\(HTMLText.number(timeout))\" data-timeout-source=\"\(HTMLText.escape(data.firewallTimeoutSource))\">"
