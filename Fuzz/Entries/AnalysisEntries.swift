@@ -10,7 +10,9 @@ public enum AnalysisEntries {
     nonisolated(unsafe) static let devNull = open("/dev/null", O_WRONLY | O_CLOEXEC)
     nonisolated(unsafe) static let savedStderr = dup(2)
 
-    /// The first byte picks NDJSON or text and the ports option; the rest is the file.
+    /// The first byte picks NDJSON or text, the ports option and whether the HTML page is drawn
+    /// too (to /dev/null: every finding, session and flow the input makes goes through the
+    /// page's arithmetic); the rest is the file.
     /// `quiet` sends the analysis's error lines on stderr to /dev/null (the fuzzer's own output
     /// stays); the tests keep them.
     public static func analysis(_ bytes: UnsafeRawBufferPointer, quiet: Bool = false) -> FuzzTally {
@@ -22,6 +24,7 @@ public enum AnalysisEntries {
         configuration.packets = true
         configuration.flows = true
         if selector & 2 != 0 { configuration.icqServerPorts = [4000, 5190, 1080] }
+        if selector & 4 != 0 { configuration.htmlPath = "/dev/null" }
         // The smallest budget: tables fill and evict after a few flows, as under a flood.
         configuration.memoryBudget = MemoryBudget(bytes: MemoryBudget.minimumBytes)
         configuration.outputDescriptor = devNull

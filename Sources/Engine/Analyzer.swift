@@ -173,7 +173,7 @@ public final class Analyzer {
                 break
             }
             // A clock read every 1,024 packets, and only with a progress line.
-            if let progress, packet.frameNumber & 1023 == 0 {
+            if packet.frameNumber & 1023 == 0, let progress {
                 progress.file(bytes: bytesOfFinishedSources + (source.bytesConsumed ?? 0), packets: summary.packets)
             }
         }
@@ -373,9 +373,15 @@ public final class Analyzer {
                 noteICQResult(packet, decoded, side: side, flow: observation?.handle)
             }
         }
-        if let briefs, let brief = briefs.packet(packet, decoded, side: side, icq: icqResult) {
-            html?.packet(brief, twoSided: twoSided, partner: partner, advertised: peerPorts.advertised)
-        }
+        if briefs != nil { noteBrief(packet, decoded, side: side, partner: partner) }
+    }
+
+    /// `--html` and `--write-evidence` only: the frame's brief, and the page's timelines. Out of
+    /// line, so that the path every packet takes stays as it was without them.
+    @inline(never)
+    private func noteBrief(_ packet: CapturedPacket, _ decoded: DecodedPacket, side: Int, partner: UInt64?) {
+        guard let briefs, let brief = briefs.packet(packet, decoded, side: side, icq: icqResult) else { return }
+        html?.packet(brief, twoSided: twoSided, partner: partner, advertised: peerPorts.advertised)
     }
 
     /// What the ICQ classifier said about a datagram (`decoded`: as sent, or as if sent directly

@@ -103,8 +103,19 @@ struct HTMLReportCommandTests {
     }
 }
 
-/// `--html` without a browser: a page that cannot be written.
+/// `--html` and `--write-evidence` without a browser: a page that cannot be written; damaged
+/// input (timestamps that would overflow, truncated records) never traps either.
 struct HTMLOutputFailureCommandTests {
+    @Test(arguments: TestPaths.damagedCaptures())
+    func damagedCapturesGiveAPageAndEvidence(_ capture: URL) throws {
+        let page = TestPaths.temporaryFile("damaged-\(capture.lastPathComponent).html")
+        let evidence = TestPaths.temporaryFile("damaged-\(capture.lastPathComponent).pcapng")
+        defer { for f in [page, evidence] { try? FileManager.default.removeItem(at: f) } }
+        let r = try CommandRunner.run(["read", "--html", page.path, "--write-evidence", evidence.path, "--write-evidence-flows", capture.path])
+        #expect([0, 2].contains(r.status), "\(r.stderr)")
+        #expect(try String(contentsOf: page, encoding: .utf8).hasSuffix("</html>\n"))
+    }
+
     /// An HTML file that cannot be written: one error naming it, the analysis and its output
     /// complete, exit status 74.
     @Test func unwritablePageIsStatus74() throws {

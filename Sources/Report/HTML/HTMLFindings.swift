@@ -53,7 +53,7 @@ enum HTMLFindings {
         if let c = f.client { parties.append("client \(HTMLText.escape(c.description))") }
         if let server = f.server { parties.append("server \(HTMLText.escape(server.description))") }
         if let p = f.peer { parties.append("peer \(HTMLText.escape(p.description))") }
-        parties.append(HTMLText.escape(TimeFormat.utc(f.firstTime)) + (f.lastTime > f.firstTime ? " + \(HTMLText.seconds(f.lastTime - f.firstTime))" : ""))
+        parties.append(HTMLText.escape(TimeFormat.utc(f.firstTime)) + (f.lastTime > f.firstTime ? " + \(HTMLText.seconds(HTMLText.elapsed(f.firstTime, f.lastTime)))" : ""))
         parties.append("frames \(HTMLText.frameList(f.frames))")
         if data.sources.count > 1 { parties.append("in <code>\(HTMLText.escape(data.sources[Int(evidence.sourceIndex)]))</code>") }
         s += "<div class=\"who\">\(parties.joined(separator: " · "))</div>\n"

@@ -85,7 +85,7 @@ enum HTMLLadder {
         var s = "<g class=\"hop\" data-frame=\"\(frame)\""
         if stopped { s += " data-dropped=\"\(frame)\"" }
         s += "><title>#\(frame) \(HTMLText.escape(TimeFormat.utc(b.time))) \(HTMLText.escape(data.sideName(b.side, sourceIndex: b.sourceIndex))) \(HTMLText.escape(b.source.description)) → \(HTMLText.escape(b.destination.description)): \(HTMLText.escape(b.summary))</title>\n"
-        s += "<text x=\"8\" y=\"\(HTMLText.coordinate(y + 4))\" class=\"small\">+\(TimeFormat.seconds(b.time - start)) s</text>\n"
+        s += "<text x=\"8\" y=\"\(HTMLText.coordinate(y + 4))\" class=\"small\">+\(TimeFormat.seconds(HTMLText.elapsed(start, b.time))) s</text>\n"
         if stopped {
             // Ends at the gateway: a cross where it stopped.
             let end = data.twoSided ? 500.0 : x2

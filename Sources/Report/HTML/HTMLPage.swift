@@ -43,7 +43,7 @@ public enum HTMLPage {
         var facts: [String] = []
         facts.append("\(HTMLText.count(data.packets)) packets")
         if let first = data.firstTime, let last = data.lastTime {
-            facts.append("\(HTMLText.escape(TimeFormat.utc(first))) + \(HTMLText.seconds(last - first))")
+            facts.append("\(HTMLText.escape(TimeFormat.utc(first))) + \(HTMLText.seconds(HTMLText.elapsed(first, last)))")
         }
         facts.append(vantage(data))
         h += "<p class=\"facts\">" + facts.joined(separator: " · ") + "</p>\n"

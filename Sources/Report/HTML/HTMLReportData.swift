@@ -40,7 +40,8 @@ public struct HTMLReportData {
     public func sideName(_ side: Int32, sourceIndex: UInt16 = 0) -> String {
         let names = Int(sourceIndex) < interfaceNames.count ? interfaceNames[Int(sourceIndex)] : []
         if side >= 0 && Int(side) < names.count && !names[Int(side)].isEmpty { return names[Int(side)] }
-        return "if\(side)"
+        // Linux cooked v2 (`-i any`): the side is the interface index the kernel gave.
+        return "ifindex \(side)"
     }
 }
 

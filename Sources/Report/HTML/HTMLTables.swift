@@ -14,7 +14,7 @@ enum HTMLTables {
             s += "<tr><td class=\"num\">\(r.key.uin)</td><td class=\"num\">\(r.key.sessionID)</td>"
             s += "<td class=\"mono\">\(HTMLText.escape(r.client.description))</td><td class=\"mono\">\(HTMLText.escape(r.server.description))</td>"
             s += "<td data-sort=\"\(r.firstTime)\">\(HTMLText.shortUTC(r.firstTime))</td>"
-            s += "<td class=\"num\">\(HTMLText.number(r.lastTime - r.firstTime))</td>"
+            s += "<td class=\"num\">\(HTMLText.number(HTMLText.elapsed(r.firstTime, r.lastTime)))</td>"
             if let k = r.keepaliveInterval {
                 s += "<td class=\"num\" data-sort=\"\(HTMLText.number(k.value))\">\(HTMLText.number(k.value)) (\(k.learnedFrom == "login_reply" ? "login reply" : "observed"))</td>"
             } else {

@@ -1,3 +1,5 @@
+import Capture
+
 /// Text made safe for HTML, and the few number formats the page uses. The page is built as one
 /// string; every value from the capture passes through `escape` (UINs, addresses and names are
 /// the capture's, and a hostile capture must not inject markup).
@@ -60,13 +62,18 @@ enum HTMLText {
 
     /// Seconds since a start, for positions on a timeline: `+180.747 s`.
     static func offset(_ time: Int64, from start: Int64) -> String {
-        "+" + number(time - start) + " s"
+        "+" + number(elapsed(start, time)) + " s"
+    }
+
+    /// `later - earlier`, saturated: a damaged timestamp must not trap the page.
+    static func elapsed(_ earlier: Int64, _ later: Int64) -> Int64 {
+        CaptureTime.elapsed(from: earlier, to: later)
     }
 
     /// A coordinate with one decimal (SVG), deterministic.
     static func coordinate(_ value: Double) -> String {
         guard value.isFinite else { return "0" }
-        let tenths = (value * 10).rounded()
+        let tenths = (min(max(value, -1e9), 1e9) * 10).rounded()
         let whole = Int64(tenths) / 10, fraction = abs(Int64(tenths) % 10)
         if fraction == 0 { return "\(whole)" }
         return (tenths < 0 && whole == 0 ? "-" : "") + "\(whole).\(fraction)"

@@ -73,7 +73,7 @@ enum HTMLTimeline {
         var start: Int64
         var end: Int64
         var frame: UInt64
-        var length: Int64 { end - start }
+        var length: Int64 { HTMLText.elapsed(start, end) }
     }
 
     static func marks(_ session: SessionTimeline) -> [Mark] {
@@ -114,16 +114,16 @@ enum HTMLTimeline {
         let record = session.records.first
         let client = session.clientBySide[session.homeSide] ?? record?.client
         let t0 = marks.map(\.packet.time).min() ?? session.firstTime
-        let t1 = max(marks.map(\.packet.time).max() ?? t0, t0 + 1)
-        let span = Double(t1 - t0)
-        func x(_ t: Int64) -> Double { left + Double(t - t0) / span * (width - left - right) }
+        let t1 = max(marks.map(\.packet.time).max() ?? t0, t0 &+ 1)
+        let span = max(1, Double(t1) - Double(t0))
+        func x(_ t: Int64) -> Double { left + (Double(t) - Double(t0)) / span * (width - left - right) }
         let keepalive = session.records.compactMap { $0.keepaliveInterval }.first
 
         var s = "<figure class=\"timeline\" data-session=\"\(session.key.uin)/\(session.key.sessionID)\" data-uin=\"\(session.key.uin)\" data-findings=\"\(findings)\">\n"
         var caption = ["<strong>UIN \(session.key.uin)</strong>"]
         caption.append("session id \(session.key.sessionID)")
         if let client { caption.append("client \(HTMLText.escape(client.description)) ↔ server \(HTMLText.escape(session.server.description))") }
-        caption.append(HTMLText.escape(TimeFormat.utc(t0)) + " + " + HTMLText.seconds(t1 - t0))
+        caption.append(HTMLText.escape(TimeFormat.utc(t0)) + " + " + HTMLText.seconds(HTMLText.elapsed(t0, t1)))
         if let k = keepalive { caption.append("keep-alive every \(HTMLText.seconds(k.value)) (\(k.learnedFrom == "login_reply" ? "login reply" : "observed"))") }
         caption.append("\(marks.count) packets drawn" + (session.packetsNotKept > 0 ? ", \(session.packetsNotKept) more not kept" : ""))
         if findings > 0 { caption.append("<a href=\"#findings\">\(findings) finding\(findings == 1 ? "" : "s")</a>") }
@@ -158,7 +158,8 @@ enum HTMLTimeline {
 
     /// Ticks at a round step (1, 2 or 5 × 10ⁿ seconds), labelled from the session's start.
     static func axisTicks(t0: Int64, t1: Int64, x: (Int64) -> Double) -> String {
-        let span = Double(t1 - t0) / 1e9
+        let spanNanos = max(1, Double(t1) - Double(t0))
+        let span = spanNanos / 1e9
         var step = 1e-3
         while span / step > 8 {
             for factor in [2.0, 2.5, 2.0] where span / step > 8 { step *= factor }
@@ -166,9 +167,10 @@ enum HTMLTimeline {
         var s = "<line x1=\"\(Int(left))\" y1=\"\(Int(axis))\" x2=\"\(Int(width - right))\" y2=\"\(Int(axis))\" stroke=\"#d1d5db\"/>\n"
         var tick = 0.0
         while tick <= span + step * 1e-9 {
-            let px = x(t0 + Int64((tick * 1e9).rounded()))
+            let px = left + tick * 1e9 / spanNanos * (width - left - right)
+            let label = HTMLText.number(Int64(min(tick * 1e9, 9e18).rounded()))
             s += "<line x1=\"\(HTMLText.coordinate(px))\" y1=\"\(Int(axis - 3))\" x2=\"\(HTMLText.coordinate(px))\" y2=\"\(Int(axis + 3))\" stroke=\"#9ca3af\"/>\n"
-            s += "<text x=\"\(HTMLText.coordinate(px))\" y=\"\(Int(axis + 15))\" text-anchor=\"middle\" class=\"small\">+\(HTMLText.number(Int64((tick * 1e9).rounded()))) s</text>\n"
+            s += "<text x=\"\(HTMLText.coordinate(px))\" y=\"\(Int(axis + 15))\" text-anchor=\"middle\" class=\"small\">+\(label) s</text>\n"
             tick += step
         }
         return s
@@ -182,7 +184,7 @@ enum HTMLTimeline {
         let scale = Double(top) * 1.1
         func y(_ g: Int64) -> Double { gapBase - Double(g) / scale * (gapBase - gapTop) }
         var s = ""
-        for gap in gaps.filter({ $0.length * 100 >= top }).sorted(by: { ($0.length, $1.start) > ($1.length, $0.start) }) {
+        for gap in gaps.filter({ Double($0.length) * 100 >= Double(top) }).sorted(by: { ($0.length, $1.start) > ($1.length, $0.start) }) {
             let crosses = gap.length > timeout
             let x1 = x(gap.start), x2 = max(x(gap.end), x1 + 1.5)
             let yTop = y(gap.length)
@@ -191,7 +193,9 @@ enum HTMLTimeline {
             s += crosses ? " fill=\"#fecaca\" stroke=\"#dc2626\"" : " fill=\"#dbeafe\" stroke=\"#60a5fa\""
             s += "><title>idle \(HTMLText.seconds(gap.length)) before frame \(gap.frame)\(crosses ? ": longer than the firewall timeout" : "")</title></rect>\n"
             if x2 - x1 > 44 {
-                s += "<text x=\"\(HTMLText.coordinate((x1 + x2) / 2))\" y=\"\(HTMLText.coordinate(max(yTop + 12, gapTop + 8)))\" text-anchor=\"middle\" class=\"small halo\" style=\"fill:\(crosses ? "#991b1b" : "#1e3a8a")\">\(HTMLText.seconds(gap.length))</text>\n"
+                // Inside a tall bar, above a short one.
+                let labelY = gapBase - yTop >= 16 ? max(yTop + 12, gapTop + 8) : yTop - 3
+                s += "<text x=\"\(HTMLText.coordinate((x1 + x2) / 2))\" y=\"\(HTMLText.coordinate(labelY))\" text-anchor=\"middle\" class=\"small halo\" style=\"fill:\(crosses ? "#991b1b" : "#1e3a8a")\">\(HTMLText.seconds(gap.length))</text>\n"
             }
         }
         // The capture's bracket of the real timeout: a band between both bounds, or the one bound.
@@ -221,7 +225,7 @@ enum HTMLTimeline {
         if let k = keepalive {
             let yk = y(k)
             s += "<g data-keepalive-interval=\"\(HTMLText.number(k))\"><line x1=\"\(Int(left))\" y1=\"\(HTMLText.coordinate(yk))\" x2=\"\(Int(width - right))\" y2=\"\(HTMLText.coordinate(yk))\" stroke=\"#2563eb\" stroke-width=\"1.5\" stroke-dasharray=\"2 3\"/>\n"
-            s += "<text x=\"\(Int(width - right))\" y=\"\(HTMLText.coordinate(yk + 12))\" text-anchor=\"end\" class=\"small halo\" style=\"fill:#1d4ed8\">keep-alive interval \(HTMLText.seconds(k))</text></g>\n"
+            s += "<text x=\"\(Int(width - right))\" y=\"\(HTMLText.coordinate(gapBase - yk >= 24 ? yk + 12 : yk - 4))\" text-anchor=\"end\" class=\"small halo\" style=\"fill:#1d4ed8\">keep-alive interval \(HTMLText.seconds(k))</text></g>\n"
         }
         let yt = y(timeout)
         s += "<g class=\"timeout\" data-timeout=\"\(HTMLText.number(timeout))\" data-timeout-source=\"\(HTMLText.escape(data.firewallTimeoutSource))\">"
