@@ -68,7 +68,7 @@ public final class Analyzer {
     /// `--syslog`: each finding as it is established.
     public var syslog: SyslogSender?
     /// Packets and bytes per interface of the current source, for the metrics.
-    var interfaceTally = InterfaceTally()
+    let interfaceTally = InterfaceTally()
     /// Per-interface counts of the sources already read (`read` with several files).
     var finishedInterfaces: [MetricsSnapshot.Interface] = []
     /// Findings established so far by kind and severity (`Finding.Kind` × `Finding.Severity`).
