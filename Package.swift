@@ -113,7 +113,7 @@ let package = Package(
         .testTarget(name: "ReportTests", dependencies: ["TestSupport", "Report", "Diagnosis", "Tracking", "Capture", "Bytes", "Wire"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Tracking"]),
         .testTarget(name: "CommandTests", dependencies: ["TestSupport", "LiveTestSupport", "Capture", "Engine", "SampleKit"]),
-        .testTarget(name: "FuzzReplayTests", dependencies: ["TestSupport", "FuzzEntries"]),
+        .testTarget(name: "FuzzReplayTests", dependencies: ["TestSupport", "FuzzEntries", "SampleKit"]),
         .testTarget(name: "LabTests", dependencies: ["TestSupport", "Capture", "Wire", "Bytes", "LabPeers"]),
     ],
     swiftLanguageModes: [.v6]

@@ -15,7 +15,7 @@
 #   ICQSCOPE_FLOOD_FORMATS        formats read (default "ndjson text"; the text report holds
 #                                 its list of sessions until the end, so it is measured too)
 #   ICQSCOPE_FLOOD_DIR            where the captures go (default: a temporary folder, removed)
-#   ICQSCOPE_FLOODS               which floods (default: all five)
+#   ICQSCOPE_FLOODS               which floods (default: all six)
 # Needs /usr/bin/time (package `time`) and python3; builds the release binaries if needed.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -30,7 +30,7 @@ if [ "${1:-}" = "--short" ]; then
 fi
 memcaps=("$@")
 [ ${#memcaps[@]} -gt 0 ] || memcaps=(1G 64M)
-floods="${ICQSCOPE_FLOODS:-syn icq-sessions fragments tcp-out-of-order oscar-stalled}"
+floods="${ICQSCOPE_FLOODS:-syn peer-syn icq-sessions fragments tcp-out-of-order oscar-stalled}"
 
 [ -x scripts/ensure-deps.sh ] && scripts/ensure-deps.sh time
 command -v python3 >/dev/null 2>&1 || { echo "bench-floods: python3 is needed" >&2; exit 1; }
@@ -85,7 +85,7 @@ for flood in $floods; do
     count_option=()
     if [ "$scale" -ne 1 ]; then
         # A tenth of the generator's defaults (Flood.defaultCount).
-        case "$flood" in syn) full=2000000 ;; icq-sessions | fragments) full=1000000 ;; *) full=100000 ;; esac
+        case "$flood" in syn) full=2000000 ;; peer-syn | icq-sessions | fragments) full=1000000 ;; *) full=100000 ;; esac
         count_option=(--count $((full / scale)))
     fi
     "$bin/icqscope-samples" --flood "$flood" "$file" "${count_option[@]}" >"$dir/generated"

@@ -30,7 +30,7 @@ extension Analyzer {
                     count: findingCounts[Self.findingCountIndex(kind, severity)]))
             }
         }
-        let card = finalCard ?? RequirementCard.judge(findings: findings, evidence: evidence, icq: icqAnalysis.diagnosis)
+        let card = finalCard ?? RequirementCard.judge(findings: findingTally, evidence: evidence, icq: icqAnalysis.diagnosis)
         s.requirements = card.map { MetricsSnapshot.RequirementState(id: $0.requirement.rawValue, status: $0.status.rawValue) }
         let bracket = icqAnalysis.diagnosis.udpTimeout
         s.udpTimeoutMoreThanSeconds = bracket.moreThan.map { Double($0.gap) / 1e9 }

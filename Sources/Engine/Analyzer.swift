@@ -18,14 +18,20 @@ public final class Analyzer {
     var outputFailed = false
     private var filter: PacketFilter?
     private var filterBroken = false
-    let defragmenter = IPDefragmenter()
+    let defragmenter: IPDefragmenter
     /// Classic ICQ over UDP; owns the scratch buffer v5 client packets are decrypted into.
     private let icq: ICQDecoder
     /// What the ICQ classifier said about the current frame; its bytes stay valid until the
     /// next frame (the frame, the defragmenter's datagram, or the decoder's scratch).
     private var icqResult: ICQClassification = .notICQ
-    /// Findings established so far, in the order they were established.
+    /// Findings established so far, tallied for the report card and --fail-on.
+    private(set) var findingTally = FindingTally()
+    /// The text report's findings, in the order they were established: as many as
+    /// `MemoryBudget.findingListBytes` holds (a scan of a peer's closed port makes a finding a
+    /// SYN); the rest are counted and said to be left out. NDJSON writes each as it comes.
     private(set) var findings: [Finding] = []
+    private var findingBytes = 0
+    private var findingsLeftOut = 0
     /// What the capture shows of the guide's requirements holding, for the report card.
     let evidence = RequirementEvidence()
     /// Every packet's flow; ended flows are written with `--flows`.
@@ -39,7 +45,7 @@ public final class Analyzer {
     /// Connection attempts to the TCP ports peers advertised (rule R4).
     var peerPorts: PeerPortDiagnosis!
     /// Pairs packets with their forwarded copies on captures of both sides of a gateway.
-    private let gateway = GatewayMatcher()
+    private let gateway: GatewayMatcher
     /// Whether the current source shows more than one side (interfaces, or cooked v2 ifindexes).
     private var twoSided = false
     /// Session lines for the text report, in the order the sessions ended: as many as
@@ -85,6 +91,9 @@ public final class Analyzer {
         self.options = options
         out = OutputSink(fd: options.outputDescriptor)
         flowTable = FlowTable(configuration: options.memoryBudget.flowConfiguration)
+        defragmenter = IPDefragmenter(maximumPending: options.memoryBudget.reassemblyDatagrams,
+                                      maximumBytes: options.memoryBudget.reassemblyBytes)
+        gateway = GatewayMatcher(capacity: options.memoryBudget.gatewayCapacity)
         icq = ICQDecoder(serverPorts: options.icqServerPorts)
         showPackets = options.packets
         flowTable.keepsEndedFlowRecords = options.flows
@@ -99,7 +108,9 @@ public final class Analyzer {
             findings: { [unowned self] finding in self.report(finding) },
             sessionEnded: { [unowned self] session in self.sessionEnded(session) })
         peerPorts = PeerPortDiagnosis(thresholds: options.thresholds,
-                                      emit: { [unowned self] finding in self.report(finding) })
+                                      emit: { [unowned self] finding in self.report(finding) },
+                                      addressCapacity: options.memoryBudget.addressCapacity,
+                                      advertisedCapacity: options.memoryBudget.advertisedEndpointCapacity)
         socks = SOCKSDiagnosis(thresholds: options.thresholds,
                                emit: { [unowned self] finding in self.report(finding) })
     }
@@ -375,8 +386,18 @@ public final class Analyzer {
 
     /// A finding is printed as soon as it is established (NDJSON), and kept for the text report.
     func report(_ finding: Finding) {
-        findings.append(finding)
+        findingTally.add(finding)
         findingCounts[Self.findingCountIndex(finding.kind, finding.severity)] &+= 1
+        if options.format == .text {
+            let cost = MemoryBudget.bytesPerListedFinding + finding.explanation.utf8.count + finding.advice.utf8.count
+                + finding.frames.count * MemoryLayout<UInt64>.stride
+            if findingBytes + cost <= options.memoryBudget.findingListBytes {
+                findingBytes += cost
+                findings.append(finding)
+            } else {
+                findingsLeftOut += 1
+            }
+        }
         if options.format == .ndjson || events != nil {
             FindingRecord.writeNDJSON(&json, finding)
             events?.write(json.buffer)
@@ -463,7 +484,7 @@ public final class Analyzer {
         summary.sessionsEvicted = icqAnalysis.tracker.evictedSessions
         summary.streamsEvicted = UInt64(streams.streamsEvicted)
         summary.datagramsEvicted = defragmenter.counters.evictedForCap
-        let card = RequirementCard.judge(findings: findings, evidence: evidence, icq: icqAnalysis.diagnosis)
+        let card = RequirementCard.judge(findings: findingTally, evidence: evidence, icq: icqAnalysis.diagnosis)
         finalCard = card
         if let events {
             for requirement in card { RequirementRecord.writeNDJSON(&json, requirement) }
@@ -487,7 +508,7 @@ public final class Analyzer {
             if options.packets || options.flows { out.write("\n") }
             out.write(RequirementRecord.text(card))
             out.write(SummaryRecord.text(summary))
-            out.write(FindingRecord.text(findings))
+            out.write(FindingRecord.text(findings, leftOut: findingsLeftOut, keptBytes: options.memoryBudget.findingListBytes))
             if !sessionLines.isEmpty || sessionLinesLeftOut > 0 {
                 out.write("\nICQ SESSIONS (\(sessionLines.count + sessionLinesLeftOut))\n")
                 for line in sessionLines { out.write("  " + line) }
@@ -507,7 +528,7 @@ public final class Analyzer {
         }
         if outputFailed { return ExitStatus.outputFailed }
         if inputDamaged { return ExitStatus.damagedInput }
-        if let failOn = options.failOn, findings.contains(where: { $0.severity >= failOn }) {
+        if let failOn = options.failOn, let worst = findingTally.worst, worst >= failOn {
             return ExitStatus.findings
         }
         return ExitStatus.ok

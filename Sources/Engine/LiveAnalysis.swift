@@ -16,7 +16,7 @@ extension Analyzer {
         var completed = true
         var stopReason: String
         var nextStats = statsIntervalNanos
-        var findingsPublished = findings.count
+        var findingsPublished = findingTally.count
         begin(interfaces: capture.interfaces)
         if metrics != nil { publishMetrics(&capture) }
         loop: while true {
@@ -46,8 +46,8 @@ extension Analyzer {
                 }
                 _ = analyse(packet, sourceName: capture.sourceName, interfaces: capture.interfaces, filtered: false)
                 // A new finding reaches the metrics at once, not at the next tick.
-                if findings.count != findingsPublished, metrics != nil {
-                    findingsPublished = findings.count
+                if findingTally.count != findingsPublished, metrics != nil {
+                    findingsPublished = findingTally.count
                     publishMetrics(&capture)
                 }
             case .tick(let now):
@@ -66,7 +66,7 @@ extension Analyzer {
                 events?.reopenIfSignalled()
                 reportEventFailures()
                 if metrics != nil {
-                    findingsPublished = findings.count
+                    findingsPublished = findingTally.count
                     publishMetrics(&capture)
                 }
                 out.flush()

@@ -1,3 +1,4 @@
+import Diagnosis
 import Report
 import Tracking
 
@@ -67,6 +68,31 @@ public struct MemoryBudget: Sendable, Equatable {
     /// What a listed line costs besides its characters: its string's heap header and its place
     /// in the list.
     static let bytesPerListedLine = 48
+
+    /// Another thirty-second holds the text report's findings (NDJSON writes each as it comes,
+    /// and the report card and --fail-on need only their tally).
+    public var findingListBytes: Int { bytes / 32 }
+
+    /// What a listed finding costs besides its explanation, advice and frames: the value and the
+    /// heap headers of its strings and frame list.
+    static var bytesPerListedFinding: Int { MemoryLayout<Finding>.stride + 3 * 32 }
+
+    // The tables of fixed size besides the shares above: facts kept per address (the TTLs and
+    // users of the peer-port rule), the endpoints peers advertised, the gateway matcher's packets
+    // awaiting their forwarded copy, IP reassembly. They have their usual sizes from a budget of
+    // 64 MiB up and shrink below it, so that peak memory stays within the budget (and the fixed
+    // baseline of the runtime) however small it is.
+
+    /// Addresses each per-address map of the peer-port rule holds: 65,536 from 64 MiB.
+    public var addressCapacity: Int { min(65_536, max(1024, bytes >> 10)) }
+    /// Advertised peer endpoints remembered: 16,384 from 64 MiB.
+    public var advertisedEndpointCapacity: Int { min(16_384, max(1024, bytes >> 12)) }
+    /// Packets the gateway matcher holds awaiting their copy: 65,536 from 64 MiB.
+    public var gatewayCapacity: Int { min(65_536, max(1024, bytes >> 10)) }
+    /// Datagrams IP reassembly holds at once: 1,024 from 64 MiB.
+    public var reassemblyDatagrams: Int { min(1024, max(64, bytes >> 16)) }
+    /// Bytes IP reassembly holds: 8 MiB from 64 MiB.
+    public var reassemblyBytes: Int { min(8 << 20, max(256 << 10, bytes >> 3)) }
 
     public var streamLimits: StreamLimits {
         StreamLimits(maxStreams: maximumStreams, maxTotalBytes: streamBufferBytes)

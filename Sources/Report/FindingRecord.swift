@@ -38,9 +38,11 @@ public enum FindingRecord {
     }
 
     /// Findings for people: grouped under the requirement they break, most severe first.
-    public static func text(_ findings: [Finding]) -> String {
-        guard !findings.isEmpty else { return "findings     none\n" }
-        var out = "\nFINDINGS (\(findings.count))\n"
+    /// The findings by requirement. `leftOut` more were established but not kept (the text
+    /// report keeps `keptBytes` of them): counted in the heading, and said at the end.
+    public static func text(_ findings: [Finding], leftOut: Int = 0, keptBytes: Int = 0) -> String {
+        guard !findings.isEmpty || leftOut > 0 else { return "findings     none\n" }
+        var out = "\nFINDINGS (\(findings.count + leftOut))\n"
         for requirement in Finding.Requirement.allCases {
             let group = findings.filter { $0.requirement == requirement }
             guard !group.isEmpty else { continue }
@@ -48,6 +50,11 @@ public enum FindingRecord {
             for f in group.sorted(by: { ($0.severity, $1.firstTime) > ($1.severity, $0.firstTime) }) {
                 out += paragraph(f)
             }
+        }
+        if leftOut > 0 {
+            out += "\n  … and \(leftOut) more findings, not listed: the text report keeps \(keptBytes >> 10) KiB of them "
+                + "(a 32nd of --memcap), the first established; the requirements above count every one; "
+                + "--format ndjson writes every finding as it comes\n"
         }
         return out
     }

@@ -93,8 +93,8 @@ public struct Summary {
     /// ICQ sessions and TCP streams. Printed only when not zero.
     public var sessionsEvicted: UInt64 = 0
     public var streamsEvicted: UInt64 = 0
-    /// Fragmented IP datagrams given up unfinished because the defragmenter held its most
-    /// (1,024 datagrams or 8 MiB). Printed only when not zero.
+    /// Fragmented IP datagrams given up unfinished because IP reassembly held its most
+    /// (1,024 datagrams or 8 MiB from --memcap 64M up). Printed only when not zero.
     public var datagramsEvicted: UInt64 = 0
     /// Live capture only: received = analysed + dropped, per interface.
     public var live: LiveAccounting? = nil

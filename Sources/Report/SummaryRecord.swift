@@ -139,7 +139,7 @@ public enum SummaryRecord {
             lines.append("evicted      \(s.sessionsEvicted) ICQ sessions, \(s.streamsEvicted) TCP streams (the memory budget, --memcap, was full)")
         }
         if s.datagramsEvicted > 0 {
-            lines.append("evicted      \(s.datagramsEvicted) fragmented IP datagrams, unfinished (reassembly holds 1,024 datagrams or 8 MiB)")
+            lines.append("evicted      \(s.datagramsEvicted) fragmented IP datagrams, unfinished (IP reassembly was full)")
         }
         if let live = s.live {
             lines.append("live         " + live.equation)

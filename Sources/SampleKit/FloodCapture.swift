@@ -10,6 +10,9 @@ import Wire
 public enum Flood: String, CaseIterable, Sendable {
     /// SYNs from random addresses and ports to random ports of one server, never answered.
     case syn
+    /// SYNs from random addresses and ports to the witness's advertised direct-connection port
+    /// (a scan of an ICQ user), each refused with a reset: every one a failed peer connection.
+    case peerSyn = "peer-syn"
     /// Classic ICQ v5 logins (login, ack, login reply, ack) of random UINs from random
     /// addresses and ports, never heard from again.
     case icqSessions = "icq-sessions"
@@ -26,7 +29,7 @@ public enum Flood: String, CaseIterable, Sendable {
     /// What `count` counts, and its default (the sizes issue 16 names).
     public var unit: String {
         switch self {
-        case .syn: "SYNs"
+        case .syn, .peerSyn: "SYNs"
         case .icqSessions: "sessions"
         case .fragments: "fragments"
         case .tcpOutOfOrder, .oscarStalled: "connections"
@@ -36,6 +39,7 @@ public enum Flood: String, CaseIterable, Sendable {
     public var defaultCount: Int {
         switch self {
         case .syn: 2_000_000
+        case .peerSyn: 1_000_000
         case .icqSessions: 1_000_000
         case .fragments: 1_000_000
         case .tcpOutOfOrder: 100_000
@@ -64,6 +68,7 @@ public enum FloodFile {
         try writer.witnessLogin()
         switch flood {
         case .syn: try writer.syn(count)
+        case .peerSyn: try writer.peerSyn(count)
         case .icqSessions: try writer.icqSessions(count)
         case .fragments: try writer.fragments(count)
         case .tcpOutOfOrder: try writer.tcpOutOfOrder(count)
@@ -134,6 +139,16 @@ struct FloodWriter {
             try emit(FrameBuilder.tcpFrame(
                 from: randomAddress(), randomPort(), to: Self.server, randomPort(from: 1),
                 sequence: UInt32(truncatingIfNeeded: random.next()), acknowledgement: 0, flags: [.syn]))
+        }
+    }
+
+    mutating func peerSyn(_ count: Int) throws {
+        for _ in 0..<count {
+            let source = randomAddress(), port = randomPort(), isn = UInt32(truncatingIfNeeded: random.next())
+            try emit(FrameBuilder.tcpFrame(from: source, port, to: FloodWitness.client, FloodWitness.tcpPort,
+                                           sequence: isn, acknowledgement: 0, flags: [.syn]))
+            try emit(FrameBuilder.tcpFrame(from: FloodWitness.client, FloodWitness.tcpPort, to: source, port,
+                                           sequence: 0, acknowledgement: isn &+ 1, flags: [.rst, .ack], ttl: 128))
         }
     }
 
@@ -243,6 +258,8 @@ struct FloodWitness {
     static let client: UInt32 = 0xC0A8_0102
     static let clientPort: UInt16 = 1100
     static let server: UInt32 = 0xC633_6404
+    /// The direct-connection port its login advertises.
+    static let tcpPort: UInt16 = 3456
 
     var random: SeededRandom
     let session: UInt32
@@ -297,7 +314,7 @@ struct FloodWitness {
 
     /// Frames with their offsets from `time` (all within a flood packet's spacing).
     mutating func login(time: Int64) -> [(Int64, [UInt8])] {
-        let parameters = ICQParameters.login(time: UInt32(time / ICQSessionScript.second), tcpPort: 3456,
+        let parameters = ICQParameters.login(time: UInt32(time / ICQSessionScript.second), tcpPort: UInt32(Self.tcpPort),
                                              password: "pass4242", lanIP: Self.client, dcCookie: 0x4242)
         let p = Self.loginPackets(uin: Self.uin, session: session, seq1: seq1, login: parameters, random: &random)
         seq1 &+= 1

@@ -16,7 +16,7 @@ import SampleKit
 ///                                            pcap, streamed; never committed)
 ///     icqscope-samples --flood KIND FILE [--count N] [--seed S]
 ///                                            hostile traffic for the bounded-memory benchmarks
-///                                            (scripts/bench-floods.sh): syn, icq-sessions,
+///                                            (scripts/bench-floods.sh): syn, peer-syn, icq-sessions,
 ///                                            fragments, tcp-out-of-order, oscar-stalled
 let arguments = Array(CommandLine.arguments.dropFirst())
 if arguments.first == "--gateway-mix" {

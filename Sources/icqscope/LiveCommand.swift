@@ -10,15 +10,15 @@ struct LiveCommand: ParsableCommand {
         commandName: "live",
         abstract: "Capture and analyse live on one or more interfaces (needs root or CAP_NET_RAW).",
         discussion: """
-            On a gateway, capture its inside and outside at once (-i inside -i outside): a packet
-            seen on one side and never on the other was dropped by the firewall. '-i any' captures
-            every interface in Linux cooked v2 framing, which keeps each packet's interface index.
-            Ends on --count, --duration, SIGINT or SIGTERM, with the summary printed and the
+            On a gateway, capture its inside and outside at once (-i inside -i outside): a packet \
+            seen on one side and never on the other was dropped by the firewall. '-i any' captures \
+            every interface in Linux cooked v2 framing, which keeps each packet's interface index. \
+            Ends on --count, --duration, SIGINT or SIGTERM, with the summary printed and the \
             --write file complete.
 
-            Once the interfaces and --write are open, -Z USER gives up root: the process takes
-            USER's groups, gid and uid and empties every capability set, so the decoders never
-            run privileged (as tcpdump -Z). Run as root without -Z, it warns. A binary given file
+            Once the interfaces and --write are open, -Z USER gives up root: the process takes \
+            USER's groups, gid and uid and empties every capability set, so the decoders never \
+            run privileged (as tcpdump -Z). Run as root without -Z, it warns. A binary given file \
             capabilities (setcap) and run by an ordinary user drops its capabilities there too.
             """
     )

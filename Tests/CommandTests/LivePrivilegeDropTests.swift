@@ -20,6 +20,10 @@ struct LivePrivilegeDropTests {
 
         init() throws {
             let name = "icqz\(getpid())", extraGroup = "icqzx\(getpid())"
+            // What a run killed midway (same pid after a reboot) may have left.
+            for leftover in [["userdel", name], ["groupdel", name], ["groupdel", extraGroup]] {
+                _ = try? Shell.run(leftover)
+            }
             try Shell.run("groupadd", "--system", extraGroup)
             func number(_ flag: String) throws -> Int {
                 try #require(Int(try Shell.run("id", flag, name).trimmingCharacters(in: .whitespacesAndNewlines)))

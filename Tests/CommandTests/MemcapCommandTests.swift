@@ -110,4 +110,31 @@ struct FloodCommandTests {
         let text = try CommandRunner.run(["read", url.path])
         #expect(text.stdout.contains("fragmented IP datagrams, unfinished"))
     }
+
+    @Test func theTextReportListsTheFindingsItsShareHoldsAndTheCardCountsThemAll() throws {
+        let url = TestPaths.temporaryFile("flood-peer-syn.pcap")
+        defer { try? FileManager.default.removeItem(at: url) }
+        // 3,000 SYNs to the witness's advertised port, each refused with a reset: 3,000 findings,
+        // of which 1 MiB's 32 KiB keeps a few dozen.
+        _ = try FloodFile.write(.peerSyn, count: 3_000, to: url.path)
+        let text = try CommandRunner.run(["read", "--memcap", "1M", url.path])
+        #expect(text.status == 0, "\(text.stderr)")
+        #expect(text.stdout.contains("\nFINDINGS (3000)\n"))
+        let lines = text.stdout.split(separator: "\n")
+        let listed = lines.filter { $0.hasPrefix("  [WARNING] blocked_peer_port") }.count
+        #expect(listed > 10 && listed < 3_000, "\(listed) listed")
+        let leftOut = try #require(lines.first { $0.hasPrefix("  … and ") })
+        #expect(leftOut.hasPrefix("  … and \(3_000 - listed) more findings, not listed"), "\(leftOut)")
+        // The report card and --fail-on see every finding, listed or not.
+        #expect(text.stdout.contains("3000 findings (blocked_peer_port) show this requirement broken."))
+        let failOn = try CommandRunner.run(["read", "--memcap", "1M", "--fail-on", "warning", url.path])
+        #expect(failOn.status == 1)
+        let ndjson = try CommandRunner.run(["read", "--format", "ndjson", "--memcap", "1M", url.path])
+        #expect(ndjson.records(ofType: "finding").count == 3_000)
+        let card = ndjson.records(ofType: "requirement").first { $0["id"] as? String == "peer-tcp-ports" }
+        #expect(card?["findings"] as? Int == 3_000)
+        // The default budget lists them all.
+        let roomy = try CommandRunner.run(["read", url.path])
+        #expect(roomy.stdout.split(separator: "\n").filter { $0.hasPrefix("  [WARNING] blocked_peer_port") }.count == 3_000)
+    }
 }

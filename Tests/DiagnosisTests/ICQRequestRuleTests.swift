@@ -111,6 +111,21 @@ import Wire
         #expect(h.findings.first?.frames.last == 100)
     }
 
+    /// A flood of the server's replies held at the gateway: the finding names the most recent
+    /// 64, not every one (the evidence kept per session is bounded).
+    @Test func repliesHeldAtTheGatewayAreListedUpToTheRecent64() {
+        let h = H()
+        h.acknowledgedRequest(seq1: 1, seq2: 1, at: 0)
+        h.client(seq1: 2, seq2: 2, at: 5)
+        for k in 0..<1_000 { h.gatewayDropped(frame: 10_000 + UInt64(k), at: 5.001 + 0.001 * Double(k), fromServer: true, gap: 0) }
+        h.client(seq1: 2, seq2: 2, at: 15)
+        h.advance(to: 60)
+        let explanation = h.findings.first { $0.kind == .droppedReply }?.explanation ?? ""
+        #expect(explanation.contains("(frames 10936, 10937, "), "\(explanation)")
+        #expect(explanation.contains(", 10999) and were not forwarded"))
+        #expect(!explanation.contains("10935"))
+    }
+
     /// The capture ends more than the ack wait after the last attempt: the server never spoke.
     @Test func serverNeverHeardUntilTheEndIsAPathBlocked() {
         let h = H()

@@ -248,4 +248,30 @@ import Wire
         #expect(h.findings[2].explanation.contains("3th peer port blocked the same way"))
         #expect(h.findings[2].advice.contains("small listening port range"))
     }
+
+    /// A SYN replayed a thousand times is one attempt: every copy counted, the first 32 listed.
+    @Test func aReplayedSYNIsCountedNotListedWithoutEnd() {
+        let h = Harness()
+        for k in 0..<1_000 { h.syn(at: Double(k) * 0.01) }
+        h.advance(to: 21.1)
+        let final = h.findings.last
+        #expect(final?.level == .final)
+        #expect(final?.frames.count == 32)
+        #expect(final?.explanation.contains("sent 1000 times") == true)
+    }
+
+    /// Beyond the peer ports remembered per way of blocking, a block says "more than" instead of
+    /// an ordinal it can no longer count.
+    @Test func blockedPortsBeyondThoseRememberedAreMoreThanThem() {
+        let count = 4_097
+        let peers = (0..<count).map { Endpoint(address: IPAddress(ipv4: 0xCB00_0000 + UInt32($0)), port: 3456) }
+        let h = Harness(advertising: peers)
+        for (i, peer) in peers.enumerated() {
+            h.syn(to: peer, at: Double(i) * 0.001)
+            h.icmp(code: 13, about: peer, at: Double(i) * 0.001 + 0.0005)
+        }
+        #expect(h.findings.count == count)
+        #expect(h.findings[count - 2].explanation.contains("4096th peer port blocked the same way"))
+        #expect(h.findings[count - 1].explanation.contains("More than 4096 peer ports were blocked the same way"))
+    }
 }

@@ -32,4 +32,24 @@ struct MemoryBudgetTests {
         #expect(MemoryBudget(bytes: 1 << 20).maximumFlows >= 1024, "never fewer than 1,024 flows")
         #expect(MemoryBudget(bytes: 1 << 20).maximumStreams >= 1024)
     }
+
+    /// The tables of fixed size keep their usual sizes from 64 MiB up (the default's output does
+    /// not depend on the budget) and shrink below it, never to nothing.
+    @Test func fixedTablesShrinkOnlyBelow64MiB() {
+        for bytes in [64 << 20, 1 << 30, 8 << 30] {
+            let budget = MemoryBudget(bytes: bytes)
+            #expect(budget.addressCapacity == 65_536)
+            #expect(budget.advertisedEndpointCapacity == 16_384)
+            #expect(budget.gatewayCapacity == 65_536)
+            #expect(budget.reassemblyDatagrams == 1_024)
+            #expect(budget.reassemblyBytes == 8 << 20)
+        }
+        let small = MemoryBudget(bytes: 16 << 20)
+        #expect(small.addressCapacity == 16_384 && small.advertisedEndpointCapacity == 4_096)
+        #expect(small.reassemblyDatagrams == 256 && small.reassemblyBytes == 2 << 20)
+        let smallest = MemoryBudget(bytes: 1 << 20)
+        #expect(smallest.addressCapacity == 1_024 && smallest.advertisedEndpointCapacity == 1_024)
+        #expect(smallest.gatewayCapacity == 1_024 && smallest.reassemblyDatagrams == 64)
+        #expect(smallest.reassemblyBytes == 256 << 10)
+    }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import FuzzEntries
+import SampleKit
 import Testing
 import TestSupport
 
@@ -109,5 +110,22 @@ struct FuzzReplayTests {
         #expect(count >= 10)
         #expect(tally.decoded >= 200, "packets analysed")
         #expect(Self.has(tally, kind: 0), "runs that completed")
+    }
+
+    /// The stream harness builds its frames in place; they are the sample generator's, byte for byte.
+    @Test func frameArenaBuildsTheFramesFrameBuilderBuilds() {
+        var arena = FrameArena(capacity: 0)
+        var expected: [[UInt8]] = []
+        for (length, flags) in [(0, FrameBuilder.TCPFlags.syn), (1, [.psh, .ack]), (7, .psh), (200, [.fin, .ack])] {
+            let payload = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) }
+            payload.withUnsafeBytes {
+                arena.tcp(from: 0x0A00_0001, 40_000, to: 0x0A00_0002, 5190, sequence: 0xFFFF_FF00 &+ UInt32(length),
+                          acknowledgement: 5001, flags: flags.rawValue, payload: $0)
+            }
+            expected.append(FrameBuilder.tcpFrame(from: 0x0A00_0001, 40_000, to: 0x0A00_0002, 5190,
+                                                  sequence: 0xFFFF_FF00 &+ UInt32(length), acknowledgement: 5001,
+                                                  flags: flags, payload: payload))
+        }
+        #expect(arena.ranges.map { Array(arena.bytes[$0]) } == expected)
     }
 }

@@ -20,13 +20,19 @@ public struct RequirementResult: Sendable {
 }
 
 public enum RequirementCard {
+    /// Frames a failed requirement shows at most.
+    static let framesShown = 10
+
     /// One result per requirement, in the guide's order.
     public static func judge(findings: [Finding], evidence: RequirementEvidence, icq: ICQDiagnosis) -> [RequirementResult] {
+        judge(findings: FindingTally(findings), evidence: evidence, icq: icq)
+    }
+
+    /// The same from the findings' tally, without the findings.
+    public static func judge(findings tally: FindingTally, evidence: RequirementEvidence, icq: ICQDiagnosis) -> [RequirementResult] {
         Finding.Requirement.allCases.map { requirement in
-            let breaking = findings.filter { $0.requirement == requirement }
-            var result = breaking.isEmpty
-                ? judgeHeld(requirement, evidence: evidence, icq: icq)
-                : failed(requirement, breaking)
+            var result = tally.broken[requirement].map { failed(requirement, $0) }
+                ?? judgeHeld(requirement, evidence: evidence, icq: icq)
             if requirement == .sessionTimeout {
                 result.udpTimeout = icq.udpTimeout
                 result.explanation += bracketSentence(icq.udpTimeout, icq: icq)
@@ -35,16 +41,12 @@ public enum RequirementCard {
         }
     }
 
-    static func failed(_ requirement: Finding.Requirement, _ breaking: [Finding]) -> RequirementResult {
-        var frames: [UInt64] = []
-        for finding in breaking where frames.count < 10 {
-            for frame in finding.frames where frames.count < 10 && !frames.contains(frame) { frames.append(frame) }
-        }
-        let kinds = Array(Set(breaking.map(\.kind.rawValue))).sorted().joined(separator: ", ")
+    static func failed(_ requirement: Finding.Requirement, _ breaking: FindingTally.Broken) -> RequirementResult {
+        let kinds = breaking.kinds.sorted().joined(separator: ", ")
         let count = breaking.count == 1 ? "1 finding" : "\(breaking.count) findings"
-        return RequirementResult(requirement: requirement, status: .fail, findings: breaking.count, frames: frames,
+        return RequirementResult(requirement: requirement, status: .fail, findings: breaking.count, frames: breaking.frames,
                                  explanation: "\(count) (\(kinds)) \(breaking.count == 1 ? "shows" : "show") this requirement broken.",
-                                 advice: breaking[0].advice)
+                                 advice: breaking.advice)
     }
 
     static func judgeHeld(_ requirement: Finding.Requirement, evidence e: RequirementEvidence,

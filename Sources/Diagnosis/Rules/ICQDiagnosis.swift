@@ -46,10 +46,10 @@ public final class ICQDiagnosis {
     /// A packet of the session arrived at the gateway and never left it.
     public func gatewayDropped(session: ICQSessionFacts, frame: UInt64, time: Int64, fromServer: Bool, gap: Int64) {
         if !fromServer {
-            outboundGatewayDrops[session.key, default: []].append(frame)
+            Self.keepRecent(&outboundGatewayDrops[session.key, default: []], frame)
             return
         }
-        gatewayDrops[session.key, default: []].append((frame, time))
+        Self.keepRecent(&gatewayDrops[session.key, default: []], (frame, time))
         udpTimeout.lost(afterIdle: gap, frames: [frame])
         guard gap > thresholds.firewallTimeout, !timeoutReported.contains(session.key) else { return }
         timeoutReported.insert(session.key)
@@ -61,7 +61,17 @@ public final class ICQDiagnosis {
 
     /// An ICMP destination-unreachable quoting one of the session's datagrams.
     public func icmpError(session: ICQSessionFacts, frame: UInt64, time: Int64, code: UInt8, quotesServerPacket: Bool) {
-        icmpErrors[session.key, default: []].append((frame, time, code, quotesServerPacket))
+        Self.keepRecent(&icmpErrors[session.key, default: []], (frame, time, code, quotesServerPacket))
+    }
+
+    /// Evidence kept per session and kind: the rules look at what came during an exchange, so
+    /// the most recent entries are the ones kept (a flood of forged ICMP errors quoting one
+    /// session's datagrams must not grow its list, nor the time to search it, without end).
+    static let evidencePerSession = 64
+
+    static func keepRecent<Element>(_ list: inout [Element], _ element: Element) {
+        if list.count >= evidencePerSession { list.removeFirst(list.count - evidencePerSession + 1) }
+        list.append(element)
     }
 
     // MARK: tracker events

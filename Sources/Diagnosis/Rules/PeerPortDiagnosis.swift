@@ -22,12 +22,13 @@ public final class PeerPortDiagnosis {
     public let maximumAttempts: Int
 
     public init(thresholds: Thresholds, emit: @escaping (Finding) -> Void, maximumAttempts: Int = 4096,
-                addressCapacity: Int = 65_536) {
+                addressCapacity: Int = 65_536, advertisedCapacity: Int = 16_384) {
         self.thresholds = thresholds
         self.maximumAttempts = maximumAttempts
         self.emit = emit
         state = .allocate(capacity: 1)
-        state.initialize(to: PeerPortState(thresholds: thresholds, addressCapacity: addressCapacity))
+        state.initialize(to: PeerPortState(thresholds: thresholds, addressCapacity: addressCapacity,
+                                           advertisedCapacity: advertisedCapacity))
     }
 
     deinit {
@@ -89,6 +90,12 @@ public final class PeerPortDiagnosis {
 /// What `PeerPortDiagnosis` keeps: the open attempts in reused slots, their indexes and deadlines,
 /// and what is known per address.
 struct PeerPortState {
+    /// Frames an attempt lists at most (its SYN and retransmissions, then the answer).
+    static let maximumFramesPerAttempt = 32
+    /// Distinct peer endpoints remembered per way of blocking, for "the Nth peer port blocked
+    /// the same way": beyond them, more are only said to be more.
+    static let maximumBlockedTargets = 4_096
+
     struct AttemptKey: Hashable {
         var client: Endpoint
         var peer: Endpoint
@@ -111,7 +118,7 @@ struct PeerPortState {
     }
 
     let thresholds: Thresholds
-    var advertised = AdvertisedEndpoints()
+    var advertised: AdvertisedEndpoints
     var attempts: [Attempt] = []
     var freeSlots: [Int32] = []
     /// Open attempts by their endpoints.
@@ -141,8 +148,9 @@ struct PeerPortState {
     /// Blocks reported, by way, for the escalation when several peers or ports are blocked alike.
     var blockedTargets: [BlockWay: Set<Endpoint>] = [:]
 
-    init(thresholds: Thresholds, addressCapacity: Int) {
+    init(thresholds: Thresholds, addressCapacity: Int, advertisedCapacity: Int) {
         self.thresholds = thresholds
+        advertised = AdvertisedEndpoints(capacity: advertisedCapacity)
         lastTTL = RecencyMap(capacity: addressCapacity)
         uinByAddress = RecencyMap(capacity: addressCapacity)
     }
@@ -161,7 +169,10 @@ struct PeerPortState {
             if let slot = findAttempt(key) {
                 if attempts[Int(slot)].isn == header.sequenceNumber && !isCopy {
                     attempts[Int(slot)].retransmissions += 1
-                    attempts[Int(slot)].frames.append(frame)
+                    // A real stack sends a SYN a handful of times; a replayed one is counted, not listed.
+                    if attempts[Int(slot)].frames.count < PeerPortState.maximumFramesPerAttempt {
+                        attempts[Int(slot)].frames.append(frame)
+                    }
                     schedule(slot)
                 }
                 return
@@ -376,10 +387,15 @@ struct PeerPortState {
             advice = "The firewall let the attempt through; the peer is not listening on that port. Check the peer's ICQ settings, or let it listen on one of the ports the firewall allows."
         } else {
             let way = BlockWay(detail: detail, final: final)
-            blockedTargets[way, default: []].insert(key.peer)
+            let beyond = (blockedTargets[way]?.count ?? 0) >= Self.maximumBlockedTargets
+                && blockedTargets[way]?.contains(key.peer) != true
+            if !beyond { blockedTargets[way, default: []].insert(key.peer) }
             let targets = blockedTargets[way]!.count
             advice = "Allow TCP connections between ICQ peers on ports above 1023 (ICQ needs at least 3 open), in both directions, and outgoing TCP."
-            if targets >= 3 {
+            if beyond {
+                explanation += " More than \(Self.maximumBlockedTargets) peer ports were blocked the same way: the policy blocks peer connections in general, not one port."
+                advice += " Or restrict the clients to a small listening port range and open exactly that range."
+            } else if targets >= 3 {
                 explanation += " This is the \(targets)th peer port blocked the same way: the policy blocks peer connections in general, not one port."
                 advice += " Or restrict the clients to a small listening port range and open exactly that range."
             }
