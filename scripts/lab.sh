@@ -245,6 +245,7 @@ start_capture() {
                 >"$OUT/live.ndjson" 2>"$OUT/icqscope.log" &
             PIDS+=($!)
             wait_for_line "$OUT/icqscope.log" "capturing on" 10
+            [ "$SENSOR" = 0 ] || wait_for_first_scrape
             # Each finding with the wall-clock time it arrived (live-findings.log), to measure
             # how soon after the firewall's drop icqscope live reported it; shown as it comes
             # unless --quiet.
@@ -306,6 +307,18 @@ EOF
         sleep 0.1
     done
     gwlog "sensor: rsyslog on $OUT/syslog.sock, Prometheus on the gateway's 127.0.0.1:9090 scraping 127.0.0.1:9464 every 1 s"
+}
+
+# --sensor: Prometheus begins scraping a few seconds after it starts (it settles its targets
+# first); the scenario waits for its first scrape of icqscope, so that how soon a finding reaches
+# Prometheus measures icqscope and the scrape interval, not Prometheus's start.
+wait_for_first_scrape() {
+    local i=0
+    until in_ns "$NS_GW" curl -sf http://127.0.0.1:9090/api/v1/query --data-urlencode 'query=up{job="icqscope"}' 2>/dev/null \
+            | grep -q '"value":\[[0-9.]*,"1"\]'; do
+        i=$((i + 1)); [ "$i" -le 300 ] || { echo "lab: Prometheus never scraped icqscope; see $OUT/prometheus.log" >&2; exit 4; }
+        sleep 0.1
+    done
 }
 
 # --sensor, after the scenario: two scrape intervals more, then Prometheus's HTTP API is asked

@@ -43,13 +43,12 @@ extension Analyzer {
 
     /// The current source's per-interface counts under the interfaces' names.
     func interfaceMetrics(_ interfaces: [CaptureInterface]) -> [MetricsSnapshot.Interface] {
-        let count = max(interfaces.count, interfaceTally.packets.count)
+        let count = max(interfaces.count, interfaceTally.count)
         return (0..<count).map { i in
             let interface = i < interfaces.count ? interfaces[i] : nil
             return MetricsSnapshot.Interface(
                 name: interface?.name ?? "if\(i)",
-                packets: i < interfaceTally.packets.count ? interfaceTally.packets[i] : 0,
-                bytes: i < interfaceTally.bytes.count ? interfaceTally.bytes[i] : 0,
+                packets: interfaceTally.packets(i), bytes: interfaceTally.bytes(i),
                 kernelDrops: interface?.statistics?.osDropped, interfaceDrops: interface?.statistics?.interfaceDropped)
         }
     }

@@ -89,7 +89,7 @@ public final class Analyzer {
     /// `--syslog`: each finding as it is established.
     public var syslog: SyslogSender?
     /// Packets and bytes per interface of the current source, for the metrics.
-    var interfaceTally = InterfaceTally()
+    let interfaceTally = InterfaceTally()
     /// Per-interface counts of the sources already read (`read` with several files).
     var finishedInterfaces: [MetricsSnapshot.Interface] = []
     /// Findings established so far by kind and severity (`Finding.Kind` × `Finding.Severity`).
@@ -436,6 +436,7 @@ public final class Analyzer {
     /// A finding is printed as soon as it is established (NDJSON), and kept for the text report.
     func report(_ finding: Finding) {
         findingTally.add(finding)
+        findingCounts[Self.findingCountIndex(finding.kind, finding.severity)] &+= 1
         if options.format == .text {
             let cost = MemoryBudget.bytesPerListedFinding + finding.explanation.utf8.count + finding.advice.utf8.count
                 + finding.frames.count * MemoryLayout<UInt64>.stride
@@ -448,7 +449,6 @@ public final class Analyzer {
         }
         briefs?.finding(finding)
         html?.finding(finding)
-        findingCounts[Self.findingCountIndex(finding.kind, finding.severity)] &+= 1
         if options.format == .ndjson || events != nil {
             FindingRecord.writeNDJSON(&json, finding)
             events?.write(json.buffer)

@@ -21,7 +21,7 @@ struct SensorOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("The syslog socket (default /dev/log).", valueName: "path"))
     var syslogSocket: String?
 
-    @Option(name: .long, help: ArgumentHelp("The syslog facility: daemon (default), user, local0 … local7, ….", valueName: "name"))
+    @Option(name: .long, help: ArgumentHelp("The syslog facility: daemon, user, local0 … local7 ….", valueName: "name"))
     var syslogFacility: String = "daemon"
 
     func validate() throws {

@@ -2,7 +2,7 @@
 /// the analysis thread (about once a second live, once at the end offline), handed to the
 /// metrics side whole. Nothing in it refers back to the pipeline, so the metrics side (HTTP
 /// server, textfile writer) reads it on its own thread while the analysis goes on.
-public struct MetricsSnapshot: Sendable, Equatable {
+public struct MetricsSnapshot: Sendable {
     public struct Interface: Sendable, Equatable {
         /// As the summary names it: the interface's name, `<file basename>:<if_name>` when merged.
         public var name: String
@@ -66,15 +66,4 @@ public struct MetricsSnapshot: Sendable, Equatable {
     public var captureTimeSeconds: Double?
 
     public init() {}
-
-    public static func == (a: MetricsSnapshot, b: MetricsSnapshot) -> Bool {
-        a.interfaces == b.interfaces && a.flowsActive == b.flowsActive && a.tcpStreamsActive == b.tcpStreamsActive
-            && a.icqSessionsActive == b.icqSessionsActive && a.flowsCreated == b.flowsCreated
-            && a.evictions.elementsEqual(b.evictions, by: { $0 == $1 })
-            && a.malformed.elementsEqual(b.malformed, by: { $0 == $1 })
-            && a.findings == b.findings && a.requirements == b.requirements
-            && a.udpTimeoutMoreThanSeconds == b.udpTimeoutMoreThanSeconds
-            && a.udpTimeoutAtMostSeconds == b.udpTimeoutAtMostSeconds
-            && a.processingLagSeconds == b.processingLagSeconds && a.captureTimeSeconds == b.captureTimeSeconds
-    }
 }
