@@ -204,7 +204,9 @@ public final class Spawned: @unchecked Sendable {
             if chunk.isEmpty { return false }
             if onStandardError { stderrSeen.append(chunk) } else { stdoutSeen.append(chunk) }
             let text = String(decoding: onStandardError ? stderrSeen : stdoutSeen, as: UTF8.self)
-            if text.split(separator: "\n").contains(where: { onStandardError || prefix ? $0.hasPrefix(line) : $0 == line }) { return true }
+            // A terminal (`script`) ends lines with "\r\n", one Character in Swift: split on both.
+            let lines = text.split(whereSeparator: { $0 == "\n" || $0 == "\r\n" })
+            if lines.contains(where: { onStandardError || prefix ? $0.hasPrefix(line) : $0 == line }) { return true }
         }
     }
 
