@@ -1,4 +1,5 @@
 import Bytes
+import Capture
 
 /// One classic ICQ session: a UIN logged in with a session id, followed across NAT rebinding.
 /// Holds what the session records and the rules need; bounded (few fixed-size lists).
@@ -98,7 +99,7 @@ public struct ICQSession: Sendable {
         return withUnsafeTemporaryAllocation(of: Int64.self, capacity: n) { gaps in
             for i in 0..<n {
                 var j = i
-                let gap = times[i + 1] - times[i]
+                let gap = CaptureTime.elapsed(from: times[i], to: times[i + 1])
                 while j > 0 && gaps[j - 1] > gap {
                     gaps[j] = gaps[j - 1]
                     j -= 1

@@ -1,4 +1,5 @@
 import Bytes
+import Capture
 import Wire
 
 /// The session tracker's state and every step it takes, as a value: the tracker holds one and
@@ -121,7 +122,7 @@ struct ICQSessionTable {
         let i = Int(s)
         // Idle gap before this packet, measured from the last packet either way (conntrack
         // refreshes on both directions).
-        let gap = time &- sessions[i].session.lastTime
+        let gap = CaptureTime.elapsed(from: sessions[i].session.lastTime, to: time)
         if fromClient {
             sessions[i].session.longestIdleSinceServerPacket = max(sessions[i].session.longestIdleSinceServerPacket, gap)
             // A client acks a push at once: one that speaks again later without acking a push
