@@ -62,7 +62,7 @@ final class ICQAnalysis {
             let home = clientSide[key] ?? rememberClientSide(key, side)
             if side != home {
                 evidence.icqPacket(fromClient: fromClient, onClientSide: false, frame: frame)
-                let gap = tracker.facts(for: key).map { time - $0.lastTime } ?? 0
+                let gap = tracker.facts(for: key).map { CaptureTime.elapsed(from: $0.lastTime, to: time) } ?? 0
                 farSide[frame] = (key, !fromClient, gap)
                 if farSide.count > 4 * Self.matcherCapacity { forgetOldestFarSide() }
                 return

@@ -1,4 +1,5 @@
 import Bytes
+import Capture
 import Tracking
 
 /// The `session` record: one classic ICQ session at its end.
@@ -14,7 +15,7 @@ public enum SessionRecord {
         json.field("first_time", nanoseconds: s.firstTime)
         json.field("last_time", nanoseconds: s.lastTime)
         json.key("duration")
-        json.seconds(s.lastTime - s.firstTime)
+        json.seconds(CaptureTime.elapsed(from: s.firstTime, to: s.lastTime))
         if let k = s.keepaliveInterval {
             json.key("keepalive_interval")
             json.seconds(k.value)
@@ -56,7 +57,7 @@ public enum SessionRecord {
 
     /// One line per session for people.
     public static func text(_ s: ICQSession) -> String {
-        var line = "session UIN \(s.key.uin) \(s.client) ↔ server \(s.server), \(TimeFormat.seconds(s.lastTime - s.firstTime)) s"
+        var line = "session UIN \(s.key.uin) \(s.client) ↔ server \(s.server), \(TimeFormat.seconds(CaptureTime.elapsed(from: s.firstTime, to: s.lastTime))) s"
         if let k = s.keepaliveInterval {
             line += ", keep-alive \(TimeFormat.seconds(k.value)) s (\(k.learnedFrom == "login_reply" ? "login reply" : "observed"))"
         } else {

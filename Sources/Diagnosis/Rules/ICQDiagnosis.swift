@@ -1,4 +1,5 @@
 import Bytes
+import Capture
 import Tracking
 import Wire
 
@@ -96,7 +97,7 @@ public final class ICQDiagnosis {
                 emit(finding)
             }
         case .serverSequenceGap(let session, let frame, let time, let expected, let got):
-            let gap = time - (session.lastClientTime ?? session.firstTime)
+            let gap = CaptureTime.elapsed(from: session.lastClientTime ?? session.firstTime, to: time)
             udpTimeout.lost(afterIdle: gap, frames: (session.lastServerSeqFrame.map { [$0] } ?? []) + [frame])
             guard !timeoutReported.contains(session.key) else { return }
             timeoutReported.insert(session.key)
@@ -178,7 +179,7 @@ public final class ICQDiagnosis {
         let name = commandName(exchange.command, fromClient: true)
         let detail: Finding.Detail
         let severity: Finding.Severity
-        var explanation = "The client sent \(name) (seq \(hex(exchange.seq1))/\(exchange.seq2)) \(exchange.copyCount) times, \(seconds(exchange.lastTime - exchange.firstTime)) apart in all"
+        var explanation = "The client sent \(name) (seq \(hex(exchange.seq1))/\(exchange.seq2)) \(exchange.copyCount) times, \(seconds(CaptureTime.elapsed(from: exchange.firstTime, to: exchange.lastTime))) apart in all"
         if acked {
             detail = .recovered
             severity = .warning

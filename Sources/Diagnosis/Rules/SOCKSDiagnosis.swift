@@ -1,4 +1,5 @@
 import Bytes
+import Capture
 import Tracking
 import Wire
 
@@ -70,7 +71,7 @@ public final class SOCKSDiagnosis {
         afterClose.values[i].udpClient = client
         if afterClose.values[i].firstTime == nil { afterClose.values[i].firstTime = time }
         if afterClose.values[i].uin == nil { afterClose.values[i].uin = uin }
-        if let first = afterClose.values[i].firstTime, time - first > thresholds.ackWait {
+        if let first = afterClose.values[i].firstTime, CaptureTime.elapsed(from: first, to: time) > thresholds.ackWait {
             afterClose.values[i].reported = true
             let state = afterClose.values[i]
             afterClose.values[i].clientFrames = []
@@ -79,7 +80,7 @@ public final class SOCKSDiagnosis {
                 kind: .socksAssociationLost, severity: .error, firstTime: closedTime, lastTime: time,
                 frames: [a.closedFrame!] + state.clientFrames, client: state.udpClient ?? a.client, server: a.relay, uin: state.uin,
                 requirement: .proxy,
-                explanation: "The TCP control connection \(a.client) ↔ \(a.proxy) of the SOCKS5 UDP association ended (frame \(a.closedFrame!)), which ends the association; the client kept sending its ICQ datagrams to the relay \(a.relay) (\(state.clientFrames.count) of them over \(seconds(time - first)) s) and nothing came back: the relay drops them.",
+                explanation: "The TCP control connection \(a.client) ↔ \(a.proxy) of the SOCKS5 UDP association ended (frame \(a.closedFrame!)), which ends the association; the client kept sending its ICQ datagrams to the relay \(a.relay) (\(state.clientFrames.count) of them over \(seconds(CaptureTime.elapsed(from: first, to: time))) s) and nothing came back: the relay drops them.",
                 advice: "Keep the SOCKS5 control connection open for as long as ICQ runs (a proxy or firewall idle timeout on TCP 1080 ends it), or let the client re-associate when it closes; where the firewall allows, send ICQ's UDP 4000 directly."))
         }
     }

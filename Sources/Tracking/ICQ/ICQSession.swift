@@ -1,4 +1,5 @@
 import Bytes
+import Capture
 
 /// One classic ICQ session: a UIN logged in with a session id, followed across NAT rebinding;
 /// what the session record and the rules read when it ends. The tracker keeps a live session in
@@ -74,7 +75,7 @@ public struct ICQSession: Sendable {
             var previous = time(0)
             for i in 0..<n {
                 let next = time(i + 1)
-                let gap = next &- previous
+                let gap = CaptureTime.elapsed(from: previous, to: next)
                 previous = next
                 var j = i
                 while j > 0 && gaps[j - 1] > gap {

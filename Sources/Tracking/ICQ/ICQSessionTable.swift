@@ -1,4 +1,5 @@
 import Bytes
+import Capture
 import Wire
 
 /// The session tracker's state and every step it takes, as a value: the tracker holds one and
@@ -103,7 +104,7 @@ struct ICQSessionTable {
         let i = Int(s)
         // Idle gap before this packet, measured from the last packet either way (conntrack
         // refreshes on both directions).
-        let gap = time &- sessions[i].lastTime
+        let gap = CaptureTime.elapsed(from: sessions[i].lastTime, to: time)
         if fromClient {
             if gap > configuration.firewallTimeout { sessions[i].flags.insert(.idleBeyondFirewallTimeout) }
             // A client acks a push at once: one that speaks again later without acking a push
