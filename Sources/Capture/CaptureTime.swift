@@ -21,6 +21,15 @@ public enum CaptureTime {
         return later > earlier ? .max : .min
     }
 
+    /// `time + duration`, clamped to Int64's range (a deadline past the end of the clock is
+    /// never reached, rather than a trap).
+    @inlinable
+    public static func after(_ time: Int64, _ duration: Int64) -> Int64 {
+        let (sum, overflow) = time.addingReportingOverflow(duration)
+        guard overflow else { return sum }
+        return duration > 0 ? .max : .min
+    }
+
     /// `|a - b|`, clamped to Int64.max.
     @inlinable
     public static func distance(_ a: Int64, _ b: Int64) -> Int64 {

@@ -54,4 +54,14 @@ struct DamagedCaptureCommandTests {
             #expect(r.status == 0, "\(format): exit \(r.status): \(r.stderr.prefix(600))")
         }
     }
+
+    /// The largest duration each threshold accepts (just under 9e18 ns) is arithmetic too: twice
+    /// the retransmission interval, the ICQ give-up time, did not fit an Int64 and trapped.
+    @Test func theLargestThresholdsDoNotTrap() throws {
+        for option in ["--firewall-timeout", "--udp-idle-timeout", "--ack-wait", "--retransmit-interval",
+                       "--syn-provisional", "--syn-final", "--keepalive"] {
+            let r = try CommandRunner.run(["read", option, "8999999999", "samples/icq-v5-session.pcapng"])
+            #expect(r.status == 0, "\(option): exit \(r.status): \(r.stderr.prefix(400))")
+        }
+    }
 }

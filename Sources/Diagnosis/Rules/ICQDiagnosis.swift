@@ -194,7 +194,7 @@ public final class ICQDiagnosis {
             severity = .error
             explanation += ", and no ack ever came: the client gave the request up."
         }
-        let drops = (gatewayDrops[session.key] ?? []).filter { $0.time >= exchange.firstTime && $0.time <= (exchange.ack?.time ?? exchange.lastTime + thresholds.ackWait) }
+        let drops = (gatewayDrops[session.key] ?? []).filter { $0.time >= exchange.firstTime && $0.time <= (exchange.ack?.time ?? CaptureTime.after(exchange.lastTime, thresholds.ackWait)) }
         var advice = "Allow the replies from UDP port 4000 back to the client for as long as the client uses the session."
         if !drops.isEmpty {
             explanation += " The server's replies reached the gateway (frames \(drops.map { String($0.frame) }.joined(separator: ", "))) and were not forwarded: the firewall dropped them."

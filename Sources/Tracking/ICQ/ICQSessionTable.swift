@@ -237,7 +237,8 @@ struct ICQSessionTable {
     /// (no further copy came) or the ack wait, whichever is longer.
     func giveUp(copies: Int) -> Int64 {
         copies >= configuration.maximumTransmissions
-            ? configuration.ackWait : max(2 * configuration.retransmitInterval, configuration.ackWait)
+            ? configuration.ackWait : max(Self.adding(configuration.retransmitInterval, configuration.retransmitInterval),
+                                          configuration.ackWait)
     }
 
     /// `a + b`, held at the largest time instead of overflowing (timestamps come from the input).
