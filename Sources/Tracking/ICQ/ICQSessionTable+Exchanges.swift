@@ -1,3 +1,4 @@
+import Capture
 import Wire
 
 /// Exchanges: each packet that expects an ack, its copies, and how it resolves (acked, given
@@ -53,7 +54,7 @@ extension ICQSessionTable {
         let acking = (header.seq1, header.seq2 ?? 0)
         expiring.removeAll(keepingCapacity: true)
         while x >= 0 {
-            if time > Self.adding(exchanges[Int(x)].exchange.lastTime, Self.clientAckGrace)
+            if time > CaptureTime.after(exchanges[Int(x)].exchange.lastTime, Self.clientAckGrace)
                 && !(isAck && acking == (exchanges[Int(x)].exchange.seq1, exchanges[Int(x)].exchange.seq2)) {
                 expiring.append(order(of: x))
             }
@@ -80,7 +81,7 @@ extension ICQSessionTable {
     }
 
     func giveUpDeadline(_ x: Int32) -> Int64 {
-        Self.adding(exchanges[Int(x)].exchange.lastTime, giveUp(copies: exchanges[Int(x)].exchange.copyCount))
+        CaptureTime.after(exchanges[Int(x)].exchange.lastTime, giveUp(copies: exchanges[Int(x)].exchange.copyCount))
     }
 
     /// Takes the exchange out of every index and frees its slot.

@@ -1,4 +1,5 @@
 import Bytes
+import Capture
 
 /// Sessions: their start, end and idle expiry, the client's endpoints, and the lists that grow
 /// with a session (round trips, keep-alives).
@@ -43,7 +44,7 @@ extension ICQSessionTable {
     }
 
     func idleDeadline(_ s: Int32) -> Int64 {
-        Self.adding(sessions[Int(s)].lastTime, configuration.idleTimeout)
+        CaptureTime.after(sessions[Int(s)].lastTime, configuration.idleTimeout)
     }
 
     /// A packet of the session at `time`. A capture's clock can step back (merged interfaces): a

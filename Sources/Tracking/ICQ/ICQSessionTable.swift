@@ -237,14 +237,8 @@ struct ICQSessionTable {
     /// (no further copy came) or the ack wait, whichever is longer.
     func giveUp(copies: Int) -> Int64 {
         copies >= configuration.maximumTransmissions
-            ? configuration.ackWait : max(Self.adding(configuration.retransmitInterval, configuration.retransmitInterval),
+            ? configuration.ackWait : max(CaptureTime.after(configuration.retransmitInterval, configuration.retransmitInterval),
                                           configuration.ackWait)
-    }
-
-    /// `a + b`, held at the largest time instead of overflowing (timestamps come from the input).
-    static func adding(_ a: Int64, _ b: Int64) -> Int64 {
-        let (sum, overflow) = a.addingReportingOverflow(b)
-        return overflow ? (b > 0 ? .max : .min) : sum
     }
 
     // MARK: indexes
