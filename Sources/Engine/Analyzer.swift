@@ -44,6 +44,8 @@ public final class Analyzer {
     var socks4UDP: SOCKS4UDPRule!
     /// The SOCKS5 UDP header of the current frame, when it was relayed through an association.
     private var socksUDP: (SOCKSUDPHeader, UnsafeRawBufferPointer)? = nil
+    /// The classic ICQ the current frame's ICMP error quotes (`icmp.quoted.icq`).
+    private var quotedICQ: QuotedICQ = .none
     /// Connection attempts to the TCP ports peers advertised (rule R4).
     var peerPorts: PeerPortDiagnosis!
     /// Pairs packets with their forwarded copies on captures of both sides of a gateway.
@@ -253,6 +255,7 @@ public final class Analyzer {
         summary.count(captured, decoded)
         interfaceTally.count(interface: packet.interfaceIndex, wireBytes: packet.originalLength)
         icqResult = .notICQ
+        quotedICQ = .none
         socksUDP = nil
         streamFrame.reset()
         // A reassembled datagram has lost its link layer; its flow keeps the frame's VLAN.
@@ -278,7 +281,8 @@ public final class Analyzer {
         let interface = packet.interfaceIndex < interfaces.count ? interfaces[packet.interfaceIndex] : nil
         switch options.format {
         case .ndjson:
-            PacketRecord.begin(&json, packet: captured, decoded: decoded, interface: interface)
+            PacketRecord.begin(&json, packet: captured, decoded: decoded, interface: interface, quotedICQ: quotedICQ,
+                               revealSecrets: options.revealSecrets)
             if let (header, datagram) = socksUDP {
                 JSONFieldVisitor.write(into: &json) { header.visitFields(datagram, into: &$0) }
             }
@@ -293,7 +297,8 @@ public final class Analyzer {
             out.write(PacketLine.text(packet: captured, decoded: decoded, interface: interface,
                                       firstTime: summary.firstTime ?? captured.timestampNanos,
                                       info: Self.join(ICQRecord.text(icqResult, revealSecrets: options.revealSecrets),
-                                                      streamFrame.text)))
+                                                      streamFrame.text),
+                                      quotedInfo: QuotedICQRecord.text(quotedICQ, revealSecrets: options.revealSecrets)))
         }
     }
 
@@ -320,11 +325,12 @@ public final class Analyzer {
                 peerPorts.gatewayVerdict(frame: partner, forwarded: true, time: packet.timestampNanos)
             }
         }
+        quotedICQ = Self.quotedICQ(decoded, bytes: bytes, decoder: icq)
         switch decoded.transport {
         case .icmp(let message) where message.type == 3:
             if let quoted = message.quoted, quoted.protocolNumber == IPProtocol.udp {
                 icqAnalysis.icmpError(ICQMessageQuote(frame: packet.frameNumber, time: packet.timestampNanos,
-                                                      code: message.code, quoted: quoted))
+                                                      code: message.code, quoted: quoted, icq: quotedICQ.header))
             }
             // Both copies of an error that crossed the gateway: each quotes the attempt as its side saw it.
             if let reporter = decoded.sourceAddress {
