@@ -58,4 +58,40 @@ struct VantagePointTests {
         #expect(f["uin"] as? Int == 1001)
         #expect((f["explanation"] as? String)?.contains("SRV_SYS_DELIVERED_MESS, seq 0x2") == true)
     }
+
+    static func signature(_ f: [String: Any]) -> String {
+        LabRecordingTests.signature(f) + "|\(f["uin"] as? Int ?? 0)"
+    }
+
+    /// Two tcpdumps, one per side, the outside one's clock 0.35 s ahead: `--merge` estimates the
+    /// offset from the packets both hold, states it in the summary with the frames it rests on,
+    /// and finds what the two-interface recording finds (kind, level, detail, endpoints, UIN),
+    /// whichever order the files are named in.
+    @Test(arguments: ["timed-out-session-reject", "dropped-replies", "blocked-peer-port-drop"])
+    func mergedSidesWithShiftedClockFindTheSame(_ scenario: String) throws {
+        let (_, original) = try Self.findings(scenario, ["gateway.pcapng"])
+        #expect(!original.isEmpty)
+        for files in [["inside.pcapng", "outside-shifted.pcapng"], ["outside-shifted.pcapng", "inside.pcapng"]] {
+            let (r, merged) = try Self.findings(scenario, files, merge: true)
+            #expect(merged.map(Self.signature).sorted() == original.map(Self.signature).sorted(), "\(files)")
+            let summary = try #require(r.records(ofType: "summary").first)
+            let clock = try #require((summary["clock_offsets"] as? [[String: Any]])?.first)
+            #expect(clock["file"] as? String == files[1] && clock["reference"] as? String == files[0])
+            let offset = try #require(clock["offset"] as? Double)
+            let expected = files[1] == "outside-shifted.pcapng" ? -0.35 : 0.35
+            #expect(abs(offset - expected) < 0.001, "\(offset)")
+            #expect((clock["packets_in_common"] as? Int ?? 0) >= 3)
+            // The pairs that bound it: each a packet and its forwarded copy, adjacent once merged.
+            let frames = try #require(clock["frames"] as? [Int])
+            #expect(!frames.isEmpty && frames.count % 2 == 0)
+            for i in stride(from: 0, to: frames.count, by: 2) { #expect(frames[i + 1] == frames[i] + 1, "\(frames)") }
+        }
+    }
+
+    /// Unshifted, the clocks already agree: nothing is moved.
+    @Test func mergedSidesWithTheSameClockAreNotMoved() throws {
+        let (r, _) = try Self.findings("dropped-replies", ["inside.pcapng", "outside.pcapng"], merge: true)
+        let clock = try #require(((r.records(ofType: "summary").first)?["clock_offsets"] as? [[String: Any]])?.first)
+        #expect(clock["offset"] as? Double == 0)
+    }
 }
