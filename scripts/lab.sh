@@ -22,7 +22,7 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-SCENARIOS="healthy timed-out-session timed-out-session-reject dropped-replies blocked-peer-port-drop blocked-peer-port-reset blocked-peer-port-icmp peer-port-allowed outgoing-tcp-blocked server-path-blocked socks-association-lost timeout-sweep"
+SCENARIOS="healthy timed-out-session timed-out-session-reject keepalive-own-timer dropped-replies blocked-peer-port-drop blocked-peer-port-reset blocked-peer-port-icmp peer-port-allowed outgoing-tcp-blocked server-path-blocked socks-association-lost timeout-sweep"
 
 usage() {
     sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'
@@ -559,6 +559,17 @@ run_timed_out_session_reject() {
     wait_clients
 }
 
+run_keepalive_own_timer() {
+    # Real clients keep their own keep-alive timer whatever the login reply says (issue 13: a
+    # reply dictating 140 s to a client that sends every 120 s). Here the reply dictates 7 s and
+    # A sends a keep-alive every 2 s: what icqscope claims must be the 2 s it observed, and say so.
+    KEEPALIVE=2
+    setup_firewall "$UDP_TIMEOUT"; write_env; start_capture
+    start_server 10 --retransmit-interval "$SERVER_RTX" --retries "$SERVER_RETRIES" --keepalive-hint 7
+    start_client "$NS_IN" client-a "$CLIENT_A" --uin $UIN_A --tcp-port $PORT_A --run-for 9 $(common_client_args)
+    wait_clients
+}
+
 run_timeout_sweep() {
     # What is this firewall's UDP timeout T (--udp-timeout)? A logs in and goes quiet; B's
     # arrival is pushed to A, then B's first message 0.75 T later (A's flow is still known: the
@@ -670,6 +681,7 @@ case "$SCENARIO" in
     healthy) run_healthy ;;
     timed-out-session) run_timed_out_session ;;
     timed-out-session-reject) run_timed_out_session_reject ;;
+    keepalive-own-timer) run_keepalive_own_timer ;;
     dropped-replies) run_dropped_replies ;;
     blocked-peer-port-drop) run_peer_port drop ;;
     blocked-peer-port-reset) run_peer_port reset ;;

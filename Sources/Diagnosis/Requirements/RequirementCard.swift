@@ -149,7 +149,7 @@ public enum RequirementCard {
     }
 
     static func learnedFrom(_ source: String) -> String {
-        source == "login_reply" ? "as the server's login reply dictates" : (source == "observed" ? "as observed" : source)
+        ICQDiagnosis.keepaliveOrigin(source)
     }
 
     /// "this firewall forgets idle UDP sessions after between 12 s and 48.5 s", and where that

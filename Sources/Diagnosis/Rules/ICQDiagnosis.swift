@@ -328,10 +328,10 @@ public final class ICQDiagnosis {
 
     /// Keeps the longest keep-alive interval any session had (what the firewall must outlive).
     private func noteKeepalive(_ session: ICQSession) {
-        guard let k = session.keepaliveInterval else { return }
+        guard let k = Self.keepaliveClaim(session.keepaliveInterval, option: thresholds.keepalive) else { return }
         if let longest = longestKeepalive, longest.interval >= k.value { return }
         let frames = session.keepaliveFrames.isEmpty ? (session.loginReplyFrame.map { [$0] } ?? []) : session.keepaliveFrames
-        longestKeepalive = (k.value, k.learnedFrom, Array(frames.prefix(4)))
+        longestKeepalive = (k.value, k.source, Array(frames.prefix(4)))
     }
 
     /// The client's next packet arrived without a rebinding: the candidate stands at its level.
@@ -344,7 +344,10 @@ public final class ICQDiagnosis {
         let f = thresholds.firewallTimeout
         let explanation = "The session was idle for \(seconds(gap)) s, longer than the firewall's UDP timeout of \(seconds(f)) s; then the server spoke again and \(proof). The firewall (or NAT) had already forgotten the session, so the server's packets were dropped."
         var advice = "Make the firewall keep UDP sessions to port 4000 longer than the client's keep-alive interval"
-        if let k = session.keepaliveInterval { advice += " (\(seconds(k)) s here)" }
+        if let k = Self.keepaliveClaim(session.keepaliveInterval.map { ($0, session.keepaliveSource ?? "login_reply") },
+                                       option: thresholds.keepalive) {
+            advice += " (\(seconds(k.value)) s here, \(Self.keepaliveOrigin(k.source)))"
+        }
         advice += ", or configure ICQ to send keep-alives more often than every \(seconds(f)) s (the guide: if the firewall session times out in less than 5 minutes, configure ICQ accordingly)."
         return Finding(kind: .firewallSessionTimeout, severity: level == .suspected ? .warning : .error, level: level,
                        detail: detail, firstTime: firstTime, lastTime: lastTime, frames: frames, client: session.client,
@@ -358,11 +361,11 @@ public final class ICQDiagnosis {
     /// reply that dictated the interval and the keep-alives the client actually sent. Once per
     /// session (a later session with the same key is judged again).
     private func judgeKeepalive(_ session: ICQSession) {
-        guard let k = thresholds.keepalive ?? session.keepaliveInterval?.value else { return }
-        let source = session.keepaliveInterval?.learnedFrom ?? "configured"
+        guard let claim = Self.keepaliveClaim(session.keepaliveInterval, option: thresholds.keepalive) else { return }
+        let k = claim.value
         let f = thresholds.firewallTimeout
         guard k >= f - thresholds.keepaliveMargin else { return }
-        let origin = thresholds.keepalive != nil ? "as configured" : (source == "login_reply" ? "as the server's login reply dictates" : "as observed")
+        let origin = Self.keepaliveOrigin(claim.source)
         let frames = (session.loginReplyFrame.map { [$0] } ?? []) + session.keepaliveFrames
         guard !frames.isEmpty else { return }
         emit(Finding(kind: .keepaliveExceedsFirewallTimeout, severity: .warning, firstTime: session.firstTime,

@@ -52,10 +52,12 @@ public struct ICQSession: Sendable {
     /// last keep-alives the observed interval is taken.
     static let keptTimes = 16
 
-    /// The keep-alive interval: from the login reply, else the median of observed intervals.
+    /// The keep-alive interval: the median of the intervals observed, else what the login reply
+    /// dictates. What the client did is preferred: real clients keep their own timers whatever
+    /// the reply says (issue 13: a reply saying 140 s to a client that sends every 120 s).
     public var keepaliveInterval: (value: Int64, learnedFrom: String)? {
-        if let keepaliveHint { return (keepaliveHint, "login_reply") }
-        return observedKeepaliveInterval.map { ($0, "observed") }
+        if let observedKeepaliveInterval { return (observedKeepaliveInterval, "observed") }
+        return keepaliveHint.map { ($0, "login_reply") }
     }
 
     /// What the rules read of the session at the moment an event is emitted (a plain value: no
@@ -63,7 +65,8 @@ public struct ICQSession: Sendable {
     public var facts: ICQSessionFacts {
         ICQSessionFacts(key: key, client: client, server: server, firstTime: firstTime, lastTime: lastTime,
                         lastClientTime: lastClientTime, serverPackets: serverPackets,
-                        lastServerSeqFrame: lastServerSeqFrame, keepaliveInterval: keepaliveHint ?? observedKeepaliveInterval)
+                        lastServerSeqFrame: lastServerSeqFrame, keepaliveInterval: observedKeepaliveInterval ?? keepaliveHint,
+                        keepaliveObserved: observedKeepaliveInterval != nil)
     }
 
     /// The median of the gaps between consecutive times (the upper one of an even count), nil
@@ -100,8 +103,15 @@ public struct ICQSessionFacts: Sendable {
     public var lastClientTime: Int64?
     public var serverPackets: UInt64
     public var lastServerSeqFrame: UInt64?
-    /// `ICQSession.keepaliveInterval`'s value.
+    /// `ICQSession.keepaliveInterval`'s value, and whether it was observed (else the login
+    /// reply's).
     public var keepaliveInterval: Int64?
+    public var keepaliveObserved: Bool = false
+
+    /// `keepalive_source` of that value: `observed` or `login_reply`.
+    public var keepaliveSource: String? {
+        keepaliveInterval == nil ? nil : (keepaliveObserved ? "observed" : "login_reply")
+    }
 }
 
 /// One transmission of a packet that expects an ack, with every copy of it.

@@ -5,8 +5,10 @@ import Wire
 /// up, ignored by the client, or still waiting when its session ends); and the order in which
 /// what resolves together is reported.
 extension ICQSessionTable {
+    /// Returns true when the packet is a copy of a pending exchange (a retransmission).
+    @discardableResult
     mutating func record(_ key: ExchangeKey, command: UInt16, frame: UInt64, time: Int64, gap: Int64,
-                        sessionsCounted: Int) {
+                        sessionsCounted: Int) -> Bool {
         let i = Int(key.session)
         let keyHash = hash(key)
         if let x = findExchange(key, keyHash) {
@@ -18,7 +20,7 @@ extension ICQSessionTable {
                     SessionSlot.count(&sessions[i].serverRetransmissions)
                 }
                 giveUpDeadlines.schedule(x, at: giveUpDeadline(x), order: exchanges[Int(x)].serial)
-                return
+                return true
             }
             // The same seq reused for another command: the old exchange is over.
             var replaced = removeExchange(x)
@@ -26,7 +28,7 @@ extension ICQSessionTable {
             let facts = facts(key.session)
             outbox.append(key.fromClient ? .request(facts, replaced, acked: false) : .push(facts, replaced, acked: false))
         }
-        guard exchangeIndex.count < configuration.maximumPendingPerSession * max(1, sessionsCounted) else { return }
+        guard exchangeIndex.count < configuration.maximumPendingPerSession * max(1, sessionsCounted) else { return false }
         var exchange = ICQExchange(command: command, seq1: key.seq1, seq2: key.seq2, frame: frame, time: time)
         exchange.gapBefore = gap
         exchange.otherPartyCountAtStart = UInt64(key.fromClient ? sessions[i].serverPackets : sessions[i].clientPackets)
@@ -40,6 +42,7 @@ extension ICQSessionTable {
         if key.fromClient { sessions[i].clientExchanges = x } else { sessions[i].serverExchanges = x }
         exchangeIndex.insert(x, hash: keyHash)
         giveUpDeadlines.schedule(x, at: giveUpDeadline(x), order: exchangeSerials)
+        return false
     }
 
     /// How long a client may take to ack a push before its next packet shows it never got it.

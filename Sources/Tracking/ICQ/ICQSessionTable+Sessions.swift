@@ -320,13 +320,14 @@ extension ICQSessionTable {
     func facts(_ s: Int32) -> ICQSessionFacts {
         let slot = sessions[Int(s)]
         let hint: Int64? = slot.keepaliveHintSeconds > 0 ? Int64(slot.keepaliveHintSeconds) * 1_000_000_000 : nil
+        let observed = observedKeepaliveInterval(s)
         return ICQSessionFacts(
             key: slot.key, client: addresses.endpoint(client(s)), server: addresses.endpoint(slot.server),
             firstTime: slot.firstTime, lastTime: slot.lastTime,
             lastClientTime: slot.lastClientTime == .min ? nil : slot.lastClientTime,
             serverPackets: UInt64(slot.serverPackets),
             lastServerSeqFrame: slot.has(.hasLastServerSeq) ? slot.lastServerSeqFrame : nil,
-            keepaliveInterval: hint ?? observedKeepaliveInterval(s))
+            keepaliveInterval: observed ?? hint, keepaliveObserved: observed != nil)
     }
 
     /// The whole session as a value, with its lists (when it ends, or when asked for).

@@ -144,9 +144,11 @@ struct ICQSessionTable {
             }
             // The session being started by this packet does not count yet towards the cap on
             // pending exchanges (it joins the table once its first packet is handled).
-            record(ExchangeKey(session: s, fromClient: fromClient, seq1: seq1, seq2: seq2), command: command,
-                   frame: frame, time: time, gap: gap, sessionsCounted: sessionIndex.count - (isNew ? 1 : 0))
-            if fromClient && (command == ICQCommand.Client.keepAlive || command == ICQCommand.Client.keepAlive2) {
+            let isCopy = record(ExchangeKey(session: s, fromClient: fromClient, seq1: seq1, seq2: seq2), command: command,
+                                frame: frame, time: time, gap: gap, sessionsCounted: sessionIndex.count - (isNew ? 1 : 0))
+            // A retransmitted keep-alive is the same keep-alive: its interval is the client's
+            // retransmission timer, not its keep-alive timer.
+            if !isCopy && fromClient && (command == ICQCommand.Client.keepAlive || command == ICQCommand.Client.keepAlive2) {
                 noteKeepalive(s, time: time, frame: frame)
             }
         }
