@@ -22,7 +22,7 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-SCENARIOS="healthy timed-out-session timed-out-session-reject keepalive-own-timer dropped-replies blocked-peer-port-drop blocked-peer-port-reset blocked-peer-port-icmp peer-port-allowed outgoing-tcp-blocked server-path-blocked socks-association-lost timeout-sweep"
+SCENARIOS="healthy timed-out-session timed-out-session-reject keepalive-own-timer client-gives-up dropped-replies blocked-peer-port-drop blocked-peer-port-reset blocked-peer-port-icmp peer-port-allowed outgoing-tcp-blocked server-path-blocked socks-association-lost timeout-sweep"
 
 usage() {
     sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'
@@ -659,6 +659,20 @@ run_server_path_blocked() {
     wait_clients
 }
 
+run_client_gives_up() {
+    # As server-path-blocked, but A behaves as a real client does when the server never answers:
+    # it sends its login 8 times, then a logout (CMD_SEND_TEXT_CODE), and exits. Nothing of it
+    # leaves the gateway. The session ends with the logout; its unanswered login must still be
+    # judged (server_path_blocked).
+    setup_firewall "$UDP_TIMEOUT"; write_env
+    scenario_rule oifname "$IF_GO" udp dport $SERVER_PORT drop
+    start_capture
+    start_server 11 --retransmit-interval "$SERVER_RTX" --retries "$SERVER_RETRIES" --keepalive-hint "$KEEPALIVE"
+    start_client "$NS_IN" client-a "$CLIENT_A" --uin $UIN_A --tcp-port $PORT_A --max-transmissions 8 --logout-on-give-up \
+        --run-for 10 $(common_client_args)
+    wait_clients
+}
+
 run_socks_association_lost() {
     # A reaches the server through dante's UDP relay. At 2 s the TCP control connection closes;
     # the association ends with it (RFC 1928 §6). A's next keep-alive (7 s) goes to the relay,
@@ -682,6 +696,7 @@ case "$SCENARIO" in
     timed-out-session) run_timed_out_session ;;
     timed-out-session-reject) run_timed_out_session_reject ;;
     keepalive-own-timer) run_keepalive_own_timer ;;
+    client-gives-up) run_client_gives_up ;;
     dropped-replies) run_dropped_replies ;;
     blocked-peer-port-drop) run_peer_port drop ;;
     blocked-peer-port-reset) run_peer_port reset ;;

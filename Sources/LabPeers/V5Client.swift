@@ -55,6 +55,9 @@ public final class V5Client {
         public var closeSocksControlAfter: Double?
         /// Seconds after the login reply at which the client logs off; nil = never.
         public var logoffAfter: Double?
+        /// On giving up on the server (its login or a keep-alive never acknowledged), send a
+        /// logout (CMD_SEND_TEXT_CODE) before exiting, as real clients do (issue 13).
+        public var logoutOnGiveUp = false
         public var runFor: Double = 60
 
         public init(uin: UInt32, server: LabEndpoint, bind: LabEndpoint) {
@@ -200,7 +203,14 @@ public final class V5Client {
             if command == ICQCommand.Client.login || command == ICQCommand.Client.keepAlive {
                 self.log.event("connection unstable: giving up on the server and exiting")
                 self.loggedIn = false
-                self.loop.stop()
+                guard self.configuration.logoutOnGiveUp else {
+                    self.loop.stop()
+                    return
+                }
+                self.send(ICQCommand.Client.sendTextCode, ICQParameters.textCode(), reliable: false)
+                self.loggedOff = true
+                if let keepAliveTimer = self.keepAliveTimer { self.loop.cancel(keepAliveTimer) }
+                self.loop.after(min(1, self.configuration.retransmitInterval)) { [weak self] in self?.loop.stop() }
             }
         })
     }

@@ -62,6 +62,9 @@ struct IcqlabClient: ParsableCommand {
     @Option(help: "Seconds after the login reply at which to log off (CMD_SEND_TEXT_CODE).")
     var logoffAfter: Double?
 
+    @Flag(help: "On giving up on the server, send a logout (CMD_SEND_TEXT_CODE) before exiting, as real clients do.")
+    var logoutOnGiveUp = false
+
     @Option(help: "Stop after this many seconds.")
     var runFor: Double = 60
 
@@ -104,6 +107,7 @@ struct IcqlabClient: ParsableCommand {
         c.socks5 = socks5.flatMap(LabEndpoint.init)
         c.closeSocksControlAfter = closeSocksControlAfter
         c.logoffAfter = logoffAfter
+        c.logoutOnGiveUp = logoutOnGiveUp
         c.runFor = runFor
         try V5Client(configuration: c).run()
     }

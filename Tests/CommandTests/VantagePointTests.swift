@@ -94,4 +94,17 @@ struct VantagePointTests {
         let clock = try #require(((r.records(ofType: "summary").first)?["clock_offsets"] as? [[String: Any]])?.first)
         #expect(clock["offset"] as? Double == 0)
     }
+
+    /// A client that gives up: 8 logins, then a logout, none of it past the gateway. The session
+    /// ends with the logout, and its unanswered login is still judged, on both sides' recording
+    /// and on the inside alone (the outside saw none of it).
+    @Test(arguments: [["gateway.pcapng"], ["inside.pcapng"]])
+    func aClientThatGivesUpAndLogsOutIsStillJudged(_ files: [String]) throws {
+        let (r, findings) = try Self.findings("client-gives-up", files)
+        let f = try #require(findings.first { $0["kind"] as? String == "server_path_blocked" })
+        #expect(f["detail"] as? String == "no_answer")
+        #expect(f["uin"] as? Int == 1001)
+        #expect((f["frames"] as? [Int])?.count == 8)
+        #expect(r.records(ofType: "session").first?["end_reason"] as? String == "logout")
+    }
 }

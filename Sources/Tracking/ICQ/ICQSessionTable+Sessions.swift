@@ -74,6 +74,13 @@ extension ICQSessionTable {
             let waited = clock &- exchange.lastTime
             if reason == .endOfCapture && waited > giveUp(copies: exchange.copyCount) {
                 outbox.append(fromClient ? .request(facts, exchange, acked: false) : .push(facts, exchange, acked: false))
+            } else if reason == .logout && fromClient && exchange.copyCount >= 2 && facts.serverPackets == 0 {
+                // A request the client retransmitted and then logged out on, the server never
+                // heard from: it gave the request up (a real client resends its login, then logs
+                // out and exits). Once the server has spoken, an unacknowledged request before a
+                // logout may be one the server ignores (IServerd leaves CMD_LOGIN_1 unacked): it
+                // stays unresolved.
+                outbox.append(.request(facts, exchange, acked: false))
             } else {
                 outbox.append(.unresolved(facts, exchange, fromClient: fromClient,
                                           atEndOfCapture: reason == .endOfCapture, waited: waited))
