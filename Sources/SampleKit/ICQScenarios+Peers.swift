@@ -65,7 +65,9 @@ extension ICQScenarios {
     /// As `blockedPeerPort(.noAnswerDroppedAtGateway)`, but the capture ends at SYN + 12 s (a DNS
     /// lookup after the third SYN): past the 3.5 s provisional window, before the 21 s final one.
     /// Must report `outgoing_tcp_blocked`, severity warning, level `provisional`, detail
-    /// `no_answer`, frames = the 3 `peer.syn`; the final deadline is open at the end.
+    /// `no_answer`, frames = the 3 `peer.syn`; and, as the capture ends, the same at level
+    /// `final`, severity error: the SYNs arrived on the inside and never left, which proves the
+    /// block at the gateway although the final deadline is still open (issue 13).
     public static func blockedPeerPortProvisional() -> ScenarioCapture {
         var s = ICQSessionScript(setup(.gateway, seed: 62))
         s.login(contacts: [1010], online: [peerA])
@@ -74,6 +76,8 @@ extension ICQScenarios {
         s.at(s.setup.start + 15 * second)
         s.dnsLookup()
         s.expect("outgoing_tcp_blocked", severity: "warning", level: "provisional", detail: "no_answer", client: local,
+                 server: .some(nil), peer: peerA.endpoint, evidence: ["peer.syn"])
+        s.expect("outgoing_tcp_blocked", severity: "error", level: "final", detail: "no_answer", client: local,
                  server: .some(nil), peer: peerA.endpoint, evidence: ["peer.syn"])
         return s.capture(name: "blocked_peer_no_answer_provisional")
     }

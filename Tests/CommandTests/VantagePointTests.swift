@@ -107,4 +107,21 @@ struct VantagePointTests {
         #expect((f["frames"] as? [Int])?.count == 8)
         #expect(r.records(ofType: "session").first?["end_reason"] as? String == "logout")
     }
+
+    /// A SYN that arrived on the outside and never left on the inside is proven dropped at the
+    /// gateway: final, although the client stopped trying (and the capture ended) before
+    /// `--syn-final` (raised here to 30 s past the end of the recording). From the outside alone
+    /// nothing proves it: it stays provisional.
+    @Test func aSYNDroppedAtTheGatewayIsFinalBeforeSynFinal() throws {
+        func blocked(_ file: String) throws -> [[String: Any]] {
+            let r = try CommandRunner.run(["read", "--format", "ndjson"] + Self.thresholds("blocked-peer-port-drop")
+                                          + ["--syn-final", "30", Self.dir("blocked-peer-port-drop").appendingPathComponent(file).path])
+            return r.records(ofType: "finding").filter { $0["kind"] as? String == "blocked_peer_port" }
+        }
+        let both = try blocked("gateway.pcapng")
+        #expect(both.contains { $0["level"] as? String == "final" && $0["detail"] as? String == "no_answer" })
+        let outside = try blocked("outside.pcapng")
+        #expect(!outside.isEmpty)
+        #expect(outside.allSatisfy { $0["level"] as? String == "provisional" })
+    }
 }

@@ -94,8 +94,11 @@ public final class PeerPortDiagnosis {
         state.pointee.advance(to: time, emit: emit)
     }
 
-    /// End of capture: unanswered attempts not yet final stay as they are (provisional, if reported).
+    /// End of capture: unanswered attempts not yet final stay as they are (provisional, if
+    /// reported), except those whose SYN reached the gateway and never left it: proven blocked
+    /// there, they are final although the client stopped trying before `--syn-final`.
     public func finish() {
+        state.pointee.finalizeDroppedAtGateway(emit: emit)
         state.pointee.removeAllAttempts()
     }
 }
@@ -161,6 +164,12 @@ struct PeerPortState {
 
     /// Blocks reported, by way, for the escalation when several peers or ports are blocked alike.
     var blockedTargets: [BlockWay: Set<Endpoint>] = [:]
+    /// The latest capture time seen (for what is reported at the end of the capture).
+    var clock: Int64 = .min
+    /// Connections (client and peer endpoints) reported final, the latest 4,096: a SYN
+    /// retransmitted after that opens a new attempt, which the end of the capture must not
+    /// report again.
+    var finalConnections: Set<AttemptKey> = []
     /// Listening endpoints already warned about as announced for direct connections (bounded).
     var directModeWarned: Set<Endpoint> = []
 
@@ -290,6 +299,7 @@ struct PeerPortState {
     /// reported oldest first (by SYN time, then by the SYN's frame).
     @inline(__always)
     mutating func advance(to time: Int64, emit: (Finding) -> Void) {
+        if time > clock { clock = time }
         guard let first = deadlines.first, first.deadline < time else { return }
         reportDue(at: time, emit: emit)
     }
@@ -380,6 +390,27 @@ struct PeerPortState {
         return attempt
     }
 
+    /// The open attempts whose SYN the gateway did not forward, reported final (oldest first).
+    mutating func finalizeDroppedAtGateway(emit: (Finding) -> Void) {
+        let free = Set(freeSlots)
+        var proven: [Int32] = []
+        for slot in attempts.indices where !free.contains(Int32(slot)) {
+            let a = attempts[slot]
+            // A SYN retransmitted after its attempt was reported final opens another attempt
+            // of the same connection: already said.
+            if a.notForwarded && a.pendingReset == nil && !finalConnections.contains(a.key) { proven.append(Int32(slot)) }
+        }
+        proven.sort { a, b in
+            let x = attempts[Int(a)], y = attempts[Int(b)]
+            return (x.firstTime, x.frames[0]) < (y.firstTime, y.frames[0])
+        }
+        for slot in proven {
+            let attempt = close(slot)
+            report(attempt, detail: .noAnswer, time: max(clock, attempt.firstTime), final: true, emit: emit,
+                   proof: "nothing answered the SYN (sent \(attempt.retransmissions + 1) time\(attempt.retransmissions == 0 ? "" : "s")); the capture ended before \(seconds(thresholds.synFinal)) s had passed, but the gateway's two sides prove the block")
+        }
+    }
+
     mutating func removeAllAttempts() {
         attempts.removeAll()
         freeSlots.removeAll()
@@ -393,6 +424,10 @@ struct PeerPortState {
     mutating func report(_ attempt: Attempt, detail: Finding.Detail, time: Int64, final: Bool = true, emit: (Finding) -> Void,
                          proof: String) {
         let key = attempt.key
+        if final {
+            if finalConnections.count >= 4_096 { finalConnections.removeAll(keepingCapacity: true) }
+            finalConnections.insert(key)
+        }
         let isPeerItself = detail == .rstFromPeer
         if isPeerItself {
             // The firewall let it through: the port was reached, though nothing listened.
