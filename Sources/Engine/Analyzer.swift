@@ -61,9 +61,11 @@ public final class Analyzer {
 
     /// TCP reassembly with the combined decoder on every connection: OSCAR, SOCKS and ICQ
     /// peer-to-peer, found by content on any port, and OSCAR or peer inside a SOCKS tunnel.
-    let streams: StreamTable<ICQStreamConsumer<StreamFrameRecord>>
-    /// The stream PDUs completed while the current frame is analysed.
-    var streamFrame: StreamFrameRecord
+    let streams: StreamTable<ICQStreamConsumer<StreamFrame>>
+    /// The stream PDUs completed while the current frame is analysed: their evidence, and their record.
+    var streamFrame: StreamFrame
+    /// The UDP associations SOCKS5 proxies granted, from the stream decoder's evidence.
+    let socksAssociations = SOCKSAssociations()
 
     /// Frames analysed so far, over every source.
     public var packetsAnalysed: UInt64 { summary.packets }
@@ -115,9 +117,9 @@ public final class Analyzer {
         html = options.htmlPath == nil ? nil : HTMLCollector(briefs: briefs!)
         flowTable.keepsEndedFlowRecords = options.flows || html != nil
         streams = StreamTable(limits: options.memoryBudget.streamLimits, opensAtFirstBytes: true) { ICQStreamConsumer(originator: $0, responder: $1) }
-        streamFrame = StreamFrameRecord(
-            format: !options.packets ? .countOnly : (options.format == .ndjson ? .ndjson : .text),
-            revealSecrets: options.revealSecrets)
+        streamFrame = StreamFrame(
+            record: StreamFrameRecord(format: options.format == .ndjson ? .ndjson : .text, revealSecrets: options.revealSecrets),
+            rendersRecord: options.packets)
         if let expression = options.filter { filter = PacketFilter(expression: expression) }
         icqAnalysis = ICQAnalysis(
             thresholds: options.thresholds, serverPorts: options.icqServerPorts,
@@ -254,7 +256,7 @@ public final class Analyzer {
         interfaceTally.count(interface: packet.interfaceIndex, wireBytes: packet.originalLength)
         icqResult = .notICQ
         socksUDP = nil
-        streamFrame.reset()
+        streamFrame.begin(frame: packet.frameNumber)
         // A reassembled datagram has lost its link layer; its flow keeps the frame's VLAN.
         let vlan = decoded.link?.innermostVLAN ?? 0
         if decoded.isFragment {
@@ -283,7 +285,7 @@ public final class Analyzer {
                 JSONFieldVisitor.write(into: &json) { header.visitFields(datagram, into: &$0) }
             }
             ICQRecord.write(&json, icqResult, revealSecrets: options.revealSecrets)
-            streamFrame.write(into: &json)
+            streamFrame.record.write(into: &json)
             if case .malformed(let m, _) = icqResult, decoded.malformation == nil {
                 PacketRecord.writeMalformation(&json, m)
             }
@@ -293,7 +295,7 @@ public final class Analyzer {
             out.write(PacketLine.text(packet: captured, decoded: decoded, interface: interface,
                                       firstTime: summary.firstTime ?? captured.timestampNanos,
                                       info: Self.join(ICQRecord.text(icqResult, revealSecrets: options.revealSecrets),
-                                                      streamFrame.text)))
+                                                      streamFrame.record.text)))
         }
     }
 
@@ -348,10 +350,12 @@ public final class Analyzer {
                 }
                 noteStreamFrame(frame: packet.frameNumber, flow: observation?.handle)
             }
-            if partner == nil, let src = decoded.sourceAddress, let dst = decoded.destinationAddress {
-                socks.segment(tcp, payload: decoded.payload(of: bytes), source: Endpoint(address: src, port: tcp.sourcePort),
-                              destination: Endpoint(address: dst, port: tcp.destinationPort),
-                              frame: packet.frameNumber, time: packet.timestampNanos)
+            if partner == nil, tcp.isFIN || tcp.isRST, !socksAssociations.isEmpty,
+               let src = decoded.sourceAddress, let dst = decoded.destinationAddress,
+               let ended = socksAssociations.controlConnectionEnded(
+                   Endpoint(address: src, port: tcp.sourcePort), Endpoint(address: dst, port: tcp.destinationPort),
+                   frame: packet.frameNumber, time: packet.timestampNanos) {
+                socks.associationEnded(ended)
             }
         default:
             break
@@ -529,7 +533,7 @@ public final class Analyzer {
 
     /// Prints the summary and returns the exit status of the output contract.
     public func finish() -> Int32 {
-        streamFrame.reset()
+        streamFrame.begin(frame: summary.packets)
         streams.finishAll(frame: summary.packets, sink: &streamFrame)
         while let u = gateway.nextUnforwarded(now: .max) { unforwarded(u) }
         peerPorts.finish()
