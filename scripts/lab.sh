@@ -22,7 +22,7 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-SCENARIOS="healthy timed-out-session dropped-replies blocked-peer-port-drop blocked-peer-port-reset blocked-peer-port-icmp peer-port-allowed outgoing-tcp-blocked server-path-blocked socks-association-lost timeout-sweep"
+SCENARIOS="healthy timed-out-session timed-out-session-reject dropped-replies blocked-peer-port-drop blocked-peer-port-reset blocked-peer-port-icmp peer-port-allowed outgoing-tcp-blocked server-path-blocked socks-association-lost timeout-sweep"
 
 usage() {
     sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'
@@ -540,6 +540,25 @@ run_timed_out_session() {
     wait_clients
 }
 
+run_timed_out_session_reject() {
+    # As timed-out-session, but the gateway answers what it no longer knows with an ICMP port
+    # unreachable instead of dropping it silently (`reject`): each copy of the push to A gets one,
+    # sent to the server from the gateway's outside address and quoting the push, its ICQ header
+    # whole (Linux quotes up to 576 bytes). The quote's UIN, session and sequence number name
+    # the exact push it answers.
+    UDP_TIMEOUT=2 KEEPALIVE=10 SERVER_RTX=2 SERVER_RETRIES=2
+    setup_firewall "$UDP_TIMEOUT"; write_env
+    scenario_rule iifname "$IF_GO" udp sport $SERVER_PORT ct state new reject with icmp type port-unreachable
+    start_capture
+    start_server 13 --retransmit-interval "$SERVER_RTX" --retries "$SERVER_RETRIES" --keepalive-hint "$KEEPALIVE"
+    start_client "$NS_IN" client-a "$CLIENT_A" --uin $UIN_A --tcp-port $PORT_A --contact $UIN_B --run-for 12 \
+        $(common_client_args)
+    sleep 0.5
+    start_client "$NS_OUT" client-b "$PEER_B" --uin $UIN_B --tcp-port $PORT_B --contact $UIN_A \
+        --message "4:$UIN_A:are you there?" --run-for 11.5 $(common_client_args)
+    wait_clients
+}
+
 run_timeout_sweep() {
     # What is this firewall's UDP timeout T (--udp-timeout)? A logs in and goes quiet; B's
     # arrival is pushed to A, then B's first message 0.75 T later (A's flow is still known: the
@@ -650,6 +669,7 @@ say "scenario $SCENARIO: namespaces $NS_IN, $NS_GW, $NS_OUT; output in $OUT"
 case "$SCENARIO" in
     healthy) run_healthy ;;
     timed-out-session) run_timed_out_session ;;
+    timed-out-session-reject) run_timed_out_session_reject ;;
     dropped-replies) run_dropped_replies ;;
     blocked-peer-port-drop) run_peer_port drop ;;
     blocked-peer-port-reset) run_peer_port reset ;;
@@ -662,6 +682,11 @@ case "$SCENARIO" in
 esac
 wait "$SERVER_PID" || true
 stop_capture
+# The same recording as other vantage points would have made it: each side alone, and the
+# outside with its clock shifted (for read --merge).
+if [ "$CAPTURE" = icqscope ] && command -v tshark >/dev/null && command -v editcap >/dev/null; then
+    "$ROOT/scripts/lab-split.sh" "$OUT" || true
+fi
 in_ns "$NS_GW" nft list ruleset >"$OUT/ruleset-final.nft" 2>/dev/null || true
 [ "$SENSOR" = 0 ] || report_sensor_latency
 

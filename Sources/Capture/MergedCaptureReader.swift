@@ -11,8 +11,9 @@
 /// carries it. A file that is damaged ends alone: the others go on.
 ///
 /// Clocks: `clockOffsetsNanos[i]` is added to every timestamp of file i before merging. They are
-/// zero here; estimating them from the packets two captures of one gateway share (issue 13)
-/// belongs to whoever constructs the reader, and the summary will then say what they rest on.
+/// estimated by whoever constructs the reader (Engine's MergeClockEstimator, from the packets two
+/// captures of one gateway share); `watch` asks for the merged frame numbers of the packets an
+/// estimate rests on, so that the summary can name them.
 public struct MergedCaptureReader: PacketSource, ~Copyable {
     /// One file of the merge: a class because the reader is noncopyable and an array holds copies.
     final class Member {
@@ -25,9 +26,16 @@ public struct MergedCaptureReader: PacketSource, ~Copyable {
         var waiting: CapturedPacket? = nil
         var ended = false
         var packets: UInt64 = 0
+        /// Indexes (from 0, in the file's order) of packets whose merged frame numbers are
+        /// wanted, ascending, and the next one to look for.
+        var watched: [UInt64] = []
+        var nextWatched = 0
 
-        init(reader: consuming CaptureFileReader, path: String, offsetNanos: Int64) {
+        let index: Int
+
+        init(reader: consuming CaptureFileReader, path: String, offsetNanos: Int64, index: Int) {
             self.reader = reader
+            self.index = index
             self.path = path
             label = path.split(separator: "/").last.map(String.init) ?? path
             self.offsetNanos = offsetNanos
@@ -54,7 +62,7 @@ public struct MergedCaptureReader: PacketSource, ~Copyable {
         for (i, path) in paths.enumerated() {
             let reader = try CaptureFileReader(path: path)
             members.append(Member(reader: reader, path: path,
-                                  offsetNanos: i < clockOffsetsNanos.count ? clockOffsetsNanos[i] : 0))
+                                  offsetNanos: i < clockOffsetsNanos.count ? clockOffsetsNanos[i] : 0, index: i))
         }
         self.members = members
         toFill = members.reversed()
@@ -97,8 +105,34 @@ public struct MergedCaptureReader: PacketSource, ~Copyable {
         frameCounter += 1
         packet.frameNumber = frameCounter
         packet.interfaceIndex = globalInterface(member, packet.interfaceIndex)
+        if member.nextWatched < member.watched.count, member.watched[member.nextWatched] == member.packets {
+            member.nextWatched += 1
+            watchedFrames[WatchedPacket(file: member.index, packet: member.packets)] = frameCounter
+        }
         member.packets += 1
         return packet
+    }
+
+    /// A packet of one file: the file's place among the paths, the packet's index in the file.
+    public struct WatchedPacket: Hashable, Sendable {
+        public var file: Int
+        public var packet: UInt64
+        public init(file: Int, packet: UInt64) {
+            self.file = file
+            self.packet = packet
+        }
+    }
+
+    /// Merged frame numbers of the watched packets handed out so far.
+    public private(set) var watchedFrames: [WatchedPacket: UInt64] = [:]
+
+    /// Asks for the merged frame number of a packet (before reading).
+    public mutating func watch(_ packet: WatchedPacket) {
+        guard packet.file >= 0 && packet.file < members.count else { return }
+        let member = members[packet.file]
+        guard !member.watched.contains(packet.packet) else { return }
+        member.watched.append(packet.packet)
+        member.watched.sort()
     }
 
     /// Packets each file gave, in the order of the paths.

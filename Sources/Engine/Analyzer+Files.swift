@@ -53,8 +53,19 @@ extension Analyzer {
         }
         guard !readable.isEmpty else { return }
         do {
-            var source = try MergedCaptureReader(paths: readable)
+            // Captures taken apart have clocks of their own: estimated from the packets they share.
+            let estimates = MergeClockEstimator.estimate(paths: readable)
+            var offsets = [Int64](repeating: 0, count: readable.count)
+            for e in estimates { offsets[e.file] = e.offsetNanos ?? 0 }
+            var source = try MergedCaptureReader(paths: readable, clockOffsetsNanos: offsets)
+            for e in estimates {
+                for pair in e.evidence {
+                    source.watch(.init(file: 0, packet: pair.reference))
+                    source.watch(.init(file: e.file, packet: pair.file))
+                }
+            }
             runMerged(&source)
+            noteClockOffsets(estimates, paths: readable, frames: source.watchedFrames)
         } catch {
             report(error)
         }

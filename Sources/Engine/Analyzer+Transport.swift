@@ -29,11 +29,12 @@ extension Analyzer {
                 peerPorts.gatewayVerdict(frame: partner, forwarded: true, time: packet.timestampNanos)
             }
         }
+        quotedICQ = Self.quotedICQ(decoded, bytes: bytes, decoder: icq)
         switch decoded.transport {
         case .icmp(let message) where message.type == 3:
             if let quoted = message.quoted, quoted.protocolNumber == IPProtocol.udp {
                 icqAnalysis.icmpError(ICQMessageQuote(frame: packet.frameNumber, time: packet.timestampNanos,
-                                                      code: message.code, quoted: quoted))
+                                                      code: message.code, quoted: quoted, icq: quotedICQ.header))
             }
             // Both copies of an error that crossed the gateway: each quotes the attempt as its side saw it.
             if let reporter = decoded.sourceAddress {

@@ -36,6 +36,8 @@ public final class Analyzer {
     var socks4UDP: SOCKS4UDPRule!
     /// The SOCKS5 UDP header of the current frame, when it was relayed through an association.
     var socksUDP: (SOCKSUDPHeader, UnsafeRawBufferPointer)? = nil
+    /// The classic ICQ the current frame's ICMP error quotes (`icmp.quoted.icq`).
+    var quotedICQ: QuotedICQ = .none
     /// Connection attempts to the TCP ports peers advertised (rule R4).
     var peerPorts: PeerPortDiagnosis!
     /// Pairs packets with their forwarded copies on captures of both sides of a gateway.
@@ -251,6 +253,7 @@ public final class Analyzer {
         summary.count(captured, decoded)
         interfaceTally.count(interface: packet.interfaceIndex, wireBytes: packet.originalLength)
         icqResult = .notICQ
+        quotedICQ = .none
         socksUDP = nil
         streamFrame.begin(frame: packet.frameNumber)
         // A reassembled datagram has lost its link layer; its flow keeps the frame's VLAN.
@@ -276,7 +279,8 @@ public final class Analyzer {
         let interface = packet.interfaceIndex < interfaces.count ? interfaces[packet.interfaceIndex] : nil
         switch options.format {
         case .ndjson:
-            PacketRecord.begin(&output.json, packet: captured, decoded: decoded, interface: interface)
+            PacketRecord.begin(&output.json, packet: captured, decoded: decoded, interface: interface, quotedICQ: quotedICQ,
+                               revealSecrets: options.revealSecrets)
             if let (header, datagram) = socksUDP {
                 JSONFieldVisitor.write(into: &output.json) { header.visitFields(datagram, into: &$0) }
             }
@@ -291,7 +295,8 @@ public final class Analyzer {
             output.out.write(PacketLine.text(packet: captured, decoded: decoded, interface: interface,
                                       firstTime: summary.firstTime ?? captured.timestampNanos,
                                       info: Self.join(ICQRecord.text(icqResult, revealSecrets: options.revealSecrets),
-                                                      streamFrame.record.text)))
+                                                      streamFrame.record.text),
+                                      quotedInfo: QuotedICQRecord.text(quotedICQ, revealSecrets: options.revealSecrets)))
         }
     }
 }

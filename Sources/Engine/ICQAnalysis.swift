@@ -110,15 +110,21 @@ final class ICQAnalysis {
         farSide.removeValue(forKey: frame)
     }
 
-    /// ICMP destination unreachable quoting a classic ICQ datagram.
+    /// ICMP destination unreachable quoting a classic ICQ datagram. When the quote shows the
+    /// ICQ header, its UIN and session id name the session (whatever NAT did to the addresses)
+    /// and its sequence number the exact packet; otherwise the quoted client endpoint does.
     func icmpError(_ message: ICQMessageQuote) {
-        let quotesServer = serverPorts.contains(message.quoted.sourcePort ?? 0)
+        let quotesServer = message.icq.map { $0.direction == .serverToClient }
+            ?? serverPorts.contains(message.quoted.sourcePort ?? 0)
         let clientEndpoint = quotesServer
             ? Endpoint(address: message.quoted.destination, port: message.quoted.destinationPort ?? 0)
             : Endpoint(address: message.quoted.source, port: message.quoted.sourcePort ?? 0)
-        guard let key = tracker.sessionKey(forClient: clientEndpoint), let session = tracker.facts(for: key) else { return }
+        let quotedKey = message.icq.flatMap { h in h.uin.flatMap { uin in h.sessionID.map { ICQSession.Key(uin: uin, sessionID: $0) } } }
+        guard let key = quotedKey.flatMap({ tracker.facts(for: $0) != nil ? $0 : nil }) ?? tracker.sessionKey(forClient: clientEndpoint),
+              let session = tracker.facts(for: key) else { return }
         diagnosis.icmpError(session: session, frame: message.frame, time: message.time, code: message.code,
-                            quotesServerPacket: quotesServer)
+                            quotesServerPacket: quotesServer,
+                            quotedPacket: message.icq.map { ICQDiagnosis.QuotedPacket(command: $0.command, seq1: $0.seq1) })
     }
 
     func advance(to time: Int64) {
@@ -138,4 +144,6 @@ struct ICQMessageQuote {
     var time: Int64
     var code: UInt8
     var quoted: QuotedDatagram
+    /// The ICQ header inside the quote, when it reached that far.
+    var icq: ICQHeader?
 }

@@ -5,7 +5,7 @@ import Wire
 /// protocol, length and what the highest decoded layer says.
 public enum PacketLine {
     public static func text(packet: CapturedPacket, decoded: DecodedPacket, interface: CaptureInterface?,
-                            firstTime: Int64, info: String?) -> String {
+                            firstTime: Int64, info: String?, quotedInfo: String? = nil) -> String {
         let time = TimeFormat.seconds(packet.timestampNanos &- firstTime)
         let iface = interface?.name ?? "if\(packet.interfaceIndex)"
         var protocolName = "-"
@@ -36,6 +36,7 @@ public enum PacketLine {
                 if let p = q.sourcePort { detail += ":\(p)" }
                 detail += " → \(q.destination)"
                 if let p = q.destinationPort { detail += ":\(p)" }
+                if let quotedInfo { detail += " " + quotedInfo }
             }
         case nil:
             if decoded.network == nil { protocolName = decoded.link.map { "\($0.kind)" } ?? packet.linkType.name }

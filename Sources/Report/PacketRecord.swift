@@ -6,8 +6,9 @@ import Wire
 public enum PacketRecord {
     /// Writes the record up to and including layer 4, leaving the object open so that the
     /// application-layer decoders can add their members; `finish` closes it.
+    /// `quotedICQ`: the classic ICQ an ICMP error quotes, written under `icmp.quoted.icq`.
     public static func begin(_ json: inout JSONWriter, packet: CapturedPacket, decoded: DecodedPacket,
-                             interface: CaptureInterface?) {
+                             interface: CaptureInterface?, quotedICQ: QuotedICQ = .none, revealSecrets: Bool = false) {
         json.beginObject()
         json.field("type", static: "packet")
         json.beginObject("frame")
@@ -21,7 +22,7 @@ public enum PacketRecord {
         json.endObject()
         writeLink(&json, decoded.link)
         writeNetwork(&json, decoded.network)
-        writeTransport(&json, decoded)
+        writeTransport(&json, decoded, quotedICQ: quotedICQ, revealSecrets: revealSecrets)
         if let m = decoded.malformation { writeMalformation(&json, m) }
     }
 
@@ -114,7 +115,8 @@ public enum PacketRecord {
         }
     }
 
-    static func writeTransport(_ json: inout JSONWriter, _ decoded: DecodedPacket) {
+    static func writeTransport(_ json: inout JSONWriter, _ decoded: DecodedPacket, quotedICQ: QuotedICQ,
+                               revealSecrets: Bool) {
         switch decoded.transport {
         case .udp(let h):
             json.beginObject("udp")
@@ -144,15 +146,16 @@ public enum PacketRecord {
             }
             json.endObject()
         case .icmp(let m):
-            writeICMP(&json, m, name: "icmp")
+            writeICMP(&json, m, name: "icmp", quotedICQ: quotedICQ, revealSecrets: revealSecrets)
         case .icmpv6(let m):
-            writeICMP(&json, m, name: "icmpv6")
+            writeICMP(&json, m, name: "icmpv6", quotedICQ: quotedICQ, revealSecrets: revealSecrets)
         case nil:
             break
         }
     }
 
-    static func writeICMP(_ json: inout JSONWriter, _ m: ICMPMessage, name: StaticString) {
+    static func writeICMP(_ json: inout JSONWriter, _ m: ICMPMessage, name: StaticString, quotedICQ: QuotedICQ,
+                          revealSecrets: Bool) {
         json.beginObject(name)
         json.field("type", m.type)
         json.field("code", m.code)
@@ -165,6 +168,7 @@ public enum PacketRecord {
             json.field("proto", q.protocolNumber)
             if let p = q.sourcePort { json.field("srcport", p) }
             if let p = q.destinationPort { json.field("dstport", p) }
+            QuotedICQRecord.write(&json, quotedICQ, revealSecrets: revealSecrets)
             json.endObject()
         }
         json.endObject()

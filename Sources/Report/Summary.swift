@@ -85,6 +85,9 @@ public struct Summary {
     public var openDeadlines: [(uin: UInt32, what: String, frames: [UInt64])] = []
     /// Files read, with their interfaces (and drop counters where recorded).
     public var sources: [SourceSummary] = []
+    /// `read --merge`: each later file's clock against the first file's, as estimated from the
+    /// packets both hold (empty when one file was read).
+    public var clockOffsets: [ClockOffset] = []
     /// Classic ICQ packets per version and per command.
     public var icq = ICQCounts()
     /// What the flow table tracked, ended and evicted.
@@ -98,6 +101,24 @@ public struct Summary {
     public var datagramsEvicted: UInt64 = 0
     /// Live capture only: received = analysed + dropped, per interface.
     public var live: LiveAccounting? = nil
+
+    public struct ClockOffset: Sendable, Equatable {
+        public var file: String
+        public var reference: String
+        /// Added to the file's timestamps; nil when too few packets were shared to estimate it.
+        public var offsetNanos: Int64?
+        public var packetsInCommon: Int
+        /// Merged frame numbers of the pairs the offset rests on (each pair: reference, file).
+        public var frames: [UInt64]
+
+        public init(file: String, reference: String, offsetNanos: Int64?, packetsInCommon: Int, frames: [UInt64]) {
+            self.file = file
+            self.reference = reference
+            self.offsetNanos = offsetNanos
+            self.packetsInCommon = packetsInCommon
+            self.frames = frames
+        }
+    }
 
     public struct SourceSummary {
         public var name: String

@@ -93,6 +93,22 @@ public enum SummaryRecord {
             json.endObject()
         }
         json.endArray()
+        if !s.clockOffsets.isEmpty {
+            json.beginArray("clock_offsets")
+            for c in s.clockOffsets {
+                json.beginObject()
+                json.field("file", c.file)
+                json.field("reference", c.reference)
+                json.key("offset")
+                if let offset = c.offsetNanos { json.seconds(offset) } else { json.null() }
+                json.field("packets_in_common", c.packetsInCommon)
+                json.beginArray("frames")
+                for frame in c.frames { json.integer(frame) }
+                json.endArray()
+                json.endObject()
+            }
+            json.endArray()
+        }
         s.live?.writeSummaryMember(&json)
         json.endObject()
         json.endLine()
@@ -104,6 +120,9 @@ public enum SummaryRecord {
             let state = source.completed ? "" : " (stopped early: damaged input)"
             let count = source.interfaces.count
             lines.append("\(source.name): \(source.format), \(count) interface\(count == 1 ? "" : "s"), \(source.packets) packets\(state)")
+        }
+        for c in s.clockOffsets {
+            lines.append("clock        " + clockLine(c))
         }
         lines.append("packets      \(s.packets) (\(s.wireBytes) bytes on the wire, \(s.capturedBytes) captured)")
         if s.filteredOut > 0 { lines.append("filtered out \(s.filteredOut)") }
@@ -152,6 +171,21 @@ public enum SummaryRecord {
             lines.append("open at end  UIN \(open.uin): \(open.what) (frames \(open.frames.map(String.init).joined(separator: ", "))); the capture ended before its deadline")
         }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// `b.pcap: +0.350014 s against a.pcap, from 41 packets seen in both (frames 23 and 24, 57 and 58)`.
+    static func clockLine(_ c: Summary.ClockOffset) -> String {
+        guard let offset = c.offsetNanos else {
+            return "\(c.file): times used as they are (only \(c.packetsInCommon) packet\(c.packetsInCommon == 1 ? "" : "s") seen in both it and \(c.reference), too few to compare their clocks)"
+        }
+        var pairs: [String] = []
+        var i = 0
+        while i + 1 < c.frames.count {
+            pairs.append("\(c.frames[i]) and \(c.frames[i + 1])")
+            i += 2
+        }
+        return "\(c.file): \(offset >= 0 ? "+" : "")\(TimeFormat.seconds(offset)) s against \(c.reference), from \(c.packetsInCommon) packets seen in both"
+            + (pairs.isEmpty ? "" : " (frames \(pairs.joined(separator: ", ")))")
     }
 }
 

@@ -187,6 +187,28 @@ public struct QuotedDatagram: Sendable {
     /// TTL (or hop limit) and IP id as quoted, for telling who sent the error.
     public var ttl: UInt8
     public var identification: UInt16
+    /// A quoted UDP datagram's payload, as far as the error quotes it (offset into the frame or
+    /// reassembled datagram the error was decoded from; 0 and 0 when it quotes no UDP payload),
+    /// and its length on the wire as the quoted UDP header states it.
+    public var udpPayloadOffset = 0
+    public var udpPayloadQuoted = 0
+    public var udpPayloadWireLength = 0
+
+    public init(source: IPAddress, destination: IPAddress, protocolNumber: UInt8, sourcePort: UInt16?,
+                destinationPort: UInt16?, ttl: UInt8, identification: UInt16) {
+        self.source = source
+        self.destination = destination
+        self.protocolNumber = protocolNumber
+        self.sourcePort = sourcePort
+        self.destinationPort = destinationPort
+        self.ttl = ttl
+        self.identification = identification
+    }
+
+    /// The quoted UDP payload's bytes (empty when none is quoted).
+    public func udpPayload(of bytes: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(rebasing: bytes[udpPayloadOffset..<(udpPayloadOffset + udpPayloadQuoted)])
+    }
 }
 
 public enum IPProtocol {

@@ -156,6 +156,15 @@ extension PacketDecoder {
             quoted.sourcePort = bytes.u16BE(at: transportOffset)
             quoted.destinationPort = bytes.u16BE(at: transportOffset + 2)
         }
+        // The quoted UDP payload, which the ICQ decoders read "as far as it goes".
+        if proto == IPProtocol.udp && end >= transportOffset + 8 {
+            let udpLength = Int(bytes.u16BE(at: transportOffset + 4))
+            if udpLength >= 8 {
+                quoted.udpPayloadOffset = transportOffset + 8
+                quoted.udpPayloadQuoted = min(end, transportOffset + udpLength) - quoted.udpPayloadOffset
+                quoted.udpPayloadWireLength = udpLength - 8
+            }
+        }
         return quoted
     }
 }

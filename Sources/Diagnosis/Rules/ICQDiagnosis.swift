@@ -16,7 +16,7 @@ public final class ICQDiagnosis {
     /// Client packets that never left the gateway (outbound blocked there).
     private var outboundGatewayDrops: [ICQSession.Key: [UInt64]] = [:]
     /// ICMP errors about the session's datagrams: reporter, frame, code, and whose packet they quote.
-    private var icmpErrors: [ICQSession.Key: [(frame: UInt64, time: Int64, code: UInt8, aboutServerPacket: Bool)]] = [:]
+    private var icmpErrors: [ICQSession.Key: [ICMPErrorEvidence]] = [:]
     /// Timeouts established by gateway evidence, so the same gap is reported once.
     private var timeoutReported: Set<ICQSession.Key> = []
     /// Timed-out candidates waiting for the client's next packet (NAT rebinding) before they are
@@ -61,8 +61,13 @@ public final class ICQDiagnosis {
     }
 
     /// An ICMP destination-unreachable quoting one of the session's datagrams.
-    public func icmpError(session: ICQSessionFacts, frame: UInt64, time: Int64, code: UInt8, quotesServerPacket: Bool) {
-        Self.keepRecent(&icmpErrors[session.key, default: []], (frame, time, code, quotesServerPacket))
+    /// `quotedPacket`: the ICQ command and sequence number the error quotes, when the quote
+    /// reaches the ICQ header; it ties the error to that exact packet.
+    public func icmpError(session: ICQSessionFacts, frame: UInt64, time: Int64, code: UInt8, quotesServerPacket: Bool,
+                          quotedPacket: QuotedPacket? = nil) {
+        Self.keepRecent(&icmpErrors[session.key, default: []],
+                        ICMPErrorEvidence(frame: frame, time: time, code: code, aboutServerPacket: quotesServerPacket,
+                                          quoted: quotedPacket))
     }
 
     /// Evidence kept per session and kind: the rules look at what came during an exchange, so
@@ -142,6 +147,15 @@ public final class ICQDiagnosis {
             // The packet after the gap is itself the evidence of a suspected timeout; whether
             // the client would have acknowledged it, the capture does not show.
             timeoutReported.insert(session.key)
+            // An ICMP error from the client's side quoting the push proves it lost, whether or
+            // not the capture lasted until the client's ack was due.
+            if let icmp = (icmpErrors[session.key] ?? []).first(where: { $0.aboutServerPacket && $0.concerns(exchange) }) {
+                udpTimeout.lost(afterIdle: exchange.gapBefore, frames: exchange.frames + [icmp.frame])
+                emit(timeoutFinding(session, level: .confirmed, detail: .icmpFromClientSide, frames: exchange.frames + [icmp.frame],
+                                    firstTime: exchange.firstTime, lastTime: max(icmp.time, exchange.lastTime),
+                                    gap: exchange.gapBefore, proof: icmp.clientSideProof))
+                return
+            }
             let levelProof = exchange.copyCount >= 2
                 ? (Finding.Level.probable, Finding.Detail.serverRetransmits as Finding.Detail?, "the server retransmitted it \(exchange.copyCount - 1) times; the capture ended before the client's ack could be ruled out")
                 : (.suspected, nil, "the capture ended before the client acknowledged it")
@@ -217,10 +231,11 @@ public final class ICQDiagnosis {
         var explanation = "The client sent \(name) to the server \(exchange.copyCount) times and never heard anything from it."
         var frames = exchange.frames
         var detail = Finding.Detail.noAnswer
-        if let error = errors.first {
+        // The error that quotes one of these very requests, when the quotes show their ICQ headers.
+        if let error = errors.first(where: { $0.concerns(exchange) }) ?? errors.first {
             detail = .icmp
             frames.append(error.frame)
-            explanation += " An ICMP destination unreachable (code \(error.code)) came back instead\(error.code == 9 || error.code == 10 || error.code == 13 ? ", which means a filter refused it" : "")."
+            explanation += " An ICMP destination unreachable (code \(error.code)) came back instead\(error.quoted != nil ? ", quoting the request" + error.quotedText(fromClient: true) : "")\(error.code == 9 || error.code == 10 || error.code == 13 ? ", which means a filter refused it" : "")."
         }
         if let outbound = outboundGatewayDrops[session.key], !outbound.isEmpty {
             explanation += " The packets never left the gateway: the firewall blocks the way out."
@@ -250,7 +265,7 @@ public final class ICQDiagnosis {
         }
         // R3: a push after an idle gap longer than the firewall's timeout that did not get through.
         guard !acked, exchange.gapBefore > thresholds.firewallTimeout, !timeoutReported.contains(session.key) else { return }
-        let icmp = (icmpErrors[session.key] ?? []).first { $0.aboutServerPacket && $0.time >= exchange.firstTime }
+        let icmp = (icmpErrors[session.key] ?? []).first { $0.aboutServerPacket && $0.concerns(exchange) }
         let dropped = (gatewayDrops[session.key] ?? []).first { $0.time >= exchange.firstTime }
         var finding: Finding
         if let dropped {
@@ -260,7 +275,7 @@ public final class ICQDiagnosis {
         } else if let icmp {
             finding = timeoutFinding(session, level: .confirmed, detail: .icmpFromClientSide, frames: exchange.frames + [icmp.frame],
                                      firstTime: exchange.firstTime, lastTime: icmp.time, gap: exchange.gapBefore,
-                                     proof: "an ICMP destination unreachable (code \(icmp.code)) came back from the client's side quoting the server's packet: nothing there would take it")
+                                     proof: icmp.clientSideProof)
         } else if exchange.copyCount >= 2 {
             finding = timeoutFinding(session, level: .probable, detail: .serverRetransmits, frames: exchange.frames,
                                      firstTime: exchange.firstTime, lastTime: exchange.lastTime, gap: exchange.gapBefore,
@@ -301,7 +316,7 @@ public final class ICQDiagnosis {
             return
         }
         let dropped = (gatewayDrops[session.key] ?? []).first { $0.time >= exchange.firstTime }
-        let icmp = (icmpErrors[session.key] ?? []).first { $0.aboutServerPacket && $0.time >= exchange.firstTime }
+        let icmp = (icmpErrors[session.key] ?? []).first { $0.aboutServerPacket && $0.concerns(exchange) }
         if let proof = dropped?.frame ?? icmp?.frame {
             udpTimeout.lost(afterIdle: gap, frames: exchange.frames + [proof])
         } else if exchange.copyCount >= 2 {

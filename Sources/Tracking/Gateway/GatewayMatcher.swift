@@ -142,7 +142,7 @@ public final class GatewayMatcher {
         return fold(hash, tail ^ 0xA076_1D64_78BD_642F)
     }
 
-    static func fingerprint(_ decoded: DecodedPacket, bytes: UnsafeRawBufferPointer) -> Fingerprint? {
+    public static func fingerprint(_ decoded: DecodedPacket, bytes: UnsafeRawBufferPointer) -> Fingerprint? {
         let protocolNumber: UInt8
         let identification: UInt32
         switch decoded.network {

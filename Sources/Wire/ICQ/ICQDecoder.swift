@@ -25,7 +25,7 @@ public final class ICQDecoder {
     public static let scratchCapacity = 65_536
 
     public var serverPorts: [UInt16]
-    private let scratch: UnsafeMutableRawBufferPointer
+    let scratch: UnsafeMutableRawBufferPointer
 
     public init(serverPorts: [UInt16] = ICQDecoder.defaultServerPorts) {
         self.serverPorts = serverPorts

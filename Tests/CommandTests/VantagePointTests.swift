@@ -1,0 +1,97 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// Issue 13: what the firewall did, from each vantage point of a lab recording: both gateway
+/// interfaces (`gateway.pcapng`), one side alone (`inside.pcapng`, `outside.pcapng`, split from
+/// it by scripts/lab-split.sh), and both sides as two files with different clocks (`--merge`).
+struct VantagePointTests {
+    static func dir(_ scenario: String) -> URL { LabRecordingTests.folder.appendingPathComponent(scenario) }
+
+    static func thresholds(_ scenario: String) throws -> [String] {
+        let environment = try String(contentsOf: dir(scenario).appendingPathComponent("scenario.env"), encoding: .utf8)
+        return environment.split(separator: "\n").first { $0.hasPrefix("ICQSCOPE_THRESHOLDS=") }
+            .map { $0.dropFirst("ICQSCOPE_THRESHOLDS=".count).split(separator: " ").map(String.init) } ?? []
+    }
+
+    static func findings(_ scenario: String, _ files: [String], merge: Bool = false) throws -> (CommandRunner.Result, [[String: Any]]) {
+        let paths = files.map { dir(scenario).appendingPathComponent($0).path }
+        let r = try CommandRunner.run(["read", "--format", "ndjson"] + (merge ? ["--merge"] : []) + thresholds(scenario) + paths)
+        #expect(r.status == 0, "\(r.stderr)")
+        return (r, r.records(ofType: "finding"))
+    }
+
+    static func timeout(_ findings: [[String: Any]]) -> [String: Any]? {
+        findings.first { $0["kind"] as? String == "firewall_session_timeout" }
+    }
+
+    /// Both sides: the push arrived outside and never left inside, and the gateway's port
+    /// unreachable quotes it; the drop is the stronger proof.
+    @Test func rejectedPushOnBothSidesIsDroppedAtGateway() throws {
+        let (r, findings) = try Self.findings("timed-out-session-reject", ["gateway.pcapng"])
+        let f = try #require(Self.timeout(findings))
+        #expect(f["level"] as? String == "confirmed")
+        #expect(f["detail"] as? String == "dropped_at_gateway")
+        // The quoted push is shown in the ICMP error's packet record, and not counted as ICQ.
+        let packets = try CommandRunner.run(["read", "--format", "ndjson", "--packets",
+                                             Self.dir("timed-out-session-reject").appendingPathComponent("gateway.pcapng").path])
+        let icmp = packets.records(ofType: "packet").compactMap { $0["icmp"] as? [String: Any] }
+            .compactMap { ($0["quoted"] as? [String: Any])?["icq"] as? [String: Any] }
+        #expect(icmp.count == 3)
+        #expect(icmp.allSatisfy { $0["cmd_name"] as? String == "SRV_SYS_DELIVERED_MESS" && $0["uin"] as? Int == 1001 && $0["seqnum1"] as? Int == 2 })
+        let summary = try #require(r.records(ofType: "summary").first)
+        let icqPackets = ((summary["protocols"] as? [String: Any])?["icq"] as? Int)
+        let withoutICMP = try CommandRunner.run(["read", "--format", "ndjson", "--filter", "not icmp",
+                                                 Self.dir("timed-out-session-reject").appendingPathComponent("gateway.pcapng").path])
+        #expect(icqPackets != nil)
+        #expect(icqPackets == (withoutICMP.records(ofType: "summary").first?["protocols"] as? [String: Any])?["icq"] as? Int)
+    }
+
+    /// Outside only: no drop can be seen, but the port unreachable from the client's side
+    /// quotes the exact push (UIN, session, sequence number): confirmed, although the capture
+    /// ends before the client's ack would have been due.
+    @Test func rejectedPushSeenOutsideIsConfirmedByTheQuote() throws {
+        let (_, findings) = try Self.findings("timed-out-session-reject", ["outside.pcapng"])
+        let f = try #require(Self.timeout(findings))
+        #expect(f["level"] as? String == "confirmed")
+        #expect(f["detail"] as? String == "icmp_from_client_side")
+        #expect(f["uin"] as? Int == 1001)
+        #expect((f["explanation"] as? String)?.contains("SRV_SYS_DELIVERED_MESS, seq 0x2") == true)
+    }
+
+    static func signature(_ f: [String: Any]) -> String {
+        LabRecordingTests.signature(f) + "|\(f["uin"] as? Int ?? 0)"
+    }
+
+    /// Two tcpdumps, one per side, the outside one's clock 0.35 s ahead: `--merge` estimates the
+    /// offset from the packets both hold, states it in the summary with the frames it rests on,
+    /// and finds what the two-interface recording finds (kind, level, detail, endpoints, UIN),
+    /// whichever order the files are named in.
+    @Test(arguments: ["timed-out-session-reject", "dropped-replies", "blocked-peer-port-drop"])
+    func mergedSidesWithShiftedClockFindTheSame(_ scenario: String) throws {
+        let (_, original) = try Self.findings(scenario, ["gateway.pcapng"])
+        #expect(!original.isEmpty)
+        for files in [["inside.pcapng", "outside-shifted.pcapng"], ["outside-shifted.pcapng", "inside.pcapng"]] {
+            let (r, merged) = try Self.findings(scenario, files, merge: true)
+            #expect(merged.map(Self.signature).sorted() == original.map(Self.signature).sorted(), "\(files)")
+            let summary = try #require(r.records(ofType: "summary").first)
+            let clock = try #require((summary["clock_offsets"] as? [[String: Any]])?.first)
+            #expect(clock["file"] as? String == files[1] && clock["reference"] as? String == files[0])
+            let offset = try #require(clock["offset"] as? Double)
+            let expected = files[1] == "outside-shifted.pcapng" ? -0.35 : 0.35
+            #expect(abs(offset - expected) < 0.001, "\(offset)")
+            #expect((clock["packets_in_common"] as? Int ?? 0) >= 3)
+            // The pairs that bound it: each a packet and its forwarded copy, adjacent once merged.
+            let frames = try #require(clock["frames"] as? [Int])
+            #expect(!frames.isEmpty && frames.count % 2 == 0)
+            for i in stride(from: 0, to: frames.count, by: 2) { #expect(frames[i + 1] == frames[i] + 1, "\(frames)") }
+        }
+    }
+
+    /// Unshifted, the clocks already agree: nothing is moved.
+    @Test func mergedSidesWithTheSameClockAreNotMoved() throws {
+        let (r, _) = try Self.findings("dropped-replies", ["inside.pcapng", "outside.pcapng"], merge: true)
+        let clock = try #require(((r.records(ofType: "summary").first)?["clock_offsets"] as? [[String: Any]])?.first)
+        #expect(clock["offset"] as? Double == 0)
+    }
+}
