@@ -541,7 +541,7 @@ public final class Analyzer {
         summary.streamsEvicted = UInt64(streams.streamsEvicted)
         summary.datagramsEvicted = defragmenter.counters.evictedForCap
         let card = RequirementCard.judge(findings: findingTally, evidence: evidence, icq: icqAnalysis.diagnosis,
-                                         peerPorts: peerPorts.ledger)
+                                         peerPorts: peerPorts.ledger, sideName: sideName)
         finalCard = card
         writeHTML(card: card)
         writeEvidence()
