@@ -20,7 +20,7 @@ extension Analyzer {
         summary.streamsEvicted = UInt64(streams.streamsEvicted)
         summary.datagramsEvicted = defragmenter.counters.evictedForCap
         let card = RequirementCard.judge(findings: findingTally, evidence: evidence, icq: icqAnalysis.diagnosis,
-                                         peerPorts: peerPorts.ledger)
+                                         peerPorts: peerPorts.ledger, sideName: sideName)
         finalCard = card
         writeHTML(card: card)
         writeEvidence()
