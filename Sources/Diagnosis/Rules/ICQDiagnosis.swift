@@ -154,7 +154,7 @@ public final class ICQDiagnosis {
             // An ICMP error from the client's side quoting the push proves it lost, whether or
             // not the capture lasted until the client's ack was due.
             if let icmp = (icmpErrors[session.key] ?? []).first(where: { $0.aboutServerPacket && $0.concerns(exchange) }) {
-                udpTimeout.lost(afterIdle: exchange.gapBefore, frames: exchange.frames + [icmp.frame])
+                udpTimeouts.lost(at: gatewayOf(session.key), afterIdle: exchange.gapBefore, frames: exchange.frames + [icmp.frame])
                 emit(timeoutFinding(session, level: .confirmed, detail: .icmpFromClientSide, frames: exchange.frames + [icmp.frame],
                                     firstTime: exchange.firstTime, lastTime: max(icmp.time, exchange.lastTime),
                                     gap: exchange.gapBefore, proof: icmp.clientSideProof))
