@@ -57,7 +57,7 @@ let package = Package(
         // The pipeline assembled: one Analyzer takes packets from any source (file or live) through
         // every stage, so the command, the benchmarks and the tests run the same engine.
         .target(
-            name: "Engine", dependencies: ["Bytes", "Capture", "Wire", "Tracking", "Diagnosis", "Report"],
+            name: "Engine", dependencies: ["Bytes", "Capture", "Wire", "Tracking", "Diagnosis", "Report", "CPrivileges"],
             swiftSettings: pipelineStage
         ),
         // Builds real frames and capture files: the sample generator's and the tests' own traffic.
@@ -86,7 +86,7 @@ let package = Package(
         .target(
             name: "Sensor",
             dependencies: [
-                "Report",
+                "Capture", "Report", "Engine",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -98,7 +98,7 @@ let package = Package(
         .executableTarget(
             name: "icqscope",
             dependencies: [
-                "Capture", "Diagnosis", "Engine", "Report", "Sensor", "CPrivileges",
+                "Capture", "Diagnosis", "Engine", "Report", "Sensor",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

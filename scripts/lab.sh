@@ -12,7 +12,7 @@
 #
 # Usage: sudo scripts/lab.sh [--out DIR] [--bin DIR] [--nat] [--capture tcpdump|icqscope] [--no-heartbeat]
 #                           [--udp-timeout SECONDS] [--sensor] [--quiet] SCENARIO
-#        (--udp-timeout: the conntrack UDP timeout of the timeout-sweep scenario, default 3)
+#        (--udp-timeout: the conntrack UDP timeout of the timeout-sweep scenarios, default 3)
 #        (--sensor: icqscope live as a sensor: a real Prometheus in the gateway namespace scrapes
 #         its /metrics every second with the shipped alert rules, a real rsyslog takes its findings,
 #         --events and --metrics-file go to the output folder; after the scenario Prometheus's
@@ -22,7 +22,7 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-SCENARIOS="healthy timed-out-session timed-out-session-reject keepalive-own-timer client-gives-up dropped-replies blocked-peer-port-drop blocked-peer-port-reset blocked-peer-port-icmp peer-port-allowed outgoing-tcp-blocked server-path-blocked socks-association-lost timeout-sweep"
+SCENARIOS="healthy timed-out-session timed-out-session-reject keepalive-own-timer client-gives-up dropped-replies blocked-peer-port-drop blocked-peer-port-reset blocked-peer-port-icmp peer-port-allowed outgoing-tcp-blocked server-path-blocked socks-association-lost timeout-sweep timeout-sweep-nat"
 
 usage() {
     sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'
@@ -30,7 +30,7 @@ usage() {
     exit "${1:-2}"
 }
 
-OUT="" BIN="" NAT=0 QUIET=0 SCENARIO="" HEARTBEAT=1 SWEEP_TIMEOUT=3 SENSOR=0
+OUT="" BIN="" NAT=0 NAT_RANDOM=0 QUIET=0 SCENARIO="" HEARTBEAT=1 SWEEP_TIMEOUT=3 SENSOR=0
 # What records the gateway's traffic: icqscope live (findings stream while the scenario runs,
 # recording in gateway.pcapng), or tcpdump (gateway.pcap, no live findings). Only
 # start_capture/stop_capture below know which tool runs.
@@ -191,7 +191,8 @@ setup_firewall() {
             echo "  }"
             echo "  chain postrouting {"
             echo "    type nat hook postrouting priority srcnat; policy accept;"
-            echo "    oifname \"$IF_GO\" masquerade"
+            # fully-random: every new mapping gets a random port (timeout-sweep-nat).
+            echo "    oifname \"$IF_GO\" masquerade$([ "$NAT_RANDOM" = 1 ] && echo ' fully-random')"
             echo "  }"
             echo "}"
         fi
@@ -592,6 +593,25 @@ run_timeout_sweep() {
     wait_clients
 }
 
+run_timeout_sweep_nat() {
+    # The same question asked of a NAT's mappings alone, no server push involved: the gateway
+    # masquerades with a random port for every new mapping. A logs in and goes quiet; 0.75 T
+    # later it sends B a message (it leaves from the same public port: the mapping is still
+    # known), 1.4 T after that another (conntrack has forgotten the mapping: it leaves from a new
+    # port). icqscope must bracket T from the recording alone: more than ~0.75 T, at most ~1.4 T.
+    NAT=1 NAT_RANDOM=1 UDP_TIMEOUT="$SWEEP_TIMEOUT" KEEPALIVE=60
+    local first second run_for
+    first=$(awk -v t="$UDP_TIMEOUT" 'BEGIN { printf "%.2f", 0.75 * t }')
+    second=$(awk -v t="$UDP_TIMEOUT" -v f="$first" 'BEGIN { printf "%.2f", f + 1.4 * t }')
+    run_for=$(awk -v s="$second" 'BEGIN { printf "%.1f", s + 2 }')
+    setup_firewall "$UDP_TIMEOUT"; write_env; start_capture
+    start_server "$(awk -v r="$run_for" 'BEGIN { printf "%.1f", r + 1 }')" \
+        --retransmit-interval "$SERVER_RTX" --retries "$SERVER_RETRIES" --keepalive-hint "$KEEPALIVE"
+    start_client "$NS_IN" client-a "$CLIENT_A" --uin $UIN_A --tcp-port $PORT_A --contact $UIN_B \
+        --message "$first:$UIN_B:first" --message "$second:$UIN_B:second" --run-for "$run_for" $(common_client_args)
+    wait_clients
+}
+
 run_dropped_replies() {
     # From 2 s to 2 + DROP_FOR s the gateway drops server-to-client UDP. A's keep-alive at 5 s
     # and its retransmission at 7 s lose their ACKs; the one at 9 s is answered (recovered).
@@ -706,6 +726,7 @@ case "$SCENARIO" in
     server-path-blocked) run_server_path_blocked ;;
     socks-association-lost) run_socks_association_lost ;;
     timeout-sweep) run_timeout_sweep ;;
+    timeout-sweep-nat) run_timeout_sweep_nat ;;
 esac
 wait "$SERVER_PID" || true
 stop_capture

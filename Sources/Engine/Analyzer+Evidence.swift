@@ -10,26 +10,23 @@ import Wire
 extension Analyzer {
     /// Counts, flow protocols and advertised endpoints of the PDUs the current frame completed.
     func noteStreamFrame(frame: UInt64, flow: FlowHandle?) {
-        for a in streamFrame.oscar.advertised {
-            peerPorts.advertise(a.endpoint, uin: a.uin, source: .oscarDirectConnection,
-                                     isLANAddress: a.isLAN && a.endpoint.address.isPrivate, frame: frame)
+        let found = streamFrame.evidence
+        for a in found.advertised {
+            peerPorts.advertise(a.endpoint, uin: a.uin, source: a.source, isLANAddress: a.isLANAddress, frame: frame)
         }
-        for a in streamFrame.advertised {
-            peerPorts.advertise(a.endpoint, uin: a.uin, source: a.source,
-                                     isLANAddress: a.isLAN && a.endpoint.address.isPrivate, frame: frame)
-        }
-        if streamFrame.oscar.pduCount > 0 {
+        for association in found.associations { socksAssociations.grant(association) }
+        if found.oscarPDUs > 0 {
             evidence.icqTCPConversation(frame: frame)
             summary.count(.oscar)
             if let flow { flowTable.addProtocol(.oscar, to: flow) }
         }
-        if streamFrame.socksCount > 0 {
+        if found.socksMessages > 0 {
             evidence.proxyConversation(frame: frame)
-            if let client = streamFrame.socks4Client { socks4UDP.socks4Request(client: client.address, frame: frame) }
+            if let client = found.socks4Client { socks4UDP.socks4Request(client: client.address, frame: frame) }
             summary.count(.socks)
             if let flow { flowTable.addProtocol(.socks, to: flow) }
         }
-        if streamFrame.peerCount > 0 {
+        if found.peerPDUs > 0 {
             summary.count(.icqPeer)
             if let flow {
                 flowTable.addProtocol(.peer, to: flow)

@@ -52,11 +52,4 @@ extension Analyzer {
                 kernelDrops: interface?.statistics?.osDropped, interfaceDrops: interface?.statistics?.interfaceDropped)
         }
     }
-
-    /// Failures of the events file and of syslog, each reported once as an output failure
-    /// (exit status 74); the analysis goes on.
-    func reportEventFailures() {
-        if let failure = events?.takeFailure() { reportOutputFailure(failure) }
-        if let failure = syslog?.takeFailure() { reportOutputFailure(failure) }
-    }
 }

@@ -14,8 +14,8 @@ extension Analyzer {
         let destination = Endpoint(address: dst, port: udp.destinationPort)
         let source = Endpoint(address: src, port: udp.sourcePort)
         let toRelay: Bool
-        if socks.handshakes.association(relay: destination) != nil { toRelay = true }
-        else if socks.handshakes.association(relay: source) != nil { toRelay = false }
+        if socksAssociations.association(relay: destination) != nil { toRelay = true }
+        else if socksAssociations.association(relay: source) != nil { toRelay = false }
         else { return nil }
         guard case .header(let header) = SOCKSUDPHeader.parse(payload), let real = header.address else { return nil }
         var inner = decoded

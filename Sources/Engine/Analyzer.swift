@@ -10,28 +10,20 @@ import Wire
 public final class Analyzer {
     let options: AnalysisConfiguration
     var summary = Summary()
-    var json = JSONWriter()
-    let out: OutputSink
-    let diagnostics = OutputSink(fd: 2, threshold: 0)
-    var inputDamaged = false
-    /// An output could not be written completely (exit status 74).
-    var outputFailed = false
+    /// Standard output, stderr and the events file; what decides the exit status.
+    let output: RunOutput
     private var filter: PacketFilter?
     private var filterBroken = false
     let defragmenter: IPDefragmenter
     /// Classic ICQ over UDP; owns the scratch buffer v5 client packets are decrypted into.
-    private let icq: ICQDecoder
+    let icq: ICQDecoder
     /// What the ICQ classifier said about the current frame; its bytes stay valid until the
     /// next frame (the frame, the defragmenter's datagram, or the decoder's scratch).
-    private var icqResult: ICQClassification = .notICQ
+    var icqResult: ICQClassification = .notICQ
     /// Findings established so far, tallied for the report card and --fail-on.
-    private(set) var findingTally = FindingTally()
-    /// The text report's findings, in the order they were established: as many as
-    /// `MemoryBudget.findingListBytes` holds (a scan of a peer's closed port makes a finding a
-    /// SYN); the rest are counted and said to be left out. NDJSON writes each as it comes.
-    private(set) var findings: [Finding] = []
-    private var findingBytes = 0
-    private var findingsLeftOut = 0
+    var findingTally = FindingTally()
+    /// The findings and session lines the text report prints at the end.
+    var textLists: TextReportLists
     /// What the capture shows of the guide's requirements holding, for the report card.
     let evidence = RequirementEvidence()
     /// Every packet's flow; ended flows are written with `--flows`.
@@ -43,35 +35,31 @@ public final class Analyzer {
     /// SOCKS4 use beside blocked direct UDP (the guide's proxy requirement).
     var socks4UDP: SOCKS4UDPRule!
     /// The SOCKS5 UDP header of the current frame, when it was relayed through an association.
-    private var socksUDP: (SOCKSUDPHeader, UnsafeRawBufferPointer)? = nil
+    var socksUDP: (SOCKSUDPHeader, UnsafeRawBufferPointer)? = nil
     /// The classic ICQ the current frame's ICMP error quotes (`icmp.quoted.icq`).
-    private var quotedICQ: QuotedICQ = .none
+    var quotedICQ: QuotedICQ = .none
     /// Connection attempts to the TCP ports peers advertised (rule R4).
     var peerPorts: PeerPortDiagnosis!
     /// Pairs packets with their forwarded copies on captures of both sides of a gateway.
-    private let gateway: GatewayMatcher
+    let gateway: GatewayMatcher
     /// Whether the current source shows more than one side (interfaces, or cooked v2 ifindexes).
     var twoSided = false
-    /// Session lines for the text report, in the order the sessions ended: as many as
-    /// `MemoryBudget.sessionListBytes` holds (a flood of logins must not grow the report without
-    /// bound); the sessions beyond are counted and said to be left out.
-    private var sessionLines: [String] = []
-    private var sessionLineBytes = 0
-    private var sessionLinesLeftOut = 0
     /// Link types already reported as undecodable, so each is reported once per source.
     var reportedLinkTypes: Set<LinkType> = []
 
     /// TCP reassembly with the combined decoder on every connection: OSCAR, SOCKS and ICQ
     /// peer-to-peer, found by content on any port, and OSCAR or peer inside a SOCKS tunnel.
-    let streams: StreamTable<ICQStreamConsumer<StreamFrameRecord>>
-    /// The stream PDUs completed while the current frame is analysed.
-    var streamFrame: StreamFrameRecord
+    let streams: StreamTable<ICQStreamConsumer<StreamFrame>>
+    /// The stream PDUs completed while the current frame is analysed: their evidence, and their record.
+    var streamFrame: StreamFrame
+    /// The UDP associations SOCKS5 proxies granted, from the stream decoder's evidence.
+    let socksAssociations = SOCKSAssociations()
 
     /// Frames analysed so far, over every source.
     public var packetsAnalysed: UInt64 { summary.packets }
 
     /// Read once: an option's property wrapper costs a generic metadata lookup per access.
-    private let showPackets: Bool
+    let showPackets: Bool
     /// What the HTML page draws, gathered only with `--html`.
     let html: HTMLCollector?
     /// What is known of the findings' frames, only with `--html` or `--write-evidence`.
@@ -82,14 +70,23 @@ public final class Analyzer {
     /// capture's is its `--write` recording, set by the command).
     public var evidenceInputs: [String] = []
     /// The progress line on a terminal (the command decides whether there is one).
-    public var progress: ProgressLine?
+    public var progress: ProgressLine? {
+        get { output.progress }
+        set { output.progress = newValue }
+    }
     /// Bytes of the inputs already read to their end, for the progress line over several files.
     private var bytesOfFinishedSources: Int64 = 0
 
     /// `--events`: every NDJSON record but packets and flows, whatever `--format` says.
-    public var events: EventLog?
+    public var events: EventLog? {
+        get { output.events }
+        set { output.events = newValue }
+    }
     /// `--syslog`: each finding as it is established.
-    public var syslog: SyslogSender?
+    public var syslog: SyslogSender? {
+        get { output.syslog }
+        set { output.syslog = newValue }
+    }
     /// Packets and bytes per interface of the current source, for the metrics.
     let interfaceTally = InterfaceTally()
     /// Per-interface counts of the sources already read (`read` with several files).
@@ -106,7 +103,8 @@ public final class Analyzer {
 
     public init(configuration options: AnalysisConfiguration) {
         self.options = options
-        out = OutputSink(fd: options.outputDescriptor)
+        output = RunOutput(format: options.format, descriptor: options.outputDescriptor)
+        textLists = TextReportLists(budget: options.memoryBudget)
         flowTable = FlowTable(configuration: options.memoryBudget.flowConfiguration)
         defragmenter = IPDefragmenter(maximumPending: options.memoryBudget.reassemblyDatagrams,
                                       maximumBytes: options.memoryBudget.reassemblyBytes)
@@ -117,9 +115,9 @@ public final class Analyzer {
         html = options.htmlPath == nil ? nil : HTMLCollector(briefs: briefs!)
         flowTable.keepsEndedFlowRecords = options.flows || html != nil
         streams = StreamTable(limits: options.memoryBudget.streamLimits, opensAtFirstBytes: true) { ICQStreamConsumer(originator: $0, responder: $1) }
-        streamFrame = StreamFrameRecord(
-            format: !options.packets ? .countOnly : (options.format == .ndjson ? .ndjson : .text),
-            revealSecrets: options.revealSecrets)
+        streamFrame = StreamFrame(
+            record: StreamFrameRecord(format: options.format == .ndjson ? .ndjson : .text, revealSecrets: options.revealSecrets),
+            rendersRecord: options.packets)
         if let expression = options.filter { filter = PacketFilter(expression: expression) }
         icqAnalysis = ICQAnalysis(
             thresholds: options.thresholds, serverPorts: options.icqServerPorts,
@@ -257,7 +255,7 @@ public final class Analyzer {
         icqResult = .notICQ
         quotedICQ = .none
         socksUDP = nil
-        streamFrame.reset()
+        streamFrame.begin(frame: packet.frameNumber)
         // A reassembled datagram has lost its link layer; its flow keeps the frame's VLAN.
         let vlan = decoded.link?.innermostVLAN ?? 0
         if decoded.isFragment {
@@ -281,323 +279,24 @@ public final class Analyzer {
         let interface = packet.interfaceIndex < interfaces.count ? interfaces[packet.interfaceIndex] : nil
         switch options.format {
         case .ndjson:
-            PacketRecord.begin(&json, packet: captured, decoded: decoded, interface: interface, quotedICQ: quotedICQ,
+            PacketRecord.begin(&output.json, packet: captured, decoded: decoded, interface: interface, quotedICQ: quotedICQ,
                                revealSecrets: options.revealSecrets)
             if let (header, datagram) = socksUDP {
-                JSONFieldVisitor.write(into: &json) { header.visitFields(datagram, into: &$0) }
+                JSONFieldVisitor.write(into: &output.json) { header.visitFields(datagram, into: &$0) }
             }
-            ICQRecord.write(&json, icqResult, revealSecrets: options.revealSecrets)
-            streamFrame.write(into: &json)
+            ICQRecord.write(&output.json, icqResult, revealSecrets: options.revealSecrets)
+            streamFrame.record.write(into: &output.json)
             if case .malformed(let m, _) = icqResult, decoded.malformation == nil {
-                PacketRecord.writeMalformation(&json, m)
+                PacketRecord.writeMalformation(&output.json, m)
             }
-            PacketRecord.finish(&json)
-            out.take(&json)
+            PacketRecord.finish(&output.json)
+            output.out.take(&output.json)
         case .text:
-            out.write(PacketLine.text(packet: captured, decoded: decoded, interface: interface,
+            output.out.write(PacketLine.text(packet: captured, decoded: decoded, interface: interface,
                                       firstTime: summary.firstTime ?? captured.timestampNanos,
                                       info: Self.join(ICQRecord.text(icqResult, revealSecrets: options.revealSecrets),
-                                                      streamFrame.text),
+                                                      streamFrame.record.text),
                                       quotedInfo: QuotedICQRecord.text(quotedICQ, revealSecrets: options.revealSecrets)))
         }
-    }
-
-    /// Everything above layer 4: the flow table, the ICQ-family decoders and the trackers. `bytes`
-    /// is the frame, or the reassembled datagram when the frame completed a fragmented one.
-    private func analyzeTransport(_ packet: CapturedPacket, _ decoded: DecodedPacket, bytes: UnsafeRawBufferPointer,
-                                  vlan: UInt16) {
-        if decoded.network == nil {
-            // Still moves the capture clock, so flows expire on time.
-            flowTable.advance(to: packet.timestampNanos)
-            return
-        }
-        let observation = flowTable.process(packet, decoded, bytes: bytes, vlan: vlan)
-        var partner: UInt64? = nil
-        let side = decoded.link?.interfaceIndex.map { Int($0) } ?? packet.interfaceIndex
-        if twoSided {
-            partner = gateway.observe(frame: packet.frameNumber, time: packet.timestampNanos, side: side,
-                                      decoded: decoded, bytes: bytes)
-        }
-        defer {
-            if let partner {
-                icqAnalysis.forwarded(frame: partner)
-                icqAnalysis.forwarded(frame: packet.frameNumber)
-                peerPorts.gatewayVerdict(frame: partner, forwarded: true, time: packet.timestampNanos)
-            }
-        }
-        quotedICQ = Self.quotedICQ(decoded, bytes: bytes, decoder: icq)
-        switch decoded.transport {
-        case .icmp(let message) where message.type == 3:
-            if let quoted = message.quoted, quoted.protocolNumber == IPProtocol.udp {
-                icqAnalysis.icmpError(ICQMessageQuote(frame: packet.frameNumber, time: packet.timestampNanos,
-                                                      code: message.code, quoted: quoted, icq: quotedICQ.header))
-            }
-            // Both copies of an error that crossed the gateway: each quotes the attempt as its side saw it.
-            if let reporter = decoded.sourceAddress {
-                peerPorts.icmp(message, frame: packet.frameNumber, time: packet.timestampNanos, reporter: reporter)
-            }
-        case .tcp(let tcp):
-            peerPorts.tcp(tcp, decoded: decoded, frame: packet.frameNumber, time: packet.timestampNanos,
-                          twoSided: twoSided, isCopy: partner != nil)
-            if partner == nil {
-                // A gateway's forwarded copy would feed the same stream twice: only the first is read.
-                // A stream opens at the connection's first bytes, with the handshake the flow saw,
-                // and is let go (the flow remembers) once nothing in it can be decoded.
-                let flow = observation?.handle
-                if tcp.isSYN && !tcp.isACK, let flow { flowTable.clearStreamDone(flow) }
-                if flow.map({ !flowTable.isStreamDone($0) }) ?? true {
-                    let handshake = decoded.payloadLength > 0 ? flow.flatMap { flowTable.handshake(of: $0) } : nil
-                    if streams.ingest(decoded, frame: packet.frameNumber, bytes: bytes, handshake: handshake,
-                                      sink: &streamFrame), let flow {
-                        flowTable.markStreamDone(flow)
-                    }
-                }
-                noteStreamFrame(frame: packet.frameNumber, flow: observation?.handle)
-            }
-            if partner == nil, let src = decoded.sourceAddress, let dst = decoded.destinationAddress {
-                socks.segment(tcp, payload: decoded.payload(of: bytes), source: Endpoint(address: src, port: tcp.sourcePort),
-                              destination: Endpoint(address: dst, port: tcp.destinationPort),
-                              frame: packet.frameNumber, time: packet.timestampNanos)
-            }
-        default:
-            break
-        }
-        if case .udp(let udp) = decoded.transport {
-            let payload = decoded.payload(of: bytes)
-            socksUDP = nil
-            if let relayed = socksRelayed(decoded, udp, payload: payload) {
-                // ICQ through a SOCKS5 UDP association: the header names the real server; the
-                // datagram inside is classic ICQ between the client and that server.
-                socksUDP = (relayed.header, payload)
-                let inner = UnsafeRawBufferPointer(rebasing: payload[relayed.header.inner])
-                icqResult = icq.decode(inner, direction: relayed.toRelay ? .clientToServer : .serverToClient)
-                socks.datagram(relay: relayed.relay, client: relayed.client, toRelay: relayed.toRelay, frame: packet.frameNumber,
-                               time: packet.timestampNanos, uin: icqResult.packet?.header.uin)
-                noteICQResult(packet, relayed.inner, side: side, flow: observation?.handle)
-            } else {
-                icqResult = icq.classify(payload, sourcePort: udp.sourcePort, destinationPort: udp.destinationPort)
-                noteICQResult(packet, decoded, side: side, flow: observation?.handle)
-            }
-        }
-        if briefs != nil { noteBrief(packet, decoded, side: side, partner: partner) }
-    }
-
-    /// `--html` and `--write-evidence` only: the frame's brief, and the page's timelines. Out of
-    /// line, so that the path every packet takes stays as it was without them.
-    @inline(never)
-    private func noteBrief(_ packet: CapturedPacket, _ decoded: DecodedPacket, side: Int, partner: UInt64?) {
-        guard let briefs, let brief = briefs.packet(packet, decoded, side: side, icq: icqResult) else { return }
-        html?.packet(brief, twoSided: twoSided, partner: partner, advertised: peerPorts.advertised)
-    }
-
-    /// What the ICQ classifier said about a datagram (`decoded`: as sent, or as if sent directly
-    /// when it was relayed through a SOCKS5 association): counts, the session tracker, advertised
-    /// endpoints and the flow's protocols.
-    private func noteICQResult(_ packet: CapturedPacket, _ decoded: DecodedPacket, side: Int, flow: FlowHandle?) {
-        switch icqResult {
-        case .icq(let p):
-            summary.count(.icq)
-            summary.icq.count(p)
-            icqAnalysis.observe(p, decoded: decoded, frame: packet.frameNumber, time: packet.timestampNanos,
-                                side: side, twoSided: twoSided)
-            noteAdvertisedEndpoints(p, decoded: decoded, frame: packet.frameNumber)
-            if let flow {
-                flowTable.addProtocol(.icq, to: flow)
-                if let uin = p.header.uin, uin != 0 { flowTable.addUIN(uin, to: flow) }
-            }
-        case .malformed(var m, let header):
-            // Offsets in the record are from the start of the frame (or reassembled datagram).
-            m.offset += decoded.payloadOffset
-            icqResult = .malformed(m, header: header)
-            summary.countMalformed(m)
-        case .notICQ:
-            break
-        }
-    }
-
-    private func sessionEnded(_ session: ICQSession) {
-        html?.sessionEnded(session)
-        switch options.format {
-        case .ndjson:
-            SessionRecord.writeNDJSON(&json, session)
-            events?.write(json.buffer)
-            out.take(&json)
-        case .text:
-            if let events {
-                SessionRecord.writeNDJSON(&json, session)
-                events.write(json.buffer)
-                json.removeAll()
-            }
-            let line = SessionRecord.text(session)
-            let cost = MemoryBudget.bytesPerListedLine + line.utf8.count
-            if sessionLineBytes + cost <= options.memoryBudget.sessionListBytes {
-                sessionLineBytes += cost
-                sessionLines.append(line)
-            } else {
-                sessionLinesLeftOut += 1
-            }
-        }
-    }
-
-    /// A finding is printed as soon as it is established (NDJSON), and kept for the text report.
-    func report(_ finding: Finding) {
-        findingTally.add(finding)
-        findingCounts[Self.findingCountIndex(finding.kind, finding.severity)] &+= 1
-        if options.format == .text {
-            let cost = MemoryBudget.bytesPerListedFinding + finding.explanation.utf8.count + finding.advice.utf8.count
-                + finding.frames.count * MemoryLayout<UInt64>.stride
-            if findingBytes + cost <= options.memoryBudget.findingListBytes {
-                findingBytes += cost
-                findings.append(finding)
-            } else {
-                findingsLeftOut += 1
-            }
-        }
-        briefs?.finding(finding)
-        html?.finding(finding)
-        if options.format == .ndjson || events != nil {
-            FindingRecord.writeNDJSON(&json, finding)
-            events?.write(json.buffer)
-            if options.format == .ndjson {
-                out.take(&json)
-                out.flush()
-            } else {
-                json.removeAll()
-            }
-        }
-        socks4UDP.observe(finding)
-        syslog?.send(finding)
-    }
-
-    static func findingCountIndex(_ kind: Finding.Kind, _ severity: Finding.Severity) -> Int {
-        Finding.Kind.allCases.firstIndex(of: kind)! * Finding.Severity.allCases.count
-            + Finding.Severity.allCases.firstIndex(of: severity)!
-    }
-
-    /// Writes the flows that ended (with `--flows`) and empties the table's queue.
-    private func writeEndedFlows() {
-        guard flowTable.hasEndedFlows else { return }
-        flowTable.drainEndedFlows { write($0) }
-    }
-
-    private func write(_ flow: FlowRecord) {
-        html?.flowEnded(flow)
-        guard options.flows else { return }
-        switch options.format {
-        case .ndjson:
-            FlowRecordOutput.writeNDJSON(&json, flow)
-            out.take(&json)
-        case .text:
-            out.write(FlowRecordOutput.text(flow))
-        }
-    }
-
-    /// Damaged or unusable input: a line on stderr, and an `error` record in NDJSON.
-    public func report(_ error: CaptureError) {
-        inputDamaged = true
-        summary.inputErrors += 1
-        progress?.clear()
-        out.flush()
-        diagnostics.write(ErrorRecord.line(error))
-        diagnostics.flush()
-        writeErrorRecord(error)
-    }
-
-    /// The `error` record: on stdout in NDJSON, and in the events file.
-    private func writeErrorRecord(_ error: CaptureError) {
-        guard options.format == .ndjson || events != nil else { return }
-        ErrorRecord.write(&json, error)
-        events?.write(json.buffer)
-        if options.format == .ndjson { out.take(&json) } else { json.removeAll() }
-    }
-
-    /// An output that could not be written (a full disk, a vanished file): one line on stderr
-    /// naming the file, an `error` record in NDJSON, and exit status 74 at the end. The analysis
-    /// goes on.
-    public func reportOutputFailure(_ error: CaptureError) {
-        outputFailed = true
-        progress?.clear()
-        out.flush()
-        diagnostics.write(ErrorRecord.line(error))
-        diagnostics.flush()
-        writeErrorRecord(error)
-    }
-
-    public func noteUnreadable(_ path: String) {
-        summary.sources.append(Summary.SourceSummary(name: path, format: "unreadable", packets: 0, interfaces: [], completed: false))
-    }
-
-    static func join(_ a: String?, _ b: String?) -> String? {
-        guard let a else { return b }
-        guard let b else { return a }
-        return a + " | " + b
-    }
-
-    /// Prints the summary and returns the exit status of the output contract.
-    public func finish() -> Int32 {
-        streamFrame.reset()
-        streams.finishAll(frame: summary.packets, sink: &streamFrame)
-        while let u = gateway.nextUnforwarded(now: .max) { unforwarded(u) }
-        peerPorts.finish()
-        icqAnalysis.finish()
-        summary.openDeadlines = icqAnalysis.diagnosis.openAtEnd.map { ($0.uin, $0.what, $0.frames) }
-        flowTable.finish { write($0) }
-        summary.flows = flowTable.statistics
-        summary.sessionsEvicted = icqAnalysis.tracker.evictedSessions
-        summary.streamsEvicted = UInt64(streams.streamsEvicted)
-        summary.datagramsEvicted = defragmenter.counters.evictedForCap
-        let card = RequirementCard.judge(findings: findingTally, evidence: evidence, icq: icqAnalysis.diagnosis,
-                                         peerPorts: peerPorts.ledger)
-        finalCard = card
-        writeHTML(card: card)
-        writeEvidence()
-        if let events {
-            for requirement in card { RequirementRecord.writeNDJSON(&json, requirement) }
-            SummaryRecord.writeNDJSON(&json, summary)
-            // One record a write, as during the run.
-            var start = 0
-            let records = json.buffer
-            for (i, byte) in records.enumerated() where byte == UInt8(ascii: "\n") {
-                events.write(Array(records[start...i]))
-                start = i + 1
-            }
-            json.removeAll()
-            reportEventFailures()
-        }
-        switch options.format {
-        case .ndjson:
-            for requirement in card { RequirementRecord.writeNDJSON(&json, requirement) }
-            SummaryRecord.writeNDJSON(&json, summary)
-            out.take(&json)
-        case .text:
-            if options.packets || options.flows { out.write("\n") }
-            let style = TextStyle(enabled: options.colour)
-            out.write(RequirementRecord.text(card, style: style))
-            out.write(SummaryRecord.text(summary))
-            out.write(FindingRecord.text(findings, leftOut: findingsLeftOut, keptBytes: options.memoryBudget.findingListBytes,
-                                         style: style))
-            if !sessionLines.isEmpty || sessionLinesLeftOut > 0 {
-                out.write("\n" + style.heading("ICQ SESSIONS (\(sessionLines.count + sessionLinesLeftOut))") + "\n")
-                for line in sessionLines { out.write("  " + line) }
-                if sessionLinesLeftOut > 0 {
-                    out.write("  … and \(sessionLinesLeftOut) more sessions, not listed: the text report keeps "
-                              + "\(options.memoryBudget.sessionListBytes >> 10) KiB of them (a 32nd of --memcap); "
-                              + "--format ndjson writes every session as it ends\n")
-                }
-            }
-        }
-        out.flush()
-        if let failure = out.failureReason {
-            // Nothing more can go to standard output: the reason goes to stderr only.
-            diagnostics.write("icqscope: standard output: writing the results failed: \(failure)\n")
-            diagnostics.flush()
-            outputFailed = true
-        }
-        if outputFailed { return ExitStatus.outputFailed }
-        if inputDamaged { return ExitStatus.damagedInput }
-        if let failOn = options.failOn, let worst = findingTally.worst, worst >= failOn {
-            return ExitStatus.findings
-        }
-        return ExitStatus.ok
     }
 }

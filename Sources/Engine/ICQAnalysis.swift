@@ -24,6 +24,12 @@ final class ICQAnalysis {
     private var farSide: [UInt64: (key: ICQSession.Key, fromServer: Bool, gap: Int64)] = [:]
     private let serverPorts: [UInt16]
     private let evidence: RequirementEvidence
+    /// The NAT mappings the gateway's public side shows, as bounds of the UDP timeout.
+    private var natMappings = NATMappingEvidence()
+    /// Sessions whose first packet was the server's: the side taken as their client's may be the
+    /// public one, so their mappings prove nothing (forgotten with `clientSide`).
+    private var firstSeenFromServer: Set<ICQSession.Key> = []
+    private var twoSided = false
 
     init(thresholds: Thresholds, serverPorts: [UInt16], maximumSessions: Int, evidence: RequirementEvidence,
          findings: @escaping (Finding) -> Void,
@@ -37,6 +43,7 @@ final class ICQAnalysis {
         self.evidence = evidence
         tracker = ICQSessionTracker(configuration: configuration)
         self.sessionEnded = sessionEnded
+        diagnosis.gatewayOf = { [unowned self] key in self.natMappings.gateway(of: key) }
     }
 
     /// Judges what the tracker reported, in the order it happened.
@@ -45,7 +52,17 @@ final class ICQAnalysis {
         tracker.drainEvents(into: &events)
         for event in events {
             diagnosis.handle(event)
-            if case .sessionEnded(let session) = event { sessionEnded(session) }
+            switch event {
+            case .sessionEnded(let session):
+                natMappings.forget(session.key)
+                sessionEnded(session)
+            case .rebinding(let session, let frame, let time, _, _) where !twoSided:
+                // One-sided: the endpoint the tracker follows is the public one.
+                let gap = CaptureTime.elapsed(from: session.lastClientTime ?? session.firstTime, to: time)
+                if let bound = NATMappingEvidence.rebound(gap: gap, frame: frame) { diagnosis.mapping(bound) }
+            default:
+                break
+            }
         }
     }
 
@@ -56,13 +73,19 @@ final class ICQAnalysis {
         let destination = Endpoint(address: dst, port: udp.destinationPort)
         let key = ICQSession.Key(uin: uin, sessionID: sessionID)
         let fromClient = packet.header.direction == .clientToServer
+        self.twoSided = twoSided
         if twoSided {
             // The side of the session's first packet is taken as the client's (a session's first
             // packet is normally the client's login, which starts on the client's side).
-            let home = clientSide[key] ?? rememberClientSide(key, side)
+            let home = clientSide[key] ?? rememberClientSide(key, side, fromClient: fromClient)
             if side != home {
                 evidence.icqPacket(fromClient: fromClient, onClientSide: false, frame: frame)
-                let gap = tracker.facts(for: key).map { CaptureTime.elapsed(from: $0.lastTime, to: time) } ?? 0
+                let facts = tracker.facts(for: key)
+                let gap = facts.map { CaptureTime.elapsed(from: $0.lastTime, to: time) } ?? 0
+                if let facts {
+                    publicSide(key, GatewaySides(inside: home, outside: side), client: fromClient ? source : nil,
+                               privateEndpoint: facts.client, frame: frame, time: time)
+                }
                 farSide[frame] = (key, !fromClient, gap)
                 if farSide.count > 4 * Self.matcherCapacity { forgetOldestFarSide() }
                 return
@@ -76,14 +99,32 @@ final class ICQAnalysis {
 
     /// A key's side is forgotten once as many newer keys have come as the tracker holds sessions
     /// twice over, unless its session is still open.
-    private func rememberClientSide(_ key: ICQSession.Key, _ side: Int) -> Int {
+    private func rememberClientSide(_ key: ICQSession.Key, _ side: Int, fromClient: Bool) -> Int {
         clientSide[key] = side
+        if !fromClient { firstSeenFromServer.insert(key) }
         clientSideKeys.append(key)
         let keep = max(65_536, 2 * tracker.configuration.maximumSessions)
         while clientSideKeys.count > keep, let oldest = clientSideKeys.removeFirst() {
-            if tracker.isOpen(oldest) { clientSideKeys.append(oldest) } else { clientSide.removeValue(forKey: oldest) }
+            if tracker.isOpen(oldest) {
+                clientSideKeys.append(oldest)
+            } else {
+                clientSide.removeValue(forKey: oldest)
+                firstSeenFromServer.remove(oldest)
+            }
         }
         return side
+    }
+
+    /// A packet of an open session on the gateway's public side: the gateway it crosses, and
+    /// what its mapping shows of the UDP timeout.
+    private func publicSide(_ key: ICQSession.Key, _ gateway: GatewaySides, client: Endpoint?, privateEndpoint: Endpoint,
+                            frame: UInt64, time: Int64) {
+        if natMappings.gateway(of: key) == nil { diagnosis.noteGateway(gateway) }
+        let trusted = firstSeenFromServer.isEmpty || !firstSeenFromServer.contains(key)
+        for bound in natMappings.publicSide(key: key, gateway: gateway, client: trusted ? client : nil,
+                                            privateEndpoint: privateEndpoint, frame: frame, time: time) {
+            diagnosis.mapping(bound)
+        }
     }
 
     /// A packet the gateway matcher says never crossed the gateway.

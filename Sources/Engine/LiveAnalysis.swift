@@ -66,18 +66,17 @@ extension Analyzer {
                     nextStats = due + interval
                 }
                 events?.reopenIfSignalled()
-                reportEventFailures()
+                output.reportEventFailures()
                 if metrics != nil {
                     findingsPublished = findingTally.count
                     publishMetrics(&capture)
                 }
-                out.flush()
+                output.out.flush()
             case .end(let reason):
                 stopReason = reason.name
                 break loop
             }
         }
-        progress?.clear()
         capture.statistics()
         var accounting = LiveAccounting(
             interfaces: capture.interfaces, analysed: capture.deliveredPerInterfaceIndex,
@@ -119,18 +118,12 @@ extension Analyzer {
 
     /// The periodic statistics: a line on stderr, and a `stats` record in NDJSON.
     private func reportStatistics(_ capture: inout LiveCapture) {
-        progress?.clear()
         capture.statistics()
         let accounting = LiveAccounting(
             interfaces: capture.interfaces, analysed: capture.deliveredPerInterfaceIndex,
             timeNanos: capture.nowNanos, elapsedNanos: capture.elapsedNanos)
-        diagnostics.write(accounting.statsLine)
-        diagnostics.flush()
-        if options.format == .ndjson || events != nil {
-            accounting.writeStatsRecord(&json)
-            events?.write(json.buffer)
-            if options.format == .ndjson { out.take(&json) } else { json.removeAll() }
-        }
+        output.remark(accounting.statsLine)
+        output.record { accounting.writeStatsRecord(&$0) }
     }
 
     /// Hands the metrics side a new snapshot, with the kernel's drop counters read now.
@@ -148,15 +141,11 @@ extension Analyzer {
 
     /// A remark that is not an error (e.g. promiscuous mode unsupported): stderr only.
     public func warn(_ message: String) {
-        progress?.clear()
-        diagnostics.write("icqscope: warning: \(message)\n")
-        diagnostics.flush()
+        output.remark("icqscope: warning: \(message)\n")
     }
 
     /// A line for people on stderr (stdout carries only results).
     public func note(_ message: String) {
-        progress?.clear()
-        diagnostics.write("icqscope: \(message)\n")
-        diagnostics.flush()
+        output.remark("icqscope: \(message)\n")
     }
 }

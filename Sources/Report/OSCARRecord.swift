@@ -25,13 +25,8 @@ public struct OSCARFrameRecord: OSCARSink {
         scratch.beginArray()
     }
 
-    /// Direct-connection endpoints the frame's PDUs advertised (buddy arrived, set status):
-    /// the peer's internal address and TCP port, and its external address with the same port.
-    public private(set) var advertised: [(endpoint: Endpoint, uin: UInt32?, isLAN: Bool)] = []
-
     public mutating func oscarPDU(_ pdu: OSCARPDU, from: Endpoint, to: Endpoint, frame: UInt64) {
         pduCount += 1
-        noteAdvertised(pdu, from: from)
         switch format {
         case .ndjson:
             scratch.beginObject()
@@ -62,28 +57,6 @@ public struct OSCARFrameRecord: OSCARSink {
         }
     }
 
-    mutating func noteAdvertised(_ pdu: OSCARPDU, from: Endpoint) {
-        let presence: PresenceTLVs
-        var uin: UInt32? = nil
-        switch pdu.body {
-        case .userInfo(let list):
-            presence = list.first.presence
-            uin = ScreenName.uin(list.first.screenName)
-        case .setStatus(let p):
-            presence = p
-        default:
-            return
-        }
-        guard let dc = presence.dcInfo, let port = UInt16(exactly: dc.tcpPort), port != 0 else { return }
-        advertised.append((Endpoint(address: dc.internalAddress, port: port), uin, true))
-        if let external = presence.externalAddress {
-            advertised.append((Endpoint(address: external, port: port), uin, false))
-        } else if case .setStatus = pdu.body {
-            // A client's own status: the address it is seen from is its external one.
-            advertised.append((Endpoint(address: from.address, port: port), uin, false))
-        }
-    }
-
     /// The text of this frame's PDUs, or nil.
     public var text: String? { textLine.isEmpty ? nil : textLine }
 
@@ -91,7 +64,6 @@ public struct OSCARFrameRecord: OSCARSink {
     public mutating func reset() {
         pduCount = 0
         gapCount = 0
-        if !advertised.isEmpty { advertised.removeAll(keepingCapacity: true) }
         scratch.removeAll()
         scratch.beginArray()
         if !textLine.isEmpty { textLine.removeAll(keepingCapacity: true) }

@@ -21,6 +21,18 @@ public enum RequirementRecord {
             bound(&json, "at_most", "at_most_frames", b.atMost)
             json.endObject()
         }
+        if let gateways = r.udpTimeoutsByGateway {
+            json.fieldNull("udp_timeout")
+            json.beginArray("udp_timeouts")
+            for (gateway, b) in gateways {
+                json.beginObject()
+                json.field("gateway", gateway)
+                bound(&json, "more_than", "more_than_frames", b.moreThan)
+                bound(&json, "at_most", "at_most_frames", b.atMost)
+                json.endObject()
+            }
+            json.endArray()
+        }
         if let ports = r.ports {
             json.beginArray("ports")
             for entry in ports { port(&json, entry) }

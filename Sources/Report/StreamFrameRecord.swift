@@ -11,18 +11,12 @@ public struct StreamFrameRecord: StreamProtocolSink {
     public var oscar: OSCARFrameRecord
     public let peerScratch = PeerScratch()
     public private(set) var socksCount = 0
-    /// The client of a SOCKS4 (or 4a) request in this frame (SOCKS4 carries no UDP).
-    public private(set) var socks4Client: Endpoint? = nil
     public private(set) var peerCount = 0
     var socksJSON = JSONWriter(capacity: 1 << 10)
     var peerJSON = JSONWriter(capacity: 1 << 12)
     var textLine = ""
     /// Whether anything was reported since the last `reset` (most frames complete no PDU).
     var isDirty = false
-
-    /// Endpoints advertised inside the frame's PDUs: a PEER_INIT's listening port (with its
-    /// external and internal address) and a SOCKS BIND's first reply (BND.ADDR:BND.PORT).
-    public private(set) var advertised: [(endpoint: Endpoint, uin: UInt32?, isLAN: Bool, source: AdvertisedEndpoints.Source)] = []
 
     public init(format: OSCARFrameRecord.Format, revealSecrets: Bool) {
         oscar = OSCARFrameRecord(format: format, revealSecrets: revealSecrets)
@@ -50,12 +44,6 @@ public struct StreamFrameRecord: StreamProtocolSink {
                                       connection: SOCKSConnection, from: Endpoint, to: Endpoint) {
         isDirty = true
         socksCount += 1
-        if message.kind == .v4Request { socks4Client = from }
-        // BIND's first reply names where the proxy listens for the peer (0.0.0.0: the proxy itself).
-        if message.isSuccessReply && connection.command == 2 && connection.status == .negotiating, message.port != 0 {
-            let address = message.address.flatMap { $0 == IPAddress(ipv4: 0) ? nil : $0 } ?? from.address
-            advertised.append((Endpoint(address: address, port: message.port), nil, address.isPrivate, .socksBind))
-        }
         let reveal = oscar.revealSecrets
         switch format {
         case .ndjson:
@@ -86,13 +74,6 @@ public struct StreamFrameRecord: StreamProtocolSink {
                                  from: Endpoint, to: Endpoint) {
         isDirty = true
         peerCount += 1
-        if case .initPacket(let i) = pdu.content {
-            let port = UInt16(truncatingIfNeeded: i.listenPort2 != 0 ? i.listenPort2 : i.listenPort)
-            if port != 0 {
-                advertised.append((Endpoint(address: i.externalIP, port: port), i.uin, false, .peerInit))
-                advertised.append((Endpoint(address: i.internalIP, port: port), i.uin, true, .peerInit))
-            }
-        }
         let scratch = peerScratch
         var isData = false
         if case .file(let f) = pdu.content, f.opcode == .data { isData = true }
@@ -174,9 +155,7 @@ public struct StreamFrameRecord: StreamProtocolSink {
             peerJSON.beginArray()
         }
         socksCount = 0
-        socks4Client = nil
         peerCount = 0
-        if !advertised.isEmpty { advertised.removeAll(keepingCapacity: true) }
         if !textLine.isEmpty { textLine.removeAll(keepingCapacity: true) }
     }
 }

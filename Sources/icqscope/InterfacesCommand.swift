@@ -29,34 +29,12 @@ struct InterfacesCommand: ParsableCommand {
         }
         var json = JSONWriter()
         for (n, interface) in list.enumerated() {
-            var flags: [String] = []
-            if interface.isUp { flags.append("up") }
-            if interface.isRunning { flags.append("running") }
-            if interface.isLoopback { flags.append("loopback") }
-            if interface.isWireless { flags.append("wireless") }
             switch format {
             case .ndjson:
-                json.beginObject()
-                json.field("type", static: "interface")
-                json.field("name", interface.name)
-                if let d = interface.description { json.field("description", d) }
-                json.beginArray("flags")
-                for flag in flags { json.string(flag) }
-                json.endArray()
-                json.beginArray("addresses")
-                for address in interface.addresses { json.string(address.description) }
-                json.endArray()
-                json.endObject()
-                json.endLine()
+                InterfaceRecord.writeNDJSON(&json, interface)
                 out.take(&json)
             case .text:
-                var line = "\(n + 1). \(interface.name)"
-                if let d = interface.description { line += " (\(d))" }
-                if !flags.isEmpty { line += " [\(flags.joined(separator: ", "))]" }
-                if !interface.addresses.isEmpty {
-                    line += " " + interface.addresses.map(\.description).joined(separator: ", ")
-                }
-                out.write(line + "\n")
+                out.write(InterfaceRecord.text(interface, number: n + 1))
             }
         }
         out.flush()

@@ -56,8 +56,19 @@ struct AnalysisOptions: ParsableArguments {
     }
 
     /// The progress line, when stderr is a terminal and it is wanted.
-    func progressLine(totalBytes: Int64?) -> ProgressLine? {
-        ProgressLine.wanted(quiet: quiet, stdoutWrittenOnlyAtEnd: stdoutWrittenOnlyAtEnd) ? ProgressLine(totalBytes: totalBytes) : nil
+    /// The analyzer these options ask for, its filter checked (a typo is a usage error) and
+    /// its progress line counting towards `totalBytes` when there is one.
+    func analyzer(totalBytes: Int64?) throws -> Analyzer {
+        let analyzer = Analyzer(configuration: configuration)
+        do {
+            try analyzer.validateFilter()
+        } catch {
+            throw ValidationError(error.message)
+        }
+        if ProgressLine.wanted(quiet: quiet, stdoutWrittenOnlyAtEnd: stdoutWrittenOnlyAtEnd) {
+            analyzer.progress = ProgressLine(totalBytes: totalBytes)
+        }
+        return analyzer
     }
 
     /// What the analysis is told: the options as the engine takes them.

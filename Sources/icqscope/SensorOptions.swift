@@ -34,56 +34,13 @@ struct SensorOptions: ParsableArguments {
         if syslogSocket != nil && !syslog { throw ValidationError("--syslog-socket needs --syslog") }
     }
 
-    var wantsMetrics: Bool { metricsListen != nil || metricsFile != nil }
-
-    /// The outputs opened before privileges are given up. An output that cannot be opened is
-    /// reported (exit status 74) and nil is returned.
-    func open(_ analyzer: Analyzer) -> OpenedSensorOutputs? {
-        var opened = OpenedSensorOutputs()
-        do {
-            if let events { analyzer.events = try EventLog(path: events) }
-            if syslog {
-                analyzer.syslog = try SyslogSender(socketPath: syslogSocket ?? SyslogSender.defaultSocket,
-                                                   facility: SyslogMessage.facilities[syslogFacility] ?? 3)
-            }
-        } catch {
-            analyzer.reportOutputFailure(error)
-            return nil
-        }
-        if let metricsListen {
-            do {
-                opened.listener = try MetricsListener(metricsListen)
-            } catch {
-                analyzer.reportOutputFailure(CaptureError(file: metricsListen, reason: .cannotOpen, message: error.message, isFatal: false))
-                return nil
-            }
-        }
-        if wantsMetrics { analyzer.metrics = MetricsMailbox() }
-        return opened
+    /// The outputs these options ask for, to be opened by the live run.
+    var outputs: SensorOutputs {
+        var outputs = SensorOutputs()
+        outputs.metricsListen = metricsListen
+        outputs.metricsFile = metricsFile
+        outputs.eventsPath = events
+        if syslog { outputs.syslog = (syslogSocket ?? SyslogSender.defaultSocket, SyslogMessage.facilities[syslogFacility] ?? 3) }
+        return outputs
     }
-
-    /// Once the process runs unprivileged: the checks that only its new self can make, then
-    /// the metrics thread. nil (reported) when an output cannot be used.
-    func start(_ analyzer: Analyzer, _ opened: OpenedSensorOutputs) -> MetricsExporter? {
-        if events != nil { ReopenSignal.install() }
-        guard let mailbox = analyzer.metrics else { return nil }
-        let file = metricsFile.map(MetricsFile.init(path:))
-        do {
-            try file?.checkWritable()
-        } catch {
-            analyzer.reportOutputFailure(CaptureError(file: metricsFile ?? "", reason: .cannotOpen, message: error.message, isFatal: false))
-            return nil
-        }
-        do {
-            return try MetricsExporter(mailbox: mailbox, listener: opened.listener, file: file)
-        } catch {
-            analyzer.reportOutputFailure(CaptureError(file: metricsListen ?? "metrics", reason: .cannotOpen,
-                                                      message: "cannot serve the metrics: \(error)", isFatal: false))
-            return nil
-        }
-    }
-}
-
-struct OpenedSensorOutputs {
-    var listener: MetricsListener?
 }

@@ -101,6 +101,13 @@ struct RequirementCardCommandTests {
         if scenario == "timed-out-session" {
             #expect(bracket["at_most"] is Double, "the lost push bounds the 2 s timeout from above")
         }
+        if scenario.hasPrefix("timeout-sweep") {
+            // The sweeps' done-when (issue 14): both bounds, at most a factor of 2 apart (pushes
+            // in `timeout-sweep`, NAT mappings alone in `timeout-sweep-nat`).
+            let low = try #require(bracket["more_than"] as? Double, "\(scenario)")
+            let high = try #require(bracket["at_most"] as? Double, "\(scenario)")
+            #expect(high / low <= 2, "\(scenario): more_than \(low), at_most \(high)")
+        }
     }
 
     @Test func textReportOpensWithTheCard() throws {

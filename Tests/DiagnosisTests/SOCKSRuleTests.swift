@@ -1,25 +1,28 @@
 import Bytes
 import Diagnosis
-import SampleKit
+import Tracking
 import Testing
 import Wire
 
-/// Rule R6 (`socks_association_lost`) driven by a SOCKS5 control connection built by hand and
-/// the datagrams around it (docs/flow-semantics.md#r6-socks-association-lost).
+/// Rule R6 (`socks_association_lost`) driven by the events Tracking gives it (an association
+/// granted, its control connection ended) and the datagrams around it (docs/flow-semantics.md#r6-socks-association-lost).
 @Suite struct SOCKSRuleTests {
     static let client: (UInt32, UInt16) = (0xC0A8_0102, 40_100)  // 192.168.1.2
     static let proxy: (UInt32, UInt16) = (0xC000_0205, 1080)  // 192.0.2.5
     static let relay = Endpoint(address: IPAddress(ipv4: 0xC000_0205), port: 5000)
     static let udpClient = Endpoint(address: IPAddress(ipv4: 0xC0A8_0102), port: 1100)
 
+    /// The rule fed the events Tracking gives it: an association granted and its control
+    /// connection ended (through `SOCKSAssociations`, as the analyzer does), and datagrams.
     final class Harness {
         let rule: SOCKSDiagnosis
+        let associations = SOCKSAssociations()
         private let sink = Sink()
         private(set) var frame: UInt64 = 0
-        private var clientSequence: UInt32 = 100
-        private var proxySequence: UInt32 = 500
         var findings: [Finding] { sink.findings }
         final class Sink { var findings: [Finding] = [] }
+        static let control = (client: Endpoint(address: IPAddress(ipv4: client.0), port: client.1),
+                              proxy: Endpoint(address: IPAddress(ipv4: proxy.0), port: proxy.1))
 
         init() {
             let sink = sink
@@ -28,35 +31,22 @@ import Wire
 
         static func time(_ seconds: Double) -> Int64 { Int64((seconds * 1e9).rounded()) + 1_000_000_000_000 }
 
-        @discardableResult
-        func segment(fromClient: Bool, _ flags: FrameBuilder.TCPFlags, _ payload: [UInt8] = [], at seconds: Double) -> UInt64 {
-            frame += 1
-            let (from, to) = fromClient ? (SOCKSRuleTests.client, SOCKSRuleTests.proxy) : (SOCKSRuleTests.proxy, SOCKSRuleTests.client)
-            let sequence = fromClient ? clientSequence : proxySequence
-            let advance = UInt32(payload.count) + (flags.contains(.syn) || flags.contains(.fin) ? 1 : 0)
-            if fromClient { clientSequence &+= advance } else { proxySequence &+= advance }
-            let bytes = FrameBuilder.tcpFrame(from: from.0, from.1, to: to.0, to.1, sequence: sequence, acknowledgement: 1,
-                                              flags: flags, payload: payload)
-            bytes.withUnsafeBytes { raw in
-                let decoded = PacketDecoder.decode(raw, linkType: .ethernet)
-                guard case .tcp(let tcp)? = decoded.transport, let s = decoded.sourceAddress,
-                      let d = decoded.destinationAddress else { fatalError("not TCP") }
-                rule.segment(tcp, payload: decoded.payload(of: raw), source: Endpoint(address: s, port: tcp.sourcePort),
-                             destination: Endpoint(address: d, port: tcp.destinationPort), frame: frame,
-                             time: Self.time(seconds))
-            }
-            return frame
+        /// The proxy granted the relay on the control connection.
+        func associate(at seconds: Double) {
+            frame += 6
+            associations.grant(SOCKSAssociation(client: Self.control.client, proxy: Self.control.proxy,
+                                                relay: SOCKSRuleTests.relay, grantedFrame: frame))
         }
 
-        /// The SOCKS5 handshake of a UDP association (no authentication) granting the relay.
-        func associate(at seconds: Double) {
-            segment(fromClient: true, .syn, at: seconds)
-            segment(fromClient: false, [.syn, .ack], at: seconds + 0.001)
-            segment(fromClient: true, [.psh, .ack], [0x05, 0x01, 0x00], at: seconds + 0.01)
-            segment(fromClient: false, [.psh, .ack], [0x05, 0x00], at: seconds + 0.02)
-            segment(fromClient: true, [.psh, .ack], [0x05, 0x03, 0x00, 0x01, 0, 0, 0, 0, 0x04, 0x4C], at: seconds + 0.03)
-            segment(fromClient: false, [.psh, .ack], [0x05, 0x00, 0x00, 0x01, 0xC0, 0x00, 0x02, 0x05, 0x13, 0x88],
-                    at: seconds + 0.04)
+        /// A FIN or RST on the control connection, sent by the client or the proxy.
+        @discardableResult
+        func end(fromClient: Bool, at seconds: Double) -> UInt64 {
+            frame += 1
+            let (from, to) = fromClient ? (Self.control.client, Self.control.proxy) : (Self.control.proxy, Self.control.client)
+            if let ended = associations.controlConnectionEnded(from, to, frame: frame, time: Self.time(seconds)) {
+                rule.associationEnded(ended)
+            }
+            return frame
         }
 
         @discardableResult
@@ -73,7 +63,7 @@ import Wire
         h.associate(at: 0)
         h.datagram(toRelay: true, at: 1)
         h.datagram(toRelay: false, at: 1.05)
-        let fin = h.segment(fromClient: false, [.fin, .ack], at: 60)
+        let fin = h.end(fromClient: false, at: 60)
         let sent = [61.0, 71, 81].map { h.datagram(toRelay: true, at: $0) }
         #expect(h.findings.summaries == [FindingSummary(.socksAssociationLost, .error)])
         #expect(h.findings.first?.frames == [fin] + sent)
@@ -89,7 +79,7 @@ import Wire
     @Test func aResetEndsTheAssociationToo() {
         let h = Harness()
         h.associate(at: 0)
-        h.segment(fromClient: true, [.rst, .ack], at: 30)
+        h.end(fromClient: true, at: 30)
         for t in [31.0, 41, 51] { h.datagram(toRelay: true, at: t) }
         #expect(h.findings.summaries == [FindingSummary(.socksAssociationLost, .error)])
     }
@@ -98,7 +88,7 @@ import Wire
     @Test func relayStillAnsweringIsNothing() {
         let h = Harness()
         h.associate(at: 0)
-        h.segment(fromClient: false, [.fin, .ack], at: 60)
+        h.end(fromClient: false, at: 60)
         h.datagram(toRelay: true, at: 61)
         h.datagram(toRelay: false, at: 61.05)
         for t in [71.0, 81, 91] { h.datagram(toRelay: true, at: t) }
@@ -109,7 +99,7 @@ import Wire
     @Test func datagramsStoppingWithinTheAckWaitAreNothing() {
         let h = Harness()
         h.associate(at: 0)
-        h.segment(fromClient: false, [.fin, .ack], at: 60)
+        h.end(fromClient: false, at: 60)
         h.datagram(toRelay: true, at: 61)
         h.datagram(toRelay: true, at: 72)
         #expect(h.findings.isEmpty)
@@ -120,20 +110,6 @@ import Wire
         let h = Harness()
         h.associate(at: 0)
         for t in [1.0, 11, 21, 31] { h.datagram(toRelay: true, at: t) }
-        #expect(h.findings.isEmpty)
-    }
-
-    /// Near miss: a CONNECT, not a UDP association, whose connection ends.
-    @Test func anEndedConnectIsNothing() {
-        let h = Harness()
-        h.segment(fromClient: true, .syn, at: 0)
-        h.segment(fromClient: false, [.syn, .ack], at: 0.001)
-        h.segment(fromClient: true, [.psh, .ack], [0x05, 0x01, 0x00], at: 0.01)
-        h.segment(fromClient: false, [.psh, .ack], [0x05, 0x00], at: 0.02)
-        h.segment(fromClient: true, [.psh, .ack], [0x05, 0x01, 0x00, 0x01, 0xC6, 0x33, 0x64, 0x01, 0x14, 0x46], at: 0.03)
-        h.segment(fromClient: false, [.psh, .ack], [0x05, 0x00, 0x00, 0x01, 0xC0, 0x00, 0x02, 0x05, 0x13, 0x88], at: 0.04)
-        h.segment(fromClient: false, [.fin, .ack], at: 60)
-        for t in [61.0, 71, 81] { h.datagram(toRelay: true, at: t) }
         #expect(h.findings.isEmpty)
     }
 }

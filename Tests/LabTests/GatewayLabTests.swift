@@ -154,6 +154,35 @@ struct GatewayLabTests {
         }
     }
 
+    /// The same question asked of a NAT's mappings alone (masquerade fully-random, no server
+    /// push): A's message 0.75 T after the flow went quiet leaves from its old public port, the
+    /// one 1.4 T after that from a new one; the bracket from the recording must hold T, both
+    /// bounds set by A's own packets, at most a factor of 2 apart, live and offline alike.
+    @Test(arguments: [2, 3, 5])
+    func timeoutSweepThroughNATMappings(_ timeout: Int) throws {
+        let (run, capture) = try run("timeout-sweep-nat", ["--udp-timeout", String(timeout)])
+        defer { run.cleanUp() }
+        let messages = capture.icq(.outside, command: Cmd.sendMessage, fromClient: true)
+        let login = try #require(capture.icq(.outside, command: Cmd.login, fromClient: true).first)
+        #expect(messages.count == 2)
+        #expect(messages.first?.sourcePort == login.sourcePort, "the mapping outlived 0.75 T")
+        #expect(messages.last?.sourcePort != login.sourcePort, "the mapping was forgotten within 1.4 T")
+        let ownPackets = Set(capture.on(.outside).filter { $0.source == run.environment["GATEWAY_OUTSIDE"] }.map(\.number))
+        for records in [run.liveRecords(), try run.icqscopeRecords(run.scaledThresholds)] {
+            let card = records.first { $0["type"] as? String == "requirement" && $0["id"] as? String == "session-timeout" }
+            let bracket = try #require(card?["udp_timeout"] as? [String: Any])
+            let low = try #require(bracket["more_than"] as? Double, "\(bracket)")
+            let high = try #require(bracket["at_most"] as? Double, "\(bracket)")
+            #expect(low < Double(timeout) && Double(timeout) <= high, "more_than \(low) < \(timeout) <= at_most \(high)")
+            #expect(high / low <= 2, "more_than \(low), at_most \(high)")
+            // Both bounds end at one of A's packets as it left the gateway.
+            for key in ["more_than_frames", "at_most_frames"] {
+                let frames = (bracket[key] as? [Int] ?? []).map(UInt64.init)
+                #expect(frames.last.map(ownPackets.contains) == true, "\(key) \(frames)")
+            }
+        }
+    }
+
     @Test func timedOutSessionBehindNAT() throws {
         let (run, capture) = try run("timed-out-session", ["--nat"])
         defer { run.cleanUp() }

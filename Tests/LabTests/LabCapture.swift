@@ -31,6 +31,8 @@ struct LabCapture {
         var icq: ICQ?
         /// A SOCKS5 UDP datagram (10-byte IPv4 header) whose inner payload is ICQ.
         var tunnelled = false
+        /// The frame number in the recording (as icqscope numbers it).
+        var number: UInt64 = 0
     }
 
     let frames: [Frame]
@@ -77,6 +79,7 @@ struct LabCapture {
             side: side, time: Double(packet.timestampNanos) / 1e9,
             source: decoded.sourceAddress?.description ?? "", destination: decoded.destinationAddress?.description ?? "")
         frame.payloadLength = decoded.payloadLength
+        frame.number = packet.frameNumber
         switch decoded.transport {
         case .udp(let udp):
             frame.isUDP = true

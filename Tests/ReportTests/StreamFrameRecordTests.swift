@@ -7,8 +7,8 @@ import TestSupport
 import Tracking
 import Wire
 
-/// `StreamFrameRecord` fed by the combined decoder over a real capture, frame by frame as the
-/// analyzer does: the endpoints it advertises to the diagnosis, and the JSON it writes.
+/// The combined decoder over a real capture, frame by frame as the analyzer feeds it: the
+/// endpoints `StreamEvidence` gives the diagnosis, and the JSON `StreamFrameRecord` writes.
 enum V8Capture {
     static let path = TestPaths.captures
         .appendingPathComponent("real-software/oscar-peer-v8-filexfer-socks5__iserverd-micq.pcap").path
@@ -26,17 +26,24 @@ struct StreamFrameRecordTests {
 
     @Test func peerInitAndSOCKSBindAdvertiseTheirPorts() throws {
         var reader = try CaptureFileReader(path: V8Capture.path)
+        // The evidence the rules get, and the record the report writes, each from its own table.
         let table = StreamTable<ICQStreamConsumer<StreamFrameRecord>>(limits: StreamLimits()) {
             ICQStreamConsumer(originator: $0, responder: $1)
         }
+        let evidenceTable = StreamTable<ICQStreamConsumer<StreamEvidence>>(limits: StreamLimits()) {
+            ICQStreamConsumer(originator: $0, responder: $1)
+        }
         var record = StreamFrameRecord(format: .ndjson, revealSecrets: false)
+        var evidence = StreamEvidence()
         var advertised: [Advertised] = []
         var json = JSONWriter()
         var bindReplyJSON = ""
         while let packet = try reader.nextPacket() {
             record.reset()
+            evidence.begin(frame: packet.frameNumber)
             table.ingest(PacketDecoder.decode(packet), frame: packet.frameNumber, bytes: packet.bytes, sink: &record)
-            for a in record.advertised where a.source != .oscarDirectConnection {
+            evidenceTable.ingest(PacketDecoder.decode(packet), frame: packet.frameNumber, bytes: packet.bytes, sink: &evidence)
+            for a in evidence.advertised where a.source != .oscarDirectConnection {
                 advertised.append(Advertised(frame: packet.frameNumber, endpoint: a.endpoint.description, uin: a.uin,
                                              source: a.source))
             }

@@ -17,6 +17,9 @@ public struct RequirementResult: Sendable {
     public var advice: String
     /// On `session-timeout` only: the firewall's UDP idle timeout as far as the capture bounds it.
     public var udpTimeout: UDPTimeoutBracket? = nil
+    /// On `session-timeout`, when the capture shows several gateways: one bracket each, named
+    /// `inside/outside` by their interfaces (`udpTimeout` is then nil).
+    public var udpTimeoutsByGateway: [(gateway: String, bracket: UDPTimeoutBracket)]? = nil
     /// On `peer-tcp-ports` and `external-applications`: every port advertised for them, and what
     /// became of it; and how many more were advertised than listed.
     public var ports: [PeerPortLedger.Entry]? = nil
@@ -29,18 +32,23 @@ public enum RequirementCard {
 
     /// One result per requirement, in the guide's order.
     public static func judge(findings: [Finding], evidence: RequirementEvidence, icq: ICQDiagnosis,
-                             peerPorts: PeerPortLedger = PeerPortLedger()) -> [RequirementResult] {
-        judge(findings: FindingTally(findings), evidence: evidence, icq: icq, peerPorts: peerPorts)
+                             peerPorts: PeerPortLedger = PeerPortLedger(),
+                             sideName: (Int) -> String = defaultSideName) -> [RequirementResult] {
+        judge(findings: FindingTally(findings), evidence: evidence, icq: icq, peerPorts: peerPorts, sideName: sideName)
     }
 
     /// The same from the findings' tally, without the findings.
+    /// `sideName`: an interface's name by its side number, for the gateways' names.
     public static func judge(findings tally: FindingTally, evidence: RequirementEvidence, icq: ICQDiagnosis,
-                             peerPorts: PeerPortLedger = PeerPortLedger()) -> [RequirementResult] {
+                             peerPorts: PeerPortLedger = PeerPortLedger(),
+                             sideName: (Int) -> String = defaultSideName) -> [RequirementResult] {
         Finding.Requirement.allCases.map { requirement in
             let broken = tally.broken[requirement]
             var result = broken.map { failed(requirement, $0) }
                 ?? judgeHeld(requirement, evidence: evidence, icq: icq, peerPorts: peerPorts)
             switch requirement {
+            case .sessionTimeout where icq.udpTimeouts.gateways.count >= 2:
+                perGateway(&result, icq: icq, sideName: sideName)
             case .sessionTimeout:
                 result.udpTimeout = icq.udpTimeout
                 result.explanation += bracketSentence(icq.udpTimeout, icq: icq)
@@ -112,13 +120,13 @@ public enum RequirementCard {
             }
             let k = seconds(keepalive.interval)
             guard let crossed = icq.udpTimeout.moreThan, crossed.gap >= keepalive.interval else {
-                let longest = icq.udpTimeout.moreThan.map { "the longest idle gap a server packet crossed was \(seconds($0.gap)) s" }
+                let longest = icq.udpTimeout.moreThan.map { "the longest idle gap a session was shown to outlive was \(seconds($0.gap)) s" }
                     ?? "no server packet got through after an idle gap"
                 return unseen("The clients send keep-alives every \(k) s (\(learnedFrom(keepalive.learnedFrom))); \(longest), so the capture does not show whether the firewall keeps idle sessions that long.",
                               "Capture an idle session for longer than \(k) s.")
             }
             return pass(crossed.frames.map { Optional($0) },
-                        "A server packet got through after the session had been idle for \(seconds(crossed.gap)) s, longer than the clients' keep-alive interval of \(k) s (\(learnedFrom(keepalive.learnedFrom))): the firewall keeps idle sessions long enough.")
+                        "A session outlived an idle gap of \(seconds(crossed.gap)) s, longer than the clients' keep-alive interval of \(k) s (\(learnedFrom(keepalive.learnedFrom))): the firewall keeps idle sessions long enough.")
         case .peerTCPPorts:
             let ports = shownOpen(e, peerPorts)
             guard !ports.isEmpty else {

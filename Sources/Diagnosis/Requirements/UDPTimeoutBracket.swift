@@ -1,12 +1,13 @@
 /// What the capture shows of the firewall's UDP idle timeout T: every time the server spoke after
-/// the client–server session had been idle for g seconds, the outcome bounds T. A packet that got
+/// the client–server session had been idle for g seconds, the outcome bounds T; so do the NAT
+/// mappings a client's packets leave from after an idle gap (`NATMappingEvidence`). A packet that got
 /// through (its first copy acknowledged) shows T > g; one lost to the timeout, with proof at level
 /// probable or confirmed (server retransmissions never acknowledged, dropped at the gateway, an
 /// ICMP error from the client's side, a NAT rebinding, a gap in the server's sequence), shows
 /// T ≤ g. Suspected losses do not bound it (`OUTPUT.md`, requirement records).
 public struct UDPTimeoutBracket: Sendable, Equatable {
     /// The longest idle gap a server packet crossed, and the frames that show it (the packet and
-    /// the client's acknowledgement).
+    /// the client's acknowledgement); or a NAT mapping outlived (the packets before and after).
     public private(set) var moreThan: (gap: Int64, frames: [UInt64])? = nil
     /// The shortest idle gap after which a server packet was lost to the timeout, and its frames.
     public private(set) var atMost: (gap: Int64, frames: [UInt64])? = nil

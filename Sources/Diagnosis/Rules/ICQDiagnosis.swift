@@ -25,8 +25,12 @@ public final class ICQDiagnosis {
     /// Server packets after an idle gap that were never acknowledged and have no proof yet of
     /// being lost: a NAT rebinding on the client's next packet proves it (for the bracket).
     private var unprovenLosses: [ICQSession.Key: (gap: Int64, frames: [UInt64])] = [:]
-    /// What the capture shows of the firewall's UDP idle timeout, whatever `--firewall-timeout` says.
-    public private(set) var udpTimeout = UDPTimeoutBracket()
+    /// What the capture shows of the firewall's UDP idle timeout, whatever `--firewall-timeout`
+    /// says: over all the evidence, and per gateway.
+    public internal(set) var udpTimeouts = UDPTimeoutBrackets()
+    public var udpTimeout: UDPTimeoutBracket { udpTimeouts.overall }
+    /// The gateway a session crosses, where a two-sided capture shows it (set by the engine).
+    public var gatewayOf: (ICQSession.Key) -> GatewaySides? = { _ in nil }
     /// The longest keep-alive interval of any session, where it was learned, and its frames.
     public private(set) var longestKeepalive: (interval: Int64, learnedFrom: String, frames: [UInt64])? = nil
 
@@ -51,7 +55,7 @@ public final class ICQDiagnosis {
             return
         }
         Self.keepRecent(&gatewayDrops[session.key, default: []], (frame, time))
-        udpTimeout.lost(afterIdle: gap, frames: [frame])
+        udpTimeouts.lost(at: gatewayOf(session.key), afterIdle: gap, frames: [frame])
         guard gap > thresholds.firewallTimeout, !timeoutReported.contains(session.key) else { return }
         timeoutReported.insert(session.key)
         pendingTimeouts.removeValue(forKey: session.key)
@@ -90,7 +94,7 @@ public final class ICQDiagnosis {
             judgePush(session, exchange, acked: acked)
         case .rebinding(let session, let frame, let time, let from, let to):
             if let loss = unprovenLosses.removeValue(forKey: session.key) {
-                udpTimeout.lost(afterIdle: loss.gap, frames: loss.frames + [frame])
+                udpTimeouts.lost(at: gatewayOf(session.key), afterIdle: loss.gap, frames: loss.frames + [frame])
             }
             if var finding = pendingTimeouts.removeValue(forKey: session.key) {
                 finding.level = .confirmed
@@ -103,7 +107,7 @@ public final class ICQDiagnosis {
             }
         case .serverSequenceGap(let session, let frame, let time, let expected, let got):
             let gap = CaptureTime.elapsed(from: session.lastClientTime ?? session.firstTime, to: time)
-            udpTimeout.lost(afterIdle: gap, frames: (session.lastServerSeqFrame.map { [$0] } ?? []) + [frame])
+            udpTimeouts.lost(at: gatewayOf(session.key), afterIdle: gap, frames: (session.lastServerSeqFrame.map { [$0] } ?? []) + [frame])
             guard !timeoutReported.contains(session.key) else { return }
             timeoutReported.insert(session.key)
             emit(timeoutFinding(session, level: .confirmed, detail: .serverSequenceGap,
@@ -150,7 +154,7 @@ public final class ICQDiagnosis {
             // An ICMP error from the client's side quoting the push proves it lost, whether or
             // not the capture lasted until the client's ack was due.
             if let icmp = (icmpErrors[session.key] ?? []).first(where: { $0.aboutServerPacket && $0.concerns(exchange) }) {
-                udpTimeout.lost(afterIdle: exchange.gapBefore, frames: exchange.frames + [icmp.frame])
+                udpTimeouts.lost(at: gatewayOf(session.key), afterIdle: exchange.gapBefore, frames: exchange.frames + [icmp.frame])
                 emit(timeoutFinding(session, level: .confirmed, detail: .icmpFromClientSide, frames: exchange.frames + [icmp.frame],
                                     firstTime: exchange.firstTime, lastTime: max(icmp.time, exchange.lastTime),
                                     gap: exchange.gapBefore, proof: icmp.clientSideProof))
@@ -311,16 +315,16 @@ public final class ICQDiagnosis {
         guard gap >= UDPTimeoutBracket.shortestIdleGap else { return }
         if acked {
             if exchange.copyCount == 1, let ack = exchange.ack {
-                udpTimeout.delivered(afterIdle: gap, frames: exchange.frames + [ack.frame])
+                udpTimeouts.delivered(at: gatewayOf(session.key), afterIdle: gap, frames: exchange.frames + [ack.frame])
             }
             return
         }
         let dropped = (gatewayDrops[session.key] ?? []).first { $0.time >= exchange.firstTime }
         let icmp = (icmpErrors[session.key] ?? []).first { $0.aboutServerPacket && $0.concerns(exchange) }
         if let proof = dropped?.frame ?? icmp?.frame {
-            udpTimeout.lost(afterIdle: gap, frames: exchange.frames + [proof])
+            udpTimeouts.lost(at: gatewayOf(session.key), afterIdle: gap, frames: exchange.frames + [proof])
         } else if exchange.copyCount >= 2 {
-            udpTimeout.lost(afterIdle: gap, frames: exchange.frames)
+            udpTimeouts.lost(at: gatewayOf(session.key), afterIdle: gap, frames: exchange.frames)
         } else {
             unprovenLosses[session.key] = (gap, exchange.frames)
         }

@@ -8,11 +8,10 @@ import Wire
 /// datagrams silently: the client's packets continue with nothing coming back.
 public final class SOCKSDiagnosis {
     public let thresholds: Thresholds
-    public let handshakes = SOCKSHandshakes()
     private let emit: (Finding) -> Void
 
     struct AfterClose {
-        var association: SOCKSHandshakes.Association
+        var association: SOCKSAssociation
         var clientFrames: [UInt64] = []
         var firstTime: Int64? = nil
         var relayAnswered = false
@@ -37,19 +36,17 @@ public final class SOCKSDiagnosis {
         self.emit = emit
     }
 
-    public func segment(_ header: TCPHeader, payload: UnsafeRawBufferPointer, source: Endpoint, destination: Endpoint,
-                        frame: UInt64, time: Int64) {
-        if let closed = handshakes.segment(header, payload: payload, source: source, destination: destination,
-                                           frame: frame, time: time) {
-            if afterClose.updateValue(AfterClose(association: closed), forKey: closed.relay) == nil {
-                if closedOrder.count < maximumClosed {
-                    closedOrder.append(closed.relay)
-                } else {
-                    afterClose.removeValue(forKey: closedOrder[oldestClosed])
-                    closedForgotten += 1
-                    closedOrder[oldestClosed] = closed.relay
-                    oldestClosed = oldestClosed + 1 == closedOrder.count ? 0 : oldestClosed + 1
-                }
+    /// The control connection of a granted association ended (`SOCKSAssociations`): datagrams
+    /// the client still sends to the relay from now on go nowhere.
+    public func associationEnded(_ closed: SOCKSAssociation) {
+        if afterClose.updateValue(AfterClose(association: closed), forKey: closed.relay) == nil {
+            if closedOrder.count < maximumClosed {
+                closedOrder.append(closed.relay)
+            } else {
+                afterClose.removeValue(forKey: closedOrder[oldestClosed])
+                closedForgotten += 1
+                closedOrder[oldestClosed] = closed.relay
+                oldestClosed = oldestClosed + 1 == closedOrder.count ? 0 : oldestClosed + 1
             }
         }
     }

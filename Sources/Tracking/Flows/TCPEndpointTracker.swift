@@ -70,112 +70,27 @@ struct TCPConversation: Hashable, Sendable {
 
     /// Past this, a SYN's or RST's sequence number is not trusted to move `lastSeq` (Zeek's
     /// `TOO_LARGE_SEQ_DELTA`).
-    private static let tooLargeSequenceDelta: Int32 = 1_048_576
+    static let tooLargeSequenceDelta: Int32 = 1_048_576
 
     private static func step(_ endpoint: inout TCPEndpointTracker, peer: inout TCPEndpointTracker,
                              isOriginator: Bool, _ segment: TCPSegmentInfo, _ history: inout FlowHistory) {
-        func add(_ upper: Character) {
-            let letter = upper.asciiValue!
-            history.append(isOriginator ? letter : letter | 0x20)
-        }
-        /// Adds the letter the first time; returns whether it had been seen before.
-        func once(_ mask: HistorySeen, _ upper: Character) -> Bool {
-            if endpoint.seen.contains(mask) { return true }
-            endpoint.seen.insert(mask)
-            add(upper)
-            return false
-        }
-
         let length = UInt32(clamping: segment.payloadLength)
         var segmentLength = length &+ (segment.syn ? 1 : 0) &+ (segment.fin ? 1 : 0)
         if segment.rst { segmentLength &-= length }
-        let seq = segment.sequence
-        let onePast = seq &+ segmentLength
-
-        // init_endpoint: where relative numbering starts.
-        switch endpoint.state {
-        case .inactive:
-            if segment.syn {
-                endpoint.startSeq = seq
-                endpoint.lastSeq = onePast
-            } else {
-                // Midstream: number as if a SYN came just before, and do not call the first
-                // segment a retransmission.
-                endpoint.startSeq = seq &- 1
-                endpoint.lastSeq = seq
-            }
-        case .synSent, .synAckSent:
-            if segment.syn && seq != endpoint.startSeq {
-                endpoint.startSeq = seq
-                endpoint.lastSeq = onePast
-            }
-        case .established, .partial:
-            if segment.syn {
-                endpoint.startSeq = seq
-                endpoint.lastSeq = onePast
-            }
-        case .reset:
-            if segment.syn && endpoint.previousState == .inactive {
-                endpoint.startSeq = seq
-                endpoint.lastSeq = onePast
-            }
-        case .closed:
-            break
-        }
-        let relative = seq &- endpoint.startSeq
-
-        // update_history
-        let controlBits = (segment.syn ? 1 : 0) + (segment.fin ? 1 : 0) + (segment.rst ? 1 : 0)
-        if controlBits > 1 {
-            if segment.fin && segment.rst {
-                _ = once(.finRst, "I")
-            } else {
-                _ = once(.multiFlag, "Q")
-            }
-        } else if controlBits == 1 {
-            if segment.syn {
-                let code: Character = segment.ack ? "H" : "S"
-                if once(.syn, code) && relative != endpoint.lastSYN { add(code) }
-                endpoint.lastSYN = relative
-            }
-            if segment.fin {
-                // A FIN's sequence number counts at the end of its data.
-                let finSeq = relative &+ length
-                if once(.fin, "F") && finSeq != endpoint.lastFIN { add("F") }
-                endpoint.lastFIN = finSeq
-            }
-            if segment.rst {
-                if once(.rst, "R") && relative != endpoint.lastRST { add("R") }
-                endpoint.lastRST = relative
-            }
-        } else if length > 0 {
-            _ = once(.data, "D")
-        } else if segment.ack {
-            _ = once(.ack, "A")
-        }
-
-        // update_window: a zero window is of interest unless the connection is going away.
-        if segment.window == 0 && !segment.rst && peer.state != .closed && endpoint.state != .reset {
-            if endpoint.zeroWindows.record() { add("W") }
-        }
-
-        // update_last_seq: data at or below what was already sent is a retransmission.
-        let delta = Int32(bitPattern: onePast &- endpoint.lastSeq)
-        if (segment.syn || segment.rst) && (delta > tooLargeSequenceDelta || delta < -tooLargeSequenceDelta) {
-            // An outlandish SYN or RST sequence number is not trusted.
-        } else if segment.fin && endpoint.lastSeq == endpoint.startSeq &+ 1 {
-            endpoint.lastSeq = onePast
-        } else if endpoint.state == .reset {
-            // Nothing after a RST is trusted.
-        } else if delta > 0 {
-            endpoint.lastSeq = onePast
-        } else if length > 0 {
-            if endpoint.retransmissions.record() { add("T") }
-        }
-
+        let onePast = segment.sequence &+ segmentLength
+        let letters = HistoryLetters(isOriginator: isOriginator)
+        endpoint.startNumbering(segment, onePast: onePast)
+        endpoint.recordFlags(segment, length: length, letters, &history)
+        endpoint.recordZeroWindow(segment, peer: peer, letters, &history)
+        endpoint.advanceLastSequence(segment, onePast: onePast, length: length, letters, &history)
         if !segment.rst { endpoint.payloadBytes &+= UInt64(length) }
+        advanceStates(&endpoint, peer: &peer, isOriginator: isOriginator, segment, length: length)
+    }
 
-        // UpdateStateMachine
+    /// Zeek's `UpdateStateMachine`: the endpoint's state after the segment, and the peer's where
+    /// the segment settles it.
+    private static func advanceStates(_ endpoint: inout TCPEndpointTracker, peer: inout TCPEndpointTracker,
+                                      isOriginator: Bool, _ segment: TCPSegmentInfo, length: UInt32) {
         switch endpoint.state {
         case .inactive:
             if segment.syn {
@@ -218,6 +133,122 @@ struct TCPConversation: Hashable, Sendable {
             if segment.rst && peer.state != .closed { endpoint.setState(.reset) }
         case .reset:
             break
+        }
+    }
+}
+
+/// The letters a segment adds to the flow's history: upper case from the originator, lower from
+/// the responder (Zeek's `history`).
+struct HistoryLetters {
+    let isOriginator: Bool
+
+    func add(_ upper: Character, to history: inout FlowHistory) {
+        let letter = upper.asciiValue!
+        history.append(isOriginator ? letter : letter | 0x20)
+    }
+}
+
+/// The steps of one segment on the endpoint that sent it, in Zeek's order.
+extension TCPEndpointTracker {
+    /// Zeek's `init_endpoint`: where relative numbering starts.
+    mutating func startNumbering(_ segment: TCPSegmentInfo, onePast: UInt32) {
+        let seq = segment.sequence
+        switch state {
+        case .inactive:
+            if segment.syn {
+                startSeq = seq
+                lastSeq = onePast
+            } else {
+                // Midstream: number as if a SYN came just before, and do not call the first
+                // segment a retransmission.
+                startSeq = seq &- 1
+                lastSeq = seq
+            }
+        case .synSent, .synAckSent:
+            if segment.syn && seq != startSeq {
+                startSeq = seq
+                lastSeq = onePast
+            }
+        case .established, .partial:
+            if segment.syn {
+                startSeq = seq
+                lastSeq = onePast
+            }
+        case .reset:
+            if segment.syn && previousState == .inactive {
+                startSeq = seq
+                lastSeq = onePast
+            }
+        case .closed:
+            break
+        }
+    }
+
+    /// Adds the letter the first time; returns whether it had been seen before.
+    mutating func once(_ mask: HistorySeen, _ upper: Character, _ letters: HistoryLetters, _ history: inout FlowHistory) -> Bool {
+        if seen.contains(mask) { return true }
+        seen.insert(mask)
+        letters.add(upper, to: &history)
+        return false
+    }
+
+    /// Zeek's `update_history`: the flags and data of the segment, each letter once, or again
+    /// when a SYN, FIN or RST is repeated at another sequence number.
+    mutating func recordFlags(_ segment: TCPSegmentInfo, length: UInt32, _ letters: HistoryLetters,
+                              _ history: inout FlowHistory) {
+        let relative = segment.sequence &- startSeq
+        let controlBits = (segment.syn ? 1 : 0) + (segment.fin ? 1 : 0) + (segment.rst ? 1 : 0)
+        if controlBits > 1 {
+            if segment.fin && segment.rst {
+                _ = once(.finRst, "I", letters, &history)
+            } else {
+                _ = once(.multiFlag, "Q", letters, &history)
+            }
+        } else if controlBits == 1 {
+            if segment.syn {
+                let code: Character = segment.ack ? "H" : "S"
+                if once(.syn, code, letters, &history) && relative != lastSYN { letters.add(code, to: &history) }
+                lastSYN = relative
+            }
+            if segment.fin {
+                // A FIN's sequence number counts at the end of its data.
+                let finSeq = relative &+ length
+                if once(.fin, "F", letters, &history) && finSeq != lastFIN { letters.add("F", to: &history) }
+                lastFIN = finSeq
+            }
+            if segment.rst {
+                if once(.rst, "R", letters, &history) && relative != lastRST { letters.add("R", to: &history) }
+                lastRST = relative
+            }
+        } else if length > 0 {
+            _ = once(.data, "D", letters, &history)
+        } else if segment.ack {
+            _ = once(.ack, "A", letters, &history)
+        }
+    }
+
+    /// Zeek's `update_window`: a zero window is of interest unless the connection is going away.
+    mutating func recordZeroWindow(_ segment: TCPSegmentInfo, peer: TCPEndpointTracker, _ letters: HistoryLetters,
+                                   _ history: inout FlowHistory) {
+        if segment.window == 0 && !segment.rst && peer.state != .closed && state != .reset {
+            if zeroWindows.record() { letters.add("W", to: &history) }
+        }
+    }
+
+    /// Zeek's `update_last_seq`: data at or below what was already sent is a retransmission.
+    mutating func advanceLastSequence(_ segment: TCPSegmentInfo, onePast: UInt32, length: UInt32,
+                                      _ letters: HistoryLetters, _ history: inout FlowHistory) {
+        let delta = Int32(bitPattern: onePast &- lastSeq)
+        if (segment.syn || segment.rst) && (delta > TCPConversation.tooLargeSequenceDelta || delta < -TCPConversation.tooLargeSequenceDelta) {
+            // An outlandish SYN or RST sequence number is not trusted.
+        } else if segment.fin && lastSeq == startSeq &+ 1 {
+            lastSeq = onePast
+        } else if state == .reset {
+            // Nothing after a RST is trusted.
+        } else if delta > 0 {
+            lastSeq = onePast
+        } else if length > 0 {
+            if retransmissions.record() { letters.add("T", to: &history) }
         }
     }
 }

@@ -4,13 +4,13 @@ import Glibc
 #endif
 
 /// A user account as the system's user database knows it.
-struct UserAccount {
-    let name: String
-    let uid: uid_t
-    let gid: gid_t
+public struct UserAccount: Sendable {
+    public let name: String
+    public let uid: uid_t
+    public let gid: gid_t
 
     /// nil when no such user exists (or the database cannot be read).
-    init?(named name: String) {
+    public init?(named name: String) {
         var entry = passwd()
         var found: UnsafeMutablePointer<passwd>? = nil
         var buffer = [CChar](repeating: 0, count: 16_384)
@@ -24,13 +24,13 @@ struct UserAccount {
 /// Giving up, once the capture handles and the output files are open, the privileges that only
 /// opening them needed (as tcpdump -Z): a bug in a decoder fed by hostile packets then runs as
 /// an ordinary user with no capabilities.
-enum PrivilegeDrop {
-    struct Failure: Error {
-        let message: String
+public enum PrivilegeDrop {
+    public struct Failure: Error {
+        public let message: String
     }
 
     /// What the process runs as afterwards, for the line that says the capture started.
-    enum Outcome {
+    public enum Outcome {
         /// Root became `account`: its groups, gid and uid, every capability gone.
         case becameUser(UserAccount)
         /// Not root (a binary with file capabilities, say): the capabilities are gone, the user
@@ -40,9 +40,9 @@ enum PrivilegeDrop {
         case keptRoot
     }
 
-    static var isRoot: Bool { geteuid() == 0 || getuid() == 0 }
+    public static var isRoot: Bool { geteuid() == 0 || getuid() == 0 }
 
-    static func relinquish(becoming account: UserAccount?) throws(Failure) -> Outcome {
+    public static func relinquish(becoming account: UserAccount?) throws(Failure) -> Outcome {
         if isRoot {
             guard let account else { return .keptRoot }
             try become(account)

@@ -1,0 +1,48 @@
+/// A gateway as a two-sided capture shows it: the interface (or cooked v2 ifindex) its clients'
+/// packets appear on first, and the one their forwarded copies appear on.
+public struct GatewaySides: Hashable, Sendable {
+    public var inside: Int
+    public var outside: Int
+
+    public init(inside: Int, outside: Int) {
+        self.inside = inside
+        self.outside = outside
+    }
+}
+
+/// The firewall's UDP idle timeout as the capture bounds it, over all the evidence and, when the
+/// capture shows several gateways (interface pairs), per gateway: each firewall has its own
+/// timeout, and one bracket over two of them could contradict itself for no fault of either
+/// (`OUTPUT.md`, `udp_timeouts`).
+public struct UDPTimeoutBrackets: Sendable {
+    /// Every bound, whichever gateway it came from (what a capture of one gateway reports).
+    public private(set) var overall = UDPTimeoutBracket()
+    /// The gateways seen, in the order they were first seen, each with its own bounds.
+    public private(set) var gateways: [(sides: GatewaySides, bracket: UDPTimeoutBracket)] = []
+
+    /// At most this many gateways are kept apart (crafted input naming ever more interfaces);
+    /// the bounds of the rest still count in `overall`.
+    static let keptGateways = 64
+
+    public init() {}
+
+    /// A session crossed this gateway (its packets were seen on both of its sides).
+    public mutating func noteGateway(_ sides: GatewaySides) {
+        guard index(of: sides) == nil, gateways.count < Self.keptGateways else { return }
+        gateways.append((sides, UDPTimeoutBracket()))
+    }
+
+    public mutating func delivered(at gateway: GatewaySides?, afterIdle gap: Int64, frames: [UInt64]) {
+        overall.delivered(afterIdle: gap, frames: frames)
+        if let i = gateway.flatMap(index(of:)) { gateways[i].bracket.delivered(afterIdle: gap, frames: frames) }
+    }
+
+    public mutating func lost(at gateway: GatewaySides?, afterIdle gap: Int64, frames: [UInt64]) {
+        overall.lost(afterIdle: gap, frames: frames)
+        if let i = gateway.flatMap(index(of:)) { gateways[i].bracket.lost(afterIdle: gap, frames: frames) }
+    }
+
+    private func index(of sides: GatewaySides) -> Int? {
+        gateways.firstIndex { $0.sides == sides }
+    }
+}

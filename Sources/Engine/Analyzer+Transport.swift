@@ -1,0 +1,123 @@
+import Bytes
+import Capture
+import Diagnosis
+import Report
+import Tracking
+import Wire
+
+extension Analyzer {
+    /// Everything above layer 4: the flow table, the ICQ-family decoders and the trackers. `bytes`
+    /// is the frame, or the reassembled datagram when the frame completed a fragmented one.
+    func analyzeTransport(_ packet: CapturedPacket, _ decoded: DecodedPacket, bytes: UnsafeRawBufferPointer,
+                                  vlan: UInt16) {
+        if decoded.network == nil {
+            // Still moves the capture clock, so flows expire on time.
+            flowTable.advance(to: packet.timestampNanos)
+            return
+        }
+        let observation = flowTable.process(packet, decoded, bytes: bytes, vlan: vlan)
+        var partner: UInt64? = nil
+        let side = decoded.link?.interfaceIndex.map { Int($0) } ?? packet.interfaceIndex
+        if twoSided {
+            partner = gateway.observe(frame: packet.frameNumber, time: packet.timestampNanos, side: side,
+                                      decoded: decoded, bytes: bytes)
+        }
+        defer {
+            if let partner {
+                icqAnalysis.forwarded(frame: partner)
+                icqAnalysis.forwarded(frame: packet.frameNumber)
+                peerPorts.gatewayVerdict(frame: partner, forwarded: true, time: packet.timestampNanos)
+            }
+        }
+        quotedICQ = Self.quotedICQ(decoded, bytes: bytes, decoder: icq)
+        switch decoded.transport {
+        case .icmp(let message) where message.type == 3:
+            if let quoted = message.quoted, quoted.protocolNumber == IPProtocol.udp {
+                icqAnalysis.icmpError(ICQMessageQuote(frame: packet.frameNumber, time: packet.timestampNanos,
+                                                      code: message.code, quoted: quoted, icq: quotedICQ.header))
+            }
+            // Both copies of an error that crossed the gateway: each quotes the attempt as its side saw it.
+            if let reporter = decoded.sourceAddress {
+                peerPorts.icmp(message, frame: packet.frameNumber, time: packet.timestampNanos, reporter: reporter)
+            }
+        case .tcp(let tcp):
+            peerPorts.tcp(tcp, decoded: decoded, frame: packet.frameNumber, time: packet.timestampNanos,
+                          twoSided: twoSided, isCopy: partner != nil)
+            if partner == nil {
+                // A gateway's forwarded copy would feed the same stream twice: only the first is read.
+                // A stream opens at the connection's first bytes, with the handshake the flow saw,
+                // and is let go (the flow remembers) once nothing in it can be decoded.
+                let flow = observation?.handle
+                if tcp.isSYN && !tcp.isACK, let flow { flowTable.clearStreamDone(flow) }
+                if flow.map({ !flowTable.isStreamDone($0) }) ?? true {
+                    let handshake = decoded.payloadLength > 0 ? flow.flatMap { flowTable.handshake(of: $0) } : nil
+                    if streams.ingest(decoded, frame: packet.frameNumber, bytes: bytes, handshake: handshake,
+                                      sink: &streamFrame), let flow {
+                        flowTable.markStreamDone(flow)
+                    }
+                }
+                noteStreamFrame(frame: packet.frameNumber, flow: observation?.handle)
+            }
+            if partner == nil, tcp.isFIN || tcp.isRST, !socksAssociations.isEmpty,
+               let src = decoded.sourceAddress, let dst = decoded.destinationAddress,
+               let ended = socksAssociations.controlConnectionEnded(
+                   Endpoint(address: src, port: tcp.sourcePort), Endpoint(address: dst, port: tcp.destinationPort),
+                   frame: packet.frameNumber, time: packet.timestampNanos) {
+                socks.associationEnded(ended)
+            }
+        default:
+            break
+        }
+        if case .udp(let udp) = decoded.transport {
+            let payload = decoded.payload(of: bytes)
+            socksUDP = nil
+            if let relayed = socksRelayed(decoded, udp, payload: payload) {
+                // ICQ through a SOCKS5 UDP association: the header names the real server; the
+                // datagram inside is classic ICQ between the client and that server.
+                socksUDP = (relayed.header, payload)
+                let inner = UnsafeRawBufferPointer(rebasing: payload[relayed.header.inner])
+                icqResult = icq.decode(inner, direction: relayed.toRelay ? .clientToServer : .serverToClient)
+                socks.datagram(relay: relayed.relay, client: relayed.client, toRelay: relayed.toRelay, frame: packet.frameNumber,
+                               time: packet.timestampNanos, uin: icqResult.packet?.header.uin)
+                noteICQResult(packet, relayed.inner, side: side, flow: observation?.handle)
+            } else {
+                icqResult = icq.classify(payload, sourcePort: udp.sourcePort, destinationPort: udp.destinationPort)
+                noteICQResult(packet, decoded, side: side, flow: observation?.handle)
+            }
+        }
+        if briefs != nil { noteBrief(packet, decoded, side: side, partner: partner) }
+    }
+
+    /// `--html` and `--write-evidence` only: the frame's brief, and the page's timelines. Out of
+    /// line, so that the path every packet takes stays as it was without them.
+    @inline(never)
+    func noteBrief(_ packet: CapturedPacket, _ decoded: DecodedPacket, side: Int, partner: UInt64?) {
+        guard let briefs, let brief = briefs.packet(packet, decoded, side: side, icq: icqResult) else { return }
+        html?.packet(brief, twoSided: twoSided, partner: partner, advertised: peerPorts.advertised)
+    }
+
+    /// What the ICQ classifier said about a datagram (`decoded`: as sent, or as if sent directly
+    /// when it was relayed through a SOCKS5 association): counts, the session tracker, advertised
+    /// endpoints and the flow's protocols.
+    func noteICQResult(_ packet: CapturedPacket, _ decoded: DecodedPacket, side: Int, flow: FlowHandle?) {
+        switch icqResult {
+        case .icq(let p):
+            summary.count(.icq)
+            summary.icq.count(p)
+            icqAnalysis.observe(p, decoded: decoded, frame: packet.frameNumber, time: packet.timestampNanos,
+                                side: side, twoSided: twoSided)
+            noteAdvertisedEndpoints(p, decoded: decoded, frame: packet.frameNumber)
+            if let flow {
+                flowTable.addProtocol(.icq, to: flow)
+                if let uin = p.header.uin, uin != 0 { flowTable.addUIN(uin, to: flow) }
+            }
+        case .malformed(var m, let header):
+            // Offsets in the record are from the start of the frame (or reassembled datagram).
+            m.offset += decoded.payloadOffset
+            icqResult = .malformed(m, header: header)
+            summary.countMalformed(m)
+        case .notICQ:
+            break
+        }
+    }
+}
