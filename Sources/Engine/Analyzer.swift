@@ -29,17 +29,17 @@ public final class Analyzer {
     /// Every packet's flow; ended flows are written with `--flows`.
     var flowTable: FlowTable
     /// Classic ICQ sessions and the rules over them.
-    var icqAnalysis: ICQAnalysis!
+    let icqAnalysis: ICQAnalysis
     /// SOCKS handshakes and UDP associations (rule R6).
-    var socks: SOCKSDiagnosis!
+    let socks: SOCKSDiagnosis
     /// SOCKS4 use beside blocked direct UDP (the guide's proxy requirement).
-    var socks4UDP: SOCKS4UDPRule!
+    let socks4UDP: SOCKS4UDPRule
     /// The SOCKS5 UDP header of the current frame, when it was relayed through an association.
     var socksUDP: (SOCKSUDPHeader, UnsafeRawBufferPointer)? = nil
     /// The classic ICQ the current frame's ICMP error quotes (`icmp.quoted.icq`).
     var quotedICQ: QuotedICQ = .none
     /// Connection attempts to the TCP ports peers advertised (rule R4).
-    var peerPorts: PeerPortDiagnosis!
+    let peerPorts: PeerPortDiagnosis
     /// Pairs packets with their forwarded copies on captures of both sides of a gateway.
     let gateway: GatewayMatcher
     /// Whether the current source shows more than one side (interfaces, or cooked v2 ifindexes).
@@ -119,18 +119,20 @@ public final class Analyzer {
             record: StreamFrameRecord(format: options.format == .ndjson ? .ndjson : .text, revealSecrets: options.revealSecrets),
             rendersRecord: options.packets)
         if let expression = options.filter { filter = PacketFilter(expression: expression) }
+        // The rules report through the relay, which reaches this analyzer once it exists.
+        let relay = ResultRelay()
         icqAnalysis = ICQAnalysis(
             thresholds: options.thresholds, serverPorts: options.icqServerPorts,
             maximumSessions: options.memoryBudget.maximumICQSessions, evidence: evidence,
-            findings: { [unowned self] finding in self.report(finding) },
-            sessionEnded: { [unowned self] session in self.sessionEnded(session) })
+            findings: relay.report,
+            sessionEnded: relay.sessionEnded)
         peerPorts = PeerPortDiagnosis(thresholds: options.thresholds,
-                                      emit: { [unowned self] finding in self.report(finding) },
+                                      emit: relay.report,
                                       addressCapacity: options.memoryBudget.addressCapacity,
                                       advertisedCapacity: options.memoryBudget.advertisedEndpointCapacity)
         socks = SOCKSDiagnosis(thresholds: options.thresholds,
-                               emit: { [unowned self] finding in self.report(finding) })
-        socks4UDP = SOCKS4UDPRule(emit: { [unowned self] finding in self.report(finding) })
+                               emit: relay.report)
+        socks4UDP = SOCKS4UDPRule(emit: relay.report)
         if let path = options.evidencePath {
             do {
                 evidenceFile = try EvidenceFile(path: path)
@@ -142,6 +144,7 @@ public final class Analyzer {
                 reportOutputFailure(failure)
             }
         }
+        relay.analyzer = self
     }
 
     /// Checks the filter's syntax before any input is read (compiled for Ethernet), so a typo is
