@@ -26,7 +26,7 @@ extension Analyzer {
             if let partner {
                 icqAnalysis.forwarded(frame: partner)
                 icqAnalysis.forwarded(frame: packet.frameNumber)
-                peerPorts.gatewayVerdict(frame: partner, forwarded: true, time: packet.timestampNanos)
+                attempts.gatewayVerdict(frame: partner, forwarded: true, time: packet.timestampNanos)
             }
         }
         quotedICQ = Self.quotedICQ(decoded, bytes: bytes, decoder: icq)
@@ -38,10 +38,10 @@ extension Analyzer {
             }
             // Both copies of an error that crossed the gateway: each quotes the attempt as its side saw it.
             if let reporter = decoded.sourceAddress {
-                peerPorts.icmp(message, frame: packet.frameNumber, time: packet.timestampNanos, reporter: reporter)
+                attempts.icmp(message, frame: packet.frameNumber, time: packet.timestampNanos, reporter: reporter)
             }
         case .tcp(let tcp):
-            peerPorts.tcp(tcp, decoded: decoded, frame: packet.frameNumber, time: packet.timestampNanos,
+            attempts.tcp(tcp, decoded: decoded, frame: packet.frameNumber, time: packet.timestampNanos,
                           twoSided: twoSided, isCopy: partner != nil)
             if partner == nil {
                 // A gateway's forwarded copy would feed the same stream twice: only the first is read.
@@ -93,7 +93,7 @@ extension Analyzer {
     @inline(never)
     func noteBrief(_ packet: CapturedPacket, _ decoded: DecodedPacket, side: Int, partner: UInt64?) {
         guard let briefs, let brief = briefs.packet(packet, decoded, side: side, icq: icqResult) else { return }
-        html?.packet(brief, twoSided: twoSided, partner: partner, advertised: peerPorts.advertised)
+        html?.packet(brief, twoSided: twoSided, partner: partner, advertised: attempts.advertised)
     }
 
     /// What the ICQ classifier said about a datagram (`decoded`: as sent, or as if sent directly

@@ -38,7 +38,9 @@ public final class Analyzer {
     var socksUDP: (SOCKSUDPHeader, UnsafeRawBufferPointer)? = nil
     /// The classic ICQ the current frame's ICMP error quotes (`icmp.quoted.icq`).
     var quotedICQ: QuotedICQ = .none
-    /// Connection attempts to the TCP ports peers advertised (rule R4).
+    /// Connection attempts to the TCP ports peers advertised, and what became of them.
+    let attempts: ConnectionAttempts
+    /// Rule R4, judging the attempts; and the ledger of every advertised port.
     let peerPorts: PeerPortDiagnosis
     /// Pairs packets with their forwarded copies on captures of both sides of a gateway.
     let gateway: GatewayMatcher
@@ -126,10 +128,12 @@ public final class Analyzer {
             maximumSessions: options.memoryBudget.maximumICQSessions, evidence: evidence,
             findings: relay.report,
             sessionEnded: relay.sessionEnded)
-        peerPorts = PeerPortDiagnosis(thresholds: options.thresholds,
-                                      emit: relay.report,
-                                      addressCapacity: options.memoryBudget.addressCapacity,
-                                      advertisedCapacity: options.memoryBudget.advertisedEndpointCapacity)
+        var attemptConfiguration = ConnectionAttempts.Configuration(synProvisional: options.thresholds.synProvisional,
+                                                                     synFinal: options.thresholds.synFinal)
+        attemptConfiguration.addressCapacity = options.memoryBudget.addressCapacity
+        attemptConfiguration.advertisedCapacity = options.memoryBudget.advertisedEndpointCapacity
+        attempts = ConnectionAttempts(configuration: attemptConfiguration)
+        peerPorts = PeerPortDiagnosis(thresholds: options.thresholds, attempts: attempts, emit: relay.report)
         socks = SOCKSDiagnosis(thresholds: options.thresholds,
                                emit: relay.report)
         socks4UDP = SOCKS4UDPRule(emit: relay.report)
@@ -210,7 +214,7 @@ public final class Analyzer {
     public func advanceClock(to now: Int64) {
         flowTable.advance(to: now)
         icqAnalysis.advance(to: now)
-        peerPorts.advance(to: now)
+        attempts.advance(to: now)
         if twoSided {
             while let u = gateway.nextUnforwarded(now: now) { unforwarded(u) }
         }
@@ -273,7 +277,7 @@ public final class Analyzer {
         }
         // The packet's time may have ended idle flows, sessions and exchanges even when it joined none.
         icqAnalysis.advance(to: packet.timestampNanos)
-        peerPorts.advance(to: packet.timestampNanos)
+        attempts.advance(to: packet.timestampNanos)
         if twoSided {
             while let u = gateway.nextUnforwarded(now: packet.timestampNanos) { unforwarded(u) }
         }

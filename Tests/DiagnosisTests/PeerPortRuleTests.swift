@@ -14,7 +14,7 @@ import Wire
 
     /// The rule with one advertised peer endpoint, and what it reported.
     final class Harness {
-        let rule: PeerPortDiagnosis
+        let rule: PeerPortPipeline
         private let sink = Sink()
         private(set) var frame: UInt64 = 0
         var findings: [Finding] { sink.findings }
@@ -23,7 +23,7 @@ import Wire
         init(advertising endpoints: [Endpoint] = [PeerPortRuleTests.peer], isLANAddress: Bool = false,
              thresholds: Thresholds = Thresholds()) {
             let sink = sink
-            rule = PeerPortDiagnosis(thresholds: thresholds, emit: { sink.findings.append($0) })
+            rule = PeerPortPipeline(thresholds: thresholds, emit: { sink.findings.append($0) })
             for endpoint in endpoints {
                 rule.advertise(endpoint, uin: 1002, source: .userOnline, isLANAddress: isLANAddress, frame: 1)
             }
