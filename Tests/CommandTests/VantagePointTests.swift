@@ -88,6 +88,26 @@ struct VantagePointTests {
         }
     }
 
+    /// The gateway drops the server's acks of a keep-alive. From the inside, or on both sides,
+    /// the client resent it and the ack came only after the retransmissions. From the outside
+    /// alone, the server acked every copy and the client still resent it: the acks were lost
+    /// after the capture point, a dropped reply all the same.
+    @Test(arguments: [["gateway.pcapng"], ["inside.pcapng"], ["outside.pcapng"]])
+    func repliesDroppedAfterTheCapturePointAreDroppedReplies(_ files: [String]) throws {
+        let (_, findings) = try Self.findings("dropped-replies", files)
+        let f = try #require(findings.first { $0["kind"] as? String == "dropped_reply" })
+        #expect(f["detail"] as? String == "recovered")
+        #expect(f["severity"] as? String == "warning")
+        #expect(f["level"] is NSNull)
+        #expect(f["uin"] as? Int == 1001)
+        #expect((f["explanation"] as? String)?.contains("seq 0xf7d/0) 3 times") == true)
+        if files == ["outside.pcapng"] {
+            // Three copies and the server's three acks, in capture order.
+            #expect(f["frames"] as? [Int] == [9, 10, 13, 14, 15, 16])
+            #expect((f["explanation"] as? String)?.contains("the acks in frames 10, 14 passed the capture point and never reached the client") == true)
+        }
+    }
+
     /// Unshifted, the clocks already agree: nothing is moved.
     @Test func mergedSidesWithTheSameClockAreNotMoved() throws {
         let (r, _) = try Self.findings("dropped-replies", ["inside.pcapng", "outside.pcapng"], merge: true)

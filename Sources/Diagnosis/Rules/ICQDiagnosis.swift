@@ -191,6 +191,10 @@ public final class ICQDiagnosis {
             reportPathBlocked(session, exchange, atEndOfCapture: false)
             return
         }
+        if exchange.resentAfterAck {
+            judgeAcksLostDownstream(session, exchange, acked: acked)
+            return
+        }
         // The server answered other packets while this one waited: the path back was open, so a
         // missing ack is the server ignoring this command, not a firewall dropping its reply.
         guard exchange.otherPartyPacketsWhileWaiting == 0, !pathBlocked.contains(session.key) else { return }
@@ -225,6 +229,39 @@ public final class ICQDiagnosis {
                      lastTime: exchange.ack?.time ?? exchange.lastTime, frames: exchange.frames,
                      client: session.client, server: session.server, uin: session.key.uin,
                      requirement: .udp4000Replies, explanation: explanation, advice: advice))
+    }
+
+    /// The server acked a copy and the client sent another: the ack was lost between the
+    /// capture point and the client (a capture on the server's side of the drop, outside).
+    /// Server packets seen here prove nothing about the way back, so no copy is excused by them.
+    private func judgeAcksLostDownstream(_ session: ICQSessionFacts, _ exchange: ICQExchange, acked: Bool) {
+        guard !pathBlocked.contains(session.key) else { return }
+        let name = commandName(exchange.command, fromClient: true)
+        let lost = exchange.acksFollowedByCopies
+        let detail: Finding.Detail
+        let severity: Finding.Severity
+        var explanation = "The client sent \(name) (seq \(hex(exchange.seq1))/\(exchange.seq2)) \(exchange.copyCount) times, \(seconds(CaptureTime.elapsed(from: exchange.firstTime, to: exchange.lastTime))) apart in all, although the server acked "
+        explanation += acked ? "every copy" : "\(lost.count == 1 ? "a copy" : "\(lost.count) copies")"
+        explanation += ": the ack\(lost.count == 1 ? "" : "s") in frame\(lost.count == 1 ? "" : "s") \(lost.map(String.init).joined(separator: ", ")) passed the capture point and never reached the client. The drop is downstream of the capture point, on the client's side."
+        if acked {
+            detail = .recovered
+            severity = .warning
+            explanation += " The client stopped resending after the last ack (frame \(exchange.ack.map { String($0.frame) } ?? "?")), which got through."
+        } else if exchange.command == ICQCommand.Client.keepAlive || exchange.command == ICQCommand.Client.keepAlive2
+                    || exchange.command == ICQCommand.Client.login {
+            detail = .sessionLost
+            severity = .error
+            explanation += " Its last copies went unacknowledged. A lost \(name) makes the client treat the session as dead."
+        } else {
+            detail = .abandoned
+            severity = .error
+            explanation += " Its last copies went unacknowledged: the client gave the request up."
+        }
+        emit(Finding(kind: .droppedReply, severity: severity, detail: detail, firstTime: exchange.firstTime,
+                     lastTime: exchange.ack?.time ?? exchange.lastTime, frames: exchange.frames,
+                     client: session.client, server: session.server, uin: session.key.uin,
+                     requirement: .udp4000Replies, explanation: explanation,
+                     advice: "The server's replies are dropped on their way to the client, after this capture point: allow UDP from port 4000 back to the client (a stateful rule: established/related accepted); a capture on the client's side of the firewall shows where."))
     }
 
     private func reportPathBlocked(_ session: ICQSessionFacts, _ exchange: ICQExchange, atEndOfCapture: Bool) {
