@@ -67,7 +67,7 @@ struct VantagePointTests {
     /// offset from the packets both hold, states it in the summary with the frames it rests on,
     /// and finds what the two-interface recording finds (kind, level, detail, endpoints, UIN),
     /// whichever order the files are named in.
-    @Test(arguments: ["timed-out-session-reject", "dropped-replies", "blocked-peer-port-drop"])
+    @Test(arguments: ["timed-out-session-reject", "dropped-replies", "blocked-peer-port-drop", "nat-rebinding"])
     func mergedSidesWithShiftedClockFindTheSame(_ scenario: String) throws {
         let (_, original) = try Self.findings(scenario, ["gateway.pcapng"])
         #expect(!original.isEmpty)
@@ -105,6 +105,30 @@ struct VantagePointTests {
             // Three copies and the server's three acks, in capture order.
             #expect(f["frames"] as? [Int] == [9, 10, 13, 14, 15, 16])
             #expect((f["explanation"] as? String)?.contains("the acks in frames 10, 14 passed the capture point and never reached the client") == true)
+        }
+    }
+
+    /// A NAT with random ports forgets A's mapping; the server's push (and its retransmissions)
+    /// to the old public port die at the gateway, and A comes back from a new port with the same
+    /// UIN and session id while the server keeps pushing to the old one. On both sides the drop
+    /// is seen; from outside only, the new port proves it (issue 13, item 2); from inside only,
+    /// the push never appears, so nothing is claimed about it.
+    @Test(arguments: [("gateway.pcapng", "dropped_at_gateway"), ("outside.pcapng", "nat_rebinding"), ("inside.pcapng", "")])
+    func aNATRebindingSeenFromEachSide(_ file: String, _ detail: String) throws {
+        let (_, findings) = try Self.findings("nat-rebinding", [file])
+        guard !detail.isEmpty else {
+            #expect(Self.timeout(findings) == nil)
+            return
+        }
+        let f = try #require(Self.timeout(findings))
+        #expect(f["level"] as? String == "confirmed")
+        #expect(f["severity"] as? String == "error")
+        #expect(f["detail"] as? String == detail)
+        #expect(f["uin"] as? Int == 1001)
+        if detail == "nat_rebinding" {
+            // The push's three copies to the old port, then the keep-alive from the new one.
+            #expect((f["frames"] as? [Int])?.count == 4)
+            #expect((f["explanation"] as? String)?.contains("the NAT had forgotten the mapping") == true)
         }
     }
 

@@ -25,6 +25,10 @@ public final class ICQDiagnosis {
     /// Server packets after an idle gap that were never acknowledged and have no proof yet of
     /// being lost: a NAT rebinding on the client's next packet proves it (for the bracket).
     private var unprovenLosses: [ICQSession.Key: (gap: Int64, frames: [UInt64])] = [:]
+    /// The client's latest NAT rebinding while no timed-out candidate waited for it: a push sent
+    /// into the idle gap may still be waiting for its ack then (the client came back from a new
+    /// port before the server gave it up), and is confirmed by it when it is given up.
+    private var rebindings: [ICQSession.Key: (frame: UInt64, time: Int64, from: Endpoint, to: Endpoint)] = [:]
     /// What the capture shows of the firewall's UDP idle timeout, whatever `--firewall-timeout`
     /// says: over all the evidence, and per gateway.
     public internal(set) var udpTimeouts = UDPTimeoutBrackets()
@@ -43,7 +47,7 @@ public final class ICQDiagnosis {
     /// it ends): for tests of bounded memory.
     public var sessionEntries: Int {
         pathBlocked.count + gatewayDrops.count + outboundGatewayDrops.count + icmpErrors.count
-            + timeoutReported.count + pendingTimeouts.count + unprovenLosses.count
+            + timeoutReported.count + pendingTimeouts.count + unprovenLosses.count + rebindings.count
     }
 
     // MARK: evidence from outside the tracker
@@ -97,13 +101,10 @@ public final class ICQDiagnosis {
                 udpTimeouts.lost(at: gatewayOf(session.key), afterIdle: loss.gap, frames: loss.frames + [frame])
             }
             if var finding = pendingTimeouts.removeValue(forKey: session.key) {
-                finding.level = .confirmed
-                finding.detail = .natRebinding
-                finding.severity = .error
-                finding.frames.append(frame)
-                finding.lastTime = time
-                finding.explanation += " The client's next packet came from \(to) instead of \(from): the NAT had forgotten the mapping and made a new one."
+                Self.confirm(&finding, byRebindingAt: frame, time: time, from: from, to: to)
                 emit(finding)
+            } else {
+                rebindings[session.key] = (frame, time, from, to)
             }
         case .serverSequenceGap(let session, let frame, let time, let expected, let got):
             let gap = CaptureTime.elapsed(from: session.lastClientTime ?? session.firstTime, to: time)
@@ -119,6 +120,7 @@ public final class ICQDiagnosis {
         case .sessionEnded(let session):
             flushPendingTimeout(session.key)
             unprovenLosses.removeValue(forKey: session.key)
+            rebindings.removeValue(forKey: session.key)
             noteKeepalive(session)
             judgeKeepalive(session)
             // Everything kept per session ends with it (memory stays bounded on a busy
@@ -327,12 +329,27 @@ public final class ICQDiagnosis {
                                      proof: "the client never acknowledged it")
         }
         timeoutReported.insert(session.key)
-        if finding.level == .confirmed {
+        if finding.level != .confirmed, let rebinding = rebindings[session.key], rebinding.time >= exchange.firstTime {
+            // The client came back from a new port while the push still waited (the server
+            // keeps pushing to the old one): the NAT had forgotten the mapping.
+            Self.confirm(&finding, byRebindingAt: rebinding.frame, time: rebinding.time, from: rebinding.from, to: rebinding.to)
+            finding.lastTime = max(exchange.lastTime, rebinding.time)
+            emit(finding)
+        } else if finding.level == .confirmed {
             emit(finding)
         } else {
             // A NAT rebinding on the client's next packet would confirm it; wait for that packet.
             pendingTimeouts[session.key] = finding
         }
+    }
+
+    private static func confirm(_ finding: inout Finding, byRebindingAt frame: UInt64, time: Int64, from: Endpoint, to: Endpoint) {
+        finding.level = .confirmed
+        finding.detail = .natRebinding
+        finding.severity = .error
+        finding.frames.append(frame)
+        finding.lastTime = time
+        finding.explanation += " The client's next packet came from \(to) instead of \(from): the NAT had forgotten the mapping and made a new one."
     }
 
     private func flushPendingTimeout(_ key: ICQSession.Key) {
