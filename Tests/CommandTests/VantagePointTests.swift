@@ -67,7 +67,7 @@ struct VantagePointTests {
     /// offset from the packets both hold, states it in the summary with the frames it rests on,
     /// and finds what the two-interface recording finds (kind, level, detail, endpoints, UIN),
     /// whichever order the files are named in.
-    @Test(arguments: ["timed-out-session-reject", "dropped-replies", "blocked-peer-port-drop", "nat-rebinding"])
+    @Test(arguments: ["timed-out-session-reject", "dropped-replies", "blocked-peer-port-drop", "nat-rebinding", "blocked-peer-port-reset"])
     func mergedSidesWithShiftedClockFindTheSame(_ scenario: String) throws {
         let (_, original) = try Self.findings(scenario, ["gateway.pcapng"])
         #expect(!original.isEmpty)
@@ -129,6 +129,29 @@ struct VantagePointTests {
             // The push's three copies to the old port, then the keep-alive from the new one.
             #expect((f["frames"] as? [Int])?.count == 4)
             #expect((f["explanation"] as? String)?.contains("the NAT had forgotten the mapping") == true)
+        }
+    }
+
+    /// The gateway answers B's SYN to A's port with a reset in A's name. On both sides it is seen
+    /// on one side only; from outside alone, its TTL (64, the gateway's own) does not fit A's
+    /// other packets there, its UDP to the server forwarded once (63): forged either way
+    /// (issue 13, item 4). Inside, the SYN never arrives: nothing to judge.
+    @Test(arguments: [("gateway.pcapng", "rst_from_middlebox"), ("outside.pcapng", "rst_from_middlebox"), ("inside.pcapng", "")])
+    func aResetForgedByTheGatewaySeenFromEachSide(_ file: String, _ detail: String) throws {
+        let (_, findings) = try Self.findings("blocked-peer-port-reset", [file])
+        let blocked = findings.filter { $0["kind"] as? String == "blocked_peer_port" }
+        guard !detail.isEmpty else {
+            #expect(blocked.isEmpty)
+            return
+        }
+        let f = try #require(blocked.first)
+        #expect(blocked.count == 1)
+        #expect(f["detail"] as? String == detail)
+        #expect(f["level"] as? String == "final")
+        #expect(f["severity"] as? String == "error")
+        #expect((f["peer"] as? [String: Any])?["ip"] as? String == "10.77.1.2")
+        if file == "outside.pcapng" {
+            #expect((f["explanation"] as? String)?.contains("TTL 64, where the peer's own packets arrive with TTL 63") == true)
         }
     }
 

@@ -61,13 +61,20 @@ extension PeerPortState {
         }
         let attempt = close(slot)
         // One vantage only: the TTL tells whether the reset came as far as the peer's packets do.
-        if let usual = lastTTL[src], abs(Int(usual) - Int(ttl)) > 1 {
+        if let usual = lastTTL[src], Self.isForged(resetTTL: ttl, usualTTL: usual) {
             report(attempt, detail: .rstFromMiddlebox, time: time, emit: emit,
                    proof: "a reset came back with TTL \(ttl), where the peer's own packets arrive with TTL \(usual): something on the way forged it in the peer's name")
         } else {
             report(attempt, detail: .rstFromPeer, time: time, emit: emit,
                    proof: "the peer's own host answered with a reset: nothing listens on that port")
         }
+    }
+
+    /// A reset that arrives with a higher TTL than the address's other packets came from nearer
+    /// than that host (a gateway forging it answers with its own initial TTL: 64 where the peer's
+    /// packets, forwarded once, have 63). One lower may be a route one hop longer; more is forged.
+    static func isForged(resetTTL ttl: UInt8, usualTTL usual: UInt8) -> Bool {
+        ttl > usual || Int(usual) - Int(ttl) > 1
     }
 
     mutating func noteLogin(uin: UInt32, from address: IPAddress) {
