@@ -22,7 +22,7 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-SCENARIOS="healthy timed-out-session timed-out-session-reject keepalive-own-timer client-gives-up dropped-replies blocked-peer-port-drop blocked-peer-port-reset blocked-peer-port-icmp peer-port-allowed outgoing-tcp-blocked server-path-blocked socks-association-lost timeout-sweep timeout-sweep-nat"
+SCENARIOS="healthy timed-out-session timed-out-session-reject keepalive-own-timer client-gives-up dropped-replies blocked-peer-port-drop blocked-peer-port-reset blocked-peer-port-icmp peer-port-allowed outgoing-tcp-blocked server-path-blocked socks-association-lost timeout-sweep timeout-sweep-nat nat-rebinding"
 
 usage() {
     sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'
@@ -612,6 +612,30 @@ run_timeout_sweep_nat() {
     wait_clients
 }
 
+run_nat_rebinding() {
+    # A NAT that maps every new flow to a random public port (masquerade fully-random) forgets
+    # A's mapping 2 s after A's last packet (0.5 s). B's message reaches the server at 4.5 s: the
+    # push and its two retransmissions (6.5, 8.5 s) go to A's old public port and are dropped.
+    # A's keep-alive at 10 s comes back from a new public port (same UIN and session id); the
+    # server keeps pushing to the address A logged in from, so B's second message at 11 s is
+    # dropped as well. Seen from outside only, the new port proves the NAT forgot the mapping.
+    # Like most gateways, it drops what reaches its own outside address unasked, silently (no
+    # port unreachable to name the lost push).
+    NAT=1 NAT_RANDOM=1 UDP_TIMEOUT=2 KEEPALIVE=10 SERVER_RTX=2 SERVER_RETRIES=2
+    setup_firewall "$UDP_TIMEOUT"; write_env
+    in_ns "$NS_GW" nft add chain inet lab input '{ type filter hook input priority filter; policy accept; }'
+    in_ns "$NS_GW" nft add rule inet lab input iifname "$IF_GO" udp sport $SERVER_PORT drop
+    gwlog "rule added: input: iifname $IF_GO udp sport $SERVER_PORT drop"
+    start_capture
+    start_server 16 --retransmit-interval "$SERVER_RTX" --retries "$SERVER_RETRIES" --keepalive-hint "$KEEPALIVE"
+    start_client "$NS_IN" client-a "$CLIENT_A" --uin $UIN_A --tcp-port $PORT_A --contact $UIN_B --run-for 15 \
+        $(common_client_args)
+    sleep 0.5
+    start_client "$NS_OUT" client-b "$PEER_B" --uin $UIN_B --tcp-port $PORT_B --contact $UIN_A \
+        --message "4:$UIN_A:are you there?" --message "10.5:$UIN_A:still there?" --run-for 14.5 $(common_client_args)
+    wait_clients
+}
+
 run_dropped_replies() {
     # From 2 s to 2 + DROP_FOR s the gateway drops server-to-client UDP. A's keep-alive at 5 s
     # and its retransmission at 7 s lose their ACKs; the one at 9 s is answered (recovered).
@@ -727,6 +751,7 @@ case "$SCENARIO" in
     socks-association-lost) run_socks_association_lost ;;
     timeout-sweep) run_timeout_sweep ;;
     timeout-sweep-nat) run_timeout_sweep_nat ;;
+    nat-rebinding) run_nat_rebinding ;;
 esac
 wait "$SERVER_PID" || true
 stop_capture

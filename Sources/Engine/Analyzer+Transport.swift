@@ -41,8 +41,10 @@ extension Analyzer {
                 attempts.icmp(message, frame: packet.frameNumber, time: packet.timestampNanos, reporter: reporter)
             }
         case .tcp(let tcp):
+            // A file that declares a second interface but holds one side's packets (a split
+            // capture) gets no verdict on a reset: one side seen, one vantage point.
             attempts.tcp(tcp, decoded: decoded, frame: packet.frameNumber, time: packet.timestampNanos,
-                          twoSided: twoSided, isCopy: partner != nil)
+                         twoSided: twoSided && gateway.sawTwoSides, isCopy: partner != nil)
             if partner == nil {
                 // A gateway's forwarded copy would feed the same stream twice: only the first is read.
                 // A stream opens at the connection's first bytes, with the handshake the flow saw,
@@ -83,6 +85,9 @@ extension Analyzer {
             } else {
                 icqResult = icq.classify(payload, sourcePort: udp.sourcePort, destinationPort: udp.destinationPort)
                 noteICQResult(packet, decoded, side: side, flow: observation?.handle)
+                // A host's ICQ datagrams say what TTL its packets arrive with here: a reset in its
+                // name that does not fit was forged on the way (rule R4, one-sided captures).
+                if !(twoSided && gateway.sawTwoSides), case .icq = icqResult { attempts.noteTTL(decoded) }
             }
         }
         if briefs != nil { noteBrief(packet, decoded, side: side, partner: partner) }

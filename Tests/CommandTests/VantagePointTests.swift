@@ -67,7 +67,7 @@ struct VantagePointTests {
     /// offset from the packets both hold, states it in the summary with the frames it rests on,
     /// and finds what the two-interface recording finds (kind, level, detail, endpoints, UIN),
     /// whichever order the files are named in.
-    @Test(arguments: ["timed-out-session-reject", "dropped-replies", "blocked-peer-port-drop"])
+    @Test(arguments: ["timed-out-session-reject", "dropped-replies", "blocked-peer-port-drop", "nat-rebinding", "blocked-peer-port-reset"])
     func mergedSidesWithShiftedClockFindTheSame(_ scenario: String) throws {
         let (_, original) = try Self.findings(scenario, ["gateway.pcapng"])
         #expect(!original.isEmpty)
@@ -85,6 +85,73 @@ struct VantagePointTests {
             let frames = try #require(clock["frames"] as? [Int])
             #expect(!frames.isEmpty && frames.count % 2 == 0)
             for i in stride(from: 0, to: frames.count, by: 2) { #expect(frames[i + 1] == frames[i] + 1, "\(frames)") }
+        }
+    }
+
+    /// The gateway drops the server's acks of a keep-alive. From the inside, or on both sides,
+    /// the client resent it and the ack came only after the retransmissions. From the outside
+    /// alone, the server acked every copy and the client still resent it: the acks were lost
+    /// after the capture point, a dropped reply all the same.
+    @Test(arguments: [["gateway.pcapng"], ["inside.pcapng"], ["outside.pcapng"]])
+    func repliesDroppedAfterTheCapturePointAreDroppedReplies(_ files: [String]) throws {
+        let (_, findings) = try Self.findings("dropped-replies", files)
+        let f = try #require(findings.first { $0["kind"] as? String == "dropped_reply" })
+        #expect(f["detail"] as? String == "recovered")
+        #expect(f["severity"] as? String == "warning")
+        #expect(f["level"] is NSNull)
+        #expect(f["uin"] as? Int == 1001)
+        #expect((f["explanation"] as? String)?.contains("seq 0xf7d/0) 3 times") == true)
+        if files == ["outside.pcapng"] {
+            // Three copies and the server's three acks, in capture order.
+            #expect(f["frames"] as? [Int] == [9, 10, 13, 14, 15, 16])
+            #expect((f["explanation"] as? String)?.contains("the acks in frames 10, 14 passed the capture point and never reached the client") == true)
+        }
+    }
+
+    /// A NAT with random ports forgets A's mapping; the server's push (and its retransmissions)
+    /// to the old public port die at the gateway, and A comes back from a new port with the same
+    /// UIN and session id while the server keeps pushing to the old one. On both sides the drop
+    /// is seen; from outside only, the new port proves it (issue 13, item 2); from inside only,
+    /// the push never appears, so nothing is claimed about it.
+    @Test(arguments: [("gateway.pcapng", "dropped_at_gateway"), ("outside.pcapng", "nat_rebinding"), ("inside.pcapng", "")])
+    func aNATRebindingSeenFromEachSide(_ file: String, _ detail: String) throws {
+        let (_, findings) = try Self.findings("nat-rebinding", [file])
+        guard !detail.isEmpty else {
+            #expect(Self.timeout(findings) == nil)
+            return
+        }
+        let f = try #require(Self.timeout(findings))
+        #expect(f["level"] as? String == "confirmed")
+        #expect(f["severity"] as? String == "error")
+        #expect(f["detail"] as? String == detail)
+        #expect(f["uin"] as? Int == 1001)
+        if detail == "nat_rebinding" {
+            // The push's three copies to the old port, then the keep-alive from the new one.
+            #expect((f["frames"] as? [Int])?.count == 4)
+            #expect((f["explanation"] as? String)?.contains("the NAT had forgotten the mapping") == true)
+        }
+    }
+
+    /// The gateway answers B's SYN to A's port with a reset in A's name. On both sides it is seen
+    /// on one side only; from outside alone, its TTL (64, the gateway's own) does not fit A's
+    /// other packets there, its UDP to the server forwarded once (63): forged either way
+    /// (issue 13, item 4). Inside, the SYN never arrives: nothing to judge.
+    @Test(arguments: [("gateway.pcapng", "rst_from_middlebox"), ("outside.pcapng", "rst_from_middlebox"), ("inside.pcapng", "")])
+    func aResetForgedByTheGatewaySeenFromEachSide(_ file: String, _ detail: String) throws {
+        let (_, findings) = try Self.findings("blocked-peer-port-reset", [file])
+        let blocked = findings.filter { $0["kind"] as? String == "blocked_peer_port" }
+        guard !detail.isEmpty else {
+            #expect(blocked.isEmpty)
+            return
+        }
+        let f = try #require(blocked.first)
+        #expect(blocked.count == 1)
+        #expect(f["detail"] as? String == detail)
+        #expect(f["level"] as? String == "final")
+        #expect(f["severity"] as? String == "error")
+        #expect((f["peer"] as? [String: Any])?["ip"] as? String == "10.77.1.2")
+        if file == "outside.pcapng" {
+            #expect((f["explanation"] as? String)?.contains("TTL 64, where the peer's own packets arrive with TTL 63") == true)
         }
     }
 

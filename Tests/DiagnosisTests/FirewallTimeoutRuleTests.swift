@@ -56,6 +56,33 @@ import Wire
         #expect(h.findings.first?.frames.last == rebound)
     }
 
+    /// Seen outside only: the client comes back from a new port while the server still
+    /// retransmits the push to the old one; given up later, the push is confirmed lost.
+    @Test func aNewClientPortWhileThePushStillWaitsConfirmsIt() {
+        let h = Self.idleSession()
+        h.server(seq1: 1, at: 150)
+        h.server(seq1: 1, at: 160)
+        let rebound = h.client(ICQCommand.Client.keepAlive, seq1: 2, at: 161, parameters: ICQParameters.random(1), port: 1)
+        h.serverAck(seq1: 2, at: 161.01, port: 1)
+        #expect(h.findings.isEmpty)
+        h.advance(to: 200)
+        #expect(h.findings.summaries.contains(FindingSummary(.firewallSessionTimeout, .error, .confirmed, .natRebinding)))
+        #expect(h.findings.first { $0.kind == .firewallSessionTimeout }?.frames.last == rebound)
+    }
+
+    /// Near miss: a rebinding before the push was sent does not prove the push lost.
+    @Test func aRebindingBeforeThePushProvesNothingAboutIt() {
+        let h = Self.idleSession()
+        h.client(ICQCommand.Client.keepAlive, seq1: 2, at: 100, parameters: ICQParameters.random(1), port: 1)
+        h.serverAck(seq1: 2, at: 100.01, port: 1)
+        h.server(seq1: 1, at: 250, port: 1)
+        h.server(seq1: 1, at: 260, port: 1)
+        h.advance(to: 300)
+        h.finish()
+        #expect(!h.findings.contains { $0.detail == .natRebinding })
+        #expect(h.findings.contains { $0.kind == .firewallSessionTimeout && $0.level == .probable })
+    }
+
     @Test func aServerSequenceGapSeenInsideConfirmsIt() {
         let h = Self.idleSession()
         h.server(seq1: 1, at: 1)

@@ -52,6 +52,49 @@ import Wire
         #expect(h.findings.isEmpty)
     }
 
+    /// Seen on the server's side of the drop: every copy acked, and the client resent it anyway.
+    /// The acks were lost after the capture point; the last one got through.
+    @Test func requestResentAfterEveryAckIsRecoveredDownstream() {
+        let h = H()
+        let first = h.client(seq1: 1, seq2: 1, at: 0)
+        let ack1 = h.serverAck(seq1: 1, seq2: 1, at: 0.01)
+        let second = h.client(seq1: 1, seq2: 1, at: 10)
+        let ack2 = h.serverAck(seq1: 1, seq2: 1, at: 10.01)
+        let third = h.client(seq1: 1, seq2: 1, at: 20)
+        let ack3 = h.serverAck(seq1: 1, seq2: 1, at: 20.01)
+        // Nothing is concluded before the give-up window after the last copy has passed.
+        h.advance(to: 30)
+        #expect(h.findings.isEmpty)
+        h.advance(to: 60)
+        #expect(h.findings.summaries == [FindingSummary(.droppedReply, .warning, nil, .recovered)])
+        #expect(h.findings.first?.frames == [first, ack1, second, ack2, third, ack3])
+        #expect(h.findings.first?.explanation.contains("never reached the client") == true)
+    }
+
+    /// Resent after an ack, and the last copies never acked: the client gave the request up.
+    @Test func requestResentAfterAnAckAndThenUnansweredIsAbandoned() {
+        let h = H()
+        h.client(seq1: 1, seq2: 1, at: 0)
+        h.serverAck(seq1: 1, seq2: 1, at: 0.01)
+        h.client(seq1: 1, seq2: 1, at: 10)
+        h.client(seq1: 1, seq2: 1, at: 20)
+        h.advance(to: 60)
+        #expect(h.findings.summaries == [FindingSummary(.droppedReply, .error, nil, .abandoned)])
+    }
+
+    /// Near miss: an ack, then the next request (a new seq), never a copy: nothing; and the acked
+    /// request kept for late copies is let go at its deadline.
+    @Test func requestAckedAndNotResentIsNothingAndLetGo() {
+        let h = H()
+        h.acknowledgedRequest(seq1: 1, seq2: 1, at: 0)
+        h.acknowledgedRequest(seq1: 2, seq2: 2, at: 5)
+        #expect(h.tracker.occupancy.pendingExchanges == 2)
+        h.advance(to: 60)
+        #expect(h.tracker.occupancy.pendingExchanges == 0)
+        h.finish()
+        #expect(h.findings.isEmpty)
+    }
+
     /// Near miss: acked at the first copy.
     @Test func requestAckedAtOnceIsNothing() {
         let h = H()

@@ -47,6 +47,13 @@ import Wire
             return frame
         }
 
+        /// A UDP datagram from `address` (its ICQ to the server), as the analysis notes it.
+        func noteUDP(from address: UInt32, ttl: UInt8) {
+            frame += 1
+            let bytes = FrameBuilder.udpFrame(from: address, 40_000, to: 0xCB00_7102, 4000, payload: [0, 5], ttl: ttl)
+            bytes.withUnsafeBytes { raw in rule.noteTTL(PacketDecoder.decode(raw, linkType: .ethernet)) }
+        }
+
         @discardableResult
         func syn(to peer: Endpoint = PeerPortRuleTests.peer, at seconds: Double, twoSided: Bool = false) -> UInt64 {
             segment(from: PeerPortRuleTests.client, to: (peer.address.ipv4Value, peer.port), .syn,
@@ -137,6 +144,26 @@ import Wire
         h.syn(at: 1)
         h.answer([.rst, .ack], at: 1.1, ttl: 63)
         #expect(h.findings.summaries == [FindingSummary(.blockedPeerPort, .error, .final, .rstFromMiddlebox)])
+    }
+
+    /// One vantage point, outside a gateway: the peer's only other packets are its UDP to the
+    /// ICQ server, forwarded once (TTL 63); the gateway's forged reset has its own TTL, 64.
+    @Test func resetOneHopNearerThanThePeersUDPIsForgedByTheGateway() {
+        let h = Harness()
+        h.noteUDP(from: Self.peer.address.ipv4Value, ttl: 63)
+        h.syn(at: 1)
+        h.answer([.rst, .ack], at: 1.1, ttl: 64)
+        #expect(h.findings.summaries == [FindingSummary(.blockedPeerPort, .error, .final, .rstFromMiddlebox)])
+        #expect(h.findings.first?.explanation.contains("TTL 64, where the peer's own packets arrive with TTL 63") == true)
+    }
+
+    /// Near miss: one hop further than the peer's other packets (a longer route) is the peer's.
+    @Test func resetOneHopFurtherIsStillThePeers() {
+        let h = Harness()
+        h.noteUDP(from: Self.peer.address.ipv4Value, ttl: 63)
+        h.syn(at: 1)
+        h.answer([.rst, .ack], at: 1.1, ttl: 62)
+        #expect(h.findings.summaries == [FindingSummary(.blockedPeerPort, .warning, .final, .rstFromPeer)])
     }
 
     @Test func resetSeenOnOneSideOfTheGatewayOnlyIsForged() {

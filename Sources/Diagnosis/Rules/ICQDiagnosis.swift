@@ -25,6 +25,10 @@ public final class ICQDiagnosis {
     /// Server packets after an idle gap that were never acknowledged and have no proof yet of
     /// being lost: a NAT rebinding on the client's next packet proves it (for the bracket).
     private var unprovenLosses: [ICQSession.Key: (gap: Int64, frames: [UInt64])] = [:]
+    /// The client's latest NAT rebinding while no timed-out candidate waited for it: a push sent
+    /// into the idle gap may still be waiting for its ack then (the client came back from a new
+    /// port before the server gave it up), and is confirmed by it when it is given up.
+    private var rebindings: [ICQSession.Key: (frame: UInt64, time: Int64, from: Endpoint, to: Endpoint)] = [:]
     /// What the capture shows of the firewall's UDP idle timeout, whatever `--firewall-timeout`
     /// says: over all the evidence, and per gateway.
     public internal(set) var udpTimeouts = UDPTimeoutBrackets()
@@ -43,7 +47,7 @@ public final class ICQDiagnosis {
     /// it ends): for tests of bounded memory.
     public var sessionEntries: Int {
         pathBlocked.count + gatewayDrops.count + outboundGatewayDrops.count + icmpErrors.count
-            + timeoutReported.count + pendingTimeouts.count + unprovenLosses.count
+            + timeoutReported.count + pendingTimeouts.count + unprovenLosses.count + rebindings.count
     }
 
     // MARK: evidence from outside the tracker
@@ -97,13 +101,10 @@ public final class ICQDiagnosis {
                 udpTimeouts.lost(at: gatewayOf(session.key), afterIdle: loss.gap, frames: loss.frames + [frame])
             }
             if var finding = pendingTimeouts.removeValue(forKey: session.key) {
-                finding.level = .confirmed
-                finding.detail = .natRebinding
-                finding.severity = .error
-                finding.frames.append(frame)
-                finding.lastTime = time
-                finding.explanation += " The client's next packet came from \(to) instead of \(from): the NAT had forgotten the mapping and made a new one."
+                Self.confirm(&finding, byRebindingAt: frame, time: time, from: from, to: to)
                 emit(finding)
+            } else {
+                rebindings[session.key] = (frame, time, from, to)
             }
         case .serverSequenceGap(let session, let frame, let time, let expected, let got):
             let gap = CaptureTime.elapsed(from: session.lastClientTime ?? session.firstTime, to: time)
@@ -119,6 +120,7 @@ public final class ICQDiagnosis {
         case .sessionEnded(let session):
             flushPendingTimeout(session.key)
             unprovenLosses.removeValue(forKey: session.key)
+            rebindings.removeValue(forKey: session.key)
             noteKeepalive(session)
             judgeKeepalive(session)
             // Everything kept per session ends with it (memory stays bounded on a busy
@@ -191,6 +193,10 @@ public final class ICQDiagnosis {
             reportPathBlocked(session, exchange, atEndOfCapture: false)
             return
         }
+        if exchange.resentAfterAck {
+            judgeAcksLostDownstream(session, exchange, acked: acked)
+            return
+        }
         // The server answered other packets while this one waited: the path back was open, so a
         // missing ack is the server ignoring this command, not a firewall dropping its reply.
         guard exchange.otherPartyPacketsWhileWaiting == 0, !pathBlocked.contains(session.key) else { return }
@@ -225,6 +231,39 @@ public final class ICQDiagnosis {
                      lastTime: exchange.ack?.time ?? exchange.lastTime, frames: exchange.frames,
                      client: session.client, server: session.server, uin: session.key.uin,
                      requirement: .udp4000Replies, explanation: explanation, advice: advice))
+    }
+
+    /// The server acked a copy and the client sent another: the ack was lost between the
+    /// capture point and the client (a capture on the server's side of the drop, outside).
+    /// Server packets seen here prove nothing about the way back, so no copy is excused by them.
+    private func judgeAcksLostDownstream(_ session: ICQSessionFacts, _ exchange: ICQExchange, acked: Bool) {
+        guard !pathBlocked.contains(session.key) else { return }
+        let name = commandName(exchange.command, fromClient: true)
+        let lost = exchange.acksFollowedByCopies
+        let detail: Finding.Detail
+        let severity: Finding.Severity
+        var explanation = "The client sent \(name) (seq \(hex(exchange.seq1))/\(exchange.seq2)) \(exchange.copyCount) times, \(seconds(CaptureTime.elapsed(from: exchange.firstTime, to: exchange.lastTime))) apart in all, although the server acked "
+        explanation += acked ? "every copy" : "\(lost.count == 1 ? "a copy" : "\(lost.count) copies")"
+        explanation += ": the ack\(lost.count == 1 ? "" : "s") in frame\(lost.count == 1 ? "" : "s") \(lost.map(String.init).joined(separator: ", ")) passed the capture point and never reached the client. The drop is downstream of the capture point, on the client's side."
+        if acked {
+            detail = .recovered
+            severity = .warning
+            explanation += " The client stopped resending after the last ack (frame \(exchange.ack.map { String($0.frame) } ?? "?")), which got through."
+        } else if exchange.command == ICQCommand.Client.keepAlive || exchange.command == ICQCommand.Client.keepAlive2
+                    || exchange.command == ICQCommand.Client.login {
+            detail = .sessionLost
+            severity = .error
+            explanation += " Its last copies went unacknowledged. A lost \(name) makes the client treat the session as dead."
+        } else {
+            detail = .abandoned
+            severity = .error
+            explanation += " Its last copies went unacknowledged: the client gave the request up."
+        }
+        emit(Finding(kind: .droppedReply, severity: severity, detail: detail, firstTime: exchange.firstTime,
+                     lastTime: exchange.ack?.time ?? exchange.lastTime, frames: exchange.frames,
+                     client: session.client, server: session.server, uin: session.key.uin,
+                     requirement: .udp4000Replies, explanation: explanation,
+                     advice: "The server's replies are dropped on their way to the client, after this capture point: allow UDP from port 4000 back to the client (a stateful rule: established/related accepted); a capture on the client's side of the firewall shows where."))
     }
 
     private func reportPathBlocked(_ session: ICQSessionFacts, _ exchange: ICQExchange, atEndOfCapture: Bool) {
@@ -290,12 +329,27 @@ public final class ICQDiagnosis {
                                      proof: "the client never acknowledged it")
         }
         timeoutReported.insert(session.key)
-        if finding.level == .confirmed {
+        if finding.level != .confirmed, let rebinding = rebindings[session.key], rebinding.time >= exchange.firstTime {
+            // The client came back from a new port while the push still waited (the server
+            // keeps pushing to the old one): the NAT had forgotten the mapping.
+            Self.confirm(&finding, byRebindingAt: rebinding.frame, time: rebinding.time, from: rebinding.from, to: rebinding.to)
+            finding.lastTime = max(exchange.lastTime, rebinding.time)
+            emit(finding)
+        } else if finding.level == .confirmed {
             emit(finding)
         } else {
             // A NAT rebinding on the client's next packet would confirm it; wait for that packet.
             pendingTimeouts[session.key] = finding
         }
+    }
+
+    private static func confirm(_ finding: inout Finding, byRebindingAt frame: UInt64, time: Int64, from: Endpoint, to: Endpoint) {
+        finding.level = .confirmed
+        finding.detail = .natRebinding
+        finding.severity = .error
+        finding.frames.append(frame)
+        finding.lastTime = time
+        finding.explanation += " The client's next packet came from \(to) instead of \(from): the NAT had forgotten the mapping and made a new one."
     }
 
     private func flushPendingTimeout(_ key: ICQSession.Key) {

@@ -70,7 +70,7 @@ public final class PeerPortDiagnosis {
             report(attempt, detail: .rstFromMiddlebox, time: time,
                    proof: "a reset came back on one side of the gateway only: the gateway forged it in the peer's name")
         case .reset(let attempt, let time, .ttl(let ttl, let usual)):
-            if let usual, abs(Int(usual) - Int(ttl)) > 1 {
+            if let usual, Self.isForged(resetTTL: ttl, usualTTL: usual) {
                 report(attempt, detail: .rstFromMiddlebox, time: time,
                        proof: "a reset came back with TTL \(ttl), where the peer's own packets arrive with TTL \(usual): something on the way forged it in the peer's name")
             } else {
@@ -107,6 +107,13 @@ public final class PeerPortDiagnosis {
 
 /// Rule R4's findings: a blocked attempt said in words, with its proof and advice.
 extension PeerPortDiagnosis {
+    /// A reset that arrives with a higher TTL than the address's other packets came from nearer
+    /// than that host (a gateway forging it answers with its own initial TTL: 64 where the peer's
+    /// packets, forwarded once, have 63). One lower may be a route one hop longer; more is forged.
+    static func isForged(resetTTL ttl: UInt8, usualTTL usual: UInt8) -> Bool {
+        ttl > usual || Int(usual) - Int(ttl) > 1
+    }
+
     func report(_ attempt: ConnectionAttempt, detail: Finding.Detail, time: Int64, final: Bool = true, proof: String) {
         let key = attempt.key
         if final {

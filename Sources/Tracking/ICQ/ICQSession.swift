@@ -128,6 +128,10 @@ public struct ICQExchange: Sendable {
     private var firstFrames: InlineArray<8, UInt64> = .init(repeating: 0)
     private var laterFrames: [UInt64] = []
     public var ack: (frame: UInt64, time: Int64)? = nil
+    /// Acks the capture saw that the client never got: another copy followed each. Seen on the
+    /// server's side of a drop (outside), they prove the acks were lost after the capture point.
+    /// Empty for nearly every exchange, so it allocates nothing.
+    public private(set) var acksFollowedByCopies: [UInt64] = []
     /// Packets from the other party that arrived while this one waited (any at all means the
     /// path back was open: a missing ack is then the peer's doing, not the firewall's).
     public var otherPartyPacketsWhileWaiting: Int = 0
@@ -145,6 +149,15 @@ public struct ICQExchange: Sendable {
         firstFrames[0] = frame
     }
 
+    /// Whether the client sent a copy after an ack the capture saw.
+    public var resentAfterAck: Bool { !acksFollowedByCopies.isEmpty }
+
+    /// A copy came after the ack: the client did not get it, and the exchange waits again.
+    mutating func reopen() {
+        if let ack { acksFollowedByCopies.append(ack.frame) }
+        ack = nil
+    }
+
     mutating func addCopy(frame: UInt64, time: Int64) {
         if copyCount < firstFrames.count { firstFrames[copyCount] = frame } else { laterFrames.append(frame) }
         copyCount += 1
@@ -157,17 +170,22 @@ public struct ICQExchange: Sendable {
     /// Fills in what happened on the other side while this exchange waited, from the other
     /// party's packet count now.
     mutating func settle(otherPartyPackets now: UInt64) {
-        let others = Int(truncatingIfNeeded: now &- otherPartyCountAtStart) - (ack == nil ? 0 : 1)
+        let others = Int(truncatingIfNeeded: now &- otherPartyCountAtStart) - (ack == nil ? 0 : 1) - acksFollowedByCopies.count
         otherPartyPacketsWhileWaiting = max(0, others)
     }
 
-    /// The frames of every copy, then the ack's.
+    /// The frames of every copy, then the ack's; with acks followed by copies, every copy and
+    /// every ack in capture order.
     public var frames: [UInt64] {
         var frames: [UInt64] = []
-        frames.reserveCapacity(copyCount + 1)
+        frames.reserveCapacity(copyCount + 1 + acksFollowedByCopies.count)
         for i in 0..<min(copyCount, firstFrames.count) { frames.append(firstFrames[i]) }
         frames.append(contentsOf: laterFrames)
         if let ack { frames.append(ack.frame) }
+        if resentAfterAck {
+            frames.append(contentsOf: acksFollowedByCopies)
+            frames.sort()
+        }
         return frames
     }
 }

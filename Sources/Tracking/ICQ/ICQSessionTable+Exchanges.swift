@@ -13,6 +13,8 @@ extension ICQSessionTable {
         let keyHash = hash(key)
         if let x = findExchange(key, keyHash) {
             if exchanges[Int(x)].exchange.command == command {
+                // A copy of a request the server already acked: the ack never reached the client.
+                exchanges[Int(x)].exchange.reopen()
                 exchanges[Int(x)].exchange.addCopy(frame: frame, time: time)
                 if key.fromClient {
                     SessionSlot.count(&sessions[i].clientRetransmissions)
@@ -23,10 +25,7 @@ extension ICQSessionTable {
                 return true
             }
             // The same seq reused for another command: the old exchange is over.
-            var replaced = removeExchange(x)
-            settle(&replaced, session: key.session, fromClient: key.fromClient)
-            let facts = facts(key.session)
-            outbox.append(key.fromClient ? .request(facts, replaced, acked: false) : .push(facts, replaced, acked: false))
+            conclude(x)
         }
         guard exchangeIndex.count < configuration.maximumPendingPerSession * max(1, sessionsCounted) else { return false }
         var exchange = ICQExchange(command: command, seq1: key.seq1, seq2: key.seq2, frame: frame, time: time)
@@ -71,16 +70,41 @@ extension ICQSessionTable {
         }
     }
 
+    /// An ack resolves its exchange at once. A client request then stays in the table, acked,
+    /// until its give-up deadline: a copy the client sends meanwhile did not get the ack (lost
+    /// after the capture point), joins it, and it is judged again when its time is up.
     mutating func resolveAck(for key: ExchangeKey, frame: UInt64, time: Int64) {
         let keyHash = hash(key)
-        guard let x = findExchange(key, keyHash) else { return }
-        exchangeIndex.remove(x, hash: keyHash)
-        var exchange = takeExchange(x)
-        exchange.ack = (frame, time)
+        guard let x = findExchange(key, keyHash), exchanges[Int(x)].exchange.ack == nil else { return }
+        exchanges[Int(x)].exchange.ack = (frame, time)
+        // Resent after an earlier ack: reported with every copy when its time is up.
+        if exchanges[Int(x)].exchange.resentAfterAck { return }
+        if exchanges[Int(x)].exchange.copyCount == 1 {
+            noteRoundTrip(key.session, time &- exchanges[Int(x)].exchange.firstTime)
+        }
+        let lingers = key.fromClient && exchangeIndex.count < configuration.maximumPendingPerSession * max(1, sessionIndex.count) / 2
+        var exchange: ICQExchange
+        if lingers {
+            exchange = exchanges[Int(x)].exchange
+        } else {
+            exchangeIndex.remove(x, hash: keyHash)
+            exchange = takeExchange(x)
+        }
         settle(&exchange, session: key.session, fromClient: key.fromClient)
-        if exchange.copyCount == 1 { noteRoundTrip(key.session, time &- exchange.firstTime) }
         let facts = facts(key.session)
         outbox.append(key.fromClient ? .request(facts, exchange, acked: true) : .push(facts, exchange, acked: true))
+    }
+
+    /// An exchange whose time is up (its deadline passed, or its seq was reused): reported,
+    /// unless it is an acked request kept only for copies that did not come.
+    mutating func conclude(_ x: Int32) {
+        let key = exchanges[Int(x)].key
+        var exchange = removeExchange(x)
+        let acked = exchange.ack != nil
+        if acked && !exchange.resentAfterAck { return }
+        settle(&exchange, session: key.session, fromClient: key.fromClient)
+        let facts = facts(key.session)
+        outbox.append(key.fromClient ? .request(facts, exchange, acked: acked) : .push(facts, exchange, acked: acked))
     }
 
     func giveUpDeadline(_ x: Int32) -> Int64 {

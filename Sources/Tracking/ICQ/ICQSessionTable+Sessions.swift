@@ -68,6 +68,11 @@ extension ICQSessionTable {
         sortExpiring()
         for entry in expiring {
             let fromClient = exchanges[Int(entry.slot)].key.fromClient
+            if exchanges[Int(entry.slot)].exchange.ack != nil {
+                // Acked, and kept for late copies: judged now if any came.
+                conclude(entry.slot)
+                continue
+            }
             var exchange = removeExchange(entry.slot)
             settle(&exchange, session: s, fromClient: fromClient)
             let facts = facts(s)

@@ -175,13 +175,7 @@ struct ICQSessionTable {
                 expiring.append(order(of: top.id))
             }
             sortExpiring()
-            for entry in expiring {
-                let key = exchanges[Int(entry.slot)].key
-                var exchange = removeExchange(entry.slot)
-                settle(&exchange, session: key.session, fromClient: key.fromClient)
-                let facts = facts(key.session)
-                outbox.append(key.fromClient ? .request(facts, exchange, acked: false) : .push(facts, exchange, acked: false))
-            }
+            for entry in expiring { conclude(entry.slot) }
         }
         if let top = idleDeadlines.first, top.deadline < time {
             idle.removeAll(keepingCapacity: true)

@@ -58,6 +58,14 @@ public final class ConnectionAttempts {
                                      connectionMode: connectionMode)
     }
 
+    /// A packet of another protocol from an address (its UDP to the ICQ server): its TTL is the
+    /// one the address's packets arrive with at this vantage point, which a reset in its name
+    /// must fit. Only needed on a one-sided capture (on two, the gateway's verdict decides).
+    public func noteTTL(_ decoded: DecodedPacket) {
+        guard let src = decoded.sourceAddress, let ttl = decoded.ipv4?.ttl ?? decoded.ipv6?.hopLimit else { return }
+        state.pointee.lastTTL.set(ttl, for: src)
+    }
+
     /// A client logged in to the server from `address`.
     public func noteLogin(uin: UInt32, from address: IPAddress) {
         state.pointee.noteLogin(uin: uin, from: address)

@@ -40,6 +40,7 @@ final class PeerPortPipeline {
         attempts.gatewayVerdict(frame: frame, forwarded: forwarded, time: time)
     }
 
+    func noteTTL(_ decoded: DecodedPacket) { attempts.noteTTL(decoded) }
     func advance(to time: Int64) { attempts.advance(to: time) }
     func noteLogin(uin: UInt32, from address: IPAddress) { attempts.noteLogin(uin: uin, from: address) }
     func finish() { attempts.finish() }
