@@ -21,6 +21,8 @@ public struct PeerPortLedger: Sendable {
         public var status: Status
         /// The frame that advertised it, then those that showed its status (at most `keptFrames`).
         public var frames: [UInt64]
+        /// The direct-connection mode announced with it (CMD_LOGIN, SRV_USER_ONLINE), if any.
+        public var connectionMode: UInt8? = nil
     }
 
     public static let capacity = 256
@@ -34,15 +36,19 @@ public struct PeerPortLedger: Sendable {
     public init() {}
 
     mutating func advertised(_ endpoint: Endpoint, uin: UInt32?, source: AdvertisedEndpoints.Source,
-                             isLANAddress: Bool, frame: UInt64) {
-        guard endpoint.port != 0, endpoint.address != IPAddress(ipv4: 0), index[endpoint] == nil else { return }
+                             isLANAddress: Bool, frame: UInt64, connectionMode: UInt8? = nil) {
+        if let i = index[endpoint] {
+            if entries[i].connectionMode == nil { entries[i].connectionMode = connectionMode }
+            return
+        }
+        guard endpoint.port != 0, endpoint.address != IPAddress(ipv4: 0) else { return }
         guard entries.count < Self.capacity else {
             notListed += 1
             return
         }
         index[endpoint] = entries.count
         entries.append(Entry(endpoint: endpoint, uin: uin, source: source, isLANAddress: isLANAddress,
-                             status: .untried, frames: [frame]))
+                             status: .untried, frames: [frame], connectionMode: connectionMode))
     }
 
     /// A connection to the port got through the firewall (a blocked status stays: the block is

@@ -56,6 +56,7 @@ public enum RequirementCard {
                 result.ports = peerPorts.entries
                 result.portsNotListed = peerPorts.notListed
                 if broken != nil { result.explanation += " " + portsSentence(shownOpen(evidence, peerPorts)) }
+                result.explanation += firewallModeSentence(peerPorts)
             case .externalApplications:
                 // No request that starts an external application is recognised yet: its list is empty.
                 result.ports = []

@@ -47,7 +47,8 @@ public final class PeerPortDiagnosis {
                           isLANAddress: Bool = false, frame: UInt64, connectionMode: UInt8? = nil) {
         state.pointee.advertised.add(endpoint, uin: uin, source: source, isLANAddress: isLANAddress, frame: frame,
                                      connectionMode: connectionMode)
-        state.pointee.ledger.advertised(endpoint, uin: uin, source: source, isLANAddress: isLANAddress, frame: frame)
+        state.pointee.ledger.advertised(endpoint, uin: uin, source: source, isLANAddress: isLANAddress, frame: frame,
+                                        connectionMode: connectionMode)
     }
 
     /// Peer-to-peer PDUs flowed on a connection to `responder`: its port was reached.
