@@ -4,7 +4,7 @@
 #   inside namespace             gateway namespace                     outside namespace
 #   client A 10.77.1.2  ── veth ── gi<id> 10.77.1.1 | go<id> 10.78.1.1 ── veth ── server  10.78.1.2:4000
 #   (client C 10.77.1.3)           forwarding, nftables stateful          peer B  10.78.1.3
-#                                  firewall, conntrack UDP timeouts       SOCKS5  10.78.1.4:1080 (dante)
+#                                  firewall, conntrack UDP timeouts       SOCKS   10.78.1.4:1080 (dante: 4 and 5)
 #
 # Each scenario configures the firewall and the peers, records what the gateway sees on both of
 # its interfaces, and removes everything it created when it ends (also on failure or Ctrl-C).
@@ -22,7 +22,7 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-SCENARIOS="healthy timed-out-session dropped-replies blocked-peer-port-drop blocked-peer-port-reset blocked-peer-port-icmp peer-port-allowed outgoing-tcp-blocked server-path-blocked socks-association-lost timeout-sweep timeout-sweep-nat three-ports-two-open"
+SCENARIOS="healthy timed-out-session dropped-replies blocked-peer-port-drop blocked-peer-port-reset blocked-peer-port-icmp peer-port-allowed outgoing-tcp-blocked server-path-blocked socks-association-lost timeout-sweep timeout-sweep-nat three-ports-two-open socks4-udp-blocked"
 
 usage() {
     sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'
@@ -434,6 +434,7 @@ user.privileged: root
 user.unprivileged: nobody
 client pass { from: 10.77.0.0/16 to: 0.0.0.0/0 }
 socks pass { from: 10.77.0.0/16 to: 0.0.0.0/0 command: udpassociate }
+socks pass { from: 10.77.0.0/16 to: 0.0.0.0/0 command: connect }
 socks pass { from: 0.0.0.0/0 to: 10.77.0.0/16 command: udpreply }
 EOF
     # Its own process group: dante forks helpers, all of which go when the lab ends.
@@ -688,6 +689,24 @@ run_socks_association_lost() {
     wait_clients
 }
 
+run_socks4_udp_blocked() {
+    # A's TCP goes through a SOCKS4 proxy (dante), and SOCKS4 carries no UDP: A still sends its
+    # login straight to the server, and the firewall drops outgoing UDP to port 4000 (the guide:
+    # with a Socks4 server you still need to let packets out to the ICQ server). A calls B
+    # through the proxy at start (the CONNECT is granted and the peer handshake completes: TCP
+    # works through the proxy) while its login goes out 6 times, 1 s apart, unanswered.
+    setup_firewall "$UDP_TIMEOUT"; write_env
+    scenario_rule oifname "$IF_GO" udp dport $SERVER_PORT drop
+    start_capture
+    start_server 10 --retransmit-interval "$SERVER_RTX" --retries "$SERVER_RETRIES" --keepalive-hint "$KEEPALIVE"
+    start_proxy
+    start_client "$NS_OUT" client-b "$PEER_B" --uin $UIN_B --tcp-port $PORT_B --run-for 9 $(common_client_args)
+    sleep 0.5
+    start_client "$NS_IN" client-a "$CLIENT_A" --uin $UIN_A --tcp-port $PORT_A --socks4 "$PROXY:$PROXY_PORT" \
+        --call "$UIN_B:$PEER_B:$PORT_B" --dc-version 6 --run-for 8 $(common_client_args)
+    wait_clients
+}
+
 # ---------------------------------------------------------------------------------------------
 
 build_topology
@@ -702,6 +721,7 @@ case "$SCENARIO" in
     peer-port-allowed) run_peer_port accept ;;
     outgoing-tcp-blocked) run_outgoing_tcp_blocked ;;
     three-ports-two-open) run_three_ports_two_open ;;
+    socks4-udp-blocked) run_socks4_udp_blocked ;;
     server-path-blocked) run_server_path_blocked ;;
     socks-association-lost) run_socks_association_lost ;;
     timeout-sweep) run_timeout_sweep ;;

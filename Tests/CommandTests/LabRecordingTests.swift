@@ -22,7 +22,7 @@ struct LabRecordingTests {
     @Test func everyScenarioIsRecorded() {
         #expect(Self.scenarios == ["blocked-peer-port-drop", "blocked-peer-port-icmp", "blocked-peer-port-reset",
                                    "dropped-replies", "healthy", "outgoing-tcp-blocked", "peer-port-allowed", "server-path-blocked",
-                                   "socks-association-lost", "three-ports-two-open", "timed-out-session", "timeout-sweep", "timeout-sweep-nat"])
+                                   "socks-association-lost", "socks4-udp-blocked", "three-ports-two-open", "timed-out-session", "timeout-sweep", "timeout-sweep-nat"])
     }
 
     @Test(arguments: Self.scenarios)

@@ -207,6 +207,32 @@ struct GatewayLabTests {
         }
     }
 
+    /// A's TCP goes through a SOCKS4 proxy (the real dante), which carries no UDP, and the
+    /// firewall drops direct UDP to the server: the proxy grants A's CONNECT and the peer
+    /// handshake through it completes, while A's login never leaves the gateway. icqscope must
+    /// see both and fail `proxy` with `socks4_udp_blocked` (and `udp-4000-out`).
+    @Test func socks4ProxyWithDirectUDPBlocked() throws {
+        let (run, capture) = try run("socks4-udp-blocked")
+        defer { run.cleanUp() }
+        let proxyPort = port(run, "PROXY_PORT")
+        // A's connection to the proxy crossed the gateway both ways, with data each way.
+        let toProxy = capture.tcp(.outside, port: proxyPort)
+        #expect(toProxy.contains { $0.tcp!.isSYN && $0.tcp!.isACK })
+        #expect(toProxy.contains { $0.payloadLength > 0 && $0.destinationPort == proxyPort })
+        #expect(toProxy.contains { $0.payloadLength > 0 && $0.sourcePort == proxyPort })
+        #expect(run.log("client-a").contains("SOCKS4 proxy granted the connection"))
+        #expect(run.log("client-a").contains("peer handshake with"))
+        // A's login: sent 6 times inside, never outside.
+        #expect(capture.icq(.inside, command: Cmd.login, fromClient: true).count == 6)
+        #expect(capture.icq(.outside, command: Cmd.login, fromClient: true).isEmpty)
+        try expectFindings(run, [("server_path_blocked", nil, nil), ("socks4_udp_blocked", nil, nil)])
+        for records in [run.liveRecords(), try run.icqscopeRecords(run.scaledThresholds)] {
+            let card = try #require(records.first { $0["type"] as? String == "requirement" && $0["id"] as? String == "proxy" })
+            #expect(card["status"] as? String == "fail")
+            #expect((card["advice"] as? String ?? "").contains("SOCKS5"))
+        }
+    }
+
     @Test func timedOutSessionBehindNAT() throws {
         let (run, capture) = try run("timed-out-session", ["--nat"])
         defer { run.cleanUp() }
