@@ -14,6 +14,10 @@ extension Analyzer {
             peerPorts.advertise(a.endpoint, uin: a.uin, source: .oscarDirectConnection,
                                      isLANAddress: a.isLAN && a.endpoint.address.isPrivate, frame: frame)
         }
+        for a in streamFrame.oscar.rendezvous {
+            peerPorts.advertise(a.endpoint, uin: a.uin, source: .rendezvous,
+                                isLANAddress: a.isLAN && a.endpoint.address.isPrivate, frame: frame, application: a.application)
+        }
         for a in streamFrame.advertised {
             peerPorts.advertise(a.endpoint, uin: a.uin, source: a.source,
                                      isLANAddress: a.isLAN && a.endpoint.address.isPrivate, frame: frame)

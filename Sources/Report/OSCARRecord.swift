@@ -28,6 +28,9 @@ public struct OSCARFrameRecord: OSCARSink {
     /// Direct-connection endpoints the frame's PDUs advertised (buddy arrived, set status):
     /// the peer's internal address and TCP port, and its external address with the same port.
     public private(set) var advertised: [(endpoint: Endpoint, uin: UInt32?, isLAN: Bool)] = []
+    /// Endpoints a rendezvous proposal (ICBM channel 2) named for its connection, and the
+    /// external application its capability starts, if any (`ExternalApplicationCapability`).
+    public private(set) var rendezvous: [(endpoint: Endpoint, uin: UInt32?, isLAN: Bool, application: StaticString?)] = []
 
     public mutating func oscarPDU(_ pdu: OSCARPDU, from: Endpoint, to: Endpoint, frame: UInt64) {
         pduCount += 1
@@ -71,6 +74,9 @@ public struct OSCARFrameRecord: OSCARSink {
             uin = ScreenName.uin(list.first.screenName)
         case .setStatus(let p):
             presence = p
+        case .icbm(let m):
+            noteRendezvous(m, from: from)
+            return
         default:
             return
         }
@@ -84,6 +90,24 @@ public struct OSCARFrameRecord: OSCARSink {
         }
     }
 
+    /// A rendezvous proposal: the proposer listens on TLV 5's port at its internal address (TLV
+    /// 3) and at its external one (TLV 4, which the server adds to what it relays; for a proposal
+    /// the client sends, the address it is seen from).
+    mutating func noteRendezvous(_ m: ICBMMessage, from: Endpoint) {
+        guard let r = m.rendezvous, r.messageType == 0, let port = r.port, port != 0 else { return }
+        let application = ExternalApplicationCapability.name(of: r.capability)
+        // (04,07) names the sender (the proposer); (04,06) the recipient.
+        let uin = m.sender != nil ? ScreenName.uin(m.screenName) : nil
+        if let lan = r.internalAddress {
+            rendezvous.append((Endpoint(address: lan, port: port), uin, true, application))
+        }
+        if let external = r.externalAddress {
+            rendezvous.append((Endpoint(address: external, port: port), uin, false, application))
+        } else if m.sender == nil {
+            rendezvous.append((Endpoint(address: from.address, port: port), uin, false, application))
+        }
+    }
+
     /// The text of this frame's PDUs, or nil.
     public var text: String? { textLine.isEmpty ? nil : textLine }
 
@@ -92,6 +116,7 @@ public struct OSCARFrameRecord: OSCARSink {
         pduCount = 0
         gapCount = 0
         if !advertised.isEmpty { advertised.removeAll(keepingCapacity: true) }
+        if !rendezvous.isEmpty { rendezvous.removeAll(keepingCapacity: true) }
         scratch.removeAll()
         scratch.beginArray()
         if !textLine.isEmpty { textLine.removeAll(keepingCapacity: true) }

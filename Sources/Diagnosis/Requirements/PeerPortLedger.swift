@@ -23,6 +23,9 @@ public struct PeerPortLedger: Sendable {
         public var frames: [UInt64]
         /// The direct-connection mode announced with it (CMD_LOGIN, SRV_USER_ONLINE), if any.
         public var connectionMode: UInt8? = nil
+        /// The external application (voice, video, games) a rendezvous proposed it for: such
+        /// ports belong to the guide's `external-applications` requirement.
+        public var application: String? = nil
     }
 
     public static let capacity = 256
@@ -36,7 +39,8 @@ public struct PeerPortLedger: Sendable {
     public init() {}
 
     mutating func advertised(_ endpoint: Endpoint, uin: UInt32?, source: AdvertisedEndpoints.Source,
-                             isLANAddress: Bool, frame: UInt64, connectionMode: UInt8? = nil) {
+                             isLANAddress: Bool, frame: UInt64, connectionMode: UInt8? = nil,
+                             application: StaticString? = nil) {
         if let i = index[endpoint] {
             if entries[i].connectionMode == nil { entries[i].connectionMode = connectionMode }
             return
@@ -48,7 +52,8 @@ public struct PeerPortLedger: Sendable {
         }
         index[endpoint] = entries.count
         entries.append(Entry(endpoint: endpoint, uin: uin, source: source, isLANAddress: isLANAddress,
-                             status: .untried, frames: [frame], connectionMode: connectionMode))
+                             status: .untried, frames: [frame], connectionMode: connectionMode,
+                             application: application.map { "\($0)" }))
     }
 
     /// A connection to the port got through the firewall (a blocked status stays: the block is
@@ -72,8 +77,8 @@ public struct PeerPortLedger: Sendable {
         }
     }
 
-    /// Distinct port numbers shown open (reached).
+    /// Distinct port numbers shown open (reached), external applications' aside.
     public var portsShownOpen: [UInt16] {
-        Array(Set(entries.filter { $0.status == .reached }.map(\.endpoint.port))).sorted()
+        Array(Set(entries.filter { $0.status == .reached && $0.application == nil }.map(\.endpoint.port))).sorted()
     }
 }

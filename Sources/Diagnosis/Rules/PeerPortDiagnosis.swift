@@ -44,11 +44,12 @@ public final class PeerPortDiagnosis {
 
     /// An endpoint a client advertised or announced inside a protocol.
     public func advertise(_ endpoint: Endpoint, uin: UInt32?, source: AdvertisedEndpoints.Source,
-                          isLANAddress: Bool = false, frame: UInt64, connectionMode: UInt8? = nil) {
+                          isLANAddress: Bool = false, frame: UInt64, connectionMode: UInt8? = nil,
+                          application: StaticString? = nil) {
         state.pointee.advertised.add(endpoint, uin: uin, source: source, isLANAddress: isLANAddress, frame: frame,
-                                     connectionMode: connectionMode)
+                                     connectionMode: connectionMode, application: application)
         state.pointee.ledger.advertised(endpoint, uin: uin, source: source, isLANAddress: isLANAddress, frame: frame,
-                                        connectionMode: connectionMode)
+                                        connectionMode: connectionMode, application: application)
     }
 
     /// Peer-to-peer PDUs flowed on a connection to `responder`: its port was reached.
@@ -404,7 +405,9 @@ struct PeerPortState {
         let severity: Finding.Severity = isPeerItself || !final ? .warning : .error
         var explanation = "A connection from \(key.client) to the peer's port \(key.peer.port) at \(key.peer.address)"
         if let uin = attempt.advertised.uin { explanation += " (UIN \(uin), " } else { explanation += " (" }
-        explanation += "advertised in \(attempt.advertised.source.rawValue.split(separator: "_").joined(separator: " ")) at frame \(attempt.advertised.frame)) failed: \(proof)."
+        explanation += "advertised in \(attempt.advertised.source.rawValue.split(separator: "_").joined(separator: " ")) at frame \(attempt.advertised.frame)"
+        if let application = attempt.advertised.application { explanation += " for \(application), an external application" }
+        explanation += ") failed: \(proof)."
         if attempt.notForwarded { explanation += " The SYN reached the gateway and never left it." }
         // From a client inside to a peer outside, the guide's requirement is outgoing TCP.
         let outgoing = isInside(key.client.address) && !isInside(key.peer.address)
@@ -438,7 +441,7 @@ struct PeerPortState {
                      level: final ? .final : .provisional, detail: detail,
                      firstTime: attempt.firstTime, lastTime: time, frames: attempt.frames, client: key.client,
                      peer: key.peer, uin: uinByAddress[key.client.address] ?? nil,
-                     requirement: outgoing ? .outgoingTCP : .peerTCPPorts,
+                     requirement: attempt.advertised.application != nil ? .externalApplications : (outgoing ? .outgoingTCP : .peerTCPPorts),
                      explanation: explanation, advice: advice))
         if final && !isPeerItself && !outgoing && attempt.advertised.connectionMode == 4 {
             warnDirectMode(attempt, time: time, emit: emit)
