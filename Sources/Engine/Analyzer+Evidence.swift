@@ -14,10 +14,7 @@ extension Analyzer {
             peerPorts.advertise(a.endpoint, uin: a.uin, source: .oscarDirectConnection,
                                      isLANAddress: a.isLAN && a.endpoint.address.isPrivate, frame: frame)
         }
-        for a in streamFrame.oscar.rendezvous {
-            peerPorts.advertise(a.endpoint, uin: a.uin, source: .rendezvous,
-                                isLANAddress: a.isLAN && a.endpoint.address.isPrivate, frame: frame, application: a.application)
-        }
+        if streamFrame.oscar.hasRendezvous { noteRendezvous(frame: frame) }
         for a in streamFrame.advertised {
             peerPorts.advertise(a.endpoint, uin: a.uin, source: a.source,
                                      isLANAddress: a.isLAN && a.endpoint.address.isPrivate, frame: frame)
@@ -42,6 +39,15 @@ extension Analyzer {
                     peerPorts.peerConversation(responder: responder, frame: frame)
                 }
             }
+        }
+    }
+
+    /// The endpoints rendezvous proposals named (rare: out of the per-frame path).
+    @inline(never)
+    func noteRendezvous(frame: UInt64) {
+        for a in streamFrame.oscar.rendezvous {
+            peerPorts.advertise(a.endpoint, uin: a.uin, source: .rendezvous,
+                                isLANAddress: a.isLAN && a.endpoint.address.isPrivate, frame: frame, application: a.application)
         }
     }
 

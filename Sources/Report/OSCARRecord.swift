@@ -29,8 +29,11 @@ public struct OSCARFrameRecord: OSCARSink {
     /// the peer's internal address and TCP port, and its external address with the same port.
     public private(set) var advertised: [(endpoint: Endpoint, uin: UInt32?, isLAN: Bool)] = []
     /// Endpoints a rendezvous proposal (ICBM channel 2) named for its connection, and the
-    /// external application its capability starts, if any (`ExternalApplicationCapability`).
-    public private(set) var rendezvous: [(endpoint: Endpoint, uin: UInt32?, isLAN: Bool, application: StaticString?)] = []
+    /// external application its capability starts, if any (`ExternalApplicationCapability`'s
+    /// index).
+    public private(set) var rendezvous: [(endpoint: Endpoint, uin: UInt32?, isLAN: Bool, application: UInt8?)] = []
+    /// Whether `rendezvous` holds anything (read for every frame: a flag, not the array).
+    public private(set) var hasRendezvous = false
 
     public mutating func oscarPDU(_ pdu: OSCARPDU, from: Endpoint, to: Endpoint, frame: UInt64) {
         pduCount += 1
@@ -66,6 +69,14 @@ public struct OSCARFrameRecord: OSCARSink {
     }
 
     mutating func noteAdvertised(_ pdu: OSCARPDU, from: Endpoint) {
+        // ICBM channel 2 (a rendezvous), told from the SNAC header and the channel's two bytes
+        // after the cookie: every other message costs a few compares, not a copy of its body.
+        if let snac = pdu.snac, snac.family == 4, snac.subtype == 6 || snac.subtype == 7,
+           pdu.data.count >= pdu.snacBodyOffset + 10,
+           pdu.data[pdu.snacBodyOffset + 8] == 0, pdu.data[pdu.snacBodyOffset + 9] == 2 {
+            noteRendezvous(pdu, from: from)
+            return
+        }
         let presence: PresenceTLVs
         var uin: UInt32? = nil
         switch pdu.body {
@@ -74,9 +85,6 @@ public struct OSCARFrameRecord: OSCARSink {
             uin = ScreenName.uin(list.first.screenName)
         case .setStatus(let p):
             presence = p
-        case .icbm(let m):
-            noteRendezvous(m, from: from)
-            return
         default:
             return
         }
@@ -93,11 +101,13 @@ public struct OSCARFrameRecord: OSCARSink {
     /// A rendezvous proposal: the proposer listens on TLV 5's port at its internal address (TLV
     /// 3) and at its external one (TLV 4, which the server adds to what it relays; for a proposal
     /// the client sends, the address it is seen from).
-    mutating func noteRendezvous(_ m: ICBMMessage, from: Endpoint) {
-        guard let r = m.rendezvous, r.messageType == 0, let port = r.port, port != 0 else { return }
-        let application = ExternalApplicationCapability.name(of: r.capability)
+    @inline(never)
+    mutating func noteRendezvous(_ pdu: borrowing OSCARPDU, from: Endpoint) {
+        guard case .icbm(let m) = pdu.body, let r = m.rendezvous, r.messageType == 0, let port = r.port, port != 0 else { return }
+        let application = ExternalApplicationCapability.index(of: r.capability)
         // (04,07) names the sender (the proposer); (04,06) the recipient.
         let uin = m.sender != nil ? ScreenName.uin(m.screenName) : nil
+        hasRendezvous = true
         if let lan = r.internalAddress {
             rendezvous.append((Endpoint(address: lan, port: port), uin, true, application))
         }
@@ -116,7 +126,10 @@ public struct OSCARFrameRecord: OSCARSink {
         pduCount = 0
         gapCount = 0
         if !advertised.isEmpty { advertised.removeAll(keepingCapacity: true) }
-        if !rendezvous.isEmpty { rendezvous.removeAll(keepingCapacity: true) }
+        if hasRendezvous {
+            rendezvous.removeAll(keepingCapacity: true)
+            hasRendezvous = false
+        }
         scratch.removeAll()
         scratch.beginArray()
         if !textLine.isEmpty { textLine.removeAll(keepingCapacity: true) }

@@ -1,4 +1,5 @@
 import Bytes
+import Wire
 import Tracking
 
 /// Every TCP port a client advertised or announced inside the protocols, and what became of it:
@@ -40,7 +41,7 @@ public struct PeerPortLedger: Sendable {
 
     mutating func advertised(_ endpoint: Endpoint, uin: UInt32?, source: AdvertisedEndpoints.Source,
                              isLANAddress: Bool, frame: UInt64, connectionMode: UInt8? = nil,
-                             application: StaticString? = nil) {
+                             application: UInt8? = nil) {
         if let i = index[endpoint] {
             if entries[i].connectionMode == nil { entries[i].connectionMode = connectionMode }
             return
@@ -53,7 +54,7 @@ public struct PeerPortLedger: Sendable {
         index[endpoint] = entries.count
         entries.append(Entry(endpoint: endpoint, uin: uin, source: source, isLANAddress: isLANAddress,
                              status: .untried, frames: [frame], connectionMode: connectionMode,
-                             application: application.map { "\($0)" }))
+                             application: application.map { "\(ExternalApplicationCapability.name($0))" }))
     }
 
     /// A connection to the port got through the firewall (a blocked status stays: the block is

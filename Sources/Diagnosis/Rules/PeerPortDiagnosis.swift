@@ -45,7 +45,7 @@ public final class PeerPortDiagnosis {
     /// An endpoint a client advertised or announced inside a protocol.
     public func advertise(_ endpoint: Endpoint, uin: UInt32?, source: AdvertisedEndpoints.Source,
                           isLANAddress: Bool = false, frame: UInt64, connectionMode: UInt8? = nil,
-                          application: StaticString? = nil) {
+                          application: UInt8? = nil) {
         state.pointee.advertised.add(endpoint, uin: uin, source: source, isLANAddress: isLANAddress, frame: frame,
                                      connectionMode: connectionMode, application: application)
         state.pointee.ledger.advertised(endpoint, uin: uin, source: source, isLANAddress: isLANAddress, frame: frame,
@@ -406,7 +406,9 @@ struct PeerPortState {
         var explanation = "A connection from \(key.client) to the peer's port \(key.peer.port) at \(key.peer.address)"
         if let uin = attempt.advertised.uin { explanation += " (UIN \(uin), " } else { explanation += " (" }
         explanation += "advertised in \(attempt.advertised.source.rawValue.split(separator: "_").joined(separator: " ")) at frame \(attempt.advertised.frame)"
-        if let application = attempt.advertised.application { explanation += " for \(application), an external application" }
+        if let application = attempt.advertised.application {
+            explanation += " for \(ExternalApplicationCapability.name(application)), an external application"
+        }
         explanation += ") failed: \(proof)."
         if attempt.notForwarded { explanation += " The SYN reached the gateway and never left it." }
         // From a client inside to a peer outside, the guide's requirement is outgoing TCP.

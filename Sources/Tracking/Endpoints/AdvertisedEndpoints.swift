@@ -21,14 +21,9 @@ public struct AdvertisedEndpoints: Sendable {
         /// The connection mode the client announced with it (classic login and user-online: 4
         /// direct, 2 behind a firewall or proxy, 1 indirect), where the protocol says.
         public var connectionMode: UInt8? = nil
-        /// The external application (voice, video, games) a rendezvous proposed it for.
-        public var application: StaticString? = nil
-
-        public static func == (a: Entry, b: Entry) -> Bool {
-            a.endpoint == b.endpoint && a.uin == b.uin && a.source == b.source && a.isLANAddress == b.isLANAddress
-                && a.frame == b.frame && a.connectionMode == b.connectionMode
-                && a.application.map { "\($0)" } == b.application.map { "\($0)" }
-        }
+        /// The external application (voice, video, games) a rendezvous proposed it for, as
+        /// `ExternalApplicationCapability`'s index (one byte: the entry stays small).
+        public var application: UInt8? = nil
     }
 
     public let capacity: Int
@@ -45,7 +40,7 @@ public struct AdvertisedEndpoints: Sendable {
     }
 
     public mutating func add(_ endpoint: Endpoint, uin: UInt32?, source: Source, isLANAddress: Bool = false, frame: UInt64,
-                             connectionMode: UInt8? = nil, application: StaticString? = nil) {
+                             connectionMode: UInt8? = nil, application: UInt8? = nil) {
         guard endpoint.port != 0, endpoint.address != IPAddress(ipv4: 0) else { return }
         if let existing = entries[endpoint] {
             // An address advertised as external is external, whatever else said it.

@@ -21,6 +21,14 @@ public enum ExternalApplicationCapability {
     /// The application a rendezvous capability starts, or nil for any other capability (file
     /// transfer, direct IM, chat, ICQ server relay).
     public static func name(of capability: UnsafeRawBufferPointer) -> StaticString? {
+        index(of: capability).map(name)
+    }
+
+    /// An application by its index (`index(of:)`): what the tables keep, one byte.
+    public static func name(_ index: UInt8) -> StaticString { family[Int(index)].1 }
+
+    /// The application's index in `family`, or nil.
+    public static func index(of capability: UnsafeRawBufferPointer) -> UInt8? {
         guard capability.count == 16, capability[0] == 0x09, capability[1] == 0x46,
               capability[4] == 0x4C, capability[5] == 0x7F, capability[6] == 0x11, capability[7] == 0xD1 else { return nil }
         let tail: [UInt8] = [0x44, 0x45, 0x53, 0x54, 0x00, 0x00]
@@ -29,6 +37,6 @@ public enum ExternalApplicationCapability {
         let id = UInt16(capability[2]) << 8 | UInt16(capability[3])
         // 82 22 for all; 22 82 only in the games variant.
         guard middle == (0x82, 0x22) || (middle == (0x22, 0x82) && id == 0x134A) else { return nil }
-        return family.first { $0.0 == id }?.1
+        return family.firstIndex { $0.0 == id }.map { UInt8($0) }
     }
 }
