@@ -53,9 +53,10 @@ public final class ConnectionAttempts {
 
     /// An endpoint a client advertised or announced inside a protocol.
     public func advertise(_ endpoint: Endpoint, uin: UInt32?, source: AdvertisedEndpoints.Source,
-                          isLANAddress: Bool = false, frame: UInt64, connectionMode: UInt8? = nil) {
+                          isLANAddress: Bool = false, frame: UInt64, connectionMode: UInt8? = nil,
+                          application: UInt8? = nil) {
         state.pointee.advertised.add(endpoint, uin: uin, source: source, isLANAddress: isLANAddress, frame: frame,
-                                     connectionMode: connectionMode)
+                                     connectionMode: connectionMode, application: application)
     }
 
     /// A packet of another protocol from an address (its UDP to the ICQ server): its TTL is the
