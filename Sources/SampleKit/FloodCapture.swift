@@ -147,8 +147,10 @@ struct FloodWriter {
             let source = randomAddress(), port = randomPort(), isn = UInt32(truncatingIfNeeded: random.next())
             try emit(FrameBuilder.tcpFrame(from: source, port, to: FloodWitness.client, FloodWitness.tcpPort,
                                            sequence: isn, acknowledgement: 0, flags: [.syn]))
+            // The witness's own reset: the TTL its ICQ datagrams arrive with, so it reads as the
+            // peer's (a different one would read as forged on the way).
             try emit(FrameBuilder.tcpFrame(from: FloodWitness.client, FloodWitness.tcpPort, to: source, port,
-                                           sequence: 0, acknowledgement: isn &+ 1, flags: [.rst, .ack], ttl: 128))
+                                           sequence: 0, acknowledgement: isn &+ 1, flags: [.rst, .ack], ttl: 64))
         }
     }
 

@@ -6,10 +6,13 @@ import TestSupport
 /// The UDP timeout bracket from NAT mappings, end to end on generated captures, and one bracket
 /// per gateway when the capture shows several (`udp_timeouts`).
 struct UDPTimeoutMappingCommandTests {
-    static func card(_ arguments: [String], files: [ScenarioCapture]) throws -> [String: Any] {
+    /// `run`: the files' name prefix, one of its own per call (the tests run at once, and each
+    /// removes its files).
+    static func card(_ arguments: [String], files: [ScenarioCapture],
+                     run: String = String(UUID().uuidString.prefix(8))) throws -> [String: Any] {
         var paths: [String] = []
         for capture in files {
-            let url = TestPaths.temporaryFile("\(capture.name)-\(paths.count).pcapng")
+            let url = TestPaths.temporaryFile("\(run)-\(capture.name)-\(paths.count).pcapng")
             try Data(capture.bytes).write(to: url)
             paths.append(url.path)
         }
@@ -52,12 +55,13 @@ struct UDPTimeoutMappingCommandTests {
 
     /// Two gateways captured apart and merged: each has its own bracket, named by its interfaces.
     @Test func severalGatewaysEachGetTheirBracket() throws {
+        let run = String(UUID().uuidString.prefix(8))
         let card = try Self.card(["--merge"], files: [ICQScenarios.udpTimeoutNATMappings(),
-                                                     ICQScenarios.udpTimeoutNATPortPreserved(sessionID: 0x5151_0001)])
+                                                     ICQScenarios.udpTimeoutNATPortPreserved(sessionID: 0x5151_0001)], run: run)
         #expect(card["udp_timeout"] is NSNull)
         let gateways = try #require(card["udp_timeouts"] as? [[String: Any]])
         #expect(gateways.count == 2)
-        let files = ["udp_timeout_nat_mappings-0", "udp_timeout_nat_port_preserved-1"]
+        let files = ["\(run)-udp_timeout_nat_mappings-0", "\(run)-udp_timeout_nat_port_preserved-1"]
             .map { TestPaths.temporaryFile("\($0).pcapng").lastPathComponent }
         #expect(gateways.map { $0["gateway"] as? String ?? "" } == files.map { "\($0):inside0/\($0):outside0" })
         #expect(Self.near(gateways[0]["more_than"], 20) && Self.near(gateways[0]["at_most"], 60), "\(gateways[0])")
