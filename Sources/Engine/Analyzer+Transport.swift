@@ -18,6 +18,7 @@ extension Analyzer {
         let observation = flowTable.process(packet, decoded, bytes: bytes, vlan: vlan)
         var partner: UInt64? = nil
         let side = decoded.link?.interfaceIndex.map { Int($0) } ?? packet.interfaceIndex
+        sidesSeen.note(side)
         if twoSided {
             partner = gateway.observe(frame: packet.frameNumber, time: packet.timestampNanos, side: side,
                                       decoded: decoded, bytes: bytes)
@@ -107,6 +108,7 @@ extension Analyzer {
     func noteICQResult(_ packet: CapturedPacket, _ decoded: DecodedPacket, side: Int, flow: FlowHandle?) {
         switch icqResult {
         case .icq(let p):
+            if firstClientSide == nil && p.header.direction == .clientToServer { firstClientSide = side }
             summary.count(.icq)
             summary.icq.count(p)
             icqAnalysis.observe(p, decoded: decoded, frame: packet.frameNumber, time: packet.timestampNanos,
