@@ -12,7 +12,7 @@ extension Analyzer {
     func noteStreamFrame(frame: UInt64, flow: FlowHandle?) {
         let found = streamFrame.evidence
         for a in found.advertised {
-            peerPorts.advertise(a.endpoint, uin: a.uin, source: a.source, isLANAddress: a.isLANAddress, frame: frame)
+            advertise(a.endpoint, uin: a.uin, source: a.source, isLANAddress: a.isLANAddress, frame: frame)
         }
         for association in found.associations { socksAssociations.grant(association) }
         if found.oscarPDUs > 0 {
@@ -43,7 +43,7 @@ extension Analyzer {
         briefs?.unforwarded(frame: u.frame)
         html?.dropped(frame: u.frame)
         icqAnalysis.unforwarded(u)
-        peerPorts.gatewayVerdict(frame: u.frame, forwarded: false, time: u.time)
+        attempts.gatewayVerdict(frame: u.frame, forwarded: false, time: u.time)
     }
 
     /// The TCP listening ports classic ICQ packets advertise, for rule R4.
@@ -51,22 +51,31 @@ extension Analyzer {
         switch p.body {
         case .login(let login):
             guard let port = UInt16(exactly: login.tcpPort), let seen = decoded.sourceAddress else { return }
-            peerPorts.advertise(Endpoint(address: seen, port: port), uin: p.header.uin, source: .login, frame: frame,
+            advertise(Endpoint(address: seen, port: port), uin: p.header.uin, source: .login, frame: frame,
                                 connectionMode: login.connectionMode)
-            if let uin = p.header.uin { peerPorts.noteLogin(uin: uin, from: seen) }
-            peerPorts.advertise(Endpoint(address: login.lanIP, port: port), uin: p.header.uin, source: .login,
+            if let uin = p.header.uin { attempts.noteLogin(uin: uin, from: seen) }
+            advertise(Endpoint(address: login.lanIP, port: port), uin: p.header.uin, source: .login,
                                 isLANAddress: true, frame: frame, connectionMode: login.connectionMode)
         case .userOnline(let online):
             guard let port = UInt16(exactly: online.tcpPort) else { return }
-            peerPorts.advertise(Endpoint(address: online.externalIP, port: port), uin: online.uin, source: .userOnline,
+            advertise(Endpoint(address: online.externalIP, port: port), uin: online.uin, source: .userOnline,
                                 frame: frame, connectionMode: online.connectionMode)
-            peerPorts.advertise(Endpoint(address: online.lanIP, port: port), uin: online.uin, source: .userOnline,
+            advertise(Endpoint(address: online.lanIP, port: port), uin: online.uin, source: .userOnline,
                                 isLANAddress: true, frame: frame, connectionMode: online.connectionMode)
         case .tcpRequest(let request):
             guard let port = UInt16(exactly: request.port) else { return }
-            peerPorts.advertise(Endpoint(address: request.ip, port: port), uin: request.uin, source: .tcpRequest, frame: frame)
+            advertise(Endpoint(address: request.ip, port: port), uin: request.uin, source: .tcpRequest, frame: frame)
         default:
             break
         }
+    }
+
+    /// An endpoint advertised inside a protocol: followed for connection attempts, and listed in
+    /// the ledger of the guide's peer ports.
+    func advertise(_ endpoint: Endpoint, uin: UInt32?, source: AdvertisedEndpoints.Source,
+                   isLANAddress: Bool = false, frame: UInt64, connectionMode: UInt8? = nil) {
+        attempts.advertise(endpoint, uin: uin, source: source, isLANAddress: isLANAddress, frame: frame,
+                           connectionMode: connectionMode)
+        peerPorts.advertised(endpoint, uin: uin, source: source, isLANAddress: isLANAddress, frame: frame)
     }
 }

@@ -11,7 +11,7 @@ extension Analyzer {
         streamFrame.begin(frame: summary.packets)
         streams.finishAll(frame: summary.packets, sink: &streamFrame)
         while let u = gateway.nextUnforwarded(now: .max) { unforwarded(u) }
-        peerPorts.finish()
+        attempts.finish()
         icqAnalysis.finish()
         summary.openDeadlines = icqAnalysis.diagnosis.openAtEnd.map { ($0.uin, $0.what, $0.frames) }
         flowTable.finish { write($0) }

@@ -9,7 +9,7 @@ extension Analyzer {
     func writeHTML(card: [RequirementResult]) {
         guard let html, let path = options.htmlPath else { return }
         let data = html.finish(card: card, thresholds: options.thresholds, timeoutSource: options.firewallTimeoutSource,
-                               bracket: icqAnalysis.diagnosis.udpTimeout, advertised: peerPorts.advertised,
+                               bracket: icqAnalysis.diagnosis.udpTimeout, advertised: attempts.advertised,
                                twoSided: twoSided, summary: summary)
         do {
             try OutputFile.write(HTMLPage.render(data), to: path, what: "HTML page")

@@ -73,3 +73,13 @@ extension Analyzer {
         return a + " | " + b
     }
 }
+
+/// How the rules, made before the analyzer they report to is complete, reach it: findings and
+/// ended sessions go through here once `analyzer` is set (at the end of its initialiser).
+final class ResultRelay {
+    weak var analyzer: Analyzer?
+
+    func report(_ finding: Finding) { analyzer?.report(finding) }
+
+    func sessionEnded(_ session: ICQSession) { analyzer?.sessionEnded(session) }
+}

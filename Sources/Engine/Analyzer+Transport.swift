@@ -27,7 +27,7 @@ extension Analyzer {
             if let partner {
                 icqAnalysis.forwarded(frame: partner)
                 icqAnalysis.forwarded(frame: packet.frameNumber)
-                peerPorts.gatewayVerdict(frame: partner, forwarded: true, time: packet.timestampNanos)
+                attempts.gatewayVerdict(frame: partner, forwarded: true, time: packet.timestampNanos)
             }
         }
         quotedICQ = Self.quotedICQ(decoded, bytes: bytes, decoder: icq)
@@ -39,13 +39,13 @@ extension Analyzer {
             }
             // Both copies of an error that crossed the gateway: each quotes the attempt as its side saw it.
             if let reporter = decoded.sourceAddress {
-                peerPorts.icmp(message, frame: packet.frameNumber, time: packet.timestampNanos, reporter: reporter)
+                attempts.icmp(message, frame: packet.frameNumber, time: packet.timestampNanos, reporter: reporter)
             }
         case .tcp(let tcp):
             // A file that declares a second interface but holds one side's packets (a split
             // capture) gets no verdict on a reset: one side seen, one vantage point.
-            peerPorts.tcp(tcp, decoded: decoded, frame: packet.frameNumber, time: packet.timestampNanos,
-                          twoSided: twoSided && gateway.sawTwoSides, isCopy: partner != nil)
+            attempts.tcp(tcp, decoded: decoded, frame: packet.frameNumber, time: packet.timestampNanos,
+                         twoSided: twoSided && sidesSeen.second != nil, isCopy: partner != nil)
             if partner == nil {
                 // A gateway's forwarded copy would feed the same stream twice: only the first is read.
                 // A stream opens at the connection's first bytes, with the handshake the flow saw,
@@ -86,9 +86,6 @@ extension Analyzer {
             } else {
                 icqResult = icq.classify(payload, sourcePort: udp.sourcePort, destinationPort: udp.destinationPort)
                 noteICQResult(packet, decoded, side: side, flow: observation?.handle)
-                // A host's ICQ datagrams say what TTL its packets arrive with here: a reset in its
-                // name that does not fit was forged on the way (rule R4, one-sided captures).
-                if !(twoSided && gateway.sawTwoSides), case .icq = icqResult { peerPorts.noteTTL(decoded) }
             }
         }
         if briefs != nil { noteBrief(packet, decoded, side: side, partner: partner) }
@@ -99,7 +96,7 @@ extension Analyzer {
     @inline(never)
     func noteBrief(_ packet: CapturedPacket, _ decoded: DecodedPacket, side: Int, partner: UInt64?) {
         guard let briefs, let brief = briefs.packet(packet, decoded, side: side, icq: icqResult) else { return }
-        html?.packet(brief, twoSided: twoSided, partner: partner, advertised: peerPorts.advertised)
+        html?.packet(brief, twoSided: twoSided, partner: partner, advertised: attempts.advertised)
     }
 
     /// What the ICQ classifier said about a datagram (`decoded`: as sent, or as if sent directly
@@ -108,7 +105,12 @@ extension Analyzer {
     func noteICQResult(_ packet: CapturedPacket, _ decoded: DecodedPacket, side: Int, flow: FlowHandle?) {
         switch icqResult {
         case .icq(let p):
-            if firstClientSide == nil && p.header.direction == .clientToServer { firstClientSide = side }
+            if p.header.direction == .clientToServer {
+                if firstClientSide == nil { firstClientSide = side }
+                // A host's datagrams to the server say what TTL its packets arrive with here: a
+                // reset in its name that does not fit was forged on the way (one-sided captures).
+                if !(twoSided && sidesSeen.second != nil) { attempts.noteTTL(decoded) }
+            }
             summary.count(.icq)
             summary.icq.count(p)
             icqAnalysis.observe(p, decoded: decoded, frame: packet.frameNumber, time: packet.timestampNanos,

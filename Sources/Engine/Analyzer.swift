@@ -29,17 +29,19 @@ public final class Analyzer {
     /// Every packet's flow; ended flows are written with `--flows`.
     var flowTable: FlowTable
     /// Classic ICQ sessions and the rules over them.
-    var icqAnalysis: ICQAnalysis!
+    let icqAnalysis: ICQAnalysis
     /// SOCKS handshakes and UDP associations (rule R6).
-    var socks: SOCKSDiagnosis!
+    let socks: SOCKSDiagnosis
     /// SOCKS4 use beside blocked direct UDP (the guide's proxy requirement).
-    var socks4UDP: SOCKS4UDPRule!
+    let socks4UDP: SOCKS4UDPRule
     /// The SOCKS5 UDP header of the current frame, when it was relayed through an association.
     var socksUDP: (SOCKSUDPHeader, UnsafeRawBufferPointer)? = nil
     /// The classic ICQ the current frame's ICMP error quotes (`icmp.quoted.icq`).
     var quotedICQ: QuotedICQ = .none
-    /// Connection attempts to the TCP ports peers advertised (rule R4).
-    var peerPorts: PeerPortDiagnosis!
+    /// Connection attempts to the TCP ports peers advertised, and what became of them.
+    let attempts: ConnectionAttempts
+    /// Rule R4, judging the attempts; and the ledger of every advertised port.
+    let peerPorts: PeerPortDiagnosis
     /// Pairs packets with their forwarded copies on captures of both sides of a gateway.
     let gateway: GatewayMatcher
     /// Whether the current source shows more than one side (interfaces, or cooked v2 ifindexes).
@@ -123,18 +125,22 @@ public final class Analyzer {
             record: StreamFrameRecord(format: options.format == .ndjson ? .ndjson : .text, revealSecrets: options.revealSecrets),
             rendersRecord: options.packets)
         if let expression = options.filter { filter = PacketFilter(expression: expression) }
+        // The rules report through the relay, which reaches this analyzer once it exists.
+        let relay = ResultRelay()
         icqAnalysis = ICQAnalysis(
             thresholds: options.thresholds, serverPorts: options.icqServerPorts,
             maximumSessions: options.memoryBudget.maximumICQSessions, evidence: evidence,
-            findings: { [unowned self] finding in self.report(finding) },
-            sessionEnded: { [unowned self] session in self.sessionEnded(session) })
-        peerPorts = PeerPortDiagnosis(thresholds: options.thresholds,
-                                      emit: { [unowned self] finding in self.report(finding) },
-                                      addressCapacity: options.memoryBudget.addressCapacity,
-                                      advertisedCapacity: options.memoryBudget.advertisedEndpointCapacity)
+            findings: relay.report,
+            sessionEnded: relay.sessionEnded)
+        var attemptConfiguration = ConnectionAttempts.Configuration(synProvisional: options.thresholds.synProvisional,
+                                                                     synFinal: options.thresholds.synFinal)
+        attemptConfiguration.addressCapacity = options.memoryBudget.addressCapacity
+        attemptConfiguration.advertisedCapacity = options.memoryBudget.advertisedEndpointCapacity
+        attempts = ConnectionAttempts(configuration: attemptConfiguration)
+        peerPorts = PeerPortDiagnosis(thresholds: options.thresholds, attempts: attempts, emit: relay.report)
         socks = SOCKSDiagnosis(thresholds: options.thresholds,
-                               emit: { [unowned self] finding in self.report(finding) })
-        socks4UDP = SOCKS4UDPRule(emit: { [unowned self] finding in self.report(finding) })
+                               emit: relay.report)
+        socks4UDP = SOCKS4UDPRule(emit: relay.report)
         if let path = options.evidencePath {
             do {
                 evidenceFile = try EvidenceFile(path: path)
@@ -146,6 +152,7 @@ public final class Analyzer {
                 reportOutputFailure(failure)
             }
         }
+        relay.analyzer = self
     }
 
     /// Checks the filter's syntax before any input is read (compiled for Ethernet), so a typo is
@@ -211,7 +218,7 @@ public final class Analyzer {
     public func advanceClock(to now: Int64) {
         flowTable.advance(to: now)
         icqAnalysis.advance(to: now)
-        peerPorts.advance(to: now)
+        attempts.advance(to: now)
         if twoSided {
             while let u = gateway.nextUnforwarded(now: now) { unforwarded(u) }
         }
@@ -274,7 +281,7 @@ public final class Analyzer {
         }
         // The packet's time may have ended idle flows, sessions and exchanges even when it joined none.
         icqAnalysis.advance(to: packet.timestampNanos)
-        peerPorts.advance(to: packet.timestampNanos)
+        attempts.advance(to: packet.timestampNanos)
         if twoSided {
             while let u = gateway.nextUnforwarded(now: packet.timestampNanos) { unforwarded(u) }
         }

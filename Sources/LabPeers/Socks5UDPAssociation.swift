@@ -1,4 +1,4 @@
-/// The client side of a SOCKS5 UDP association (RFC 1928 §4, §6, §7; icq-protocol.md §5.2, §5.3),
+/// The client side of a SOCKS5 UDP association (RFC 1928 §4, §6, §7; docs/protocol.md §5.2, §5.3),
 /// done as mICQ does it: a TCP control connection to the proxy, method "no authentication",
 /// UDP ASSOCIATE naming 0.0.0.0 and the client's local UDP port, then every ICQ datagram wrapped
 /// in the 10-byte header and sent to the relay endpoint from the reply (BND.ADDR 0.0.0.0 means

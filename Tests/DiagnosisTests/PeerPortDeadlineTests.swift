@@ -21,7 +21,7 @@ struct PeerPortDeadlineTests {
         (0x0A00_0000 | UInt32(i / 60_000) << 16 | UInt32(i % 256) << 8 | UInt32(i / 256 % 234), UInt16(1024 + i % 60_000))
     }
 
-    static func segment(_ diagnosis: PeerPortDiagnosis, from: (UInt32, UInt16), to: Endpoint, flags: FrameBuilder.TCPFlags,
+    static func segment(_ diagnosis: PeerPortPipeline, from: (UInt32, UInt16), to: Endpoint, flags: FrameBuilder.TCPFlags,
                         sequence: UInt32, frame: UInt64, time: Int64) {
         let bytes = FrameBuilder.tcpFrame(from: from.0, from.1, to: to.address.ipv4Value, to.port, sequence: sequence,
                                           acknowledgement: 0, flags: flags)
@@ -45,7 +45,7 @@ struct PeerPortDeadlineTests {
     @Test func fiftyThousandOpenAttemptsComeDueInDeadlineOrder() {
         let thresholds = Thresholds()
         let collector = Collector()
-        let diagnosis = PeerPortDiagnosis(thresholds: thresholds, emit: { collector.findings.append($0) },
+        let diagnosis = PeerPortPipeline(thresholds: thresholds, emit: { collector.findings.append($0) },
                                           maximumAttempts: 60_000)
         for (i, peer) in Self.peers.enumerated() {
             diagnosis.advertise(peer, uin: 1000 + UInt32(i), source: .userOnline, frame: UInt64(i))

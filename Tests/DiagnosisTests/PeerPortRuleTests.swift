@@ -14,7 +14,7 @@ import Wire
 
     /// The rule with one advertised peer endpoint, and what it reported.
     final class Harness {
-        let rule: PeerPortDiagnosis
+        let rule: PeerPortPipeline
         private let sink = Sink()
         private(set) var frame: UInt64 = 0
         var findings: [Finding] { sink.findings }
@@ -23,7 +23,7 @@ import Wire
         init(advertising endpoints: [Endpoint] = [PeerPortRuleTests.peer], isLANAddress: Bool = false,
              thresholds: Thresholds = Thresholds()) {
             let sink = sink
-            rule = PeerPortDiagnosis(thresholds: thresholds, emit: { sink.findings.append($0) })
+            rule = PeerPortPipeline(thresholds: thresholds, emit: { sink.findings.append($0) })
             for endpoint in endpoints {
                 rule.advertise(endpoint, uin: 1002, source: .userOnline, isLANAddress: isLANAddress, frame: 1)
             }
@@ -51,7 +51,7 @@ import Wire
         func noteUDP(from address: UInt32, ttl: UInt8) {
             frame += 1
             let bytes = FrameBuilder.udpFrame(from: address, 40_000, to: 0xCB00_7102, 4000, payload: [0, 5], ttl: ttl)
-            bytes.withUnsafeBytes { raw in rule.noteTTL(PacketDecoder.decode(raw, linkType: .ethernet)) }
+            bytes.withUnsafeBytes { raw in rule.attempts.noteTTL(PacketDecoder.decode(raw, linkType: .ethernet)) }
         }
 
         @discardableResult

@@ -21,6 +21,16 @@ public struct AdvertisedEndpoints: Sendable {
         /// The connection mode the client announced with it (classic login and user-online: 4
         /// direct, 2 behind a firewall or proxy, 1 indirect), where the protocol says.
         public var connectionMode: UInt8? = nil
+
+        public init(endpoint: Endpoint, uin: UInt32?, source: Source, isLANAddress: Bool = false, frame: UInt64,
+                    connectionMode: UInt8? = nil) {
+            self.endpoint = endpoint
+            self.uin = uin
+            self.source = source
+            self.isLANAddress = isLANAddress
+            self.frame = frame
+            self.connectionMode = connectionMode
+        }
     }
 
     public let capacity: Int

@@ -1,0 +1,97 @@
+import Bytes
+import Diagnosis
+import Testing
+import Tracking
+
+/// Rule R4 on its own: each kind of ending Tracking reports for an attempt, judged into its
+/// finding's kind, level and detail (and the near misses that are none).
+@Suite struct PeerPortJudgementTests {
+    static let client = Endpoint(address: IPAddress(ipv4: 0xC633_6402), port: 40_000)  // 198.51.100.2
+    static let peer = Endpoint(address: IPAddress(ipv4: 0xCB00_7105), port: 5005)       // 203.0.113.5
+
+    final class Harness {
+        let attempts = ConnectionAttempts(configuration: .init(synProvisional: 3_000_000_000, synFinal: 21_000_000_000))
+        let rule: PeerPortDiagnosis
+        private let sink = Sink()
+        var findings: [Finding] { sink.findings }
+        final class Sink { var findings: [Finding] = [] }
+
+        init() {
+            let sink = sink
+            rule = PeerPortDiagnosis(thresholds: Thresholds(), attempts: attempts) { sink.findings.append($0) }
+        }
+
+        static func attempt(frames: [UInt64] = [10, 20], retransmissions: Int = 0, mode: UInt8? = nil) -> ConnectionAttempt {
+            ConnectionAttempt(key: .init(client: client, peer: peer), firstTime: 1_000, frames: frames,
+                              advertised: .init(endpoint: peer, uin: 1002, source: .userOnline, frame: 1, connectionMode: mode),
+                              retransmissions: retransmissions)
+        }
+    }
+
+    func judged(_ event: ConnectionAttemptEvent) -> [FindingSummary] {
+        let h = Harness()
+        h.attempts.onEvent(event)
+        return h.findings.summaries
+    }
+
+    @Test func aResetsOriginDecidesWhoSentIt() {
+        let a = Harness.attempt()
+        #expect(judged(.reset(a, time: 2_000, origin: .crossedGateway)) == [FindingSummary(.blockedPeerPort, .warning, .final, .rstFromPeer)])
+        #expect(judged(.reset(a, time: 2_000, origin: .oneSideOnly)) == [FindingSummary(.blockedPeerPort, .error, .final, .rstFromMiddlebox)])
+        // One vantage point: a TTL 64 reset where the peer's packets arrive with 63 was forged.
+        #expect(judged(.reset(a, time: 2_000, origin: .ttl(64, usual: 63))) == [FindingSummary(.blockedPeerPort, .error, .final, .rstFromMiddlebox)])
+        #expect(judged(.reset(a, time: 2_000, origin: .ttl(64, usual: 57))) == [FindingSummary(.blockedPeerPort, .error, .final, .rstFromMiddlebox)])
+        // Near misses: one hop further than the usual TTL (a longer route), or no packet of the
+        // peer's seen.
+        #expect(judged(.reset(a, time: 2_000, origin: .ttl(56, usual: 57))) == [FindingSummary(.blockedPeerPort, .warning, .final, .rstFromPeer)])
+        #expect(judged(.reset(a, time: 2_000, origin: .ttl(64, usual: nil))) == [FindingSummary(.blockedPeerPort, .warning, .final, .rstFromPeer)])
+    }
+
+    @Test func icmpCodesThatAreFiltersAndThoseThatAreRouting() {
+        let a = Harness.attempt()
+        let reporter = IPAddress(ipv4: 0xC633_6401)
+        for code: UInt8 in [9, 10, 13] {
+            #expect(judged(.icmpUnreachable(a, time: 2_000, code: code, reporter: reporter))
+                    == [FindingSummary(.blockedPeerPort, .error, .final, .icmpAdminProhibited)])
+        }
+        #expect(judged(.icmpUnreachable(a, time: 2_000, code: 3, reporter: reporter))
+                == [FindingSummary(.blockedPeerPort, .error, .final, .icmpPortUnreachable)])
+        // Network and host unreachable: routing, not a block.
+        for code: UInt8 in [0, 1] { #expect(judged(.icmpUnreachable(a, time: 2_000, code: code, reporter: reporter)).isEmpty) }
+    }
+
+    @Test func unansweredIsProvisionalThenFinalAndAnAnswerIsNothing() {
+        let a = Harness.attempt(retransmissions: 1)
+        #expect(judged(.unanswered(a, time: 5_000, final: false)) == [FindingSummary(.blockedPeerPort, .warning, .provisional, .noAnswer)])
+        #expect(judged(.unanswered(a, time: 25_000, final: true)) == [FindingSummary(.blockedPeerPort, .error, .final, .noAnswer)])
+        let h = Harness()
+        h.rule.advertised(Self.peer, uin: 1002, source: .userOnline, frame: 1)
+        h.attempts.onEvent(.answered(a, frame: 30))
+        #expect(h.findings.isEmpty)
+        #expect(h.rule.ledger.entries.map(\.status) == [.reached])
+    }
+
+    /// A connection reported final is not reported again when the capture ends with a later
+    /// attempt of it still open at the gateway; another connection is.
+    @Test func droppedAtTheGatewayOnceAConnection() {
+        let h = Harness()
+        let a = Harness.attempt()
+        h.attempts.onEvent(.unanswered(a, time: 25_000, final: true))
+        h.attempts.onEvent(.droppedAtGateway(a, time: 30_000))
+        #expect(h.findings.count == 1)
+        var other = Harness.attempt(frames: [40])
+        other.key.client.port = 40_001
+        h.attempts.onEvent(.droppedAtGateway(other, time: 30_000))
+        #expect(h.findings.summaries.last == FindingSummary(.blockedPeerPort, .error, .final, .noAnswer))
+        #expect(h.findings.last?.explanation.contains("the gateway's two sides prove the block") == true)
+    }
+
+    /// A client that announced direct connections (mode 4) whose port is blocked is warned about
+    /// once, beside the block.
+    @Test func directModeWarnedOncePerListeningEndpoint() {
+        let h = Harness()
+        h.attempts.onEvent(.unanswered(Harness.attempt(mode: 4), time: 25_000, final: true))
+        h.attempts.onEvent(.unanswered(Harness.attempt(frames: [50], mode: 4), time: 26_000, final: true))
+        #expect(h.findings.summaries.filter { $0.kind == .directModePortBlocked }.count == 1)
+    }
+}
