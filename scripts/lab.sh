@@ -4,7 +4,7 @@
 #   inside namespace             gateway namespace                     outside namespace
 #   client A 10.77.1.2  ── veth ── gi<id> 10.77.1.1 | go<id> 10.78.1.1 ── veth ── server  10.78.1.2:4000
 #   (client C 10.77.1.3)           forwarding, nftables stateful          peer B  10.78.1.3
-#                                  firewall, conntrack UDP timeouts       SOCKS5  10.78.1.4:1080 (dante)
+#                                  firewall, conntrack UDP timeouts       SOCKS   10.78.1.4:1080 (dante: 4 and 5)
 #
 # Each scenario configures the firewall and the peers, records what the gateway sees on both of
 # its interfaces, and removes everything it created when it ends (also on failure or Ctrl-C).
@@ -22,7 +22,7 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-SCENARIOS="healthy timed-out-session timed-out-session-reject keepalive-own-timer client-gives-up dropped-replies blocked-peer-port-drop blocked-peer-port-reset blocked-peer-port-icmp peer-port-allowed outgoing-tcp-blocked server-path-blocked socks-association-lost timeout-sweep timeout-sweep-nat nat-rebinding"
+SCENARIOS="healthy timed-out-session timed-out-session-reject keepalive-own-timer client-gives-up dropped-replies blocked-peer-port-drop blocked-peer-port-reset blocked-peer-port-icmp peer-port-allowed outgoing-tcp-blocked server-path-blocked socks-association-lost timeout-sweep timeout-sweep-nat nat-rebinding three-ports-two-open socks4-udp-blocked"
 
 usage() {
     sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'
@@ -434,6 +434,7 @@ user.privileged: root
 user.unprivileged: nobody
 client pass { from: 10.77.0.0/16 to: 0.0.0.0/0 }
 socks pass { from: 10.77.0.0/16 to: 0.0.0.0/0 command: udpassociate }
+socks pass { from: 10.77.0.0/16 to: 0.0.0.0/0 command: connect }
 socks pass { from: 0.0.0.0/0 to: 10.77.0.0/16 command: udpreply }
 EOF
     # Its own process group: dante forks helpers, all of which go when the lab ends.
@@ -676,6 +677,31 @@ run_peer_port() {
     wait_clients
 }
 
+run_three_ports_two_open() {
+    # The guide: ICQ needs at least 3 TCP ports above 1023 open (messages, chat, file transfer).
+    # Three clients on A's host listen on PORT_A, PORT_A+10 and PORT_A+11; the firewall lets peers
+    # in to the first two only (the third falls to the forward policy's drop). B, outside, calls
+    # each as SRV_USER_ONLINE announces it: two handshakes complete, the third SYN and its
+    # retransmissions never leave the gateway; B abandons it after 5 s (before a SYN later than
+    # icqscope's 5 s final window would start a new attempt).
+    KEEPALIVE=5
+    local port2=$((PORT_A + 10)) port3=$((PORT_A + 11))
+    setup_firewall "$UDP_TIMEOUT"; write_env
+    scenario_rule iifname "$IF_GO" tcp dport "{ $PORT_A, $port2 }" ct state new accept
+    start_capture
+    start_server 11 --retransmit-interval "$SERVER_RTX" --retries "$SERVER_RETRIES" --keepalive-hint "$KEEPALIVE"
+    start_client "$NS_IN" client-a "$CLIENT_A" --uin $UIN_A --tcp-port $PORT_A --contact $UIN_B --run-for 10 \
+        $(common_client_args)
+    start_client "$NS_IN" client-a2 "$CLIENT_A" --uin 1003 --tcp-port $port2 --contact $UIN_B --run-for 10 \
+        $(common_client_args)
+    start_client "$NS_IN" client-a3 "$CLIENT_A" --uin 1004 --tcp-port $port3 --contact $UIN_B --run-for 10 \
+        $(common_client_args)
+    sleep 0.5
+    start_client "$NS_OUT" client-b "$PEER_B" --uin $UIN_B --tcp-port $PORT_B --contact $UIN_A --contact 1003 --contact 1004 \
+        --connect-peers --dc-version 8 --connect-timeout 5 --run-for 9.5 $(common_client_args)
+    wait_clients
+}
+
 run_outgoing_tcp_blocked() {
     # The firewall lets no TCP out of the inside to peers: A (inside, logged in) learns B's port
     # from SRV_USER_ONLINE and calls it; the SYN and its retransmissions (1, 2, 4 s) arrive on the
@@ -731,6 +757,24 @@ run_socks_association_lost() {
     wait_clients
 }
 
+run_socks4_udp_blocked() {
+    # A's TCP goes through a SOCKS4 proxy (dante), and SOCKS4 carries no UDP: A still sends its
+    # login straight to the server, and the firewall drops outgoing UDP to port 4000 (the guide:
+    # with a Socks4 server you still need to let packets out to the ICQ server). A calls B
+    # through the proxy at start (the CONNECT is granted and the peer handshake completes: TCP
+    # works through the proxy) while its login goes out 6 times, 1 s apart, unanswered.
+    setup_firewall "$UDP_TIMEOUT"; write_env
+    scenario_rule oifname "$IF_GO" udp dport $SERVER_PORT drop
+    start_capture
+    start_server 10 --retransmit-interval "$SERVER_RTX" --retries "$SERVER_RETRIES" --keepalive-hint "$KEEPALIVE"
+    start_proxy
+    start_client "$NS_OUT" client-b "$PEER_B" --uin $UIN_B --tcp-port $PORT_B --run-for 9 $(common_client_args)
+    sleep 0.5
+    start_client "$NS_IN" client-a "$CLIENT_A" --uin $UIN_A --tcp-port $PORT_A --socks4 "$PROXY:$PROXY_PORT" \
+        --call "$UIN_B:$PEER_B:$PORT_B" --dc-version 6 --run-for 8 $(common_client_args)
+    wait_clients
+}
+
 # ---------------------------------------------------------------------------------------------
 
 build_topology
@@ -747,6 +791,8 @@ case "$SCENARIO" in
     blocked-peer-port-icmp) run_peer_port icmp ;;
     peer-port-allowed) run_peer_port accept ;;
     outgoing-tcp-blocked) run_outgoing_tcp_blocked ;;
+    three-ports-two-open) run_three_ports_two_open ;;
+    socks4-udp-blocked) run_socks4_udp_blocked ;;
     server-path-blocked) run_server_path_blocked ;;
     socks-association-lost) run_socks_association_lost ;;
     timeout-sweep) run_timeout_sweep ;;

@@ -12,7 +12,8 @@ extension Analyzer {
     func noteStreamFrame(frame: UInt64, flow: FlowHandle?) {
         let found = streamFrame.evidence
         for a in found.advertised {
-            advertise(a.endpoint, uin: a.uin, source: a.source, isLANAddress: a.isLANAddress, frame: frame)
+            advertise(a.endpoint, uin: a.uin, source: a.source, isLANAddress: a.isLANAddress, frame: frame,
+                      application: a.application)
         }
         for association in found.associations { socksAssociations.grant(association) }
         if found.oscarPDUs > 0 {
@@ -73,9 +74,10 @@ extension Analyzer {
     /// An endpoint advertised inside a protocol: followed for connection attempts, and listed in
     /// the ledger of the guide's peer ports.
     func advertise(_ endpoint: Endpoint, uin: UInt32?, source: AdvertisedEndpoints.Source,
-                   isLANAddress: Bool = false, frame: UInt64, connectionMode: UInt8? = nil) {
+                   isLANAddress: Bool = false, frame: UInt64, connectionMode: UInt8? = nil, application: UInt8? = nil) {
         attempts.advertise(endpoint, uin: uin, source: source, isLANAddress: isLANAddress, frame: frame,
-                           connectionMode: connectionMode)
-        peerPorts.advertised(endpoint, uin: uin, source: source, isLANAddress: isLANAddress, frame: frame)
+                           connectionMode: connectionMode, application: application)
+        peerPorts.advertised(endpoint, uin: uin, source: source, isLANAddress: isLANAddress, frame: frame,
+                             connectionMode: connectionMode, application: application)
     }
 }

@@ -29,7 +29,6 @@ final class ICQAnalysis {
     /// Sessions whose first packet was the server's: the side taken as their client's may be the
     /// public one, so their mappings prove nothing (forgotten with `clientSide`).
     private var firstSeenFromServer: Set<ICQSession.Key> = []
-    private var twoSided = false
 
     init(thresholds: Thresholds, serverPorts: [UInt16], maximumSessions: Int, evidence: RequirementEvidence,
          findings: @escaping (Finding) -> Void,
@@ -52,16 +51,9 @@ final class ICQAnalysis {
         tracker.drainEvents(into: &events)
         for event in events {
             diagnosis.handle(event)
-            switch event {
-            case .sessionEnded(let session):
-                natMappings.forget(session.key)
+            if case .sessionEnded(let session) = event {
+                if natMappings.count > 0 { natMappings.forget(session.key) }
                 sessionEnded(session)
-            case .rebinding(let session, let frame, let time, _, _) where !twoSided:
-                // One-sided: the endpoint the tracker follows is the public one.
-                let gap = CaptureTime.elapsed(from: session.lastClientTime ?? session.firstTime, to: time)
-                if let bound = NATMappingEvidence.rebound(gap: gap, frame: frame) { diagnosis.mapping(bound) }
-            default:
-                break
             }
         }
     }
@@ -73,7 +65,9 @@ final class ICQAnalysis {
         let destination = Endpoint(address: dst, port: udp.destinationPort)
         let key = ICQSession.Key(uin: uin, sessionID: sessionID)
         let fromClient = packet.header.direction == .clientToServer
-        self.twoSided = twoSided
+        // One-sided, the endpoint the tracker follows is the public one: its rebindings are the
+        // NAT's, and bound the timeout (ICQDiagnosis); two-sided, it is the client's own.
+        diagnosis.rebindingsAreNAT = !twoSided
         if twoSided {
             // The side of the session's first packet is taken as the client's (a session's first
             // packet is normally the client's login, which starts on the client's side).

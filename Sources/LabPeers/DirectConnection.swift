@@ -10,6 +10,9 @@ final class DirectConnection {
     private var splitter = FrameSplitter()
     private var timeoutTimer: Int?
     private(set) var finished = false
+    /// The SOCKS4 proxy the connection goes through, and its reply as far as it came.
+    private var proxy: LabEndpoint?
+    private var proxyReply: [UInt8]? = nil
     var onFinish: ((DirectConnection) -> Void)?
 
     private init(loop: EventLoop, log: LabLog, remote: LabEndpoint, stream: TCPStream, handshake: DirectHandshake) {
@@ -20,21 +23,24 @@ final class DirectConnection {
         self.handshake = handshake
     }
 
-    /// Opens a connection to `remote` and starts the handshake once connected. The kernel
-    /// retransmits the SYN; after `timeout` seconds without a connection the attempt is abandoned.
+    /// Opens a connection to `remote` (through the SOCKS4 `proxy`, if given) and starts the
+    /// handshake once connected. The kernel retransmits the SYN; after `timeout` seconds without
+    /// a connection the attempt is abandoned.
     static func open(
         loop: EventLoop, log: LabLog, from local: LabEndpoint?, to remote: LabEndpoint, timeout: Double,
-        handshake: DirectHandshake
+        handshake: DirectHandshake, proxy: LabEndpoint? = nil
     ) -> DirectConnection? {
         let stream: TCPStream
         do {
-            stream = try TCPStream.connect(from: local, to: remote)
+            stream = try TCPStream.connect(from: local, to: proxy ?? remote)
         } catch {
             log.event("peer connect to \(remote) failed at once: \(error)")
             return nil
         }
         let connection = DirectConnection(loop: loop, log: log, remote: remote, stream: stream, handshake: handshake)
-        log.event("peer connect to \(remote) (TCP v\(handshake.version), uin \(handshake.peerUIN))")
+        connection.proxy = proxy
+        log.event("peer connect to \(remote) (TCP v\(handshake.version), uin \(handshake.peerUIN))"
+            + (proxy.map { " through the SOCKS4 proxy \($0)" } ?? ""))
         connection.timeoutTimer = loop.after(timeout) { [weak connection] in
             connection?.finish("peer connect to \(remote) abandoned after \(timeout) s without an answer")
         }
@@ -60,10 +66,39 @@ final class DirectConnection {
             finish("peer connect to \(remote) failed: \(error)")
             return
         }
-        log.event("peer TCP connection to \(remote) established from \(stream.localEndpoint?.description ?? "?")")
         loop.onReadable(stream.fd) { [weak self] in self?.readable() }
+        if let proxy {
+            log.event("TCP connection to the SOCKS4 proxy \(proxy) established from \(stream.localEndpoint?.description ?? "?")")
+            stream.write(Socks4Connect.request(to: remote))
+            proxyReply = []
+            log.event("sent SOCKS4 CONNECT to \(remote)")
+            return
+        }
+        log.event("peer TCP connection to \(remote) established from \(stream.localEndpoint?.description ?? "?")")
+        startHandshake()
+    }
+
+    private func startHandshake() {
         for frame in handshake.start() { stream.write(frame) }
         log.event("sent PEER_INIT v\(handshake.version) to \(remote)")
+    }
+
+    /// The proxy's reply: granted, the connection is the peer's from now on.
+    private func proxyAnswered(_ bytes: [UInt8]) -> [UInt8]? {
+        proxyReply! += bytes
+        switch Socks4Connect.reply(proxyReply!) {
+        case nil:
+            return nil
+        case .granted:
+            let rest = Array(proxyReply!.dropFirst(8))
+            proxyReply = nil
+            log.event("SOCKS4 proxy granted the connection to \(remote)")
+            startHandshake()
+            return rest
+        case .rejected(let code):
+            finish("SOCKS4 proxy rejected the connection to \(remote) (code \(code))")
+            return nil
+        }
     }
 
     private func readable() {
@@ -72,7 +107,11 @@ final class DirectConnection {
             return
         case .closed(let reason):
             finish("peer connection with \(remote) ended: \(reason)")
-        case .data(let bytes):
+        case .data(var bytes):
+            if proxyReply != nil {
+                guard let rest = proxyAnswered(bytes), !rest.isEmpty else { return }
+                bytes = rest
+            }
             guard let frames = splitter.append(bytes) else {
                 finish("peer connection with \(remote): frame longer than \(splitter.limit) bytes, closing")
                 return

@@ -50,6 +50,11 @@ public final class V5Client {
         public var connectDelay: Double = 0.5
         public var connectTimeout: Double = 10
         public var socks5: LabEndpoint?
+        /// Peer connections (TCP) go through this SOCKS4 proxy; UDP to the server stays direct,
+        /// as SOCKS4 carries no UDP.
+        public var socks4: LabEndpoint?
+        /// Peers called as soon as the client starts, whatever the server says (UIN, endpoint).
+        public var callAtStart: [(uin: UInt32, endpoint: LabEndpoint)] = []
         /// Seconds after the association is made at which the client closes the SOCKS control
         /// connection, while it keeps sending ICQ over the relay.
         public var closeSocksControlAfter: Double?
@@ -122,6 +127,7 @@ public final class V5Client {
         } else {
             login()
         }
+        for call in configuration.callAtStart { openPeerConnection(call.uin, at: call.endpoint) }
         loop.run(until: configuration.runFor)
         for peer in peers { peer.finish("closing peer connection with \(peer.remote) at the end of the run") }
         log.event("stopping (\(loggedIn ? "logged in" : "not logged in"), \(queue.pendingCount) packet(s) unacknowledged)")
@@ -302,10 +308,15 @@ public final class V5Client {
 
     private func callPeer(_ uin: UInt32, at target: LabEndpoint) {
         guard loggedIn else { return }
+        openPeerConnection(uin, at: target)
+    }
+
+    private func openPeerConnection(_ uin: UInt32, at target: LabEndpoint) {
         let handshake = DirectHandshake(role: .initiator, version: configuration.dcVersion, me: identity, peerUIN: uin)
         let local = LabEndpoint(address: configuration.bind.address, port: 0)
         if let connection = DirectConnection.open(
-            loop: loop, log: log, from: local, to: target, timeout: configuration.connectTimeout, handshake: handshake)
+            loop: loop, log: log, from: local, to: target, timeout: configuration.connectTimeout, handshake: handshake,
+            proxy: configuration.socks4)
         {
             track(connection)
         }

@@ -55,6 +55,7 @@ public enum RequirementRecord {
         json.field("port", e.endpoint.port)
         json.field("source", sourceName(e.source))
         json.field("status", e.status.rawValue)
+        if let application = e.application { json.field("application", application) }
         json.beginArray("frames")
         for frame in e.frames { json.integer(frame) }
         json.endArray()
@@ -70,6 +71,7 @@ public enum RequirementRecord {
         case .peerInit: "peer_init"
         case .socksBind: "bind"
         case .tcpRequest: "tcp_request"
+        case .rendezvous: "rendezvous"
         }
     }
 

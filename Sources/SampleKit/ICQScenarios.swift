@@ -71,6 +71,8 @@ public enum ICQScenarios {
         ("blocked_peer_near_miss_private_ip", { blockedPeerNearMissPrivateIP() }),
         ("blocked_peer_near_miss_host_unreachable", { blockedPeerNearMissHostUnreachable() }),
         ("blocked_peer_near_miss_low_port", { blockedPeerNearMissLowPort() }),
+        ("firewall_mode_port_tried", { firewallModePortTried(blocked: false) }),
+        ("firewall_mode_port_tried_blocked", { firewallModePortTried(blocked: true) }),
         ("server_path_blocked", { serverPathBlocked(icmp: false) }),
         ("server_path_blocked_icmp", { serverPathBlocked(icmp: true) }),
         ("socks4_udp_blocked", { socks4UDPBlocked() }),

@@ -56,6 +56,12 @@ struct IcqlabClient: ParsableCommand {
     @Option(help: "Reach the server through this SOCKS5 proxy's UDP association, address:port.")
     var socks5: String?
 
+    @Option(help: "Make peer connections (TCP) through this SOCKS4 proxy, address:port; UDP to the server stays direct.")
+    var socks4: String?
+
+    @Option(help: "A peer to call as soon as the client starts, UIN:ADDRESS:PORT (repeatable).")
+    var call: [String] = []
+
     @Option(help: "Seconds after the SOCKS5 association at which to close its TCP control connection.")
     var closeSocksControlAfter: Double?
 
@@ -72,11 +78,23 @@ struct IcqlabClient: ParsableCommand {
         guard LabEndpoint(server) != nil else { throw ValidationError("--server needs address:port") }
         guard LabEndpoint.parseAddress(bind) != nil else { throw ValidationError("--bind needs an IPv4 address") }
         if let socks5, LabEndpoint(socks5) == nil { throw ValidationError("--socks5 needs address:port") }
+        if let socks4, LabEndpoint(socks4) == nil { throw ValidationError("--socks4 needs address:port") }
+        _ = try parsedCalls()
         guard dcVersion == 6 || dcVersion == 8 else { throw ValidationError("--dc-version is 6 or 8") }
         guard keepalive > 0, retransmitInterval > 0, runFor > 0, maxTransmissions >= 1 else {
             throw ValidationError("intervals must be positive")
         }
         _ = try parsedMessages()
+    }
+
+    func parsedCalls() throws -> [(uin: UInt32, endpoint: LabEndpoint)] {
+        try call.map { spec in
+            let parts = spec.split(separator: ":", maxSplits: 1)
+            guard parts.count == 2, let uin = UInt32(parts[0]), let endpoint = LabEndpoint(String(parts[1])) else {
+                throw ValidationError("--call is UIN:ADDRESS:PORT, got \(spec)")
+            }
+            return (uin, endpoint)
+        }
     }
 
     func parsedMessages() throws -> [V5Client.ScheduledMessage] {
@@ -101,6 +119,8 @@ struct IcqlabClient: ParsableCommand {
         c.maximumTransmissions = maxTransmissions
         c.contacts = contact
         c.messages = try parsedMessages()
+        c.socks4 = socks4.flatMap(LabEndpoint.init)
+        c.callAtStart = try parsedCalls()
         c.connectToPeers = connectPeers
         c.connectDelay = connectDelay
         c.connectTimeout = connectTimeout

@@ -22,8 +22,8 @@ struct LabRecordingTests {
     @Test func everyScenarioIsRecorded() {
         #expect(Self.scenarios == ["blocked-peer-port-drop", "blocked-peer-port-icmp", "blocked-peer-port-reset", "client-gives-up",
                                    "dropped-replies", "healthy", "keepalive-own-timer", "nat-rebinding", "outgoing-tcp-blocked", "peer-port-allowed", "server-path-blocked",
-                                   "socks-association-lost", "timed-out-session", "timed-out-session-reject", "timeout-sweep",
-                                   "timeout-sweep-nat"])
+                                   "socks-association-lost", "socks4-udp-blocked", "three-ports-two-open", "timed-out-session",
+                                   "timed-out-session-reject", "timeout-sweep", "timeout-sweep-nat"])
     }
 
     @Test(arguments: Self.scenarios)

@@ -38,11 +38,11 @@ import Tracking
         let a = Harness.attempt()
         #expect(judged(.reset(a, time: 2_000, origin: .crossedGateway)) == [FindingSummary(.blockedPeerPort, .warning, .final, .rstFromPeer)])
         #expect(judged(.reset(a, time: 2_000, origin: .oneSideOnly)) == [FindingSummary(.blockedPeerPort, .error, .final, .rstFromMiddlebox)])
-        // One vantage point: a TTL 64 reset where the peer's packets arrive with 63 was forged.
+        // One vantage point: a reset from nearer than the peer (a higher TTL than its packets
+        // arrive with, even by one: the gateway's 64 against the peer's 63), or from much further.
         #expect(judged(.reset(a, time: 2_000, origin: .ttl(64, usual: 63))) == [FindingSummary(.blockedPeerPort, .error, .final, .rstFromMiddlebox)])
-        #expect(judged(.reset(a, time: 2_000, origin: .ttl(64, usual: 57))) == [FindingSummary(.blockedPeerPort, .error, .final, .rstFromMiddlebox)])
-        // Near misses: one hop further than the usual TTL (a longer route), or no packet of the
-        // peer's seen.
+        #expect(judged(.reset(a, time: 2_000, origin: .ttl(50, usual: 57))) == [FindingSummary(.blockedPeerPort, .error, .final, .rstFromMiddlebox)])
+        // Near misses: a route one hop longer, or no packet of the peer's seen.
         #expect(judged(.reset(a, time: 2_000, origin: .ttl(56, usual: 57))) == [FindingSummary(.blockedPeerPort, .warning, .final, .rstFromPeer)])
         #expect(judged(.reset(a, time: 2_000, origin: .ttl(64, usual: nil))) == [FindingSummary(.blockedPeerPort, .warning, .final, .rstFromPeer)])
     }

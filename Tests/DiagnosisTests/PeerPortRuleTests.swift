@@ -51,7 +51,7 @@ import Wire
         func noteUDP(from address: UInt32, ttl: UInt8) {
             frame += 1
             let bytes = FrameBuilder.udpFrame(from: address, 40_000, to: 0xCB00_7102, 4000, payload: [0, 5], ttl: ttl)
-            bytes.withUnsafeBytes { raw in rule.attempts.noteTTL(PacketDecoder.decode(raw, linkType: .ethernet)) }
+            bytes.withUnsafeBytes { raw in rule.noteTTL(PacketDecoder.decode(raw, linkType: .ethernet)) }
         }
 
         @discardableResult

@@ -183,6 +183,56 @@ struct GatewayLabTests {
         }
     }
 
+    /// The guide asks for at least 3 peer ports; the firewall opens 2 of the 3 that clients on A's
+    /// host listen on. B's calls to the first two complete; the third is blocked, and the card
+    /// says 2 of the 3 ports were shown open, listing each port's fate.
+    @Test func threePortsNeededTwoOpen() throws {
+        let (run, capture) = try run("three-ports-two-open")
+        defer { run.cleanUp() }
+        let portA = port(run, "PORT_A")
+        let ports = [portA, portA + 10, portA + 11]
+        for p in ports.prefix(2) {
+            #expect(capture.tcp(.outside, port: p).contains { $0.tcp!.isSYN && $0.tcp!.isACK }, "port \(p) answered")
+        }
+        #expect(capture.tcp(.outside, port: ports[2]).filter { $0.tcp!.isSYN }.count >= 2)
+        #expect(capture.tcp(.inside, port: ports[2]).isEmpty, "the third port's SYNs never left the gateway")
+        try expectFindings(run, [("blocked_peer_port", "final", "no_answer"), ("direct_mode_port_blocked", nil, nil)])
+        for records in [run.liveRecords(), try run.icqscopeRecords(run.scaledThresholds)] {
+            let card = try #require(records.first { $0["type"] as? String == "requirement" && $0["id"] as? String == "peer-tcp-ports" })
+            #expect(card["status"] as? String == "fail")
+            #expect((card["explanation"] as? String ?? "").contains("2 of the 3 ports the guide asks for were shown open (\(ports[0]), \(ports[1]))"))
+            let listed = (card["ports"] as? [[String: Any]] ?? []).filter { ($0["client"] as? [String: Any])?["ip"] as? String == run.environment["CLIENT_A"] }
+            let statuses = Dictionary(listed.map { ($0["port"] as? Int ?? 0, $0["status"] as? String ?? "") }, uniquingKeysWith: { a, _ in a })
+            #expect(statuses == [Int(ports[0]): "reached", Int(ports[1]): "reached", Int(ports[2]): "blocked"], "\(statuses)")
+        }
+    }
+
+    /// A's TCP goes through a SOCKS4 proxy (the real dante), which carries no UDP, and the
+    /// firewall drops direct UDP to the server: the proxy grants A's CONNECT and the peer
+    /// handshake through it completes, while A's login never leaves the gateway. icqscope must
+    /// see both and fail `proxy` with `socks4_udp_blocked` (and `udp-4000-out`).
+    @Test func socks4ProxyWithDirectUDPBlocked() throws {
+        let (run, capture) = try run("socks4-udp-blocked")
+        defer { run.cleanUp() }
+        let proxyPort = port(run, "PROXY_PORT")
+        // A's connection to the proxy crossed the gateway both ways, with data each way.
+        let toProxy = capture.tcp(.outside, port: proxyPort)
+        #expect(toProxy.contains { $0.tcp!.isSYN && $0.tcp!.isACK })
+        #expect(toProxy.contains { $0.payloadLength > 0 && $0.destinationPort == proxyPort })
+        #expect(toProxy.contains { $0.payloadLength > 0 && $0.sourcePort == proxyPort })
+        #expect(run.log("client-a").contains("SOCKS4 proxy granted the connection"))
+        #expect(run.log("client-a").contains("peer handshake with"))
+        // A's login: sent 6 times inside, never outside.
+        #expect(capture.icq(.inside, command: Cmd.login, fromClient: true).count == 6)
+        #expect(capture.icq(.outside, command: Cmd.login, fromClient: true).isEmpty)
+        try expectFindings(run, [("server_path_blocked", nil, nil), ("socks4_udp_blocked", nil, nil)])
+        for records in [run.liveRecords(), try run.icqscopeRecords(run.scaledThresholds)] {
+            let card = try #require(records.first { $0["type"] as? String == "requirement" && $0["id"] as? String == "proxy" })
+            #expect(card["status"] as? String == "fail")
+            #expect((card["advice"] as? String ?? "").contains("SOCKS5"))
+        }
+    }
+
     @Test func timedOutSessionBehindNAT() throws {
         let (run, capture) = try run("timed-out-session", ["--nat"])
         defer { run.cleanUp() }

@@ -64,6 +64,16 @@ struct LabPeersTests {
 
     /// docs/protocol.md#socks5-udp: the real login sent through a relay begins
     /// `00 00 00 01 CD BC 99 6A 0F A0`.
+    /// SOCKS4 (the 1990s protocol): VN 4, CD 1, port, IPv4 address, user id, NUL; reply CD 90
+    /// granted, 91-93 rejected.
+    @Test func socks4ConnectRequestAndReplies() {
+        let target = LabEndpoint(address: LabEndpoint.parseAddress("10.78.1.3")!, port: 5002)
+        #expect(Socks4Connect.request(to: target) == [4, 1, 0x13, 0x8A, 10, 78, 1, 3] + Array("icqlab".utf8) + [0])
+        #expect(Socks4Connect.reply([0, 90, 0, 0, 0, 0, 0]) == nil, "7 of 8 bytes")
+        #expect(Socks4Connect.reply([0, 90, 0x13, 0x8A, 10, 78, 1, 3]) == .granted)
+        #expect(Socks4Connect.reply([0, 91, 0, 0, 0, 0, 0, 0]) == .rejected(code: 91))
+    }
+
     @Test func socksUDPHeaderMatchesTheReference() {
         let server = LabEndpoint("205.188.153.106:4000")!
         let wrapped = Socks5UDPAssociation.wrap([0x05, 0x00], destination: server)

@@ -1,4 +1,5 @@
 import Bytes
+import Wire
 import Tracking
 
 /// Every TCP port a client advertised or announced inside the protocols, and what became of it:
@@ -21,6 +22,11 @@ public struct PeerPortLedger: Sendable {
         public var status: Status
         /// The frame that advertised it, then those that showed its status (at most `keptFrames`).
         public var frames: [UInt64]
+        /// The direct-connection mode announced with it (CMD_LOGIN, SRV_USER_ONLINE), if any.
+        public var connectionMode: UInt8? = nil
+        /// The external application (voice, video, games) a rendezvous proposed it for: such
+        /// ports belong to the guide's `external-applications` requirement.
+        public var application: String? = nil
     }
 
     public static let capacity = 256
@@ -34,15 +40,21 @@ public struct PeerPortLedger: Sendable {
     public init() {}
 
     mutating func advertised(_ endpoint: Endpoint, uin: UInt32?, source: AdvertisedEndpoints.Source,
-                             isLANAddress: Bool, frame: UInt64) {
-        guard endpoint.port != 0, endpoint.address != IPAddress(ipv4: 0), index[endpoint] == nil else { return }
+                             isLANAddress: Bool, frame: UInt64, connectionMode: UInt8? = nil,
+                             application: UInt8? = nil) {
+        if let i = index[endpoint] {
+            if entries[i].connectionMode == nil { entries[i].connectionMode = connectionMode }
+            return
+        }
+        guard endpoint.port != 0, endpoint.address != IPAddress(ipv4: 0) else { return }
         guard entries.count < Self.capacity else {
             notListed += 1
             return
         }
         index[endpoint] = entries.count
         entries.append(Entry(endpoint: endpoint, uin: uin, source: source, isLANAddress: isLANAddress,
-                             status: .untried, frames: [frame]))
+                             status: .untried, frames: [frame], connectionMode: connectionMode,
+                             application: application.map { "\(ExternalApplicationCapability.name($0))" }))
     }
 
     /// A connection to the port got through the firewall (a blocked status stays: the block is
@@ -66,8 +78,8 @@ public struct PeerPortLedger: Sendable {
         }
     }
 
-    /// Distinct port numbers shown open (reached).
+    /// Distinct port numbers shown open (reached), external applications' aside.
     public var portsShownOpen: [UInt16] {
-        Array(Set(entries.filter { $0.status == .reached }.map(\.endpoint.port))).sorted()
+        Array(Set(entries.filter { $0.status == .reached && $0.application == nil }.map(\.endpoint.port))).sorted()
     }
 }

@@ -53,12 +53,13 @@ public enum RequirementCard {
                 result.udpTimeout = icq.udpTimeout
                 result.explanation += bracketSentence(icq.udpTimeout, icq: icq)
             case .peerTCPPorts:
-                result.ports = peerPorts.entries
+                result.ports = peerPorts.entries.filter { $0.application == nil }
                 result.portsNotListed = peerPorts.notListed
                 if broken != nil { result.explanation += " " + portsSentence(shownOpen(evidence, peerPorts)) }
+                result.explanation += firewallModeSentence(peerPorts)
             case .externalApplications:
-                // No request that starts an external application is recognised yet: its list is empty.
-                result.ports = []
+                // The ports OSCAR rendezvous proposals named for voice, video and games.
+                result.ports = peerPorts.entries.filter { $0.application != nil }
             default:
                 break
             }
@@ -151,6 +152,7 @@ public enum RequirementCard {
             }
             return pass([frame], "Clients used a SOCKS proxy and no association was lost.")
         case .externalApplications:
+            if let held = externalApplicationsHeld(peerPorts) { return held }
             return unseen("No external application (voice, video, games) was started with an online user.",
                           "Capture while a client starts one to test this requirement.")
         }

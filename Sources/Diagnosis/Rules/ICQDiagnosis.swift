@@ -35,6 +35,10 @@ public final class ICQDiagnosis {
     public var udpTimeout: UDPTimeoutBracket { udpTimeouts.overall }
     /// The gateway a session crosses, where a two-sided capture shows it (set by the engine).
     public var gatewayOf: (ICQSession.Key) -> GatewaySides? = { _ in nil }
+    /// Whether the tracker's NAT rebindings are the NAT's (a one-sided capture: the endpoint it
+    /// follows is the public one) and so bound the timeout: the client's packet came from a new
+    /// endpoint an idle gap after its previous one (`NATMappingEvidence.rebound`).
+    public var rebindingsAreNAT = true
     /// The longest keep-alive interval of any session, where it was learned, and its frames.
     public private(set) var longestKeepalive: (interval: Int64, learnedFrom: String, frames: [UInt64])? = nil
 
@@ -97,6 +101,10 @@ public final class ICQDiagnosis {
         case .push(let session, let exchange, let acked):
             judgePush(session, exchange, acked: acked)
         case .rebinding(let session, let frame, let time, let from, let to):
+            if rebindingsAreNAT, let bound = NATMappingEvidence.rebound(
+                gap: CaptureTime.elapsed(from: session.lastClientTime ?? session.firstTime, to: time), frame: frame) {
+                mapping(bound)
+            }
             if let loss = unprovenLosses.removeValue(forKey: session.key) {
                 udpTimeouts.lost(at: gatewayOf(session.key), afterIdle: loss.gap, frames: loss.frames + [frame])
             }

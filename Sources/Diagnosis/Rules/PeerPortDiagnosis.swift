@@ -50,8 +50,10 @@ public final class PeerPortDiagnosis {
 
     /// An endpoint a client advertised or announced inside a protocol, for the ledger.
     public func advertised(_ endpoint: Endpoint, uin: UInt32?, source: AdvertisedEndpoints.Source,
-                           isLANAddress: Bool = false, frame: UInt64) {
-        ledger.advertised(endpoint, uin: uin, source: source, isLANAddress: isLANAddress, frame: frame)
+                           isLANAddress: Bool = false, frame: UInt64, connectionMode: UInt8? = nil,
+                           application: UInt8? = nil) {
+        ledger.advertised(endpoint, uin: uin, source: source, isLANAddress: isLANAddress, frame: frame,
+                          connectionMode: connectionMode, application: application)
     }
 
     /// Peer-to-peer PDUs flowed on a connection to `responder`: its port was reached.
@@ -107,6 +109,13 @@ public final class PeerPortDiagnosis {
 
 /// Rule R4's findings: a blocked attempt said in words, with its proof and advice.
 extension PeerPortDiagnosis {
+    /// A reset that arrives with a higher TTL than the address's other packets came from nearer
+    /// than that host (a gateway forging it answers with its own initial TTL: 64 where the peer's
+    /// packets, forwarded once, have 63). One lower may be a route one hop longer; more is forged.
+    static func isForged(resetTTL ttl: UInt8, usualTTL usual: UInt8) -> Bool {
+        ttl > usual || Int(usual) - Int(ttl) > 1
+    }
+
     func report(_ attempt: ConnectionAttempt, detail: Finding.Detail, time: Int64, final: Bool = true, proof: String) {
         let key = attempt.key
         if final {
@@ -123,7 +132,11 @@ extension PeerPortDiagnosis {
         let severity: Finding.Severity = isPeerItself || !final ? .warning : .error
         var explanation = "A connection from \(key.client) to the peer's port \(key.peer.port) at \(key.peer.address)"
         if let uin = attempt.advertised.uin { explanation += " (UIN \(uin), " } else { explanation += " (" }
-        explanation += "advertised in \(attempt.advertised.source.rawValue.split(separator: "_").joined(separator: " ")) at frame \(attempt.advertised.frame)) failed: \(proof)."
+        explanation += "advertised in \(attempt.advertised.source.rawValue.split(separator: "_").joined(separator: " ")) at frame \(attempt.advertised.frame)"
+        if let application = attempt.advertised.application {
+            explanation += " for \(ExternalApplicationCapability.name(application)), an external application"
+        }
+        explanation += ") failed: \(proof)."
         if attempt.notForwarded { explanation += " The SYN reached the gateway and never left it." }
         // From a client inside to a peer outside, the guide's requirement is outgoing TCP.
         let outgoing = isInside(key.client.address) && !isInside(key.peer.address)
@@ -157,7 +170,7 @@ extension PeerPortDiagnosis {
                      level: final ? .final : .provisional, detail: detail,
                      firstTime: attempt.firstTime, lastTime: time, frames: attempt.frames, client: key.client,
                      peer: key.peer, uin: attempts.loggedIn(at: key.client.address) ?? nil,
-                     requirement: outgoing ? .outgoingTCP : .peerTCPPorts,
+                     requirement: attempt.advertised.application != nil ? .externalApplications : (outgoing ? .outgoingTCP : .peerTCPPorts),
                      explanation: explanation, advice: advice))
         if final && !isPeerItself && !outgoing && attempt.advertised.connectionMode == 4 {
             warnDirectMode(attempt, time: time)
@@ -189,15 +202,5 @@ extension PeerPortDiagnosis {
     func isInside(_ address: IPAddress) -> Bool {
         if !thresholds.inside.isEmpty { return thresholds.inside.contains { $0.contains(address) } }
         return attempts.loggedIn(at: address) != nil
-    }
-}
-
-extension PeerPortDiagnosis {
-    /// A reset that arrives with a higher TTL than its sender's other packets at this vantage
-    /// point came from nearer than that host (a gateway forging it answers with its own initial
-    /// TTL: 64 where the peer's packets, forwarded once, have 63). One lower may be a route one
-    /// hop longer; more is forged.
-    static func isForged(resetTTL ttl: UInt8, usualTTL usual: UInt8) -> Bool {
-        ttl > usual || Int(usual) - Int(ttl) > 1
     }
 }

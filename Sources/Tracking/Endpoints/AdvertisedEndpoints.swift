@@ -8,7 +8,7 @@ import Bytes
 public struct AdvertisedEndpoints: Sendable {
     public enum Source: String, Sendable {
         case login, userOnline = "user_online", oscarDirectConnection = "oscar_dc_info", peerInit = "peer_init"
-        case socksBind = "socks_bind", tcpRequest = "tcp_request"
+        case socksBind = "socks_bind", tcpRequest = "tcp_request", rendezvous
     }
 
     public struct Entry: Sendable, Equatable {
@@ -21,15 +21,19 @@ public struct AdvertisedEndpoints: Sendable {
         /// The connection mode the client announced with it (classic login and user-online: 4
         /// direct, 2 behind a firewall or proxy, 1 indirect), where the protocol says.
         public var connectionMode: UInt8? = nil
+        /// The external application (voice, video, games) a rendezvous proposed it for, as
+        /// `ExternalApplicationCapability`'s index (one byte: the entry stays small).
+        public var application: UInt8? = nil
 
         public init(endpoint: Endpoint, uin: UInt32?, source: Source, isLANAddress: Bool = false, frame: UInt64,
-                    connectionMode: UInt8? = nil) {
+                    connectionMode: UInt8? = nil, application: UInt8? = nil) {
             self.endpoint = endpoint
             self.uin = uin
             self.source = source
             self.isLANAddress = isLANAddress
             self.frame = frame
             self.connectionMode = connectionMode
+            self.application = application
         }
     }
 
@@ -47,7 +51,7 @@ public struct AdvertisedEndpoints: Sendable {
     }
 
     public mutating func add(_ endpoint: Endpoint, uin: UInt32?, source: Source, isLANAddress: Bool = false, frame: UInt64,
-                             connectionMode: UInt8? = nil) {
+                             connectionMode: UInt8? = nil, application: UInt8? = nil) {
         guard endpoint.port != 0, endpoint.address != IPAddress(ipv4: 0) else { return }
         if let existing = entries[endpoint] {
             // An address advertised as external is external, whatever else said it.
@@ -63,7 +67,7 @@ public struct AdvertisedEndpoints: Sendable {
             oldest = oldest + 1 == order.count ? 0 : oldest + 1
         }
         entries[endpoint] = Entry(endpoint: endpoint, uin: uin, source: source, isLANAddress: isLANAddress, frame: frame,
-                                  connectionMode: connectionMode)
+                                  connectionMode: connectionMode, application: application)
     }
 
     public func lookup(_ endpoint: Endpoint) -> Entry? { entries[endpoint] }

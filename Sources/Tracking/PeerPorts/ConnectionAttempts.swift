@@ -53,12 +53,12 @@ public final class ConnectionAttempts {
 
     /// An endpoint a client advertised or announced inside a protocol.
     public func advertise(_ endpoint: Endpoint, uin: UInt32?, source: AdvertisedEndpoints.Source,
-                          isLANAddress: Bool = false, frame: UInt64, connectionMode: UInt8? = nil) {
+                          isLANAddress: Bool = false, frame: UInt64, connectionMode: UInt8? = nil,
+                          application: UInt8? = nil) {
         state.pointee.advertised.add(endpoint, uin: uin, source: source, isLANAddress: isLANAddress, frame: frame,
-                                     connectionMode: connectionMode)
+                                     connectionMode: connectionMode, application: application)
     }
 
-    /// A client logged in to the server from `address`.
     /// A packet of another protocol from an address (its UDP to the ICQ server): its TTL is the
     /// one the address's packets arrive with at this vantage point, which a reset in its name
     /// must fit. Only needed on a one-sided capture (on two, the gateway's verdict decides).
@@ -69,6 +69,7 @@ public final class ConnectionAttempts {
         state.pointee.lastTTL.set(ttl, for: src)
     }
 
+    /// A client logged in to the server from `address`.
     public func noteLogin(uin: UInt32, from address: IPAddress) {
         state.pointee.noteLogin(uin: uin, from: address)
     }

@@ -15,6 +15,9 @@ public struct StreamEvidence: StreamProtocolSink {
         /// Advertised as a LAN address (and private): such an address is not reachable through
         /// the gateway, so an attempt to it says nothing about the firewall.
         public var isLANAddress: Bool
+        /// The external application (voice, video, games) a rendezvous proposed the endpoint for
+        /// (`ExternalApplicationCapability`'s index).
+        public var application: UInt8? = nil
     }
 
     public private(set) var advertised: [Advertised] = []
@@ -81,6 +84,14 @@ public struct StreamEvidence: StreamProtocolSink {
     /// Direct-connection endpoints an OSCAR PDU advertised (buddy arrived, set status): the peer's
     /// internal address and TCP port, and its external address with the same port.
     mutating func noteDirectConnectionInfo(_ pdu: OSCARPDU, from: Endpoint) {
+        // ICBM channel 2 (a rendezvous), told from the SNAC header and the channel's two bytes
+        // after the cookie: every other message costs a few compares, not a copy of its body.
+        if let snac = pdu.snac, snac.family == 4, snac.subtype == 6 || snac.subtype == 7,
+           pdu.data.count >= pdu.snacBodyOffset + 10,
+           pdu.data[pdu.snacBodyOffset + 8] == 0, pdu.data[pdu.snacBodyOffset + 9] == 2 {
+            noteRendezvous(pdu, from: from)
+            return
+        }
         let presence: PresenceTLVs
         var uin: UInt32? = nil
         switch pdu.body {
@@ -102,11 +113,32 @@ public struct StreamEvidence: StreamProtocolSink {
         }
     }
 
+    /// A rendezvous proposal: the proposer listens on TLV 5's port at its internal address (TLV
+    /// 3) and at its external one (TLV 4, which the server adds to what it relays; for a proposal
+    /// the client sends, the address it is seen from).
+    @inline(never)
+    mutating func noteRendezvous(_ pdu: borrowing OSCARPDU, from: Endpoint) {
+        guard case .icbm(let m) = pdu.body, let r = m.rendezvous, r.messageType == 0, let port = r.port, port != 0 else { return }
+        let application = ExternalApplicationCapability.index(of: r.capability)
+        // (04,07) names the sender (the proposer); (04,06) the recipient.
+        let uin = m.sender != nil ? ScreenName.uin(m.screenName) : nil
+        if let lan = r.internalAddress {
+            advertise(Endpoint(address: lan, port: port), uin: uin, source: .rendezvous, isLAN: true, application: application)
+        }
+        if let external = r.externalAddress {
+            advertise(Endpoint(address: external, port: port), uin: uin, source: .rendezvous, isLAN: false, application: application)
+        } else if m.sender == nil {
+            advertise(Endpoint(address: from.address, port: port), uin: uin, source: .rendezvous, isLAN: false,
+                      application: application)
+        }
+    }
+
     /// A LAN address counts as one only when it is private: a public "internal" address is as
     /// reachable as any other.
-    mutating func advertise(_ endpoint: Endpoint, uin: UInt32?, source: AdvertisedEndpoints.Source, isLAN: Bool) {
+    mutating func advertise(_ endpoint: Endpoint, uin: UInt32?, source: AdvertisedEndpoints.Source, isLAN: Bool,
+                            application: UInt8? = nil) {
         advertised.append(Advertised(endpoint: endpoint, uin: uin, source: source,
-                                     isLANAddress: isLAN && endpoint.address.isPrivate))
+                                     isLANAddress: isLAN && endpoint.address.isPrivate, application: application))
     }
 
     /// Ready for frame `frame` (buffers kept).

@@ -22,10 +22,11 @@ final class PeerPortPipeline {
     var openAttempts: Int { attempts.openAttempts }
 
     func advertise(_ endpoint: Endpoint, uin: UInt32?, source: AdvertisedEndpoints.Source, isLANAddress: Bool = false,
-                   frame: UInt64, connectionMode: UInt8? = nil) {
+                   frame: UInt64, connectionMode: UInt8? = nil, application: UInt8? = nil) {
         attempts.advertise(endpoint, uin: uin, source: source, isLANAddress: isLANAddress, frame: frame,
-                           connectionMode: connectionMode)
-        rule.advertised(endpoint, uin: uin, source: source, isLANAddress: isLANAddress, frame: frame)
+                           connectionMode: connectionMode, application: application)
+        rule.advertised(endpoint, uin: uin, source: source, isLANAddress: isLANAddress, frame: frame,
+                        connectionMode: connectionMode, application: application)
     }
 
     func tcp(_ header: TCPHeader, decoded: DecodedPacket, frame: UInt64, time: Int64, twoSided: Bool, isCopy: Bool) {
@@ -40,6 +41,7 @@ final class PeerPortPipeline {
         attempts.gatewayVerdict(frame: frame, forwarded: forwarded, time: time)
     }
 
+    func noteTTL(_ decoded: DecodedPacket) { attempts.noteTTL(decoded) }
     func advance(to time: Int64) { attempts.advance(to: time) }
     func noteLogin(uin: UInt32, from address: IPAddress) { attempts.noteLogin(uin: uin, from: address) }
     func finish() { attempts.finish() }
