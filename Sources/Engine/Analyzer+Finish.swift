@@ -19,6 +19,7 @@ extension Analyzer {
         summary.sessionsEvicted = icqAnalysis.tracker.evictedSessions
         summary.streamsEvicted = UInt64(streams.streamsEvicted)
         summary.datagramsEvicted = defragmenter.counters.evictedForCap
+        summary.vantage = vantage()
         let card = RequirementCard.judge(findings: findingTally, evidence: evidence, icq: icqAnalysis.diagnosis,
                                          peerPorts: peerPorts.ledger, sideName: sideName)
         finalCard = card

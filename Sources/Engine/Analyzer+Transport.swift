@@ -18,6 +18,7 @@ extension Analyzer {
         let observation = flowTable.process(packet, decoded, bytes: bytes, vlan: vlan)
         var partner: UInt64? = nil
         let side = decoded.link?.interfaceIndex.map { Int($0) } ?? packet.interfaceIndex
+        sidesSeen.note(side)
         if twoSided {
             partner = gateway.observe(frame: packet.frameNumber, time: packet.timestampNanos, side: side,
                                       decoded: decoded, bytes: bytes)
@@ -44,7 +45,7 @@ extension Analyzer {
             // A file that declares a second interface but holds one side's packets (a split
             // capture) gets no verdict on a reset: one side seen, one vantage point.
             attempts.tcp(tcp, decoded: decoded, frame: packet.frameNumber, time: packet.timestampNanos,
-                         twoSided: twoSided && gateway.sawTwoSides, isCopy: partner != nil)
+                         twoSided: twoSided && sidesSeen.second != nil, isCopy: partner != nil)
             if partner == nil {
                 // A gateway's forwarded copy would feed the same stream twice: only the first is read.
                 // A stream opens at the connection's first bytes, with the handshake the flow saw,
@@ -85,9 +86,6 @@ extension Analyzer {
             } else {
                 icqResult = icq.classify(payload, sourcePort: udp.sourcePort, destinationPort: udp.destinationPort)
                 noteICQResult(packet, decoded, side: side, flow: observation?.handle)
-                // A host's ICQ datagrams say what TTL its packets arrive with here: a reset in its
-                // name that does not fit was forged on the way (rule R4, one-sided captures).
-                if !(twoSided && gateway.sawTwoSides), case .icq = icqResult { attempts.noteTTL(decoded) }
             }
         }
         if briefs != nil { noteBrief(packet, decoded, side: side, partner: partner) }
@@ -107,6 +105,12 @@ extension Analyzer {
     func noteICQResult(_ packet: CapturedPacket, _ decoded: DecodedPacket, side: Int, flow: FlowHandle?) {
         switch icqResult {
         case .icq(let p):
+            if p.header.direction == .clientToServer {
+                if firstClientSide == nil { firstClientSide = side }
+                // A host's datagrams to the server say what TTL its packets arrive with here: a
+                // reset in its name that does not fit was forged on the way (one-sided captures).
+                if !(twoSided && sidesSeen.second != nil) { attempts.noteTTL(decoded) }
+            }
             summary.count(.icq)
             summary.icq.count(p)
             icqAnalysis.observe(p, decoded: decoded, frame: packet.frameNumber, time: packet.timestampNanos,

@@ -46,6 +46,10 @@ public final class Analyzer {
     let gateway: GatewayMatcher
     /// Whether the current source shows more than one side (interfaces, or cooked v2 ifindexes).
     var twoSided = false
+    /// The capture sides that held IP packets, and the side of the first client packet to an
+    /// ICQ server: the vantage point the summary states.
+    var sidesSeen = SidesSeen()
+    var firstClientSide: Int? = nil
     /// Link types already reported as undecodable, so each is reported once per source.
     var reportedLinkTypes: Set<LinkType> = []
 

@@ -88,6 +88,8 @@ public struct Summary {
     /// `read --merge`: each later file's clock against the first file's, as estimated from the
     /// packets both hold (empty when one file was read).
     public var clockOffsets: [ClockOffset] = []
+    /// Where the capture was taken, as assumed (nil when no IP packet was read).
+    public var vantage: Vantage? = nil
     /// Classic ICQ packets per version and per command.
     public var icq = ICQCounts()
     /// What the flow table tracked, ended and evicted.

@@ -109,6 +109,7 @@ public enum SummaryRecord {
             }
             json.endArray()
         }
+        s.vantage?.writeNDJSON(&json)
         s.live?.writeSummaryMember(&json)
         json.endObject()
         json.endLine()
@@ -124,6 +125,7 @@ public enum SummaryRecord {
         for c in s.clockOffsets {
             lines.append("clock        " + clockLine(c))
         }
+        if let vantage = s.vantage { lines.append("vantage      " + vantage.text) }
         lines.append("packets      \(s.packets) (\(s.wireBytes) bytes on the wire, \(s.capturedBytes) captured)")
         if s.filteredOut > 0 { lines.append("filtered out \(s.filteredOut)") }
         if let first = s.firstTime, let last = s.lastTime {

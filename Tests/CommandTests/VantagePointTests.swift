@@ -155,6 +155,36 @@ struct VantagePointTests {
         }
     }
 
+    /// The summary states the vantage point assumed: both sides of the gateway (inside where the
+    /// client's first packet to the server appeared), one side (inside: the hosts that log in),
+    /// two files merged into two sides, or the inside given by `--inside`.
+    @Test func theSummaryStatesTheVantagePoint() throws {
+        func vantage(_ files: [String], _ extra: [String] = []) throws -> [String: Any] {
+            let paths = files.map { Self.dir("dropped-replies").appendingPathComponent($0).path }
+            let r = try CommandRunner.run(["read", "--format", "ndjson"] + extra + paths)
+            return try #require(r.records(ofType: "summary").first?["vantage"] as? [String: Any])
+        }
+        let both = try vantage(["gateway.pcapng"])
+        #expect(both["sides"] as? Int == 2)
+        #expect(both["inside"] as? String == "gi7375" && both["outside"] as? String == "go7375")
+        #expect(both["inside_from"] as? String == "first_client_packet")
+        for (file, interface) in [("outside.pcapng", "go7375"), ("inside.pcapng", "gi7375")] {
+            let one = try vantage([file])
+            #expect(one["sides"] as? Int == 1)
+            #expect(one["interface"] as? String == interface)
+            #expect(one["inside_from"] as? String == "hosts_logging_in")
+        }
+        let merged = try vantage(["outside-shifted.pcapng", "inside.pcapng"], ["--merge"])
+        #expect(merged["sides"] as? Int == 2)
+        #expect(merged["inside"] as? String == "inside.pcapng:gi7375")
+        #expect(merged["outside"] as? String == "outside-shifted.pcapng:go7375")
+        let given = try vantage(["gateway.pcapng"], ["--inside", "10.77.1.0/24"])
+        #expect(given["inside_from"] as? String == "option")
+        #expect(given["inside_networks"] as? [String] == ["10.77.1.0/24"])
+        let text = try CommandRunner.run(["read", Self.dir("dropped-replies").appendingPathComponent("outside.pcapng").path])
+        #expect(text.stdout.contains("vantage      one side (go7375); inside: the hosts that log in to the server"))
+    }
+
     /// Unshifted, the clocks already agree: nothing is moved.
     @Test func mergedSidesWithTheSameClockAreNotMoved() throws {
         let (r, _) = try Self.findings("dropped-replies", ["inside.pcapng", "outside.pcapng"], merge: true)

@@ -254,6 +254,27 @@ struct GatewayLabTests {
         try expectFindings(run, [("firewall_session_timeout", "confirmed", nil)])
     }
 
+    /// Masquerade with random ports: A's mapping is forgotten, the pushes to A's old public port
+    /// die at the gateway silently, A's keep-alive comes from a new port, and the server keeps
+    /// pushing to the old one.
+    @Test func natRebinding() throws {
+        let (run, capture) = try run("nat-rebinding")
+        defer { run.cleanUp() }
+        let gateway = run.environment["GATEWAY_OUTSIDE"]
+        let pushes = capture.icq(.outside, command: Cmd.srvDeliveredMessage, fromClient: false)
+        #expect(pushes.count >= 4)
+        #expect(pushes.allSatisfy { $0.destination == gateway })
+        #expect(capture.icq(.inside, command: Cmd.srvDeliveredMessage).isEmpty)
+        #expect(!capture.on(.outside).contains { $0.icmp != nil && $0.icmp?.type == 3 })
+        let loginPort = try #require(capture.icq(.outside, command: Cmd.login, fromClient: true).first?.sourcePort)
+        let keepAlive = try #require(capture.icq(.outside, command: Cmd.keepAlive, fromClient: true).first)
+        #expect(keepAlive.sourcePort != loginPort)
+        #expect(keepAlive.icq?.session == capture.icq(.outside, command: Cmd.login, fromClient: true).first?.icq?.session)
+        // After the rebinding the server still pushes to the port of the login.
+        #expect(pushes.contains { $0.time > keepAlive.time && $0.destinationPort == loginPort })
+        try expectFindings(run, [("firewall_session_timeout", "confirmed", "dropped_at_gateway")])
+    }
+
     @Test func droppedReplies() throws {
         let (run, capture) = try run("dropped-replies")
         defer { run.cleanUp() }

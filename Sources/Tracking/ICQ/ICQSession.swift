@@ -119,6 +119,11 @@ public struct ICQExchange: Sendable {
     public var command: UInt16
     public var seq1: UInt16
     public var seq2: UInt16
+    /// How many acks the capture saw that the client never got (another copy followed each; at
+    /// most 255 counted). Seen on the server's side of a drop (outside), they prove the acks were
+    /// lost after the capture point. Their frames are kept among `laterFrames`, marked by
+    /// `ackMark` (in the padding after the sequence numbers: no reference, nothing to copy).
+    public private(set) var lostAckCount: UInt8 = 0
     /// How many copies were seen, and the first's and last's times.
     public private(set) var copyCount: Int
     public private(set) var firstTime: Int64
@@ -128,10 +133,6 @@ public struct ICQExchange: Sendable {
     private var firstFrames: InlineArray<8, UInt64> = .init(repeating: 0)
     private var laterFrames: [UInt64] = []
     public var ack: (frame: UInt64, time: Int64)? = nil
-    /// Acks the capture saw that the client never got: another copy followed each. Seen on the
-    /// server's side of a drop (outside), they prove the acks were lost after the capture point.
-    /// Empty for nearly every exchange, so it allocates nothing.
-    public private(set) var acksFollowedByCopies: [UInt64] = []
     /// Packets from the other party that arrived while this one waited (any at all means the
     /// path back was open: a missing ack is then the peer's doing, not the firewall's).
     public var otherPartyPacketsWhileWaiting: Int = 0
@@ -150,12 +151,22 @@ public struct ICQExchange: Sendable {
     }
 
     /// Whether the client sent a copy after an ack the capture saw.
-    public var resentAfterAck: Bool { !acksFollowedByCopies.isEmpty }
+    public var resentAfterAck: Bool { lostAckCount > 0 }
+
+    /// Marks a lost ack's frame in `laterFrames` (frame numbers stay far below 2^63).
+    static let ackMark: UInt64 = 1 << 63
+
+    /// Acks the capture saw that the client never got, in capture order.
+    public var acksFollowedByCopies: [UInt64] {
+        resentAfterAck ? laterFrames.filter { $0 & Self.ackMark != 0 }.map { $0 & ~Self.ackMark } : []
+    }
 
     /// A copy came after the ack: the client did not get it, and the exchange waits again.
     mutating func reopen() {
-        if let ack { acksFollowedByCopies.append(ack.frame) }
-        ack = nil
+        guard let ack else { return }
+        laterFrames.append(ack.frame | Self.ackMark)
+        if lostAckCount != .max { lostAckCount += 1 }
+        self.ack = nil
     }
 
     mutating func addCopy(frame: UInt64, time: Int64) {
@@ -170,7 +181,7 @@ public struct ICQExchange: Sendable {
     /// Fills in what happened on the other side while this exchange waited, from the other
     /// party's packet count now.
     mutating func settle(otherPartyPackets now: UInt64) {
-        let others = Int(truncatingIfNeeded: now &- otherPartyCountAtStart) - (ack == nil ? 0 : 1) - acksFollowedByCopies.count
+        let others = Int(truncatingIfNeeded: now &- otherPartyCountAtStart) - (ack == nil ? 0 : 1) - Int(lostAckCount)
         otherPartyPacketsWhileWaiting = max(0, others)
     }
 
@@ -178,14 +189,15 @@ public struct ICQExchange: Sendable {
     /// every ack in capture order.
     public var frames: [UInt64] {
         var frames: [UInt64] = []
-        frames.reserveCapacity(copyCount + 1 + acksFollowedByCopies.count)
+        frames.reserveCapacity(min(copyCount, firstFrames.count) + laterFrames.count + 1)
         for i in 0..<min(copyCount, firstFrames.count) { frames.append(firstFrames[i]) }
-        frames.append(contentsOf: laterFrames)
-        if let ack { frames.append(ack.frame) }
         if resentAfterAck {
-            frames.append(contentsOf: acksFollowedByCopies)
-            frames.sort()
+            for frame in laterFrames { frames.append(frame & ~Self.ackMark) }
+        } else {
+            frames.append(contentsOf: laterFrames)
         }
+        if let ack { frames.append(ack.frame) }
+        if resentAfterAck { frames.sort() }
         return frames
     }
 }

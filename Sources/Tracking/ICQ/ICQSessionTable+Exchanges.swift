@@ -95,6 +95,12 @@ extension ICQSessionTable {
         outbox.append(key.fromClient ? .request(facts, exchange, acked: true) : .push(facts, exchange, acked: true))
     }
 
+    /// An acked request still in the table only so that a late copy would join it, none having
+    /// come: it goes without a report.
+    func isKeptOnlyForLateCopies(_ x: Int32) -> Bool {
+        exchanges[Int(x)].exchange.ack != nil && !exchanges[Int(x)].exchange.resentAfterAck
+    }
+
     /// An exchange whose time is up (its deadline passed, or its seq was reused): reported,
     /// unless it is an acked request kept only for copies that did not come.
     mutating func conclude(_ x: Int32) {

@@ -63,6 +63,13 @@ extension ICQSessionTable {
         sessionIndex.remove(s, hash: hash(sessions[i].key))
         idleDeadlines.remove(s)
         expiring.removeAll(keepingCapacity: true)
+        // Acked requests kept only for late copies go first, unreported and unsorted.
+        var x = sessions[i].clientExchanges
+        while x >= 0 {
+            let next = exchanges[Int(x)].next
+            if isKeptOnlyForLateCopies(x) { _ = removeExchange(x) }
+            x = next
+        }
         collect(from: sessions[i].clientExchanges)
         collect(from: sessions[i].serverExchanges)
         sortExpiring()

@@ -172,6 +172,12 @@ struct ICQSessionTable {
             expiring.removeAll(keepingCapacity: true)
             while let top = giveUpDeadlines.first, top.deadline < time {
                 _ = giveUpDeadlines.popFirst()
+                // An acked request kept for late copies that did not come: nothing to report,
+                // so nothing to order.
+                if isKeptOnlyForLateCopies(top.id) {
+                    _ = removeExchange(top.id)
+                    continue
+                }
                 expiring.append(order(of: top.id))
             }
             sortExpiring()

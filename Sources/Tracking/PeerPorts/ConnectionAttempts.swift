@@ -64,6 +64,8 @@ public final class ConnectionAttempts {
     /// must fit. Only needed on a one-sided capture (on two, the gateway's verdict decides).
     public func noteTTL(_ decoded: DecodedPacket) {
         guard let src = decoded.sourceAddress, let ttl = decoded.ipv4?.ttl ?? decoded.ipv6?.hopLimit else { return }
+        // Nearly always the TTL already known: a lookup, not a move to the front.
+        if state.pointee.lastTTL[src] == ttl { return }
         state.pointee.lastTTL.set(ttl, for: src)
     }
 
