@@ -76,23 +76,23 @@ public final class V5Client {
     let loop: EventLoop
     let log: LabLog
     let socket: UDPSocket
-    private let listener: TCPListener?
-    private let decoder = ICQDecoder()
-    private var random = SystemRandomNumberGenerator()
-    private let queue: RetransmitQueue<Int>
-    private let session: UInt32
-    private var nextSeq1: UInt16
-    private var nextSeq2: UInt16 = 1
-    private var loggedIn = false
-    private var loggedOff = false
-    private var externalIP: UInt32 = 0
-    private var recentServerSeq1: [UInt16] = []
-    private var peers: [DirectConnection] = []
-    private var keepAliveTimer: Int?
+    let listener: TCPListener?
+    let decoder = ICQDecoder()
+    var random = SystemRandomNumberGenerator()
+    let queue: RetransmitQueue<Int>
+    let session: UInt32
+    var nextSeq1: UInt16
+    var nextSeq2: UInt16 = 1
+    var loggedIn = false
+    var loggedOff = false
+    var externalIP: UInt32 = 0
+    var recentServerSeq1: [UInt16] = []
+    var peers: [DirectConnection] = []
+    var keepAliveTimer: Int?
     // SOCKS5
-    private var socksControl: TCPStream?
-    private var association: Socks5UDPAssociation?
-    private var relay: LabEndpoint?
+    var socksControl: TCPStream?
+    var association: Socks5UDPAssociation?
+    var relay: LabEndpoint?
 
     public init(configuration: Configuration) throws {
         self.configuration = configuration
@@ -135,7 +135,7 @@ public final class V5Client {
 
     // MARK: Server session
 
-    private func login() {
+    func login() {
         let body = ICQParameters.login(
             time: UInt32(truncatingIfNeeded: time(nil)), tcpPort: UInt32(configuration.tcpPort),
             password: configuration.password, lanIP: configuration.bind.address, mode: 0x04,
@@ -143,7 +143,7 @@ public final class V5Client {
         send(ICQCommand.Client.login, body, reliable: true)
     }
 
-    private func afterLogin() {
+    func afterLogin() {
         send(ICQCommand.Client.login1, ICQParameters.random(random.next()), reliable: true)
         if !configuration.contacts.isEmpty {
             send(ICQCommand.Client.contactList, ICQParameters.uinList(configuration.contacts), reliable: true)
@@ -161,7 +161,7 @@ public final class V5Client {
         }
     }
 
-    private func scheduleKeepAlive() {
+    func scheduleKeepAlive() {
         keepAliveTimer = loop.after(configuration.keepAlive) { [weak self] in
             guard let self, self.loggedIn else { return }
             self.send(ICQCommand.Client.keepAlive, ICQParameters.random(self.random.next()), reliable: true)
@@ -169,7 +169,7 @@ public final class V5Client {
         }
     }
 
-    private func logoff() {
+    func logoff() {
         guard loggedIn else { return }
         send(ICQCommand.Client.sendTextCode, ICQParameters.textCode(), reliable: false)
         loggedIn = false
@@ -183,7 +183,7 @@ public final class V5Client {
 
     /// Sends a client packet with the next sequence numbers (SEQ2 stays 0 for keep-alives and
     /// text codes, docs/protocol.md#reliability). Reliable packets are resent until acknowledged.
-    private func send(_ command: UInt16, _ parameters: [UInt8], reliable: Bool) {
+    func send(_ command: UInt16, _ parameters: [UInt8], reliable: Bool) {
         let seq1 = nextSeq1
         nextSeq1 &+= 1
         var seq2: UInt16 = 0
@@ -221,7 +221,7 @@ public final class V5Client {
         })
     }
 
-    private func transmit(command: UInt16, seq1: UInt16, seq2: UInt16, parameters: [UInt8]) {
+    func transmit(command: UInt16, seq1: UInt16, seq2: UInt16, parameters: [UInt8]) {
         let length = 0x18 + parameters.count
         let packet = ICQEncoder.v5Client(
             uin: configuration.uin, session: session, command: command, seq1: seq1, seq2: seq2, parameters: parameters,
@@ -229,7 +229,7 @@ public final class V5Client {
         sendToServer(packet)
     }
 
-    private func sendToServer(_ packet: [UInt8]) {
+    func sendToServer(_ packet: [UInt8]) {
         let error: String?
         if let relay {
             error = socket.send(Socks5UDPAssociation.wrap(packet, destination: configuration.server), to: relay)
@@ -239,7 +239,7 @@ public final class V5Client {
         if let error { log.event("udp send failed: \(error)") }
     }
 
-    private func datagram(_ bytes: [UInt8], from: LabEndpoint) {
+    func datagram(_ bytes: [UInt8], from: LabEndpoint) {
         var payload = bytes
         if let relay {
             guard from == relay, let unwrapped = Socks5UDPAssociation.unwrap(bytes) else {
@@ -295,117 +295,5 @@ public final class V5Client {
         default:
             if command == ICQCommand.Server.notConnected { log.event("the server says we are not logged in") }
         }
-    }
-
-    // MARK: Direct connections
-
-    private var identity: DirectHandshake.Identity {
-        DirectHandshake.Identity(
-            uin: configuration.uin, listenPort: UInt32(configuration.tcpPort),
-            externalIP: externalIP == 0 ? configuration.bind.address : externalIP, lanIP: configuration.bind.address,
-            cookie: 0x4C4F_4897)
-    }
-
-    private func callPeer(_ uin: UInt32, at target: LabEndpoint) {
-        guard loggedIn else { return }
-        openPeerConnection(uin, at: target)
-    }
-
-    private func openPeerConnection(_ uin: UInt32, at target: LabEndpoint) {
-        let handshake = DirectHandshake(role: .initiator, version: configuration.dcVersion, me: identity, peerUIN: uin)
-        let local = LabEndpoint(address: configuration.bind.address, port: 0)
-        if let connection = DirectConnection.open(
-            loop: loop, log: log, from: local, to: target, timeout: configuration.connectTimeout, handshake: handshake,
-            proxy: configuration.socks4)
-        {
-            track(connection)
-        }
-    }
-
-    private func acceptPeers() {
-        guard let listener else { return }
-        while let (stream, remote) = listener.accept() {
-            let handshake = DirectHandshake(role: .acceptor, version: configuration.dcVersion, me: identity, peerUIN: 0)
-            track(DirectConnection.accepted(
-                loop: loop, log: log, stream: stream, remote: remote, handshake: handshake,
-                timeout: configuration.connectTimeout))
-        }
-    }
-
-    private func track(_ connection: DirectConnection) {
-        peers.append(connection)
-        connection.onFinish = { [weak self] finished in self?.peers.removeAll { $0 === finished } }
-    }
-
-    // MARK: SOCKS5
-
-    private func startSocks(_ proxy: LabEndpoint) {
-        let association = Socks5UDPAssociation(proxy: proxy, localUDPPort: socket.local.port)
-        self.association = association
-        let control: TCPStream
-        do {
-            control = try TCPStream.connect(from: LabEndpoint(address: configuration.bind.address, port: 0), to: proxy)
-        } catch {
-            log.event("SOCKS5 proxy \(proxy): \(error)")
-            return
-        }
-        socksControl = control
-        log.event("SOCKS5: connecting to proxy \(proxy)")
-        let timeout = loop.after(configuration.connectTimeout) { [weak self] in
-            guard let self, self.relay == nil else { return }
-            self.log.event("SOCKS5: no association within \(self.configuration.connectTimeout) s; giving up")
-            self.loop.stop()
-        }
-        loop.onceWritable(control.fd) { [weak self] in
-            guard let self else { return }
-            if let error = control.connectError() {
-                self.log.event("SOCKS5: connect to \(proxy) failed: \(error)")
-                self.loop.cancel(timeout)
-                self.loop.stop()
-                return
-            }
-            control.write(association.greeting())
-            self.loop.onReadable(control.fd) { [weak self] in self?.socksReadable(timeout: timeout) }
-        }
-    }
-
-    private func socksReadable(timeout: Int) {
-        guard let control = socksControl, let association else { return }
-        switch control.read() {
-        case .wouldBlock:
-            return
-        case .closed(let reason):
-            loop.remove(control.fd)
-            control.close()
-            socksControl = nil
-            log.event("SOCKS5 control connection ended: \(reason); ICQ continues over the relay")
-        case .data(let bytes):
-            if let reply = association.receive(bytes) { control.write(reply) }
-            switch association.state {
-            case .associated(let relay) where self.relay == nil:
-                loop.cancel(timeout)
-                self.relay = relay
-                log.event("SOCKS5 UDP association: relay \(relay), control connection from "
-                    + "\(control.localEndpoint?.description ?? "?")")
-                if let after = configuration.closeSocksControlAfter {
-                    loop.after(after) { [weak self] in self?.closeSocksControl() }
-                }
-                login()
-            case .failed(let reason):
-                log.event("SOCKS5: \(reason)")
-                loop.stop()
-            default:
-                break
-            }
-        }
-    }
-
-    private func closeSocksControl() {
-        guard let control = socksControl else { return }
-        loop.remove(control.fd)
-        control.close()
-        socksControl = nil
-        log.event("closed the SOCKS5 control connection (the association ends with it, RFC 1928 §6); "
-            + "ICQ keeps using the relay")
     }
 }

@@ -8,27 +8,27 @@ import Wire
 /// drops, ICMP errors); emits each finding once, as soon as it is established.
 public final class ICQDiagnosis {
     public let thresholds: Thresholds
-    private let emit: (Finding) -> Void
+    let emit: (Finding) -> Void
     /// Sessions already reported as unable to reach the server (R5), so R1 stays quiet for them.
-    private var pathBlocked: Set<ICQSession.Key> = []
+    var pathBlocked: Set<ICQSession.Key> = []
     /// Server packets of each session that arrived at the gateway and never left it.
-    private var gatewayDrops: [ICQSession.Key: [(frame: UInt64, time: Int64)]] = [:]
+    var gatewayDrops: [ICQSession.Key: [(frame: UInt64, time: Int64)]] = [:]
     /// Client packets that never left the gateway (outbound blocked there).
-    private var outboundGatewayDrops: [ICQSession.Key: [UInt64]] = [:]
+    var outboundGatewayDrops: [ICQSession.Key: [UInt64]] = [:]
     /// ICMP errors about the session's datagrams: reporter, frame, code, and whose packet they quote.
-    private var icmpErrors: [ICQSession.Key: [ICMPErrorEvidence]] = [:]
+    var icmpErrors: [ICQSession.Key: [ICMPErrorEvidence]] = [:]
     /// Timeouts established by gateway evidence, so the same gap is reported once.
-    private var timeoutReported: Set<ICQSession.Key> = []
+    var timeoutReported: Set<ICQSession.Key> = []
     /// Timed-out candidates waiting for the client's next packet (NAT rebinding) before they are
     /// reported at the level they reached.
-    private var pendingTimeouts: [ICQSession.Key: Finding] = [:]
+    var pendingTimeouts: [ICQSession.Key: Finding] = [:]
     /// Server packets after an idle gap that were never acknowledged and have no proof yet of
     /// being lost: a NAT rebinding on the client's next packet proves it (for the bracket).
-    private var unprovenLosses: [ICQSession.Key: (gap: Int64, frames: [UInt64])] = [:]
+    var unprovenLosses: [ICQSession.Key: (gap: Int64, frames: [UInt64])] = [:]
     /// The client's latest NAT rebinding while no timed-out candidate waited for it: a push sent
     /// into the idle gap may still be waiting for its ack then (the client came back from a new
     /// port before the server gave it up), and is confirmed by it when it is given up.
-    private var rebindings: [ICQSession.Key: (frame: UInt64, time: Int64, from: Endpoint, to: Endpoint)] = [:]
+    var rebindings: [ICQSession.Key: (frame: UInt64, time: Int64, from: Endpoint, to: Endpoint)] = [:]
     /// What the capture shows of the firewall's UDP idle timeout, whatever `--firewall-timeout`
     /// says: over all the evidence, and per gateway.
     public internal(set) var udpTimeouts = UDPTimeoutBrackets()
@@ -40,7 +40,7 @@ public final class ICQDiagnosis {
     /// endpoint an idle gap after its previous one (`NATMappingEvidence.rebound`).
     public var rebindingsAreNAT = true
     /// The longest keep-alive interval of any session, where it was learned, and its frames.
-    public private(set) var longestKeepalive: (interval: Int64, learnedFrom: String, frames: [UInt64])? = nil
+    public internal(set) var longestKeepalive: (interval: Int64, learnedFrom: String, frames: [UInt64])? = nil
 
     public init(thresholds: Thresholds, emit: @escaping (Finding) -> Void) {
         self.thresholds = thresholds
@@ -150,7 +150,7 @@ public final class ICQDiagnosis {
         public var frames: [UInt64]
     }
 
-    private func unresolved(_ session: ICQSessionFacts, _ exchange: ICQExchange, fromClient: Bool, waited: Int64) {
+    func unresolved(_ session: ICQSessionFacts, _ exchange: ICQExchange, fromClient: Bool, waited: Int64) {
         // The one conclusion that needs no give-up: the server never spoke at all (R5), once the
         // ack wait after the last copy has passed.
         if fromClient && exchange.copyCount >= 2 && session.serverPackets == 0 && waited > thresholds.ackWait {
@@ -195,7 +195,7 @@ public final class ICQDiagnosis {
 
     // MARK: R1 and R5
 
-    private func judgeRequest(_ session: ICQSessionFacts, _ exchange: ICQExchange, acked: Bool) {
+    func judgeRequest(_ session: ICQSessionFacts, _ exchange: ICQExchange, acked: Bool) {
         guard exchange.copyCount >= 2 else { return }
         if session.serverPackets == 0 && !acked {
             reportPathBlocked(session, exchange, atEndOfCapture: false)
@@ -244,7 +244,7 @@ public final class ICQDiagnosis {
     /// The server acked a copy and the client sent another: the ack was lost between the
     /// capture point and the client (a capture on the server's side of the drop, outside).
     /// Server packets seen here prove nothing about the way back, so no copy is excused by them.
-    private func judgeAcksLostDownstream(_ session: ICQSessionFacts, _ exchange: ICQExchange, acked: Bool) {
+    func judgeAcksLostDownstream(_ session: ICQSessionFacts, _ exchange: ICQExchange, acked: Bool) {
         guard !pathBlocked.contains(session.key) else { return }
         let name = commandName(exchange.command, fromClient: true)
         let lost = exchange.acksFollowedByCopies
@@ -274,7 +274,7 @@ public final class ICQDiagnosis {
                      advice: "The server's replies are dropped on their way to the client, after this capture point: allow UDP from port 4000 back to the client (a stateful rule: established/related accepted); a capture on the client's side of the firewall shows where."))
     }
 
-    private func reportPathBlocked(_ session: ICQSessionFacts, _ exchange: ICQExchange, atEndOfCapture: Bool) {
+    func reportPathBlocked(_ session: ICQSessionFacts, _ exchange: ICQExchange, atEndOfCapture: Bool) {
         guard !pathBlocked.contains(session.key) else { return }
         pathBlocked.insert(session.key)
         let errors = (icmpErrors[session.key] ?? []).filter { !$0.aboutServerPacket }
@@ -299,159 +299,14 @@ public final class ICQDiagnosis {
                      advice: "Allow outgoing UDP to the ICQ server's port 4000 and the replies back; if direct UDP cannot be allowed, use a SOCKS5 proxy (it carries the UDP too)."))
     }
 
-    // MARK: R2 and R3
-
-    private func judgePush(_ session: ICQSessionFacts, _ exchange: ICQExchange, acked: Bool) {
-        boundTimeout(session, exchange, acked: acked)
-        if exchange.copyCount >= 2 {
-            let name = commandName(exchange.command, fromClient: false)
-            var explanation = "The server sent \(name) (seq \(hex(exchange.seq1))) \(exchange.copyCount) times"
-            explanation += acked ? "; the client acknowledged only a retransmission, so earlier copies were lost on the way in."
-                : ", and the client never acknowledged it: it did not get through."
-            emit(Finding(kind: .pushUnacknowledged, severity: .warning, detail: acked ? .recovered : .undelivered,
-                         firstTime: exchange.firstTime, lastTime: exchange.ack?.time ?? exchange.lastTime,
-                         frames: exchange.frames, client: session.client, server: session.server, uin: session.key.uin,
-                         requirement: .udp4000Replies, explanation: explanation,
-                         advice: "Allow UDP from the server's port 4000 back to the client for the whole session."))
-        }
-        // R3: a push after an idle gap longer than the firewall's timeout that did not get through.
-        guard !acked, exchange.gapBefore > thresholds.firewallTimeout, !timeoutReported.contains(session.key) else { return }
-        let icmp = (icmpErrors[session.key] ?? []).first { $0.aboutServerPacket && $0.concerns(exchange) }
-        let dropped = (gatewayDrops[session.key] ?? []).first { $0.time >= exchange.firstTime }
-        var finding: Finding
-        if let dropped {
-            finding = timeoutFinding(session, level: .confirmed, detail: .droppedAtGateway, frames: exchange.frames + [dropped.frame],
-                                     firstTime: exchange.firstTime, lastTime: exchange.lastTime, gap: exchange.gapBefore,
-                                     proof: "the server's packet arrived at the gateway and never left it on the inside")
-        } else if let icmp {
-            finding = timeoutFinding(session, level: .confirmed, detail: .icmpFromClientSide, frames: exchange.frames + [icmp.frame],
-                                     firstTime: exchange.firstTime, lastTime: icmp.time, gap: exchange.gapBefore,
-                                     proof: icmp.clientSideProof)
-        } else if exchange.copyCount >= 2 {
-            finding = timeoutFinding(session, level: .probable, detail: .serverRetransmits, frames: exchange.frames,
-                                     firstTime: exchange.firstTime, lastTime: exchange.lastTime, gap: exchange.gapBefore,
-                                     proof: "the server retransmitted it \(exchange.copyCount - 1) times and the client never acknowledged it")
-        } else {
-            finding = timeoutFinding(session, level: .suspected, detail: nil, frames: exchange.frames,
-                                     firstTime: exchange.firstTime, lastTime: exchange.lastTime, gap: exchange.gapBefore,
-                                     proof: "the client never acknowledged it")
-        }
-        timeoutReported.insert(session.key)
-        if finding.level != .confirmed, let rebinding = rebindings[session.key], rebinding.time >= exchange.firstTime {
-            // The client came back from a new port while the push still waited (the server
-            // keeps pushing to the old one): the NAT had forgotten the mapping.
-            Self.confirm(&finding, byRebindingAt: rebinding.frame, time: rebinding.time, from: rebinding.from, to: rebinding.to)
-            finding.lastTime = max(exchange.lastTime, rebinding.time)
-            emit(finding)
-        } else if finding.level == .confirmed {
-            emit(finding)
-        } else {
-            // A NAT rebinding on the client's next packet would confirm it; wait for that packet.
-            pendingTimeouts[session.key] = finding
-        }
-    }
-
-    private static func confirm(_ finding: inout Finding, byRebindingAt frame: UInt64, time: Int64, from: Endpoint, to: Endpoint) {
-        finding.level = .confirmed
-        finding.detail = .natRebinding
-        finding.severity = .error
-        finding.frames.append(frame)
-        finding.lastTime = time
-        finding.explanation += " The client's next packet came from \(to) instead of \(from): the NAT had forgotten the mapping and made a new one."
-    }
-
-    private func flushPendingTimeout(_ key: ICQSession.Key) {
-        // Called for every client packet: nothing to hash when nothing waits.
-        if !unprovenLosses.isEmpty { unprovenLosses.removeValue(forKey: key) }
-        guard !pendingTimeouts.isEmpty else { return }
-        if let finding = pendingTimeouts.removeValue(forKey: key) { emit(finding) }
-    }
-
-    // MARK: the firewall's UDP timeout, bounded
-
-    /// Whatever the configured timeout, a server packet after an idle gap bounds the real one:
-    /// its first copy acknowledged shows the session outlived the gap; lost with proof, that it
-    /// did not. Unproven losses wait for a NAT rebinding on the client's next packet.
-    private func boundTimeout(_ session: ICQSessionFacts, _ exchange: ICQExchange, acked: Bool) {
-        let gap = exchange.gapBefore
-        guard gap >= UDPTimeoutBracket.shortestIdleGap else { return }
-        if acked {
-            if exchange.copyCount == 1, let ack = exchange.ack {
-                udpTimeouts.delivered(at: gatewayOf(session.key), afterIdle: gap, frames: exchange.frames + [ack.frame])
-            }
-            return
-        }
-        let dropped = (gatewayDrops[session.key] ?? []).first { $0.time >= exchange.firstTime }
-        let icmp = (icmpErrors[session.key] ?? []).first { $0.aboutServerPacket && $0.concerns(exchange) }
-        if let proof = dropped?.frame ?? icmp?.frame {
-            udpTimeouts.lost(at: gatewayOf(session.key), afterIdle: gap, frames: exchange.frames + [proof])
-        } else if exchange.copyCount >= 2 {
-            udpTimeouts.lost(at: gatewayOf(session.key), afterIdle: gap, frames: exchange.frames)
-        } else {
-            unprovenLosses[session.key] = (gap, exchange.frames)
-        }
-    }
-
-    /// Keeps the longest keep-alive interval any session had (what the firewall must outlive).
-    private func noteKeepalive(_ session: ICQSession) {
-        guard let k = Self.keepaliveClaim(session.keepaliveInterval, option: thresholds.keepalive) else { return }
-        if let longest = longestKeepalive, longest.interval >= k.value { return }
-        let frames = session.keepaliveFrames.isEmpty ? (session.loginReplyFrame.map { [$0] } ?? []) : session.keepaliveFrames
-        longestKeepalive = (k.value, k.source, Array(frames.prefix(4)))
-    }
-
-    /// The client's next packet arrived without a rebinding: the candidate stands at its level.
-    public func clientSpoke(_ key: ICQSession.Key) {
-        flushPendingTimeout(key)
-    }
-
-    private func timeoutFinding(_ session: ICQSessionFacts, level: Finding.Level, detail: Finding.Detail?, frames: [UInt64],
-                                firstTime: Int64, lastTime: Int64, gap: Int64, proof: String) -> Finding {
-        let f = thresholds.firewallTimeout
-        let explanation = "The session was idle for \(seconds(gap)) s, longer than the firewall's UDP timeout of \(seconds(f)) s; then the server spoke again and \(proof). The firewall (or NAT) had already forgotten the session, so the server's packets were dropped."
-        var advice = "Make the firewall keep UDP sessions to port 4000 longer than the client's keep-alive interval"
-        if let k = Self.keepaliveClaim(session.keepaliveInterval.map { ($0, session.keepaliveSource ?? "login_reply") },
-                                       option: thresholds.keepalive) {
-            advice += " (\(seconds(k.value)) s here, \(Self.keepaliveOrigin(k.source)))"
-        }
-        advice += ", or configure ICQ to send keep-alives more often than every \(seconds(f)) s (the guide: if the firewall session times out in less than 5 minutes, configure ICQ accordingly)."
-        return Finding(kind: .firewallSessionTimeout, severity: level == .suspected ? .warning : .error, level: level,
-                       detail: detail, firstTime: firstTime, lastTime: lastTime, frames: frames, client: session.client,
-                       server: session.server, uin: session.key.uin, requirement: .sessionTimeout,
-                       explanation: explanation, advice: advice)
-    }
-
-    // MARK: keep-alive versus firewall timeout
-
-    /// Judged when the session ends, with all the evidence of its keep-alive behaviour: the login
-    /// reply that dictated the interval and the keep-alives the client actually sent. Once per
-    /// session (a later session with the same key is judged again).
-    private func judgeKeepalive(_ session: ICQSession) {
-        guard let claim = Self.keepaliveClaim(session.keepaliveInterval, option: thresholds.keepalive) else { return }
-        let k = claim.value
-        let f = thresholds.firewallTimeout
-        guard k >= f - thresholds.keepaliveMargin else { return }
-        let origin = Self.keepaliveOrigin(claim.source)
-        let frames = (session.loginReplyFrame.map { [$0] } ?? []) + session.keepaliveFrames
-        guard !frames.isEmpty else { return }
-        emit(Finding(kind: .keepaliveExceedsFirewallTimeout, severity: .warning, firstTime: session.firstTime,
-                     lastTime: session.lastTime, frames: frames, client: session.client, server: session.server,
-                     uin: session.key.uin,
-                     requirement: .sessionTimeout,
-                     explanation: "The client sends a keep-alive every \(seconds(k)) s (\(origin)); the firewall forgets an idle UDP session after \(seconds(f)) s. " + (k >= f
-                        ? "Between two keep-alives the session expires, and whatever the server sends then is dropped."
-                        : "With less than \(seconds(thresholds.keepaliveMargin)) s to spare, any delay lets the session expire, and the server's next packet is dropped."),
-                     advice: "Raise the firewall's UDP timeout for port 4000 well above \(seconds(k)) s (RFC 4787 recommends 5 minutes), or make the client send keep-alives more often."))
-    }
-
     // MARK: text helpers
 
-    private func commandName(_ command: UInt16, fromClient: Bool) -> String {
+    func commandName(_ command: UInt16, fromClient: Bool) -> String {
         let name = fromClient ? ICQCommandNames.client(command) : ICQCommandNames.server(command)
         return name.map { "\($0)" } ?? "command 0x" + String(command, radix: 16)
     }
 
-    private func hex(_ v: UInt16) -> String { "0x" + String(v, radix: 16) }
+    func hex(_ v: UInt16) -> String { "0x" + String(v, radix: 16) }
 }
 
 /// Seconds for explanations: "120", "10.5".
