@@ -19,6 +19,24 @@ import SampleKit
 ///                                            (scripts/bench-floods.sh): syn, peer-syn, icq-sessions,
 ///                                            fragments, tcp-out-of-order, oscar-stalled
 let arguments = Array(CommandLine.arguments.dropFirst())
+// An option this tool does not know (or a mistyped one) must not become the name of a folder
+// the samples are written into.
+if let first = arguments.first, first.hasPrefix("-"),
+   !["--gateway-mix", "--flood", "--concurrent-tcp", "--concurrent-icq", "--scenarios"].contains(first) {
+    let usage = """
+        usage: icqscope-samples [FOLDER]
+               icqscope-samples --scenarios FOLDER
+               icqscope-samples --concurrent-tcp N FILE
+               icqscope-samples --concurrent-icq N K FILE [--no-icq]
+               icqscope-samples --gateway-mix USERS PACKETS FILE [--seed S]
+               icqscope-samples --flood KIND FILE [--count N] [--seed S]
+
+        """
+    let isHelp = first == "-h" || first == "--help"
+    if !isHelp { FileHandle.standardError.write(Data("icqscope-samples: unknown option \(first)\n".utf8)) }
+    FileHandle.standardError.write(Data(usage.utf8))
+    exit(isHelp ? 0 : 2)
+}
 if arguments.first == "--gateway-mix" {
     writeGatewayMix(Array(arguments.dropFirst()))
 }
