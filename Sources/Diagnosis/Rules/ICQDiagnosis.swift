@@ -309,8 +309,10 @@ public final class ICQDiagnosis {
     func hex(_ v: UInt16) -> String { "0x" + String(v, radix: 16) }
 }
 
-/// Seconds for explanations: "120", "10.5".
+/// Seconds for explanations: "120", "10.5". A gap between two damaged timestamps can span the
+/// whole clock, so the rounding is done on the magnitude (it cannot overflow there).
 func seconds(_ nanoseconds: Int64) -> String {
-    let tenths = (nanoseconds + 50_000_000) / 100_000_000
-    return tenths % 10 == 0 ? String(tenths / 10) : "\(tenths / 10).\(tenths % 10)"
+    let tenths = (nanoseconds.magnitude + 50_000_000) / 100_000_000
+    let sign = nanoseconds < 0 && tenths > 0 ? "-" : ""
+    return sign + (tenths % 10 == 0 ? String(tenths / 10) : "\(tenths / 10).\(tenths % 10)")
 }
