@@ -8,13 +8,12 @@ import Engine
 /// file: every stage, every record written (to /dev/null), the summary at the end.
 public enum AnalysisEntries {
     nonisolated(unsafe) static let devNull = open("/dev/null", O_WRONLY | O_CLOEXEC)
-    nonisolated(unsafe) static let savedStderr = dup(2)
 
     /// The first byte picks NDJSON or text, the ports option and whether the HTML page is drawn
     /// too (to /dev/null: every finding, session and flow the input makes goes through the
     /// page's arithmetic); the rest is the file.
-    /// `quiet` sends the analysis's error lines on stderr to /dev/null (the fuzzer's own output
-    /// stays); the tests keep them.
+    /// `quiet` sends the analysis's remarks and error lines to /dev/null (the fuzzer's output, and
+    /// the runtime's report of a trap, stay on stderr); the tests keep them.
     public static func analysis(_ bytes: UnsafeRawBufferPointer, quiet: Bool = false) -> FuzzTally {
         var input = FuzzInput(bytes)
         let selector = input.byte()
@@ -28,10 +27,7 @@ public enum AnalysisEntries {
         // The smallest budget: tables fill and evict after a few flows, as under a flood.
         configuration.memoryBudget = MemoryBudget(bytes: MemoryBudget.minimumBytes)
         configuration.outputDescriptor = devNull
-        // (savedStderr is read first: a static is set on first use, which must precede the redirection.)
-        let stderrCopy = savedStderr
-        if quiet { dup2(devNull, 2) }
-        defer { if quiet { dup2(stderrCopy, 2) } }
+        if quiet { configuration.diagnosticsDescriptor = devNull }
         let analyzer = Analyzer(configuration: configuration)
         var tally = FuzzTally()
         do {

@@ -25,6 +25,9 @@ public struct AnalysisConfiguration: Sendable {
     public var memoryBudget = MemoryBudget()
     /// Where results go (stdout, or another descriptor such as /dev/null for a benchmark).
     public var outputDescriptor: Int32 = 1
+    /// Where remarks and error lines go (stderr; a fuzzer silences them without silencing the
+    /// runtime's own report of a trap, which also goes to stderr).
+    public var diagnosticsDescriptor: Int32 = 2
     /// Colours in the text report (a terminal on stdout, `NO_COLOR` unset); never in files or pipes.
     public var colour = false
     /// `--html FILE`: one self-contained page, written at the end of the run.

@@ -109,7 +109,8 @@ public final class Analyzer {
 
     public init(configuration options: AnalysisConfiguration) {
         self.options = options
-        output = RunOutput(format: options.format, descriptor: options.outputDescriptor)
+        output = RunOutput(format: options.format, descriptor: options.outputDescriptor,
+                           diagnosticsDescriptor: options.diagnosticsDescriptor)
         textLists = TextReportLists(budget: options.memoryBudget)
         flowTable = FlowTable(configuration: options.memoryBudget.flowConfiguration)
         defragmenter = IPDefragmenter(maximumPending: options.memoryBudget.reassemblyDatagrams,

@@ -9,7 +9,7 @@ public final class RunOutput {
     /// The record being written; reused for every record.
     var json = JSONWriter()
     let out: OutputSink
-    let diagnostics = OutputSink(fd: 2, threshold: 0)
+    let diagnostics: OutputSink
     /// `--events`: every NDJSON record but packets and flows, whatever `--format` says.
     public var events: EventLog?
     /// `--syslog`: each finding as it is established.
@@ -20,9 +20,10 @@ public final class RunOutput {
     /// An output could not be written completely (exit status 74).
     private(set) var outputFailed = false
 
-    init(format: OutputFormat, descriptor: Int32) {
+    init(format: OutputFormat, descriptor: Int32, diagnosticsDescriptor: Int32 = 2) {
         self.format = format
         out = OutputSink(fd: descriptor)
+        diagnostics = OutputSink(fd: diagnosticsDescriptor, threshold: 0)
     }
 
     /// Whether records other than packets and flows are built at all (NDJSON, or an events file).
