@@ -23,17 +23,32 @@ struct ConnectionAttemptsTests {
         }
 
         @discardableResult
-        func segment(from: Endpoint, to: Endpoint, _ flags: FrameBuilder.TCPFlags, at seconds: Int64, ttl: UInt8 = 64) -> UInt64 {
+        func segment(from: Endpoint, to: Endpoint, _ flags: FrameBuilder.TCPFlags, at seconds: Int64, ttl: UInt8 = 64,
+                     id: UInt16 = 0, sequence: UInt32 = 7, twoSided: Bool = false, isCopy: Bool = false) -> UInt64 {
             frame += 1
             let bytes = FrameBuilder.tcpFrame(from: from.address.ipv4Value, from.port, to: to.address.ipv4Value, to.port,
-                                              sequence: 7, acknowledgement: 0, flags: flags, ttl: ttl)
+                                              sequence: sequence, acknowledgement: 0, flags: flags, ttl: ttl,
+                                              identification: id)
             bytes.withUnsafeBytes { raw in
                 let decoded = PacketDecoder.decode(raw, linkType: .ethernet)
                 guard case .tcp(let tcp)? = decoded.transport else { return }
                 attempts.tcp(tcp, decoded: decoded, frame: frame, time: seconds * ConnectionAttemptsTests.second,
-                             twoSided: false, isCopy: false)
+                             twoSided: twoSided, isCopy: isCopy)
             }
             return frame
+        }
+
+        /// What the events were, in words: "provisional 1", "final 4", "dropped 3", "reset".
+        var kinds: [String] {
+            events.map { event -> String in
+                switch event {
+                case .unanswered(let a, _, let final): return "\(final ? "final" : "provisional") \(a.retransmissions)"
+                case .droppedAtGateway(let a, _): return "dropped \(a.retransmissions)"
+                case .answered: return "answered"
+                case .reset: return "reset"
+                case .icmpUnreachable: return "icmp"
+                }
+            }
         }
     }
 
@@ -57,11 +72,58 @@ struct ConnectionAttemptsTests {
         f.segment(from: Self.client, to: Self.peer, [.syn], at: 11)  // the same ISN again
         f.attempts.advance(to: 14 * Self.second)
         f.attempts.advance(to: 32 * Self.second)
-        let kinds = f.events.map { event -> String in
-            if case .unanswered(let a, _, let final) = event { return "\(final ? "final" : "provisional") \(a.retransmissions)" }
-            return "other"
-        }
-        #expect(kinds == ["provisional 1", "final 1"])
+        #expect(f.kinds == ["provisional 1", "final 1"])
+    }
+
+    /// Linux (6.5 on) sends a SYN again 1, 2, 3 and 4 s after the first, then backs off (6, 10,
+    /// 18, 34 s): the SYNs after the final deadline (21 s) belong to the attempt already judged,
+    /// and open no second one (which would be judged final again at 55 s).
+    @Test func aSYNRetransmittedAfterTheFinalDeadlineIsTheSameAttempt() {
+        let f = Feed()
+        for t: Int64 in [0, 1, 2, 3, 4, 6, 10, 18] { f.segment(from: Self.client, to: Self.peer, [.syn], at: 100 + t) }
+        f.attempts.advance(to: 122 * Self.second)
+        #expect(f.kinds == ["provisional 7", "final 7"])
+        f.segment(from: Self.client, to: Self.peer, [.syn], at: 134)
+        #expect(f.attempts.openAttempts == 0)
+        f.attempts.advance(to: 200 * Self.second)
+        f.attempts.finish()
+        #expect(f.kinds == ["provisional 7", "final 7"])
+    }
+
+    /// Two-sided: a SYN the gateway drops, retransmitted after the final deadline, is not given
+    /// again as dropped at the gateway when the capture ends.
+    @Test func aDroppedSYNRetransmittedAfterTheFinalDeadlineIsNotGivenAgainAtTheEnd() {
+        let f = Feed()
+        let first = f.segment(from: Self.client, to: Self.peer, [.syn], at: 100, twoSided: true)
+        f.attempts.gatewayVerdict(frame: first, forwarded: false, time: 101 * Self.second)
+        f.segment(from: Self.client, to: Self.peer, [.syn], at: 101, twoSided: true)
+        f.attempts.advance(to: 122 * Self.second)
+        let late = f.segment(from: Self.client, to: Self.peer, [.syn], at: 134, twoSided: true)
+        f.attempts.gatewayVerdict(frame: late, forwarded: false, time: 135 * Self.second)
+        f.attempts.finish()
+        #expect(f.kinds == ["provisional 1", "final 1"])
+    }
+
+    /// Near miss: the same endpoints with another ISN are a new connection (the client's next
+    /// connect() from the same port): a new attempt, judged again.
+    @Test func aNewISNOnTheSameEndpointsIsANewAttempt() {
+        let f = Feed()
+        f.segment(from: Self.client, to: Self.peer, [.syn], at: 100)
+        f.attempts.advance(to: 122 * Self.second)
+        f.segment(from: Self.client, to: Self.peer, [.syn], at: 130, sequence: 9_999)
+        #expect(f.attempts.openAttempts == 1)
+        f.attempts.advance(to: 152 * Self.second)
+        #expect(f.kinds == ["final 0", "final 0"])
+    }
+
+    /// After a reset the same SYN again (a client that did not see the reset) is no new attempt either.
+    @Test func aSYNRetransmittedAfterAResetIsTheSameAttempt() {
+        let f = Feed()
+        f.segment(from: Self.client, to: Self.peer, [.syn], at: 1)
+        f.segment(from: Self.peer, to: Self.client, [.rst, .ack], at: 1)
+        f.segment(from: Self.client, to: Self.peer, [.syn], at: 2)
+        f.attempts.advance(to: 60 * Self.second)
+        #expect(f.kinds == ["reset"])
     }
 
     /// Near misses: a SYN to a port nobody advertised, and one to a port at or below 1023.

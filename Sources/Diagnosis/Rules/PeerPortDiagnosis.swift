@@ -33,10 +33,6 @@ public final class PeerPortDiagnosis {
 
     /// Blocks reported, by way, for the escalation when several peers or ports are blocked alike.
     var blockedTargets: [BlockWay: Set<Endpoint>] = [:]
-    /// Connections (client and peer endpoints) reported final, the latest 4,096: a SYN
-    /// retransmitted after that opens a new attempt, which the end of the capture must not
-    /// report again.
-    var finalConnections: Set<ConnectionAttempt.Key> = []
     /// Listening endpoints already warned about as announced for direct connections (bounded).
     var directModeWarned: Set<Endpoint> = []
 
@@ -98,9 +94,8 @@ public final class PeerPortDiagnosis {
             report(attempt, detail: .noAnswer, time: time, final: false,
                    proof: "nothing answered the SYN within \(seconds(thresholds.synProvisional)) s, though it was retransmitted")
         case .droppedAtGateway(let attempt, let time):
-            // A SYN retransmitted after its attempt was reported final opens another attempt of
-            // the same connection: already said.
-            guard !finalConnections.contains(attempt.key) else { return }
+            // (A SYN retransmitted after its attempt ended is that attempt's: Tracking opens no
+            // second attempt for it, so nothing here is said twice.)
             report(attempt, detail: .noAnswer, time: time, final: true,
                    proof: "nothing answered the SYN (sent \(attempt.retransmissions + 1) time\(attempt.retransmissions == 0 ? "" : "s")); the capture ended before \(seconds(thresholds.synFinal)) s had passed, but the gateway's two sides prove the block")
         }
@@ -118,10 +113,6 @@ extension PeerPortDiagnosis {
 
     func report(_ attempt: ConnectionAttempt, detail: Finding.Detail, time: Int64, final: Bool = true, proof: String) {
         let key = attempt.key
-        if final {
-            if finalConnections.count >= 4_096 { finalConnections.removeAll(keepingCapacity: true) }
-            finalConnections.insert(key)
-        }
         let isPeerItself = detail == .rstFromPeer
         if isPeerItself {
             // The firewall let it through: the port was reached, though nothing listened.

@@ -49,6 +49,11 @@ public struct ConnectionAttempt: Sendable {
     }
 }
 
+extension ConnectionAttempt.Key: SlotKey {
+    @inlinable
+    public func slotHash(_ hasher: SlotHasher) -> UInt64 { hasher.hash(client, peer) }
+}
+
 /// What became of an attempt: the facts the peer-port rule judges.
 public enum ConnectionAttemptEvent: Sendable {
     /// The peer answered the SYN (SYN-ACK in `frame`): the port was reached.

@@ -26,7 +26,8 @@ extension ConnectionAttemptState {
                 return
             }
             guard !isCopy, destination.port > 1023, let entry = advertised.lookup(destination),
-                  !Self.isForeignLANAttempt(entry, from: src), index.count < maximumAttempts else { return }
+                  !Self.isForeignLANAttempt(entry, from: src), index.count < maximumAttempts,
+                  ended[key] != header.sequenceNumber else { return }
             open(key, time: time, frame: frame, isn: header.sequenceNumber, advertised: entry)
             return
         }

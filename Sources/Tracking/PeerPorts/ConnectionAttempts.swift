@@ -23,6 +23,9 @@ public final class ConnectionAttempts {
         public var addressCapacity = 65_536
         /// Advertised endpoints remembered.
         public var advertisedCapacity = 16_384
+        /// Ended attempts remembered (their connection and ISN), so that a SYN retransmitted
+        /// after its attempt ended is known as that attempt's, not a new one.
+        public var endedCapacity = 4096
 
         public init(synProvisional: Int64, synFinal: Int64) {
             self.synProvisional = synProvisional
@@ -152,6 +155,10 @@ struct ConnectionAttemptState {
     var lastTTL: RecencyMap<IPAddress, UInt8>
     /// The UIN logged in from each client address; nil where several UINs share the address.
     var uinByAddress: RecencyMap<IPAddress, UInt32?>
+    /// The ISN of each attempt that ended (answered, refused, given up), by its connection: a
+    /// SYN with the same endpoints and ISN is a retransmission of that attempt (a Linux stack
+    /// goes on sending it after the final deadline), not a new attempt to report again.
+    var ended: RecencyMap<ConnectionAttempt.Key, UInt32>
     /// The latest capture time seen (for what is given at the end of the capture).
     var clock: Int64 = .min
     /// Events of the current call, not yet handed on.
@@ -162,6 +169,7 @@ struct ConnectionAttemptState {
         advertised = AdvertisedEndpoints(capacity: configuration.advertisedCapacity)
         lastTTL = RecencyMap(capacity: configuration.addressCapacity)
         uinByAddress = RecencyMap(capacity: configuration.addressCapacity)
+        ended = RecencyMap(capacity: configuration.endedCapacity)
     }
 
     /// A peer's private LAN ("real") address tried from another network is expected to fail:
