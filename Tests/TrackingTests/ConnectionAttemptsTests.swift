@@ -38,6 +38,16 @@ struct ConnectionAttemptsTests {
             return frame
         }
 
+        /// A UDP datagram from `from` (its ICQ to a server), as the analysis notes it.
+        func udp(from: Endpoint, to: Endpoint, at seconds: Int64, ttl: UInt8 = 64, id: UInt16) {
+            frame += 1
+            let bytes = FrameBuilder.udpFrame(from: from.address.ipv4Value, from.port, to: to.address.ipv4Value, to.port,
+                                              payload: [5, 0], ttl: ttl, identification: id)
+            bytes.withUnsafeBytes { raw in
+                attempts.noteSender(PacketDecoder.decode(raw, linkType: .ethernet), time: seconds * ConnectionAttemptsTests.second)
+            }
+        }
+
         /// What the events were, in words: "provisional 1", "final 4", "dropped 3", "reset".
         var kinds: [String] {
             events.map { event -> String in
@@ -60,10 +70,48 @@ struct ConnectionAttemptsTests {
         let rst = f.segment(from: Self.peer, to: Self.client, [.rst, .ack], at: 2, ttl: 64)
         #expect(f.events.count == 1)
         guard case .reset(let attempt, _, let origin)? = f.events.first else { Issue.record("\(f.events)"); return }
-        #expect(origin == .ttl(64, usual: 57))
+        #expect(origin == .oneVantage(SenderFit(ttl: 64, usualTTL: 57, ipID: 0)))
         #expect(attempt.frames == [syn, rst])
         #expect(attempt.advertised.uin == 1002)
         #expect(f.attempts.openAttempts == 0)
+    }
+
+    static let server = Endpoint(address: IPAddress(ipv4: 0xCB00_7102), port: 4000)
+    static let other = Endpoint(address: IPAddress(ipv4: 0xC0A8_0109), port: 1234)
+
+    /// The reset a peer's packets are held against: the peer's UDP to the server and its TCP to
+    /// another host, interleaved, with the IP ids `ids` (in that order), TTL 57.
+    func resetAfterPeerPackets(ids: [UInt16], resetID: UInt16) -> ResetOrigin? {
+        let f = Feed()
+        for (i, id) in ids.enumerated() {
+            if i % 2 == 0 { f.udp(from: Endpoint(address: Self.peer.address, port: 6000), to: Self.server, at: 1, ttl: 57, id: id) }
+            else { f.segment(from: Self.peer, to: Self.other, [.ack], at: 1, ttl: 57, id: id) }
+        }
+        f.segment(from: Self.client, to: Self.peer, [.syn], at: 3)
+        f.segment(from: Self.peer, to: Self.client, [.rst, .ack], at: 3, ttl: 57, id: resetID)
+        guard case .reset(_, _, let origin)? = f.events.first else { return nil }
+        return origin
+    }
+
+    /// A peer whose packets to different destinations are numbered by one counter (as Windows
+    /// numbers them): the reset is given with the counter's latest id, which its own must follow.
+    @Test func aPeerNumberingEveryPacketByOneCounterIsGivenWithIt() {
+        let origin = resetAfterPeerPackets(ids: [1000, 1001, 1003, 1004], resetID: 0)
+        #expect(origin == .oneVantage(SenderFit(ttl: 57, usualTTL: 57, ipID: 0,
+                                                counter: IPIDCounter(latest: 1004, age: 2 * Self.second))))
+    }
+
+    /// Near misses: Linux numbers per destination (or per socket), so ids to two destinations
+    /// do not follow each other; and one connection's own run of ids proves no shared counter.
+    @Test func noCounterWithoutConsecutiveIDsAcrossDestinations() {
+        #expect(resetAfterPeerPackets(ids: [0xF6A0, 0x1234, 0xF6A1, 0x1235], resetID: 0)
+                == .oneVantage(SenderFit(ttl: 57, usualTTL: 57, ipID: 0)))
+        let f = Feed()
+        for id: UInt16 in [1000, 1001, 1002, 1003] { f.segment(from: Self.peer, to: Self.other, [.ack], at: 1, ttl: 57, id: id) }
+        f.segment(from: Self.client, to: Self.peer, [.syn], at: 3)
+        f.segment(from: Self.peer, to: Self.client, [.rst, .ack], at: 3, ttl: 57, id: 0)
+        guard case .reset(_, _, let origin)? = f.events.first else { Issue.record("\(f.events)"); return }
+        #expect(origin == .oneVantage(SenderFit(ttl: 57, usualTTL: 57, ipID: 0)))
     }
 
     @Test func unansweredProvisionalAfterARetransmissionThenFinal() {
