@@ -30,7 +30,7 @@ extension Analyzer {
                 attempts.gatewayVerdict(frame: partner, forwarded: true, time: packet.timestampNanos)
             }
         }
-        quotedICQ = Self.quotedICQ(decoded, bytes: bytes, decoder: icq)
+        decodeQuoted(decoded, bytes: bytes)
         switch decoded.transport {
         case .icmp(let message) where message.type == 3:
             if let quoted = message.quoted, quoted.protocolNumber == IPProtocol.udp {
