@@ -117,6 +117,19 @@ struct LabFindingSetTests {
         }.sorted()
     }
 
+    /// Issue 14's bug on real packets: B's kernel sends its SYN again 1, 2, 3 and 4 s after the
+    /// first and backs off (frames 33, 38, 43, 48, 57, 66, all dropped at the gateway). With a final
+    /// deadline of 2 s, the SYNs after it are the same connection (endpoints and ISN): one
+    /// provisional and one final finding, not one pair per later SYN (as before: three pairs).
+    @Test func synsSentAgainPastTheFinalDeadlineAreOneAttempt() throws {
+        let path = Self.folder.appendingPathComponent("blocked-peer-port-drop/gateway.pcapng").path
+        let r = try CommandRunner.run(["read", "--format", "ndjson", "--firewall-timeout", "30", "--syn-provisional", "1.5",
+                                       "--syn-final", "2", path])
+        let blocked = r.records(ofType: "finding").filter { $0["kind"] as? String == "blocked_peer_port" }
+        #expect(blocked.map { "\($0["level"] as? String ?? "-")|\($0["detail"] as? String ?? "-")" } == ["provisional|no_answer", "final|no_answer"])
+        #expect(blocked.last?["frames"] as? [Int] == [33, 38])
+    }
+
     @Test func everyRecordingHasItsExpectedSet() {
         #expect(Set(Self.expected.keys) == Set(LabRecordingTests.scenarios))
     }
