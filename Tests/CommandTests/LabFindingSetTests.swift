@@ -117,8 +117,8 @@ struct LabFindingSetTests {
         }.sorted()
     }
 
-    /// Issue 14's bug on real packets: B's kernel sends its SYN again 1, 2, 3 and 4 s after the
-    /// first and backs off (frames 33, 38, 43, 48, 57, 66, all dropped at the gateway). With a final
+    /// Issue 14's bug on real packets: B's kernel sends its SYN again every second, five times
+    /// (frames 33, 38, 43, 48, 57, 66, all dropped at the gateway). With a final
     /// deadline of 2 s, the SYNs after it are the same connection (endpoints and ISN): one
     /// provisional and one final finding, not one pair per later SYN (as before: three pairs).
     @Test func synsSentAgainPastTheFinalDeadlineAreOneAttempt() throws {
