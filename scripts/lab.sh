@@ -682,8 +682,8 @@ run_three_ports_two_open() {
     # Three clients on A's host listen on PORT_A, PORT_A+10 and PORT_A+11; the firewall lets peers
     # in to the first two only (the third falls to the forward policy's drop). B, outside, calls
     # each as SRV_USER_ONLINE announces it: two handshakes complete, the third SYN and its
-    # retransmissions never leave the gateway; B abandons it after 5 s (before a SYN later than
-    # icqscope's 5 s final window would start a new attempt).
+    # retransmissions never leave the gateway; B abandons it after 5 s. (A SYN sent again after
+    # icqscope's 5 s final window is the same attempt's: it no longer opens a second one.)
     KEEPALIVE=5
     local port2=$((PORT_A + 10)) port3=$((PORT_A + 11))
     setup_firewall "$UDP_TIMEOUT"; write_env

@@ -30,7 +30,7 @@ extension Analyzer {
                 attempts.gatewayVerdict(frame: partner, forwarded: true, time: packet.timestampNanos)
             }
         }
-        quotedICQ = Self.quotedICQ(decoded, bytes: bytes, decoder: icq)
+        decodeQuoted(decoded, bytes: bytes)
         switch decoded.transport {
         case .icmp(let message) where message.type == 3:
             if let quoted = message.quoted, quoted.protocolNumber == IPProtocol.udp {
@@ -38,9 +38,8 @@ extension Analyzer {
                                                       code: message.code, quoted: quoted, icq: quotedICQ.header))
             }
             // Both copies of an error that crossed the gateway: each quotes the attempt as its side saw it.
-            if let reporter = decoded.sourceAddress {
-                attempts.icmp(message, frame: packet.frameNumber, time: packet.timestampNanos, reporter: reporter)
-            }
+            attempts.icmp(message, decoded: decoded, frame: packet.frameNumber, time: packet.timestampNanos,
+                          twoSided: twoSided && sidesSeen.second != nil)
         case .tcp(let tcp):
             // A file that declares a second interface but holds one side's packets (a split
             // capture) gets no verdict on a reset: one side seen, one vantage point.
@@ -107,9 +106,10 @@ extension Analyzer {
         case .icq(let p):
             if p.header.direction == .clientToServer {
                 if firstClientSide == nil { firstClientSide = side }
-                // A host's datagrams to the server say what TTL its packets arrive with here: a
-                // reset in its name that does not fit was forged on the way (one-sided captures).
-                if !(twoSided && sidesSeen.second != nil) { attempts.noteTTL(decoded) }
+                // A host's datagrams to the server say what TTL and IP ids its packets arrive
+                // with here: a reset in its name that does not fit was forged on the way
+                // (one-sided captures).
+                if !(twoSided && sidesSeen.second != nil) { attempts.noteSender(decoded, time: packet.timestampNanos) }
             }
             summary.count(.icq)
             summary.icq.count(p)

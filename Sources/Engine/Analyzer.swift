@@ -38,6 +38,8 @@ public final class Analyzer {
     var socksUDP: (SOCKSUDPHeader, UnsafeRawBufferPointer)? = nil
     /// The classic ICQ the current frame's ICMP error quotes (`icmp.quoted.icq`).
     var quotedICQ: QuotedICQ = .none
+    /// The SOCKS5 UDP header an ICMP error quotes in front of that ICQ (relayed datagrams).
+    var quotedSOCKS: (SOCKSUDPHeader, UnsafeRawBufferPointer)? = nil
     /// Connection attempts to the TCP ports peers advertised, and what became of them.
     let attempts: ConnectionAttempts
     /// Rule R4, judging the attempts; and the ledger of every advertised port.
@@ -266,6 +268,7 @@ public final class Analyzer {
         interfaceTally.count(interface: packet.interfaceIndex, wireBytes: packet.originalLength)
         icqResult = .notICQ
         quotedICQ = .none
+        quotedSOCKS = nil
         socksUDP = nil
         streamFrame.begin(frame: packet.frameNumber)
         // A reassembled datagram has lost its link layer; its flow keeps the frame's VLAN.
@@ -292,7 +295,7 @@ public final class Analyzer {
         switch options.format {
         case .ndjson:
             PacketRecord.begin(&output.json, packet: captured, decoded: decoded, interface: interface, quotedICQ: quotedICQ,
-                               revealSecrets: options.revealSecrets)
+                               quotedSOCKS: quotedSOCKS, revealSecrets: options.revealSecrets)
             if let (header, datagram) = socksUDP {
                 JSONFieldVisitor.write(into: &output.json) { header.visitFields(datagram, into: &$0) }
             }
@@ -308,7 +311,8 @@ public final class Analyzer {
                                       firstTime: summary.firstTime ?? captured.timestampNanos,
                                       info: Self.join(ICQRecord.text(icqResult, revealSecrets: options.revealSecrets),
                                                       streamFrame.record.text),
-                                      quotedInfo: QuotedICQRecord.text(quotedICQ, revealSecrets: options.revealSecrets)))
+                                      quotedInfo: QuotedICQRecord.text(quotedICQ, socks: quotedSOCKS?.0,
+                                                                       revealSecrets: options.revealSecrets)))
         }
     }
 }

@@ -6,9 +6,12 @@ import Wire
 public enum PacketRecord {
     /// Writes the record up to and including layer 4, leaving the object open so that the
     /// application-layer decoders can add their members; `finish` closes it.
-    /// `quotedICQ`: the classic ICQ an ICMP error quotes, written under `icmp.quoted.icq`.
+    /// `quotedICQ`: the classic ICQ an ICMP error quotes, written under `icmp.quoted.icq`;
+    /// `quotedSOCKS`: the SOCKS5 UDP header in front of it (the quoted payload it was read from),
+    /// under `icmp.quoted.socks`.
     public static func begin(_ json: inout JSONWriter, packet: CapturedPacket, decoded: DecodedPacket,
-                             interface: CaptureInterface?, quotedICQ: QuotedICQ = .none, revealSecrets: Bool = false) {
+                             interface: CaptureInterface?, quotedICQ: QuotedICQ = .none,
+                             quotedSOCKS: (SOCKSUDPHeader, UnsafeRawBufferPointer)? = nil, revealSecrets: Bool = false) {
         json.beginObject()
         json.field("type", static: "packet")
         json.beginObject("frame")
@@ -22,7 +25,7 @@ public enum PacketRecord {
         json.endObject()
         writeLink(&json, decoded.link)
         writeNetwork(&json, decoded.network)
-        writeTransport(&json, decoded, quotedICQ: quotedICQ, revealSecrets: revealSecrets)
+        writeTransport(&json, decoded, quotedICQ: quotedICQ, quotedSOCKS: quotedSOCKS, revealSecrets: revealSecrets)
         if let m = decoded.malformation { writeMalformation(&json, m) }
     }
 
@@ -116,7 +119,7 @@ public enum PacketRecord {
     }
 
     static func writeTransport(_ json: inout JSONWriter, _ decoded: DecodedPacket, quotedICQ: QuotedICQ,
-                               revealSecrets: Bool) {
+                               quotedSOCKS: (SOCKSUDPHeader, UnsafeRawBufferPointer)? = nil, revealSecrets: Bool) {
         switch decoded.transport {
         case .udp(let h):
             json.beginObject("udp")
@@ -146,16 +149,16 @@ public enum PacketRecord {
             }
             json.endObject()
         case .icmp(let m):
-            writeICMP(&json, m, name: "icmp", quotedICQ: quotedICQ, revealSecrets: revealSecrets)
+            writeICMP(&json, m, name: "icmp", quotedICQ: quotedICQ, quotedSOCKS: quotedSOCKS, revealSecrets: revealSecrets)
         case .icmpv6(let m):
-            writeICMP(&json, m, name: "icmpv6", quotedICQ: quotedICQ, revealSecrets: revealSecrets)
+            writeICMP(&json, m, name: "icmpv6", quotedICQ: quotedICQ, quotedSOCKS: quotedSOCKS, revealSecrets: revealSecrets)
         case nil:
             break
         }
     }
 
     static func writeICMP(_ json: inout JSONWriter, _ m: ICMPMessage, name: StaticString, quotedICQ: QuotedICQ,
-                          revealSecrets: Bool) {
+                          quotedSOCKS: (SOCKSUDPHeader, UnsafeRawBufferPointer)? = nil, revealSecrets: Bool) {
         json.beginObject(name)
         json.field("type", m.type)
         json.field("code", m.code)
@@ -168,6 +171,9 @@ public enum PacketRecord {
             json.field("proto", q.protocolNumber)
             if let p = q.sourcePort { json.field("srcport", p) }
             if let p = q.destinationPort { json.field("dstport", p) }
+            if let (header, datagram) = quotedSOCKS {
+                JSONFieldVisitor.write(into: &json) { header.visitFields(datagram, into: &$0) }
+            }
             QuotedICQRecord.write(&json, quotedICQ, revealSecrets: revealSecrets)
             json.endObject()
         }

@@ -21,7 +21,16 @@ public enum QuotedICQRecord {
         }
     }
 
-    /// ` [ICQ v5 S→C SRV_… uin=… seq=…]`, or nil when nothing of ICQ was quoted.
+    /// `[ICQ v5 S→C SRV_… uin=… seq=…]`, or nil when nothing of ICQ was quoted; after
+    /// `[SOCKS5 UDP 192.0.2.7:4000]` (the real endpoint the header names) when the quoted
+    /// datagram was relayed through a SOCKS5 UDP association.
+    public static func text(_ quoted: QuotedICQ, socks: SOCKSUDPHeader?, revealSecrets: Bool) -> String? {
+        guard let socks else { return text(quoted, revealSecrets: revealSecrets) }
+        let real = socks.address.map { Endpoint(address: $0, port: socks.port).description } ?? "(name):\(socks.port)"
+        return (["[SOCKS5 UDP \(real)]"] + [text(quoted, revealSecrets: revealSecrets)].compactMap { $0 }).joined(separator: " ")
+    }
+
+    /// `[ICQ v5 S→C SRV_… uin=… seq=…]`, or nil when nothing of ICQ was quoted.
     public static func text(_ quoted: QuotedICQ, revealSecrets: Bool) -> String? {
         switch quoted {
         case .none:

@@ -40,24 +40,46 @@ import Tracking
         #expect(judged(.reset(a, time: 2_000, origin: .oneSideOnly)) == [FindingSummary(.blockedPeerPort, .error, .final, .rstFromMiddlebox)])
         // One vantage point: a reset from nearer than the peer (a higher TTL than its packets
         // arrive with, even by one: the gateway's 64 against the peer's 63), or from much further.
-        #expect(judged(.reset(a, time: 2_000, origin: .ttl(64, usual: 63))) == [FindingSummary(.blockedPeerPort, .error, .final, .rstFromMiddlebox)])
-        #expect(judged(.reset(a, time: 2_000, origin: .ttl(50, usual: 57))) == [FindingSummary(.blockedPeerPort, .error, .final, .rstFromMiddlebox)])
+        #expect(judged(.reset(a, time: 2_000, origin: .oneVantage(SenderFit(ttl: 64, usualTTL: 63)))) == [FindingSummary(.blockedPeerPort, .error, .final, .rstFromMiddlebox)])
+        #expect(judged(.reset(a, time: 2_000, origin: .oneVantage(SenderFit(ttl: 50, usualTTL: 57)))) == [FindingSummary(.blockedPeerPort, .error, .final, .rstFromMiddlebox)])
         // Near misses: a route one hop longer, or no packet of the peer's seen.
-        #expect(judged(.reset(a, time: 2_000, origin: .ttl(56, usual: 57))) == [FindingSummary(.blockedPeerPort, .warning, .final, .rstFromPeer)])
-        #expect(judged(.reset(a, time: 2_000, origin: .ttl(64, usual: nil))) == [FindingSummary(.blockedPeerPort, .warning, .final, .rstFromPeer)])
+        #expect(judged(.reset(a, time: 2_000, origin: .oneVantage(SenderFit(ttl: 56, usualTTL: 57)))) == [FindingSummary(.blockedPeerPort, .warning, .final, .rstFromPeer)])
+        #expect(judged(.reset(a, time: 2_000, origin: .oneVantage(SenderFit(ttl: 64, usualTTL: nil)))) == [FindingSummary(.blockedPeerPort, .warning, .final, .rstFromPeer)])
+    }
+
+    /// One vantage point, a peer whose packets one counter numbers (latest 1004, 2 s before):
+    /// a reset with the TTL of the peer's packets but an id out of that sequence was forged; one
+    /// that follows it (allowing for the packets the peer sent meanwhile to others) is the peer's.
+    @Test func aResetsIPIDAgainstThePeersCounter() {
+        let a = Harness.attempt()
+        let counter = IPIDCounter(latest: 1004, age: 2_000_000_000)
+        func judgedID(_ id: UInt16, _ counter: IPIDCounter? = counter) -> [FindingSummary] {
+            judged(.reset(a, time: 2_000, origin: .oneVantage(SenderFit(ttl: 57, usualTTL: 57, ipID: id, counter: counter))))
+        }
+        let forged = [FindingSummary(.blockedPeerPort, .error, .final, .rstFromMiddlebox)]
+        let peers = [FindingSummary(.blockedPeerPort, .warning, .final, .rstFromPeer)]
+        // Zero (a Linux gateway's reject), a repeat, one behind, far ahead.
+        for id: UInt16 in [0, 1004, 1003, 9000] { #expect(judgedID(id) == forged, "id \(id)") }
+        // The next, and a few hundred on (the peer spoke to others meanwhile).
+        for id: UInt16 in [1005, 1400] { #expect(judgedID(id) == peers, "id \(id)") }
+        // No counter proven (a Linux peer: ids per destination, zero with DF): the id says nothing.
+        #expect(judgedID(0, nil) == peers)
+        let h = Harness()
+        h.attempts.onEvent(.reset(a, time: 2_000, origin: .oneVantage(SenderFit(ttl: 57, usualTTL: 57, ipID: 0, counter: counter))))
+        #expect(h.findings.first?.explanation.contains("IP id 0, where one counter numbers the peer's packets here (1004, 2 s before)") == true)
     }
 
     @Test func icmpCodesThatAreFiltersAndThoseThatAreRouting() {
         let a = Harness.attempt()
         let reporter = IPAddress(ipv4: 0xC633_6401)
         for code: UInt8 in [9, 10, 13] {
-            #expect(judged(.icmpUnreachable(a, time: 2_000, code: code, reporter: reporter))
+            #expect(judged(.icmpUnreachable(a, time: 2_000, code: code, reporter: reporter, inPeersName: nil))
                     == [FindingSummary(.blockedPeerPort, .error, .final, .icmpAdminProhibited)])
         }
-        #expect(judged(.icmpUnreachable(a, time: 2_000, code: 3, reporter: reporter))
+        #expect(judged(.icmpUnreachable(a, time: 2_000, code: 3, reporter: reporter, inPeersName: nil))
                 == [FindingSummary(.blockedPeerPort, .error, .final, .icmpPortUnreachable)])
         // Network and host unreachable: routing, not a block.
-        for code: UInt8 in [0, 1] { #expect(judged(.icmpUnreachable(a, time: 2_000, code: code, reporter: reporter)).isEmpty) }
+        for code: UInt8 in [0, 1] { #expect(judged(.icmpUnreachable(a, time: 2_000, code: code, reporter: reporter, inPeersName: nil)).isEmpty) }
     }
 
     @Test func unansweredIsProvisionalThenFinalAndAnAnswerIsNothing() {
@@ -71,18 +93,11 @@ import Tracking
         #expect(h.rule.ledger.entries.map(\.status) == [.reached])
     }
 
-    /// A connection reported final is not reported again when the capture ends with a later
-    /// attempt of it still open at the gateway; another connection is.
-    @Test func droppedAtTheGatewayOnceAConnection() {
+    /// An attempt still open when the capture ended, whose SYN never left the gateway: final.
+    @Test func droppedAtTheGatewayIsFinal() {
         let h = Harness()
-        let a = Harness.attempt()
-        h.attempts.onEvent(.unanswered(a, time: 25_000, final: true))
-        h.attempts.onEvent(.droppedAtGateway(a, time: 30_000))
-        #expect(h.findings.count == 1)
-        var other = Harness.attempt(frames: [40])
-        other.key.client.port = 40_001
-        h.attempts.onEvent(.droppedAtGateway(other, time: 30_000))
-        #expect(h.findings.summaries.last == FindingSummary(.blockedPeerPort, .error, .final, .noAnswer))
+        h.attempts.onEvent(.droppedAtGateway(Harness.attempt(frames: [40]), time: 30_000))
+        #expect(h.findings.summaries == [FindingSummary(.blockedPeerPort, .error, .final, .noAnswer)])
         #expect(h.findings.last?.explanation.contains("the gateway's two sides prove the block") == true)
     }
 

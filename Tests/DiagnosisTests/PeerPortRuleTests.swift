@@ -51,7 +51,7 @@ import Wire
         func noteUDP(from address: UInt32, ttl: UInt8) {
             frame += 1
             let bytes = FrameBuilder.udpFrame(from: address, 40_000, to: 0xCB00_7102, 4000, payload: [0, 5], ttl: ttl)
-            bytes.withUnsafeBytes { raw in rule.noteTTL(PacketDecoder.decode(raw, linkType: .ethernet)) }
+            bytes.withUnsafeBytes { raw in rule.noteSender(PacketDecoder.decode(raw, linkType: .ethernet), time: Self.time(0)) }
         }
 
         @discardableResult
@@ -70,19 +70,17 @@ import Wire
         /// An ICMP destination unreachable from `router` quoting the SYN to `peer`.
         @discardableResult
         func icmp(code: UInt8, from router: UInt32 = 0xCB00_7101, about peer: Endpoint = PeerPortRuleTests.peer,
-                  at seconds: Double) -> UInt64 {
+                  at seconds: Double, ttl: UInt8 = 64) -> UInt64 {
             frame += 1
             let syn = FrameBuilder.tcpFrame(from: PeerPortRuleTests.client.address, PeerPortRuleTests.client.port,
                                             to: peer.address.ipv4Value, peer.port, sequence: PeerPortRuleTests.isn,
                                             acknowledgement: 0, flags: .syn)
             let bytes = FrameBuilder.icmpUnreachableFrame(from: router, to: PeerPortRuleTests.client.address, code: code,
-                                                          quoting: Array(syn.dropFirst(14)))
+                                                          quoting: Array(syn.dropFirst(14)), ttl: ttl)
             bytes.withUnsafeBytes { raw in
                 let decoded = PacketDecoder.decode(raw, linkType: .ethernet)
-                guard case .icmp(let message)? = decoded.transport, let reporter = decoded.sourceAddress else {
-                    fatalError("not ICMP")
-                }
-                rule.icmp(message, frame: frame, time: Self.time(seconds), reporter: reporter)
+                guard case .icmp(let message)? = decoded.transport else { fatalError("not ICMP") }
+                rule.icmp(message, decoded: decoded, frame: frame, time: Self.time(seconds), twoSided: false)
             }
             return frame
         }
@@ -206,6 +204,29 @@ import Wire
         h.syn(at: 0)
         h.icmp(code: 3, at: 0.1)
         #expect(h.findings.summaries == [FindingSummary(.blockedPeerPort, .error, .final, .icmpPortUnreachable)])
+    }
+
+    /// One vantage point, outside a gateway: a port unreachable "from" the peer's address, with
+    /// the gateway's TTL (64) where the peer's UDP arrives with 63: the gateway refused the SYN
+    /// in the peer's name.
+    @Test func icmpInThePeersNameWithTheGatewaysTTLIsForged() {
+        let h = Harness()
+        h.noteUDP(from: Self.peer.address.ipv4Value, ttl: 63)
+        h.syn(at: 1)
+        h.icmp(code: 3, from: Self.peer.address.ipv4Value, at: 1.1, ttl: 64)
+        #expect(h.findings.summaries == [FindingSummary(.blockedPeerPort, .error, .final, .icmpPortUnreachable)])
+        #expect(h.findings.first?.explanation.contains("in the peer's name, with TTL 64, where the peer's own packets arrive with TTL 63") == true)
+    }
+
+    /// Near miss: the same error with the TTL of the peer's own packets came from the peer's
+    /// host: its own firewall refused the SYN (still a block, on the peer's side).
+    @Test func icmpFromThePeersOwnHostIsItsFirewall() {
+        let h = Harness()
+        h.noteUDP(from: Self.peer.address.ipv4Value, ttl: 63)
+        h.syn(at: 1)
+        h.icmp(code: 3, from: Self.peer.address.ipv4Value, at: 1.1, ttl: 63)
+        #expect(h.findings.summaries == [FindingSummary(.blockedPeerPort, .error, .final, .icmpPortUnreachable)])
+        #expect(h.findings.first?.explanation.contains("the peer's own host sent it (its TTL fits the peer's other packets): a firewall on the peer") == true)
     }
 
     /// Near miss: network and host unreachable are routing, not a block; the attempt is closed.

@@ -33,10 +33,6 @@ public final class PeerPortDiagnosis {
 
     /// Blocks reported, by way, for the escalation when several peers or ports are blocked alike.
     var blockedTargets: [BlockWay: Set<Endpoint>] = [:]
-    /// Connections (client and peer endpoints) reported final, the latest 4,096: a SYN
-    /// retransmitted after that opens a new attempt, which the end of the capture must not
-    /// report again.
-    var finalConnections: Set<ConnectionAttempt.Key> = []
     /// Listening endpoints already warned about as announced for direct connections (bounded).
     var directModeWarned: Set<Endpoint> = []
 
@@ -71,22 +67,25 @@ public final class PeerPortDiagnosis {
         case .reset(let attempt, let time, .oneSideOnly):
             report(attempt, detail: .rstFromMiddlebox, time: time,
                    proof: "a reset came back on one side of the gateway only: the gateway forged it in the peer's name")
-        case .reset(let attempt, let time, .ttl(let ttl, let usual)):
-            if let usual, Self.isForged(resetTTL: ttl, usualTTL: usual) {
+        case .reset(let attempt, let time, .oneVantage(let fit)):
+            if let misfit = Self.misfit(fit) {
                 report(attempt, detail: .rstFromMiddlebox, time: time,
-                       proof: "a reset came back with TTL \(ttl), where the peer's own packets arrive with TTL \(usual): something on the way forged it in the peer's name")
+                       proof: "a reset came back \(misfit): something on the way forged it in the peer's name")
             } else {
                 report(attempt, detail: .rstFromPeer, time: time,
                        proof: "the peer's own host answered with a reset: nothing listens on that port")
             }
-        case .icmpUnreachable(let attempt, let time, let code, let reporter):
+        case .icmpUnreachable(let attempt, let time, let code, let reporter, let inPeersName):
+            let sender = inPeersName.map(Self.senderOfError) ?? ""
             switch code {
             case 9, 10, 13:
                 report(attempt, detail: .icmpAdminProhibited, time: time,
-                       proof: "\(reporter) answered with ICMP destination unreachable code \(code) (communication administratively prohibited): a filter refused it")
+                       proof: "\(reporter) answered with ICMP destination unreachable code \(code) (communication administratively prohibited): a filter refused it\(sender)",
+                       peersOwnFirewall: inPeersName.map { Self.misfit($0) == nil && $0.usualTTL != nil } ?? false)
             case 3:
                 report(attempt, detail: .icmpPortUnreachable, time: time,
-                       proof: "\(reporter) answered the SYN with ICMP port unreachable; a TCP stack answers a closed port with a reset, so this is a firewall's reject rule")
+                       proof: "\(reporter) answered the SYN with ICMP port unreachable; a TCP stack answers a closed port with a reset, so this is a firewall's reject rule\(sender)",
+                       peersOwnFirewall: inPeersName.map { Self.misfit($0) == nil && $0.usualTTL != nil } ?? false)
             default:
                 // Network or host unreachable (and the rest): a routing problem, not a block.
                 break
@@ -98,9 +97,8 @@ public final class PeerPortDiagnosis {
             report(attempt, detail: .noAnswer, time: time, final: false,
                    proof: "nothing answered the SYN within \(seconds(thresholds.synProvisional)) s, though it was retransmitted")
         case .droppedAtGateway(let attempt, let time):
-            // A SYN retransmitted after its attempt was reported final opens another attempt of
-            // the same connection: already said.
-            guard !finalConnections.contains(attempt.key) else { return }
+            // (A SYN retransmitted after its attempt ended is that attempt's: Tracking opens no
+            // second attempt for it, so nothing here is said twice.)
             report(attempt, detail: .noAnswer, time: time, final: true,
                    proof: "nothing answered the SYN (sent \(attempt.retransmissions + 1) time\(attempt.retransmissions == 0 ? "" : "s")); the capture ended before \(seconds(thresholds.synFinal)) s had passed, but the gateway's two sides prove the block")
         }
@@ -116,12 +114,39 @@ extension PeerPortDiagnosis {
         ttl > usual || Int(usual) - Int(ttl) > 1
     }
 
-    func report(_ attempt: ConnectionAttempt, detail: Finding.Detail, time: Int64, final: Bool = true, proof: String) {
-        let key = attempt.key
-        if final {
-            if finalConnections.count >= 4_096 { finalConnections.removeAll(keepingCapacity: true) }
-            finalConnections.insert(key)
+    /// Where one counter numbers the peer's packets to every destination, its own reset or error
+    /// carries an id after the counter's latest: by at least one, and by at most what the peer
+    /// can have sent others meanwhile (256, and 200 packets a second since). Zero (a Linux
+    /// gateway's reject), a repeat, an id behind, or one far ahead is another sender's.
+    static func isOutOfSequence(id: UInt16, counter: IPIDCounter) -> Bool {
+        let step = Int(id &- counter.latest)
+        let allowance = min(32_767, 256 + Int(min(counter.age / 5_000_000, 32_767)))
+        return step == 0 || step > allowance
+    }
+
+    /// Why a packet in the peer's name (a reset, an ICMP error) did not come from the peer's
+    /// host, in words after "came back", or nil when its TTL and IP id fit the peer's packets.
+    static func misfit(_ fit: SenderFit) -> String? {
+        if let usual = fit.usualTTL, isForged(resetTTL: fit.ttl, usualTTL: usual) {
+            return "with TTL \(fit.ttl), where the peer's own packets arrive with TTL \(usual)"
         }
+        if let id = fit.ipID, let counter = fit.counter, isOutOfSequence(id: id, counter: counter) {
+            return "with IP id \(id), where one counter numbers the peer's packets here (\(counter.latest), \(seconds(counter.age)) s before)"
+        }
+        return nil
+    }
+
+    /// An ICMP error from the peer's own address: sent in its name by something on the way, or
+    /// by the peer's host (a firewall there). Nothing is said when no packet of the peer's shows.
+    static func senderOfError(_ fit: SenderFit) -> String {
+        if let misfit = misfit(fit) { return "; it came in the peer's name, \(misfit): the firewall on the way answered for the peer" }
+        guard fit.usualTTL != nil else { return "" }
+        return "; the peer's own host sent it (its TTL fits the peer's other packets): a firewall on the peer itself refused the SYN"
+    }
+
+    func report(_ attempt: ConnectionAttempt, detail: Finding.Detail, time: Int64, final: Bool = true, proof: String,
+                peersOwnFirewall: Bool = false) {
+        let key = attempt.key
         let isPeerItself = detail == .rstFromPeer
         if isPeerItself {
             // The firewall let it through: the port was reached, though nothing listened.
@@ -165,6 +190,7 @@ extension PeerPortDiagnosis {
             if !outgoing && (beyond || targets >= 3) {
                 advice += " Or restrict the clients to a small listening port range and open exactly that range."
             }
+            if peersOwnFirewall { advice += " The refusal came from the peer's own host: its own firewall must let the port in too." }
         }
         emit(Finding(kind: outgoing ? .outgoingTCPBlocked : .blockedPeerPort, severity: severity,
                      level: final ? .final : .provisional, detail: detail,

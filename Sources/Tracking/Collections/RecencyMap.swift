@@ -49,6 +49,15 @@ public struct RecencyMap<Key: SlotKey, Value> {
         return slots[Int(slot)].value
     }
 
+    /// Changes `key`'s value in place, without marking it recent (for facts updated on every
+    /// packet, where the move would cost more than it saves); false when `key` is absent.
+    @inlinable
+    public mutating func update(_ key: Key, _ body: (inout Value) -> Void) -> Bool {
+        guard !index.isEmpty, let slot = slot(of: key, hash: key.slotHash(hasher)) else { return false }
+        body(&slots[Int(slot)].value)
+        return true
+    }
+
     /// Sets `key`'s value and marks it the most recent; forgets the least recent key when full.
     @inlinable
     public mutating func set(_ value: Value, for key: Key) {

@@ -49,6 +49,11 @@ public struct ConnectionAttempt: Sendable {
     }
 }
 
+extension ConnectionAttempt.Key: SlotKey {
+    @inlinable
+    public func slotHash(_ hasher: SlotHasher) -> UInt64 { hasher.hash(client, peer) }
+}
+
 /// What became of an attempt: the facts the peer-port rule judges.
 public enum ConnectionAttemptEvent: Sendable {
     /// The peer answered the SYN (SYN-ACK in `frame`): the port was reached.
@@ -57,7 +62,9 @@ public enum ConnectionAttemptEvent: Sendable {
     /// peer's own host sent it.
     case reset(ConnectionAttempt, time: Int64, origin: ResetOrigin)
     /// An ICMP destination unreachable quoting the SYN (its frame is the attempt's last).
-    case icmpUnreachable(ConnectionAttempt, time: Int64, code: UInt8, reporter: IPAddress)
+    /// `inPeersName`: sent from the peer's own address, seen from one vantage point, and how it
+    /// fits the peer's other packets there (nil otherwise).
+    case icmpUnreachable(ConnectionAttempt, time: Int64, code: UInt8, reporter: IPAddress, inPeersName: SenderFit?)
     /// Nothing answered: by the provisional deadline (the SYN retransmitted; the attempt stays
     /// open) or by the final one (the attempt ends).
     case unanswered(ConnectionAttempt, time: Int64, final: Bool)
@@ -71,7 +78,6 @@ public enum ResetOrigin: Sendable, Equatable {
     case crossedGateway
     /// Seen on one side of a two-sided capture only: the gateway made it.
     case oneSideOnly
-    /// One vantage point: the reset's TTL, and the TTL the peer's other packets arrive with
-    /// (nil when none was seen).
-    case ttl(UInt8, usual: UInt8?)
+    /// One vantage point: the reset held against the peer's other packets there (TTL, IP id).
+    case oneVantage(SenderFit)
 }

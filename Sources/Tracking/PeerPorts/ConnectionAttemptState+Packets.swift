@@ -9,7 +9,6 @@ extension ConnectionAttemptState {
                       isCopy: Bool) {
         advance(to: time)
         guard let src = decoded.sourceAddress, let dst = decoded.destinationAddress else { return }
-        let ttl = decoded.ipv4?.ttl ?? decoded.ipv6?.hopLimit ?? 0
         let source = Endpoint(address: src, port: header.sourcePort)
         let destination = Endpoint(address: dst, port: header.destinationPort)
         if header.isSYN && !header.isACK {
@@ -26,19 +25,20 @@ extension ConnectionAttemptState {
                 return
             }
             guard !isCopy, destination.port > 1023, let entry = advertised.lookup(destination),
-                  !Self.isForeignLANAttempt(entry, from: src), index.count < maximumAttempts else { return }
+                  !Self.isForeignLANAttempt(entry, from: src), index.count < maximumAttempts,
+                  ended[key] != header.sequenceNumber else { return }
             open(key, time: time, frame: frame, isn: header.sequenceNumber, advertised: entry)
             return
         }
         let key = ConnectionAttempt.Key(client: destination, peer: source)
         guard let slot = findAttempt(key) else {
-            if !header.isRST { lastTTL.set(ttl, for: src) }
+            if !header.isRST { noteSender(decoded, source: src, time: time) }
             return
         }
         if header.isSYN && header.isACK {
             let attempt = close(slot)  // open: the peer answered
             events.append(.answered(attempt, frame: frame))
-            lastTTL.set(ttl, for: src)
+            noteSender(decoded, source: src, time: time)
             return
         }
         guard header.isRST, attempts[Int(slot)].pendingReset == nil else { return }
@@ -50,14 +50,15 @@ extension ConnectionAttemptState {
             return
         }
         if twoSided {
-            attempts[Int(slot)].pendingReset = (frame, time, ttl)
+            attempts[Int(slot)].pendingReset = (frame, time, decoded.ipv4?.ttl ?? decoded.ipv6?.hopLimit ?? 0)
             byFrame.insert(slot, hash: hasher.hash(frame, 0))
             // Suspended: the verdict decides, whatever the time.
             deadlines.remove(slot)
             return
         }
-        // One vantage only: the TTL tells whether the reset came as far as the peer's packets do.
-        events.append(.reset(close(slot), time: time, origin: .ttl(ttl, usual: lastTTL[src])))
+        // One vantage only: its TTL and IP id against the peer's other packets tell whether the
+        // peer's host sent it.
+        events.append(.reset(close(slot), time: time, origin: .oneVantage(fit(decoded, source: src, time: time))))
     }
 
     mutating func noteLogin(uin: UInt32, from address: IPAddress) {
@@ -78,13 +79,16 @@ extension ConnectionAttemptState {
         }
     }
 
-    mutating func icmp(_ message: ICMPMessage, frame: UInt64, time: Int64, reporter: IPAddress) {
-        guard message.type == 3, let q = message.quoted, q.protocolNumber == IPProtocol.tcp,
-              let sport = q.sourcePort, let dport = q.destinationPort else { return }
+    mutating func icmp(_ message: ICMPMessage, decoded: DecodedPacket, frame: UInt64, time: Int64, twoSided: Bool) {
+        guard message.type == 3, let reporter = decoded.sourceAddress, let q = message.quoted,
+              q.protocolNumber == IPProtocol.tcp, let sport = q.sourcePort, let dport = q.destinationPort else { return }
         let key = ConnectionAttempt.Key(client: Endpoint(address: q.source, port: sport), peer: Endpoint(address: q.destination, port: dport))
         guard let slot = findAttempt(key) else { return }
         var attempt = close(slot)
         attempt.frames.append(frame)
-        events.append(.icmpUnreachable(attempt, time: time, code: message.code, reporter: reporter))
+        // An error "from" the peer itself (a host firewall's reject, or one forged in its name,
+        // as bridge firewalls do): held against the peer's other packets, like a reset.
+        let inPeersName = !twoSided && reporter == q.destination ? fit(decoded, source: reporter, time: time) : nil
+        events.append(.icmpUnreachable(attempt, time: time, code: message.code, reporter: reporter, inPeersName: inPeersName))
     }
 }

@@ -92,6 +92,7 @@ extension ConnectionAttemptState {
         if let reset = attempt.pendingReset { byFrame.remove(slot, hash: hasher.hash(reset.frame, 0)) }
         deadlines.remove(slot)
         freeSlots.append(slot)
+        ended.set(attempt.isn, for: attempt.key)
         return attempt
     }
 

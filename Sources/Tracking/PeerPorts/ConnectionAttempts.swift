@@ -19,10 +19,13 @@ public final class ConnectionAttempts {
         public var synFinal: Int64
         /// Attempts followed at once; more are not followed.
         public var maximumAttempts = 4096
-        /// Addresses whose TTL and logged-in UIN are remembered.
+        /// Addresses whose TTL, IP id and logged-in UIN are remembered.
         public var addressCapacity = 65_536
         /// Advertised endpoints remembered.
         public var advertisedCapacity = 16_384
+        /// Ended attempts remembered (their connection and ISN), so that a SYN retransmitted
+        /// after its attempt ended is known as that attempt's, not a new one.
+        public var endedCapacity = 4096
 
         public init(synProvisional: Int64, synFinal: Int64) {
             self.synProvisional = synProvisional
@@ -59,14 +62,13 @@ public final class ConnectionAttempts {
                                      connectionMode: connectionMode, application: application)
     }
 
-    /// A packet of another protocol from an address (its UDP to the ICQ server): its TTL is the
-    /// one the address's packets arrive with at this vantage point, which a reset in its name
-    /// must fit. Only needed on a one-sided capture (on two, the gateway's verdict decides).
-    public func noteTTL(_ decoded: DecodedPacket) {
-        guard let src = decoded.sourceAddress, let ttl = decoded.ipv4?.ttl ?? decoded.ipv6?.hopLimit else { return }
-        // Nearly always the TTL already known: a lookup, not a move to the front.
-        if state.pointee.lastTTL[src] == ttl { return }
-        state.pointee.lastTTL.set(ttl, for: src)
+    /// A packet of another protocol from an address (its UDP to the ICQ server): its TTL and IP
+    /// id are what the address's packets arrive with at this vantage point, which a reset or an
+    /// ICMP error in its name must fit. Only needed on a one-sided capture (on two, the
+    /// gateway's verdict decides).
+    public func noteSender(_ decoded: DecodedPacket, time: Int64) {
+        guard let src = decoded.sourceAddress else { return }
+        state.pointee.noteSender(decoded, source: src, time: time)
     }
 
     /// A client logged in to the server from `address`.
@@ -79,8 +81,8 @@ public final class ConnectionAttempts {
 
     /// Attempts open now (not yet answered, ended or given up).
     public var openAttempts: Int { state.pointee.index.count }
-    /// Addresses whose latest TTL or logged-in UIN was forgotten to make room.
-    public var addressesForgotten: UInt64 { state.pointee.lastTTL.forgotten + state.pointee.uinByAddress.forgotten }
+    /// Addresses whose latest TTL and IP id, or logged-in UIN, were forgotten to make room.
+    public var addressesForgotten: UInt64 { state.pointee.senders.forgotten + state.pointee.uinByAddress.forgotten }
 
     /// Every TCP segment. `twoSided` says a gateway matcher will rule on resets; `isCopy` marks a
     /// forwarded copy of a segment already seen on the other side (not a retransmission).
@@ -95,9 +97,10 @@ public final class ConnectionAttempts {
         deliver()
     }
 
-    /// An ICMP destination unreachable quoting a TCP segment.
-    public func icmp(_ message: ICMPMessage, frame: UInt64, time: Int64, reporter: IPAddress) {
-        state.pointee.icmp(message, frame: frame, time: time, reporter: reporter)
+    /// An ICMP destination unreachable quoting a TCP segment. `twoSided` as for `tcp`: from one
+    /// vantage point, an error from the peer's own address is held against its other packets.
+    public func icmp(_ message: ICMPMessage, decoded: DecodedPacket, frame: UInt64, time: Int64, twoSided: Bool) {
+        state.pointee.icmp(message, decoded: decoded, frame: frame, time: time, twoSided: twoSided)
         deliver()
     }
 
@@ -147,11 +150,15 @@ struct ConnectionAttemptState {
     /// The attempts that came due at the current packet (reused).
     var due: [Int32] = []
     var nextSequence: UInt64 = 0
-    /// The TTL of the latest non-reset packet from each address, to tell a peer's own reset from
-    /// one forged on the way.
-    var lastTTL: RecencyMap<IPAddress, UInt8>
+    /// The TTL and IP id of the latest packet each address sent itself (no reset or ICMP
+    /// error), to tell a peer's own reset or error from one forged on the way.
+    var senders: RecencyMap<IPAddress, SenderMarks>
     /// The UIN logged in from each client address; nil where several UINs share the address.
     var uinByAddress: RecencyMap<IPAddress, UInt32?>
+    /// The ISN of each attempt that ended (answered, refused, given up), by its connection: a
+    /// SYN with the same endpoints and ISN is a retransmission of that attempt (a Linux stack
+    /// goes on sending it after the final deadline), not a new attempt to report again.
+    var ended: RecencyMap<ConnectionAttempt.Key, UInt32>
     /// The latest capture time seen (for what is given at the end of the capture).
     var clock: Int64 = .min
     /// Events of the current call, not yet handed on.
@@ -160,8 +167,9 @@ struct ConnectionAttemptState {
     init(configuration: ConnectionAttempts.Configuration) {
         self.configuration = configuration
         advertised = AdvertisedEndpoints(capacity: configuration.advertisedCapacity)
-        lastTTL = RecencyMap(capacity: configuration.addressCapacity)
+        senders = RecencyMap(capacity: configuration.addressCapacity)
         uinByAddress = RecencyMap(capacity: configuration.addressCapacity)
+        ended = RecencyMap(capacity: configuration.endedCapacity)
     }
 
     /// A peer's private LAN ("real") address tried from another network is expected to fail:

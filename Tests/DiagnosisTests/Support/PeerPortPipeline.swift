@@ -33,15 +33,15 @@ final class PeerPortPipeline {
         attempts.tcp(header, decoded: decoded, frame: frame, time: time, twoSided: twoSided, isCopy: isCopy)
     }
 
-    func icmp(_ message: ICMPMessage, frame: UInt64, time: Int64, reporter: IPAddress) {
-        attempts.icmp(message, frame: frame, time: time, reporter: reporter)
+    func icmp(_ message: ICMPMessage, decoded: DecodedPacket, frame: UInt64, time: Int64, twoSided: Bool) {
+        attempts.icmp(message, decoded: decoded, frame: frame, time: time, twoSided: twoSided)
     }
 
     func gatewayVerdict(frame: UInt64, forwarded: Bool, time: Int64) {
         attempts.gatewayVerdict(frame: frame, forwarded: forwarded, time: time)
     }
 
-    func noteTTL(_ decoded: DecodedPacket) { attempts.noteTTL(decoded) }
+    func noteSender(_ decoded: DecodedPacket, time: Int64) { attempts.noteSender(decoded, time: time) }
     func advance(to time: Int64) { attempts.advance(to: time) }
     func noteLogin(uin: UInt32, from address: IPAddress) { attempts.noteLogin(uin: uin, from: address) }
     func finish() { attempts.finish() }
