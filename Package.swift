@@ -71,9 +71,15 @@ let package = Package(
             path: "Fuzz/Entries"
         ),
         // The gateway lab's own ICQ v5 server and client, on real sockets (scripts/lab.sh).
-        .target(name: "LabPeers", dependencies: ["Bytes", "Wire"]),
+        // The gateway lab's own peers: ICQ v5 server and client (UDP), and an OSCAR server (TCP,
+        // MD5 logins: swift-crypto's MD5) that real OSCAR clients sign on to.
+        .target(name: "LabPeers", dependencies: ["Bytes", "Wire", .product(name: "Crypto", package: "swift-crypto")]),
         .executableTarget(
             name: "icqlab-server",
+            dependencies: ["LabPeers", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .executableTarget(
+            name: "icqlab-oscar",
             dependencies: ["LabPeers", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(
