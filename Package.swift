@@ -70,9 +70,8 @@ let package = Package(
             name: "FuzzEntries", dependencies: ["Bytes", "Capture", "Wire", "Tracking", "Report", "Engine", "SampleKit"],
             path: "Fuzz/Entries"
         ),
-        // The gateway lab's own peers on real sockets (scripts/lab.sh): ICQ v5 server and client (UDP),
-        // and an OSCAR server (TCP,
-        // MD5 logins: swift-crypto's MD5) that real OSCAR clients sign on to.
+        // The gateway lab's own peers on real sockets (scripts/lab.sh): ICQ v5 server and client
+        // (UDP), and an OSCAR server (TCP; MD5 logins use swift-crypto) real OSCAR clients sign on to.
         .target(name: "LabPeers", dependencies: ["Bytes", "Wire", .product(name: "Crypto", package: "swift-crypto")]),
         .executableTarget(
             name: "icqlab-server",
