@@ -119,7 +119,10 @@ let package = Package(
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Tracking"]),
         .testTarget(name: "CommandTests", dependencies: ["TestSupport", "LiveTestSupport", "Capture", "Engine", "SampleKit", "Wire"]),
         .testTarget(name: "FuzzReplayTests", dependencies: ["TestSupport", "FuzzEntries", "SampleKit"]),
-        .testTarget(name: "LabTests", dependencies: ["TestSupport", "Capture", "Wire", "Bytes", "LabPeers"]),
+        .testTarget(
+            name: "LabTests",
+            dependencies: ["TestSupport", "Capture", "Wire", "Bytes", "LabPeers", .product(name: "Crypto", package: "swift-crypto")]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

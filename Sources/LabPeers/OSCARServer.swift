@@ -12,7 +12,7 @@ import Crypto
 /// messages sent to it (04,06 relayed as 04,07). Enough for a real client (bitlbee's OSCAR
 /// code) to finish signing on and talk; one log line per event.
 public final class OSCARServer {
-    public struct Configuration {
+    public struct Configuration: Sendable {
         public var login: LabEndpoint
         public var bos: LabEndpoint
         /// Screen name (UIN) -> password.
