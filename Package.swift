@@ -70,10 +70,15 @@ let package = Package(
             name: "FuzzEntries", dependencies: ["Bytes", "Capture", "Wire", "Tracking", "Report", "Engine", "SampleKit"],
             path: "Fuzz/Entries"
         ),
-        // The gateway lab's own ICQ v5 server and client, on real sockets (scripts/lab.sh).
-        .target(name: "LabPeers", dependencies: ["Bytes", "Wire"]),
+        // The gateway lab's own peers on real sockets (scripts/lab.sh): ICQ v5 server and client
+        // (UDP), and an OSCAR server (TCP; MD5 logins use swift-crypto) real OSCAR clients sign on to.
+        .target(name: "LabPeers", dependencies: ["Bytes", "Wire", .product(name: "Crypto", package: "swift-crypto")]),
         .executableTarget(
             name: "icqlab-server",
+            dependencies: ["LabPeers", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .executableTarget(
+            name: "icqlab-oscar",
             dependencies: ["LabPeers", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(
@@ -114,7 +119,10 @@ let package = Package(
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Tracking"]),
         .testTarget(name: "CommandTests", dependencies: ["TestSupport", "LiveTestSupport", "Capture", "Engine", "SampleKit", "Wire"]),
         .testTarget(name: "FuzzReplayTests", dependencies: ["TestSupport", "FuzzEntries", "SampleKit"]),
-        .testTarget(name: "LabTests", dependencies: ["TestSupport", "Capture", "Wire", "Bytes", "LabPeers"]),
+        .testTarget(
+            name: "LabTests",
+            dependencies: ["TestSupport", "Capture", "Wire", "Bytes", "LabPeers", .product(name: "Crypto", package: "swift-crypto")]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -18,11 +18,14 @@
 #         --events and --metrics-file go to the output folder; after the scenario Prometheus's
 #         HTTP API is asked for icqscope_findings_total and ALERTS, and sensor-latency.txt says how
 #         long after each finding was established it reached the events file and Prometheus)
+#        (oscar-* scenarios: real bitlbee signs on to the lab's OSCAR server, icqlab-oscar. Debian's
+#         bitlbee 3.6 has no OSCAR left (removed upstream in 2019), so these need a bitlbee built with
+#         it, outside the repository: --bitlbee PATH or LAB_BITLBEE=PATH)
 #        scripts/lab.sh --list
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-SCENARIOS="healthy timed-out-session timed-out-session-reject keepalive-own-timer client-gives-up dropped-replies blocked-peer-port-drop blocked-peer-port-reset blocked-peer-port-icmp peer-port-allowed outgoing-tcp-blocked server-path-blocked socks-association-lost timeout-sweep timeout-sweep-nat nat-rebinding three-ports-two-open socks4-udp-blocked"
+SCENARIOS="healthy timed-out-session timed-out-session-reject keepalive-own-timer client-gives-up dropped-replies blocked-peer-port-drop blocked-peer-port-reset blocked-peer-port-icmp peer-port-allowed outgoing-tcp-blocked server-path-blocked socks-association-lost timeout-sweep timeout-sweep-nat nat-rebinding three-ports-two-open socks4-udp-blocked oscar-bitlbee oscar-bos-blocked"
 
 usage() {
     sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'
@@ -30,6 +33,7 @@ usage() {
     exit "${1:-2}"
 }
 
+BITLBEE="${LAB_BITLBEE:-}"
 OUT="" BIN="" NAT=0 NAT_RANDOM=0 QUIET=0 SCENARIO="" HEARTBEAT=1 SWEEP_TIMEOUT=3 SENSOR=0
 # What records the gateway's traffic: icqscope live (findings stream while the scenario runs,
 # recording in gateway.pcapng), or tcpdump (gateway.pcap, no live findings). Only
@@ -45,6 +49,7 @@ while [ $# -gt 0 ]; do
         --no-heartbeat) HEARTBEAT=0; shift ;;
         --udp-timeout) SWEEP_TIMEOUT="$2"; shift 2 ;;
         --sensor) SENSOR=1; shift ;;
+        --bitlbee) BITLBEE="$2"; shift 2 ;;
         --list) echo "$SCENARIOS" | tr ' ' '\n'; exit 0 ;;
         -h|--help) usage 0 ;;
         -*) echo "lab: unknown option $1" >&2; usage ;;
@@ -85,10 +90,19 @@ DANTED=$(command -v danted || command -v sockd)
 if [ -z "$BIN" ]; then
     say "building the lab peers"
     (cd "$ROOT" && swift build -q --product icqlab-server && swift build -q --product icqlab-client \
-        && swift build -q --product icqscope) >&2
+        && swift build -q --product icqscope && swift build -q --product icqlab-oscar) >&2
     BIN=$(cd "$ROOT" && swift build --show-bin-path)
 fi
-for tool in icqlab-server icqlab-client; do
+LAB_TOOLS="icqlab-server icqlab-client"
+case "$SCENARIO" in
+    oscar-*)
+        LAB_TOOLS="$LAB_TOOLS icqlab-oscar"
+        # Built with OSCAR: its default ICQ login server is in the binary.
+        [ -n "$BITLBEE" ] && [ -x "$BITLBEE" ] && grep -qa login.icq.com "$BITLBEE" || {
+            echo "lab: $SCENARIO needs a bitlbee built with OSCAR (--bitlbee PATH); Debian's has none since 3.6" >&2; exit 3; }
+        command -v python3 >/dev/null 2>&1 || { echo "lab: $SCENARIO needs python3 (scripts/lab-irc.py)" >&2; exit 3; } ;;
+esac
+for tool in $LAB_TOOLS; do
     [ -x "$BIN/$tool" ] || { echo "lab: $BIN/$tool not found (swift build --product $tool)" >&2; exit 3; }
 done
 
@@ -101,6 +115,7 @@ IF_GI="gi${ID}" IF_GO="go${ID}" IF_CI="ci${ID}" IF_SO="so${ID}"
 GW_IN=10.77.1.1 CLIENT_A=10.77.1.2 CLIENT_C=10.77.1.3
 GW_OUT=10.78.1.1 SERVER=10.78.1.2 PEER_B=10.78.1.3 PROXY=10.78.1.4
 SERVER_PORT=4000 PROXY_PORT=1080
+OSCAR_LOGIN_PORT=5190 OSCAR_BOS_PORT=5191
 UIN_A=1001 UIN_B=1002
 PORT_A=5001 PORT_B=5002
 
@@ -423,6 +438,37 @@ start_client() {
     CLIENT_PIDS+=("$pid")
 }
 
+# The lab's OSCAR server in the outside namespace: login on SERVER:5190, BOS on SERVER:5191.
+# A and B have each other on their server-stored buddy lists.
+start_oscar_server() {
+    local run_for="$1"
+    ip netns exec "$NS_OUT" "$BIN/icqlab-oscar" --login "$SERVER:$OSCAR_LOGIN_PORT" --bos "$SERVER:$OSCAR_BOS_PORT" \
+        --account "$UIN_A:secret-a" --account "$UIN_B:secret-b" --buddy "$UIN_A:$UIN_B" --buddy "$UIN_B:$UIN_A" \
+        --run-for "$run_for" 2>"$OUT/server.log" &
+    SERVER_PID=$!
+    PIDS+=("$SERVER_PID")
+    wait_for_line "$OUT/server.log" "listening on" 5
+}
+
+# start_bitlbee NAME UIN PASSWORD IRC_PORT RUN_FOR [UIN:MESSAGE]: a real bitlbee in the inside
+# namespace (IRC on its loopback only), driven by scripts/lab-irc.py: it adds the OSCAR account
+# with the lab's login server and turns it on; the transcript, bitlbee's own messages about
+# signing on included, goes to client-NAME.log.
+start_bitlbee() {
+    local name="$1" uin="$2" password="$3" port="$4" run_for="$5" message="${6:-}"
+    mkdir -p "$OUT/$name"
+    printf '[settings]\nRunMode = Daemon\nAuthMode = Open\n' >"$OUT/$name/bitlbee.conf"
+    ip netns exec "$NS_IN" setsid "$BITLBEE" -D -n -c "$OUT/$name/bitlbee.conf" -d "$OUT/$name" -i 127.0.0.1 -p "$port" \
+        -P "$OUT/$name/bitlbee.pid" 2>"$OUT/$name.log" &
+    PIDS+=($!)
+    GROUPS_+=($!)
+    ip netns exec "$NS_IN" python3 "$ROOT/scripts/lab-irc.py" --connect "127.0.0.1:$port" --uin "$uin" \
+        --password "$password" --server "$SERVER" ${message:+--message-to "$message"} --run-for "$run_for" \
+        2>"$OUT/client-$name.log" &
+    PIDS+=($!)
+    CLIENT_PIDS+=($!)
+}
+
 start_proxy() {
     cat >"$OUT/danted.conf" <<EOF
 logoutput: $OUT/danted.log
@@ -493,6 +539,8 @@ SERVER=$SERVER
 SERVER_PORT=$SERVER_PORT
 PROXY=$PROXY
 PROXY_PORT=$PROXY_PORT
+OSCAR_LOGIN_PORT=$OSCAR_LOGIN_PORT
+OSCAR_BOS_PORT=$OSCAR_BOS_PORT
 UIN_A=$UIN_A
 UIN_B=$UIN_B
 PORT_A=$PORT_A
@@ -504,6 +552,10 @@ SERVER_RTX=$SERVER_RTX
 SERVER_RETRIES=$SERVER_RETRIES
 ICQSCOPE_THRESHOLDS=$ICQSCOPE_THRESHOLDS
 EOF
+    # The oscar-* scenarios' third-party client, as its binary names itself.
+    if [ -n "$BITLBEE" ] && [ "${SCENARIO#oscar-}" != "$SCENARIO" ]; then
+        echo "OSCAR_CLIENT=$(grep -aoE -m1 'BitlBee [0-9]+\.[0-9.]+' "$BITLBEE" | head -1) (built with OSCAR)" >>"$OUT/scenario.env"
+    fi
 }
 
 common_client_args() {
@@ -775,6 +827,32 @@ run_socks4_udp_blocked() {
     wait_clients
 }
 
+run_oscar_bitlbee() {
+    # Real bitlbee (its own OSCAR code) signs on twice from inside, as A and as B, through the
+    # gateway: MD5 key login on the login server (5190), the redirect to BOS (5191) with a
+    # cookie, the parameter exchanges, the buddy list. A signs on 1.5 s after B, so the server
+    # announces each to the other (03,0B, with DC info); A then sends B a message (04,06, relayed
+    # as 04,07).
+    setup_firewall "$UDP_TIMEOUT"; write_env; start_capture
+    start_oscar_server 12
+    start_bitlbee bitlbee-b "$UIN_B" secret-b 16668 10
+    sleep 1.5
+    start_bitlbee bitlbee-a "$UIN_A" secret-a 16667 8.5 "$UIN_B:hello through the gateway"
+    wait_clients
+}
+
+run_oscar_bos_blocked() {
+    # The gateway lets the login server (5190) through but drops new connections to the BOS
+    # port (5191): bitlbee logs in, is redirected to BOS with its cookie, and its SYNs to the BOS
+    # address never leave the gateway (Linux resends at 1, 3 and 7 s).
+    setup_firewall "$UDP_TIMEOUT"; write_env
+    scenario_rule oifname "$IF_GO" tcp dport "$OSCAR_BOS_PORT" drop
+    start_capture
+    start_oscar_server 12
+    start_bitlbee bitlbee-a "$UIN_A" secret-a 16667 10.5
+    wait_clients
+}
+
 # ---------------------------------------------------------------------------------------------
 
 build_topology
@@ -798,6 +876,8 @@ case "$SCENARIO" in
     timeout-sweep) run_timeout_sweep ;;
     timeout-sweep-nat) run_timeout_sweep_nat ;;
     nat-rebinding) run_nat_rebinding ;;
+    oscar-bitlbee) run_oscar_bitlbee ;;
+    oscar-bos-blocked) run_oscar_bos_blocked ;;
 esac
 wait "$SERVER_PID" || true
 stop_capture

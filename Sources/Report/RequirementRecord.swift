@@ -72,6 +72,7 @@ public enum RequirementRecord {
         case .socksBind: "bind"
         case .tcpRequest: "tcp_request"
         case .rendezvous: "rendezvous"
+        case .bosRedirect: "bos_redirect"  // never in the ports list (the ledger skips it)
         }
     }
 

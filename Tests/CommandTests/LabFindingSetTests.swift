@@ -48,6 +48,13 @@ struct LabFindingSetTests {
             "inside.pcapng": ["dropped_reply|-|recovered"],
             "outside.pcapng": ["dropped_reply|-|recovered"],
         ],
+        // Real bitlbee (3.5.1, built with OSCAR) signs on twice through the gateway to the lab's
+        // OSCAR server: login, BOS redirect, buddies, a message and its ack. Nothing blocked.
+        "oscar-bitlbee": ["gateway.pcapng": []],
+        // The gateway lets TCP out to the login server (5190) but drops it to the BOS server
+        // (5191): the redirect leads nowhere. The SYNs bitlbee's kernel resends are one
+        // connection (same ISN): one provisional, then one final finding.
+        "oscar-bos-blocked": ["gateway.pcapng": ["outgoing_tcp_blocked|final|no_answer", "outgoing_tcp_blocked|provisional|no_answer"]],
         // Login, messages, keep-alives (2 s, within the 30 s timeout), a direct connection out, log-off.
         "healthy": ["gateway.pcapng": []],
         // The login reply dictates 7 s, A keeps its own 2 s timer: within the 30 s timeout.

@@ -52,9 +52,22 @@ struct OSCARDecoderTests {
             #expect(Self.text(r.bosAddress) == "10.10.10.9:5190")
             #expect(r.bosPort == 5190)
             #expect(Self.text(r.bosAddress.map(ServerAddress.host)) == "10.10.10.9")
+            #expect(r.bosAddress.map(ServerAddress.host).flatMap(ServerAddress.ipv4) == IPAddress(ipv4: 0x0A0A_0A09))
             #expect(r.cookie?.count == 256)
             #expect(r.errorCode == nil)
         }
+    }
+
+    /// A BOS address is followed only when it is a dotted IPv4 address (a host name cannot be
+    /// resolved from the capture); anything malformed is no address, never a trap.
+    @Test(arguments: [
+        ("64.12.161.153", "64.12.161.153"), ("0.0.0.0", "0.0.0.0"), ("255.255.255.255", "255.255.255.255"),
+        ("ibucp-vip-d.blue.aol.com", nil), ("256.1.1.1", nil), ("1.2.3", nil), ("1.2.3.4.5", nil), ("1..2.3", nil),
+        ("1.2.3.", nil), ("", nil), ("0001.2.3.4", nil), ("1.2.3.4 ", nil),
+    ] as [(String, String?)])
+    func bosHostAsIPv4(text: String, expected: String?) {
+        let parsed = Array(text.utf8).withUnsafeBytes { ServerAddress.ipv4($0) }
+        #expect(parsed?.description == expected)
     }
 
     @Test func setStatusWithDCInfoExample() {

@@ -3,7 +3,8 @@ import Capture
 import Tracking
 import Wire
 
-/// Rule R4: a TCP connection attempt to a peer's port above 1023 that a filter answered (a forged
+/// Rule R4: a TCP connection attempt to a peer's port above 1023 (or to the BOS server an OSCAR
+/// login redirected its client to, `PeerPortDiagnosis+BOS`) that a filter answered (a forged
 /// reset, an ICMP administratively prohibited, an ICMP port unreachable to a SYN) or that nobody
 /// answered at all (provisional at `synProvisional`, final at `synFinal`, or final at once when
 /// the gateway's two sides show the SYN dropped there). A reset the peer sent itself means it is
@@ -14,7 +15,7 @@ import Wire
 /// (`ConnectionAttemptEvent`), and keeps the ledger of every advertised port for the report card.
 public final class PeerPortDiagnosis {
     public let thresholds: Thresholds
-    private let emit: (Finding) -> Void
+    let emit: (Finding) -> Void
     /// The attempts judged here, asked who logged in where (a finding names the user, and
     /// "inside" is where clients log in from).
     let attempts: ConnectionAttempts
@@ -48,6 +49,8 @@ public final class PeerPortDiagnosis {
     public func advertised(_ endpoint: Endpoint, uin: UInt32?, source: AdvertisedEndpoints.Source,
                            isLANAddress: Bool = false, frame: UInt64, connectionMode: UInt8? = nil,
                            application: UInt8? = nil) {
+        // The ledger lists peers' ports; a BOS server is the client's own server.
+        guard source != .bosRedirect else { return }
         ledger.advertised(endpoint, uin: uin, source: source, isLANAddress: isLANAddress, frame: frame,
                           connectionMode: connectionMode, application: application)
     }
@@ -60,6 +63,7 @@ public final class PeerPortDiagnosis {
     func judge(_ event: ConnectionAttemptEvent) {
         switch event {
         case .answered(let attempt, let frame):
+            guard attempt.advertised.source != .bosRedirect else { return }
             ledger.reached(attempt.key.peer, frames: [attempt.frames[0], frame])
         case .reset(let attempt, let time, .crossedGateway):
             report(attempt, detail: .rstFromPeer, time: time,
@@ -146,6 +150,9 @@ extension PeerPortDiagnosis {
 
     func report(_ attempt: ConnectionAttempt, detail: Finding.Detail, time: Int64, final: Bool = true, proof: String,
                 peersOwnFirewall: Bool = false) {
+        if attempt.advertised.source == .bosRedirect {
+            return reportBOS(attempt, detail: detail, time: time, final: final, proof: proof)
+        }
         let key = attempt.key
         let isPeerItself = detail == .rstFromPeer
         if isPeerItself {

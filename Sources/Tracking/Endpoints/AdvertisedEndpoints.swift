@@ -9,6 +9,9 @@ public struct AdvertisedEndpoints: Sendable {
     public enum Source: String, Sendable {
         case login, userOnline = "user_online", oscarDirectConnection = "oscar_dc_info", peerInit = "peer_init"
         case socksBind = "socks_bind", tcpRequest = "tcp_request", rendezvous
+        /// The BOS server an OSCAR login server sent its client to (TLV 5 of 17,03 or of the
+        /// channel-4 reply): not a peer, but the next TCP connection the client must make.
+        case bosRedirect = "bos_redirect"
     }
 
     public struct Entry: Sendable, Equatable {

@@ -95,6 +95,9 @@ public struct StreamEvidence: StreamProtocolSink {
         let presence: PresenceTLVs
         var uin: UInt32? = nil
         switch pdu.body {
+        case .loginReply(let reply), .signOff(let reply):
+            noteBOSRedirect(reply)
+            return
         case .userInfo(let list):
             presence = list.first.presence
             uin = ScreenName.uin(list.first.screenName)
@@ -111,6 +114,14 @@ public struct StreamEvidence: StreamProtocolSink {
             // A client's own status: the address it is seen from is its external one.
             advertise(Endpoint(address: from.address, port: port), uin: uin, source: .oscarDirectConnection, isLAN: false)
         }
+    }
+
+    /// The login server's redirect: the client's next connection goes to the BOS address (a
+    /// dotted IPv4 address; a host name cannot be followed from the capture).
+    mutating func noteBOSRedirect(_ reply: LoginReply) {
+        guard let text = reply.bosAddress, let address = ServerAddress.ipv4(ServerAddress.host(text)) else { return }
+        let uin = reply.screenName.flatMap(ScreenName.uin)
+        advertise(Endpoint(address: address, port: ServerAddress.port(text)), uin: uin, source: .bosRedirect, isLAN: false)
     }
 
     /// A rendezvous proposal: the proposer listens on TLV 5's port at its internal address (TLV

@@ -128,6 +128,26 @@ public enum ServerAddress {
         return UInt16(value)
     }
 
+    /// A host written as a dotted IPv4 address ("10.78.1.2"); nil for a name or anything else.
+    public static func ipv4(_ text: UnsafeRawBufferPointer) -> IPAddress? {
+        var value: UInt32 = 0, octet = 0, digits = 0, dots = 0
+        for c in text {
+            if c == UInt8(ascii: ".") {
+                guard digits > 0, dots < 3 else { return nil }
+                value = value << 8 | UInt32(octet)
+                octet = 0; digits = 0; dots += 1
+            } else if c >= 0x30, c <= 0x39 {
+                octet = octet * 10 + Int(c - 0x30)
+                digits += 1
+                guard octet <= 255, digits <= 3 else { return nil }
+            } else {
+                return nil
+            }
+        }
+        guard dots == 3, digits > 0 else { return nil }
+        return IPAddress(ipv4: value << 8 | UInt32(octet))
+    }
+
     /// The host part (before the last colon), as a view.
     public static func host(_ text: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
         guard let colon = text.lastIndex(of: UInt8(ascii: ":")) else { return text }
