@@ -72,6 +72,7 @@ public enum RequirementRecord {
         case .socksBind: "bind"
         case .tcpRequest: "tcp_request"
         case .rendezvous: "rendezvous"
+        case .peerAck: "ack"
         }
     }
 

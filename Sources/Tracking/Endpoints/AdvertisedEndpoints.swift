@@ -9,6 +9,9 @@ public struct AdvertisedEndpoints: Sendable {
     public enum Source: String, Sendable {
         case login, userOnline = "user_online", oscarDirectConnection = "oscar_dc_info", peerInit = "peer_init"
         case socksBind = "socks_bind", tcpRequest = "tcp_request", rendezvous
+        /// The port a peer message's accepting acknowledgement announces (a file, a chat, an
+        /// external application: the acknowledging side listens on it).
+        case peerAck = "peer_ack"
     }
 
     public struct Entry: Sendable, Equatable {
