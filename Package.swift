@@ -71,7 +71,7 @@ let package = Package(
             path: "Fuzz/Entries"
         ),
         // The gateway lab's own ICQ v5 server and client, on real sockets (scripts/lab.sh).
-        .target(name: "LabPeers", dependencies: ["Bytes", "Wire"]),
+        .target(name: "LabPeers", dependencies: ["Bytes", "Wire", "SampleKit"]),
         .executableTarget(
             name: "icqlab-server",
             dependencies: ["LabPeers", .product(name: "ArgumentParser", package: "swift-argument-parser")]
