@@ -26,7 +26,7 @@ struct PeerExternalApplicationCommandTests {
     @Test func theRequestAndItsAckAreDecoded() throws {
         let records = try Self.records(blocked: true)
         let plugins = records.compactMap { $0["icq"] as? [String: Any] }.compactMap { $0["peer"] as? [String: Any] }
-            .filter { $0["plugin_guid_name"] as? String == "External plugin" }
+            .filter { $0["plugin_guid_name"] as? String == "external" }
         #expect(plugins.count == 2, "\(plugins)")
         #expect(plugins.allSatisfy { $0["external_application"] as? Bool == true && $0["msg_type"] as? Int == 0x1A })
         #expect(plugins.contains { $0["command_name"] as? String == "ack" && $0["port"] as? Int == 4022 })

@@ -95,7 +95,7 @@ extension PeerPDU {
             }
             if let p = m.pluginName { v.visit("icq.peer.plugin", .text(UnsafeRawBufferPointer(rebasing: plain[p]), .ascii)) }
             if let p = m.plugin {
-                v.visit("icq.peer.plugin_guid_name", .name(p.name))
+                v.visit("icq.peer.plugin_guid_name", .name(p.id))
                 if p.isExternalApplication { v.visit("icq.peer.external_application", .bool(true)) }
             }
             if let t = m.pluginText { v.visit("icq.peer.plugin_text", text(t)) }

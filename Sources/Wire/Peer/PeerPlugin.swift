@@ -38,6 +38,24 @@ public enum PeerPlugin: UInt8, Sendable, CaseIterable {
         }
     }
 
+    /// The plugin as a field value names it (`icq.peer.plugin_guid_name`).
+    public var id: StaticString {
+        switch self {
+        case .message: "message"
+        case .fileTransfer: "file_transfer"
+        case .chat: "chat"
+        case .url: "url"
+        case .contacts: "contacts"
+        case .sms: "sms"
+        case .phoneInfo: "phone_info"
+        case .statusManager: "status_manager"
+        case .infoManager: "info_manager"
+        case .external: "external"
+        case .voiceMessage: "voice_message"
+        case .ircq: "ircq"
+        }
+    }
+
     /// Whether the plugin starts an external application in the guide's sense.
     public var isExternalApplication: Bool { self == .external }
 
