@@ -71,8 +71,9 @@ let package = Package(
             path: "Fuzz/Entries"
         ),
         // The gateway lab's own peers on real sockets (scripts/lab.sh): ICQ v5 server and client
-        // (UDP), and an OSCAR server (TCP; MD5 logins use swift-crypto) real OSCAR clients sign on to.
-        .target(name: "LabPeers", dependencies: ["Bytes", "Wire", .product(name: "Crypto", package: "swift-crypto")]),
+        // (UDP; peer messages encoded by SampleKit's encoder), and an OSCAR server (TCP; MD5 logins
+        // use swift-crypto) real OSCAR clients sign on to.
+        .target(name: "LabPeers", dependencies: ["Bytes", "Wire", "SampleKit", .product(name: "Crypto", package: "swift-crypto")]),
         .executableTarget(
             name: "icqlab-server",
             dependencies: ["LabPeers", .product(name: "ArgumentParser", package: "swift-argument-parser")]

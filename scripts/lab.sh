@@ -25,7 +25,7 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-SCENARIOS="healthy timed-out-session timed-out-session-reject keepalive-own-timer client-gives-up dropped-replies blocked-peer-port-drop blocked-peer-port-reset blocked-peer-port-icmp peer-port-allowed outgoing-tcp-blocked server-path-blocked socks-association-lost timeout-sweep timeout-sweep-nat nat-rebinding three-ports-two-open socks4-udp-blocked oscar-bitlbee oscar-bos-blocked"
+SCENARIOS="healthy timed-out-session timed-out-session-reject keepalive-own-timer client-gives-up dropped-replies blocked-peer-port-drop blocked-peer-port-reset blocked-peer-port-icmp peer-port-allowed outgoing-tcp-blocked server-path-blocked socks-association-lost timeout-sweep timeout-sweep-nat nat-rebinding three-ports-two-open socks4-udp-blocked oscar-bitlbee oscar-bos-blocked external-application-blocked"
 
 usage() {
     sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'
@@ -754,6 +754,27 @@ run_three_ports_two_open() {
     wait_clients
 }
 
+run_external_application_blocked() {
+    # The guide's external applications ("Voice/Video/games") through ICQ's External plugin
+    # (docs/protocol.md#peer-plugins). B, outside, calls A's direct-connection port (let in) and
+    # proposes an external application: a plugin message naming the External plugin. A accepts,
+    # naming the port it listens on for the application (PORT_A+20); B calls it. The firewall
+    # lets in nothing but the direct-connection port: the SYN and its retransmissions never leave
+    # the gateway; B abandons the call after 5 s.
+    KEEPALIVE=5
+    local app=$((PORT_A + 20))
+    setup_firewall "$UDP_TIMEOUT"; write_env
+    scenario_rule iifname "$IF_GO" tcp dport $PORT_A ct state new accept
+    start_capture
+    start_server 11 --retransmit-interval "$SERVER_RTX" --retries "$SERVER_RETRIES" --keepalive-hint "$KEEPALIVE"
+    start_client "$NS_IN" client-a "$CLIENT_A" --uin $UIN_A --tcp-port $PORT_A --contact $UIN_B \
+        --external-application-port $app --run-for 10 $(common_client_args)
+    sleep 0.5
+    start_client "$NS_OUT" client-b "$PEER_B" --uin $UIN_B --tcp-port $PORT_B --contact $UIN_A --connect-peers \
+        --dc-version 8 --propose-external-application --connect-timeout 5 --run-for 9.5 $(common_client_args)
+    wait_clients
+}
+
 run_outgoing_tcp_blocked() {
     # The firewall lets no TCP out of the inside to peers: A (inside, logged in) learns B's port
     # from SRV_USER_ONLINE and calls it; the SYN and its retransmissions (1, 2, 4 s) arrive on the
@@ -870,6 +891,7 @@ case "$SCENARIO" in
     peer-port-allowed) run_peer_port accept ;;
     outgoing-tcp-blocked) run_outgoing_tcp_blocked ;;
     three-ports-two-open) run_three_ports_two_open ;;
+    external-application-blocked) run_external_application_blocked ;;
     socks4-udp-blocked) run_socks4_udp_blocked ;;
     server-path-blocked) run_server_path_blocked ;;
     socks-association-lost) run_socks_association_lost ;;

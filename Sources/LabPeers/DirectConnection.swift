@@ -14,6 +14,10 @@ final class DirectConnection {
     private var proxy: LabEndpoint?
     private var proxyReply: [UInt8]? = nil
     var onFinish: ((DirectConnection) -> Void)?
+    /// The handshake completed: the connection carries messages from now on.
+    var onEstablished: ((DirectConnection) -> Void)?
+    /// A frame after the handshake (a PEER_MSG), its payload after the length.
+    var onMessageFrame: ((DirectConnection, [UInt8]) -> Void)?
 
     private init(loop: EventLoop, log: LabLog, remote: LabEndpoint, stream: TCPStream, handshake: DirectHandshake) {
         self.loop = loop
@@ -120,7 +124,16 @@ final class DirectConnection {
         }
     }
 
+    /// Sends one frame (`payload` after its length).
+    func send(_ payload: [UInt8]) {
+        stream.write(DirectHandshake.frame(payload))
+    }
+
     private func handle(_ frame: [UInt8]) {
+        if handshake.done {
+            onMessageFrame?(self, frame)
+            return
+        }
         let (send, events) = handshake.receive(frame)
         for out in send { stream.write(out) }
         for event in events {
@@ -131,6 +144,7 @@ final class DirectConnection {
                 if let timeoutTimer { loop.cancel(timeoutTimer) }
                 timeoutTimer = nil
                 log.event("peer handshake with \(remote) complete (TCP v\(handshake.version))")
+                onEstablished?(self)
             case .failed(let reason):
                 finish("peer handshake with \(remote) failed: \(reason)")
                 return

@@ -28,6 +28,7 @@ extension V5Client {
             proxy: configuration.socks4)
         {
             track(connection)
+            hookExternalApplications(connection, outgoing: true)
         }
     }
 
@@ -35,9 +36,11 @@ extension V5Client {
         guard let listener else { return }
         while let (stream, remote) = listener.accept() {
             let handshake = DirectHandshake(role: .acceptor, version: configuration.dcVersion, me: identity, peerUIN: 0)
-            track(DirectConnection.accepted(
+            let connection = DirectConnection.accepted(
                 loop: loop, log: log, stream: stream, remote: remote, handshake: handshake,
-                timeout: configuration.connectTimeout))
+                timeout: configuration.connectTimeout)
+            track(connection)
+            hookExternalApplications(connection, outgoing: false)
         }
     }
 

@@ -63,6 +63,12 @@ public final class V5Client {
         /// On giving up on the server (its login or a keep-alive never acknowledged), send a
         /// logout (CMD_SEND_TEXT_CODE) before exiting, as real clients do (issue 13).
         public var logoutOnGiveUp = false
+        /// Propose an external application (ICQ's External plugin) on every peer connection this
+        /// client opens.
+        public var proposeExternalApplication = false
+        /// The port this client listens on for an external application and names when it accepts
+        /// a proposal; 0 = none (proposals go unanswered).
+        public var externalApplicationPort: UInt16 = 0
         public var runFor: Double = 60
 
         public init(uin: UInt32, server: LabEndpoint, bind: LabEndpoint) {
@@ -89,6 +95,10 @@ public final class V5Client {
     var recentServerSeq1: [UInt16] = []
     var peers: [DirectConnection] = []
     var keepAliveTimer: Int?
+    // External applications
+    var externalListener: TCPListener?
+    var externalCalls: [TCPStream] = []
+    let peerScratch = PeerScratch()
     // SOCKS5
     var socksControl: TCPStream?
     var association: Socks5UDPAssociation?
@@ -122,6 +132,7 @@ public final class V5Client {
             log.event("listening for peers on tcp \(listener.local)")
             loop.onReadable(listener.fd) { [weak self] in self?.acceptPeers() }
         }
+        startExternalApplicationListener()
         if let proxy = configuration.socks5 {
             startSocks(proxy)
         } else {

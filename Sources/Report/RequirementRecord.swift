@@ -73,6 +73,7 @@ public enum RequirementRecord {
         case .tcpRequest: "tcp_request"
         case .rendezvous: "rendezvous"
         case .bosRedirect: "bos_redirect"  // never in the ports list (the ledger skips it)
+        case .peerAck: "ack"
         }
     }
 

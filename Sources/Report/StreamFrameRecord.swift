@@ -98,8 +98,8 @@ public struct StreamFrameRecord: StreamProtocolSink {
 
     static let peerTextFields: Set<String> = [
         "icq.peer.type", "icq.peer.uin", "icq.peer.init.port", "icq.peer.init.port2", "icq.peer.command_name",
-        "icq.peer.msg_type_name", "icq.peer.text", "icq.peer.url", "icq.peer.file.opcode_name",
-        "icq.peer.file.name", "icq.peer.file.data_length",
+        "icq.peer.msg_type_name", "icq.peer.plugin_guid_name", "icq.peer.text", "icq.peer.url", "icq.peer.port",
+        "icq.peer.file.opcode_name", "icq.peer.file.name", "icq.peer.file.data_length",
     ]
 
     mutating func append(_ summary: String) {

@@ -79,6 +79,35 @@ enum PeerBytes {
         return v
     }
 
+    /// A plugin message's extras (type 0x1A, docs/protocol.md#peer-plugins, as Licq and climm
+    /// write them): u16 length of the plugin header, the GUID, u16 0, u32 length + plugin name,
+    /// 15 bytes (00 00 01 00 00 01 then zeros); u32 length of the rest; u32 length + text; `data`.
+    static func pluginExtras(guid: [UInt8], name: String, text: String, data: [UInt8]) -> [UInt8] {
+        var v: [UInt8] = []
+        v.appendLE16(UInt16(16 + 2 + 4 + name.utf8.count + 15))
+        v += guid
+        v.appendLE16(0)
+        v.appendLE32(UInt32(name.utf8.count))
+        v += Array(name.utf8)
+        v += [0x00, 0x00, 0x01, 0x00, 0x00, 0x01] + [UInt8](repeating: 0, count: 9)
+        v.appendLE32(UInt32(4 + text.utf8.count + data.count))
+        v.appendLE32(UInt32(text.utf8.count))
+        v += Array(text.utf8)
+        return v + data
+    }
+
+    /// The plugin data climm writes in every plugin acknowledgement (its file layout): port u16
+    /// BE, u16 0, LNTS "", u32 0, port u32 LE.
+    static func pluginAckData(port: UInt16) -> [UInt8] {
+        var v: [UInt8] = []
+        v.appendBE16(port)
+        v.appendLE16(0)
+        v += lnts("")
+        v.appendLE32(0)
+        v.appendLE32(UInt32(port))
+        return v
+    }
+
     /// u16 LE length (including the NUL), bytes, NUL.
     static func lnts(_ text: String) -> [UInt8] {
         var v: [UInt8] = []

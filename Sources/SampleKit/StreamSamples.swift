@@ -4,5 +4,6 @@ public enum StreamSamples {
     public static let files: [(file: String, build: @Sendable () -> [UInt8])] = [
         ("oscar-session.pcapng", { OSCARSample.pcapng() }),
         ("peer-file-transfer.pcapng", { PeerSample.pcapng() }),
+        ("peer-external-application.pcapng", { PeerExternalApplicationSample.pcapng(blocked: true) }),
     ]
 }

@@ -71,6 +71,12 @@ struct IcqlabClient: ParsableCommand {
     @Flag(help: "On giving up on the server, send a logout (CMD_SEND_TEXT_CODE) before exiting, as real clients do.")
     var logoutOnGiveUp = false
 
+    @Flag(help: "Propose an external application (ICQ's External plugin) on every peer connection this client opens.")
+    var proposeExternalApplication = false
+
+    @Option(help: "Listen on this TCP port for an external application and name it when accepting a proposal (0: none).")
+    var externalApplicationPort: UInt16 = 0
+
     @Option(help: "Stop after this many seconds.")
     var runFor: Double = 60
 
@@ -128,6 +134,8 @@ struct IcqlabClient: ParsableCommand {
         c.closeSocksControlAfter = closeSocksControlAfter
         c.logoffAfter = logoffAfter
         c.logoutOnGiveUp = logoutOnGiveUp
+        c.proposeExternalApplication = proposeExternalApplication
+        c.externalApplicationPort = externalApplicationPort
         c.runFor = runFor
         try V5Client(configuration: c).run()
     }

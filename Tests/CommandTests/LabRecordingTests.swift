@@ -21,8 +21,8 @@ struct LabRecordingTests {
 
     @Test func everyScenarioIsRecorded() {
         #expect(Self.scenarios == ["blocked-peer-port-drop", "blocked-peer-port-icmp", "blocked-peer-port-reset", "client-gives-up",
-                                   "dropped-replies", "healthy", "keepalive-own-timer", "nat-rebinding", "oscar-bitlbee", "oscar-bos-blocked",
-                                   "outgoing-tcp-blocked", "peer-port-allowed", "server-path-blocked",
+                                   "dropped-replies", "external-application-blocked", "healthy", "keepalive-own-timer", "nat-rebinding",
+                                   "oscar-bitlbee", "oscar-bos-blocked", "outgoing-tcp-blocked", "peer-port-allowed", "server-path-blocked",
                                    "socks-association-lost", "socks4-udp-blocked", "three-ports-two-open", "timed-out-session",
                                    "timed-out-session-reject", "timeout-sweep", "timeout-sweep-nat"])
     }
@@ -41,5 +41,36 @@ struct LabRecordingTests {
         let offline = r.records(ofType: "finding")
         #expect(offline.map(Self.signature).sorted() == live.map(Self.signature).sorted())
         if ["healthy", "peer-port-allowed", "keepalive-own-timer", "oscar-bitlbee"].contains(scenario) { #expect(offline.isEmpty) } else { #expect(!offline.isEmpty) }
+    }
+
+    /// The External plugin on the real firewall: B's proposal over A's direct connection, A's ack
+    /// naming the application's port, B's call to it dropped at the gateway: `blocked_peer_port`
+    /// naming `external-applications`, the port listed there with its application and source.
+    @Test func externalApplicationBlockedNamesTheRequirement() throws {
+        let dir = Self.folder.appendingPathComponent("external-application-blocked")
+        let environment = try String(contentsOf: dir.appendingPathComponent("scenario.env"), encoding: .utf8)
+        let value = { (key: String) in
+            environment.split(separator: "\n").first { $0.hasPrefix(key + "=") }.map { String($0.dropFirst(key.count + 1)) }
+        }
+        let portA = try #require(value("PORT_A").flatMap { Int($0) })
+        let thresholds = value("ICQSCOPE_THRESHOLDS")?.split(separator: " ").map(String.init) ?? []
+        let r = try CommandRunner.run(["read", "--format", "ndjson"] + thresholds + [dir.appendingPathComponent("gateway.pcapng").path])
+        #expect(r.status == 0, "\(r.stderr)")
+        let blocked = r.records(ofType: "finding").filter { $0["kind"] as? String == "blocked_peer_port" }
+        #expect(!blocked.isEmpty)
+        #expect(blocked.allSatisfy {
+            $0["requirement"] as? String == "external-applications"
+                && ($0["peer"] as? [String: Any])?["port"] as? Int == portA + 20
+                && ($0["peer"] as? [String: Any])?["ip"] as? String == value("CLIENT_A")
+        }, "\(blocked)")
+        let card = try #require(r.records(ofType: "requirement").first { $0["id"] as? String == "external-applications" })
+        #expect(card["status"] as? String == "fail")
+        #expect(((card["ports"] as? [[String: Any]]) ?? []).contains {
+            $0["port"] as? Int == portA + 20 && $0["source"] as? String == "ack"
+                && $0["application"] as? String == "ICQ External plugin" && $0["status"] as? String == "blocked"
+        }, "\(card)")
+        // The direct-connection port itself was reached: a peer port, not an external application's.
+        let peer = try #require(r.records(ofType: "requirement").first { $0["id"] as? String == "peer-tcp-ports" })
+        #expect(((peer["ports"] as? [[String: Any]]) ?? []).contains { $0["port"] as? Int == portA && $0["status"] as? String == "reached" })
     }
 }

@@ -207,6 +207,30 @@ struct GatewayLabTests {
         }
     }
 
+    /// ICQ's External plugin (docs/protocol.md#peer-plugins): B calls A's direct-connection port
+    /// (let in) and proposes an external application; A accepts, naming the port it listens on
+    /// for it; B calls that port, which the firewall does not let in. icqscope must name the
+    /// blocked port under `external-applications`, listed with its application.
+    @Test func externalApplicationBlocked() throws {
+        let (run, capture) = try run("external-application-blocked")
+        defer { run.cleanUp() }
+        let app = port(run, "PORT_A") + 20
+        #expect(run.log("client-a").contains("accepted the External plugin request"))
+        #expect(run.log("client-b").contains("External plugin request accepted by"))
+        #expect(capture.tcp(.outside, port: app).filter { $0.tcp!.isSYN }.count >= 2)
+        #expect(capture.tcp(.inside, port: app).isEmpty, "the application's SYNs never left the gateway")
+        let findings = try expectFindings(run, [("blocked_peer_port", "final", "no_answer")])
+        #expect(findings.filter { $0["kind"] as? String == "blocked_peer_port" }
+            .allSatisfy { $0["requirement"] as? String == "external-applications" })
+        for records in [run.liveRecords(), try run.icqscopeRecords(run.scaledThresholds)] {
+            let card = try #require(records.first { $0["type"] as? String == "requirement" && $0["id"] as? String == "external-applications" })
+            #expect(card["status"] as? String == "fail")
+            #expect(((card["ports"] as? [[String: Any]]) ?? []).contains {
+                $0["port"] as? Int == Int(app) && $0["source"] as? String == "ack" && $0["application"] as? String == "ICQ External plugin"
+            }, "\(card)")
+        }
+    }
+
     /// A's TCP goes through a SOCKS4 proxy (the real dante), which carries no UDP, and the
     /// firewall drops direct UDP to the server: the proxy grants A's CONNECT and the peer
     /// handshake through it completes, while A's login never leaves the gateway. icqscope must

@@ -12,6 +12,9 @@ public struct AdvertisedEndpoints: Sendable {
         /// The BOS server an OSCAR login server sent its client to (TLV 5 of 17,03 or of the
         /// channel-4 reply): not a peer, but the next TCP connection the client must make.
         case bosRedirect = "bos_redirect"
+        /// The port a peer message's accepting acknowledgement announces (a file, a chat, an
+        /// external application: the acknowledging side listens on it).
+        case peerAck = "peer_ack"
     }
 
     public struct Entry: Sendable, Equatable {

@@ -72,13 +72,28 @@ public struct StreamEvidence: StreamProtocolSink {
                                  from: Endpoint, to: Endpoint) {
         isDirty = true
         peerPDUs += 1
-        if case .initPacket(let i) = pdu.content {
+        switch pdu.content {
+        case .initPacket(let i):
             let port = UInt16(truncatingIfNeeded: i.listenPort2 != 0 ? i.listenPort2 : i.listenPort)
             if port != 0 {
                 advertise(Endpoint(address: i.externalIP, port: port), uin: i.uin, source: .peerInit, isLAN: false)
                 advertise(Endpoint(address: i.internalIP, port: port), uin: i.uin, source: .peerInit, isLAN: true)
             }
+        case .message(let m):
+            noteAcceptedPort(m, from: from)
+        default:
+            break
         }
+    }
+
+    /// An acknowledgement that accepts a file, a chat or an external application names the port
+    /// its sender listens on for the connection that follows (docs/protocol.md#peer-ports): at the
+    /// address the acknowledgement came from.
+    mutating func noteAcceptedPort(_ m: PeerMessage, from: Endpoint) {
+        guard m.command == PeerMessage.commandAck, m.status == 0, let port = m.port, port != 0 else { return }
+        let application = m.plugin?.isExternalApplication == true ? ExternalApplicationCapability.classicExternalPlugin : nil
+        advertise(Endpoint(address: from.address, port: port), uin: nil, source: .peerAck, isLAN: false,
+                  application: application)
     }
 
     /// Direct-connection endpoints an OSCAR PDU advertised (buddy arrived, set status): the peer's

@@ -24,8 +24,16 @@ public enum ExternalApplicationCapability {
         index(of: capability).map(name)
     }
 
-    /// An application by its index (`index(of:)`): what the tables keep, one byte.
-    public static func name(_ index: UInt8) -> StaticString { family[Int(index)].1 }
+    /// An application by its index (`index(of:)`, or `classicExternalPlugin`): what the tables
+    /// keep, one byte.
+    public static func name(_ index: UInt8) -> StaticString {
+        Int(index) < family.count ? family[Int(index)].1 : "ICQ External plugin"
+    }
+
+    /// The index given to an application started by the classic peer-to-peer protocol's
+    /// External plugin (`PeerPlugin.external`, docs/protocol.md#peer-plugins), whose messages do
+    /// not say which application it is.
+    public static let classicExternalPlugin = UInt8(family.count)
 
     /// The application's index in `family`, or nil.
     public static func index(of capability: UnsafeRawBufferPointer) -> UInt8? {

@@ -94,6 +94,10 @@ extension PeerPDU {
                 v.visit("icq.peer.text", text(m.text))
             }
             if let p = m.pluginName { v.visit("icq.peer.plugin", .text(UnsafeRawBufferPointer(rebasing: plain[p]), .ascii)) }
+            if let p = m.plugin {
+                v.visit("icq.peer.plugin_guid_name", .name(p.id))
+                if p.isExternalApplication { v.visit("icq.peer.external_application", .bool(true)) }
+            }
             if let t = m.pluginText { v.visit("icq.peer.plugin_text", text(t)) }
             if let f = m.fileName { v.visit("icq.peer.file.name", text(f)) }
             if let s = m.fileSize { v.visit("icq.peer.file.size", .unsigned(UInt64(s))) }

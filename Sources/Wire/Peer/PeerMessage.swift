@@ -24,6 +24,10 @@ public struct PeerMessage: Sendable, Equatable {
     public var pluginName: Range<Int>? = nil
     /// Plugin messages: the text inside the plugin body (a file request's description).
     public var pluginText: Range<Int>? = nil
+    /// Plugin messages: the plugin's GUID (16 bytes, as on the wire) and the plugin it names,
+    /// where the table knows it.
+    public var pluginGUID: Range<Int>? = nil
+    public var plugin: PeerPlugin? = nil
     /// File requests and their accepting acknowledgements.
     public var fileName: Range<Int>? = nil
     public var fileSize: UInt32? = nil
@@ -143,29 +147,57 @@ public struct PeerMessage: Sendable, Equatable {
         case 3:
             readFileExtras(&r, into: &m, version: version)
         case 2:
-            // LNTS client list, port u16 BE, u16, port u32 LE.
-            guard readLNTS(&r) != nil, let portBE = r.readU16BE(), r.skip(2) else { return }
-            let portLE = r.readU32LE()
-            m.port = portLE.map { $0 != 0 ? UInt16(truncatingIfNeeded: $0) : portBE } ?? portBE
+            readChatPort(&r, into: &m)
         case 0x1A:
-            // u16 length of the plugin header: GUID (16), u16, u32 length + command text, 15 bytes.
-            guard let headerLength = r.readU16LE(), let header = r.readBytes(Int(headerLength)) else { return }
-            let headerStart = r.position - Int(headerLength)
-            if header.count >= 22 {
-                let nameLength = Int(header.u32LE(at: 18))
-                if 22 + nameLength <= header.count {
-                    m.pluginName = (headerStart + 22)..<(headerStart + 22 + nameLength)
-                }
-            }
-            // Then u32 length of the body: for "File", u32 length + text, then the file extras.
-            guard let pluginName = m.pluginName, r.bytes.count > 0,
-                UnsafeRawBufferPointer(rebasing: r.bytes[pluginName]).elementsEqual("File".utf8),
-                r.readU32LE() != nil, let textLength = r.readU32LE(), r.skip(Int(textLength))
-            else { return }
-            m.pluginText = (r.position - Int(textLength))..<r.position
-            readFileExtras(&r, into: &m, version: version)
+            readPluginExtras(&r, into: &m, version: version)
         default:
             return
+        }
+    }
+
+    /// Chat requests and their acks, plain or through the chat plugin: LNTS client list, port u16
+    /// BE, u16, port u32 LE.
+    static func readChatPort(_ r: inout ByteReader, into m: inout PeerMessage) {
+        guard readLNTS(&r) != nil, let portBE = r.readU16BE(), r.skip(2) else { return }
+        let portLE = r.readU32LE()
+        m.port = portLE.map { $0 != 0 ? UInt16(truncatingIfNeeded: $0) : portBE } ?? portBE
+    }
+
+    /// Plugin messages (docs/protocol.md#peer-plugins): u16 length of the plugin header: GUID
+    /// (16), u16 (0), u32 length + plugin name, 15 bytes; then u32 length of the rest, u32
+    /// length + text, and the plugin's data. The data is read for the plugins that announce a
+    /// port: file and chat (Licq's and climm's layouts), and an external application's accepting
+    /// ack, read in the layout climm answers every plugin command with (port u16 BE, u16, LNTS,
+    /// u32, port u32 LE: the file layout).
+    static func readPluginExtras(_ r: inout ByteReader, into m: inout PeerMessage, version: UInt16) {
+        guard let headerLength = r.readU16LE(), let header = r.readBytes(Int(headerLength)) else { return }
+        let headerStart = r.position - Int(headerLength)
+        if header.count >= 16 {
+            m.pluginGUID = headerStart..<(headerStart + 16)
+            m.plugin = PeerPlugin.identify(UnsafeRawBufferPointer(rebasing: header[0..<16]))
+        }
+        if header.count >= 22 {
+            let nameLength = Int(header.u32LE(at: 18))
+            if 22 + nameLength <= header.count {
+                m.pluginName = (headerStart + 22)..<(headerStart + 22 + nameLength)
+            }
+        }
+        let isFile = m.pluginName.map {
+            UnsafeRawBufferPointer(rebasing: r.bytes[$0]).elementsEqual("File".utf8)
+        } ?? false
+        guard isFile || m.plugin == .chat || m.plugin == .external,
+              r.readU32LE() != nil, let textLength = r.readU32LE(), r.skip(Int(textLength))
+        else { return }
+        m.pluginText = (r.position - Int(textLength))..<r.position
+        if isFile {
+            readFileExtras(&r, into: &m, version: version)
+        } else if m.plugin == .chat {
+            readChatPort(&r, into: &m)
+        } else if m.command == commandAck {
+            var greeting = PeerMessage(command: m.command, sequence: m.sequence, messageType: m.messageType,
+                                       status: m.status, flags: m.flags, text: m.text)
+            readFileExtras(&r, into: &greeting, version: version)
+            m.port = greeting.port
         }
     }
 
