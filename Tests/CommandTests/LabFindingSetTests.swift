@@ -55,6 +55,10 @@ struct LabFindingSetTests {
         // (5191): the redirect leads nowhere. The SYNs bitlbee's kernel resends are one
         // connection (same ISN): one provisional, then one final finding.
         "oscar-bos-blocked": ["gateway.pcapng": ["outgoing_tcp_blocked|final|no_answer", "outgoing_tcp_blocked|provisional|no_answer"]],
+        // B calls A's direct port (let in) and proposes an External plugin application; A's ack
+        // names port 5021, whose SYNs the gateway drops: provisional, then final at 5 s. The port
+        // A announced for direct connections (5001) was reached: no direct_mode_port_blocked.
+        "external-application-blocked": ["gateway.pcapng": ["blocked_peer_port|final|no_answer", "blocked_peer_port|provisional|no_answer"]],
         // Login, messages, keep-alives (2 s, within the 30 s timeout), a direct connection out, log-off.
         "healthy": ["gateway.pcapng": []],
         // The login reply dictates 7 s, A keeps its own 2 s timer: within the 30 s timeout.
