@@ -8,6 +8,18 @@ import Wire
 /// Evidence the analyzer hands the rules from beyond one packet: endpoints advertised inside the
 /// protocols, and the gateway matcher's verdicts.
 extension Analyzer {
+    /// A client's login or keep-alive, compared with the last few for the copy a UDP mapping
+    /// forwards to the server.
+    func noteUDPMapping(_ packet: CapturedPacket, _ decoded: DecodedPacket, _ udp: UDPHeader,
+                        payload: UnsafeRawBufferPointer, side: Int) {
+        guard let src = decoded.sourceAddress, let dst = decoded.destinationAddress,
+              let mapping = udpMappings.clientDatagram(
+                  payload, source: Endpoint(address: src, port: udp.sourcePort),
+                  destination: Endpoint(address: dst, port: udp.destinationPort),
+                  side: side, frame: packet.frameNumber, time: packet.timestampNanos) else { return }
+        evidence.udpMapping(mapping)
+    }
+
     /// Counts, flow protocols and advertised endpoints of the PDUs the current frame completed.
     func noteStreamFrame(frame: UInt64, flow: FlowHandle?) {
         let found = streamFrame.evidence

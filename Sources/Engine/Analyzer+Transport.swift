@@ -85,6 +85,10 @@ extension Analyzer {
             } else {
                 icqResult = icq.classify(payload, sourcePort: udp.sourcePort, destinationPort: udp.destinationPort)
                 noteICQResult(packet, decoded, side: side, flow: observation?.handle)
+                if case .icq(let p) = icqResult, p.header.direction == .clientToServer,
+                   p.header.command == ICQCommand.Client.login || p.header.command == ICQCommand.Client.keepAlive {
+                    noteUDPMapping(packet, decoded, udp, payload: payload, side: side)
+                }
             }
         }
         if briefs != nil { noteBrief(packet, decoded, side: side, partner: partner) }

@@ -60,6 +60,8 @@ public final class Analyzer {
     let streams: StreamTable<ICQStreamConsumer<StreamFrame>>
     /// The stream PDUs completed while the current frame is analysed: their evidence, and their record.
     var streamFrame: StreamFrame
+    /// Classic ICQ forwarded by a UDP mapping (the guide's other proxy), for the report card.
+    var udpMappings = UDPMappingDetector()
     /// The UDP associations SOCKS5 proxies granted, from the stream decoder's evidence.
     let socksAssociations = SOCKSAssociations()
 

@@ -63,6 +63,10 @@ public struct ICQSessionScript {
         /// ICQ through a SOCKS5 UDP relay (inside vantage, no NAT): client datagrams go to the
         /// relay with the 10-byte RFC 1928 header.
         public var socksRelay: Endpoint? = nil
+        /// ICQ through a UDP mapping on the gateway (a DNAT of this endpoint, on the gateway's
+        /// inside, to the server): inside, the client talks to the mapping; outside, the server's
+        /// packets are the same as without it.
+        public var udpMapping: Endpoint? = nil
         /// Capture start: 2024-11-24 14:00:00 UTC.
         public var start: Int64 = 1_732_456_800 * ICQSessionScript.second
         public var seed: UInt64 = 1
@@ -146,6 +150,9 @@ public struct ICQSessionScript {
     /// The address the client's UDP goes to: the server, or the SOCKS relay.
     var udpPeerIP: UInt32 { setup.socksRelay.map { $0.address.ipv4Value } ?? setup.serverIP }
     var udpPeerPort: UInt16 { setup.socksRelay?.port ?? setup.serverPort }
+    /// The server as the client addresses it inside: the UDP mapping, when there is one.
+    var insidePeerIP: UInt32 { setup.udpMapping.map { $0.address.ipv4Value } ?? udpPeerIP }
+    var insidePeerPort: UInt16 { setup.udpMapping?.port ?? udpPeerPort }
 
     public var clientInside: Endpoint { Endpoint(address: IPAddress(ipv4: setup.clientIP), port: clientPort) }
     public var clientOutside: Endpoint { Endpoint(address: IPAddress(ipv4: publicClientIP), port: natPort) }
@@ -176,7 +183,7 @@ public struct ICQSessionScript {
                                  gatewayICMP: UInt8? = nil, icmpNames: [String] = []) -> Int64? {
         let payload = wrapForRelay(icq, fromClient: true)
         let id = clientHost.identification()
-        let inside = SimPacket.udp(from: setup.clientIP, clientPort, to: udpPeerIP, udpPeerPort, payload: payload,
+        let inside = SimPacket.udp(from: setup.clientIP, clientPort, to: insidePeerIP, insidePeerPort, payload: payload,
                                    ttl: clientHost.ttl, id: id)
         let relayHop: Int64 = setup.socksRelay == nil ? 0 : 300_000
         if hasInside { timeline.add(time: time, interface: insideInterface, frame: SimPacket.frame(inside), names: names) }
@@ -224,7 +231,7 @@ public struct ICQSessionScript {
         let relayHop: Int64 = setup.socksRelay == nil ? 0 : 300_000
         let delivered = arrival + Self.forwardDelay + relayHop
         if hasInside {
-            let inside = SimPacket.udp(from: udpPeerIP, udpPeerPort, to: setup.clientIP, clientPort, payload: payload,
+            let inside = SimPacket.udp(from: insidePeerIP, insidePeerPort, to: setup.clientIP, clientPort, payload: payload,
                                        ttl: serverHost.ttl - 1, id: id)
             timeline.add(time: delivered, interface: insideInterface, frame: SimPacket.frame(inside), names: names)
         }
@@ -235,12 +242,12 @@ public struct ICQSessionScript {
     /// quoting it; the gateway translates the error outward (RFC 5508: the quoted header too).
     mutating func clientRefuses(_ icq: [UInt8], deliveredAt time: Int64, names: [String]) {
         let payload = wrapForRelay(icq, fromClient: false)
-        let insideQuote = SimPacket.udp(from: udpPeerIP, udpPeerPort, to: setup.clientIP, clientPort, payload: payload,
+        let insideQuote = SimPacket.udp(from: insidePeerIP, insidePeerPort, to: setup.clientIP, clientPort, payload: payload,
                                         ttl: serverHost.ttl - 1, id: serverHost.nextID &- 1)
         let id = clientHost.identification()
         let t = time + 60_000
         if hasInside {
-            let icmp = SimPacket.unreachable(from: setup.clientIP, to: udpPeerIP, code: 3, quoting: insideQuote,
+            let icmp = SimPacket.unreachable(from: setup.clientIP, to: insidePeerIP, code: 3, quoting: insideQuote,
                                              ttl: clientHost.ttl, id: id)
             timeline.add(time: t, interface: insideInterface, frame: SimPacket.frame(icmp), names: names)
         }

@@ -146,11 +146,16 @@ public enum RequirementCard {
             }
             return pass([frame], "TCP connections of the ICQ family got through.")
         case .proxy:
+            let mapping = e.firstUDPMapping.map {
+                "Classic ICQ reached its server at \($0.server) through a UDP mapping at \($0.mapping) (the guide's UDP mapping proxy)."
+            }
             guard let frame = e.firstProxy else {
-                return unseen("No client used a SOCKS proxy.",
+                if let m = e.firstUDPMapping, let mapping { return pass(m.frames.map { Optional($0) }, mapping) }
+                return unseen("No client used a SOCKS proxy or a UDP mapping.",
                               "Nothing to check unless clients use a proxy.")
             }
-            return pass([frame], "Clients used a SOCKS proxy and no association was lost.")
+            let frames = [frame] + (e.firstUDPMapping?.frames ?? [])
+            return pass(frames.map { Optional($0) }, "Clients used a SOCKS proxy and no association was lost." + (mapping.map { " " + $0 } ?? ""))
         case .externalApplications:
             if let held = externalApplicationsHeld(peerPorts) { return held }
             return unseen("No external application (voice, video, games) was started with an online user.",

@@ -1,3 +1,5 @@
+import Tracking
+
 /// What the capture shows holds, gathered while packets go by: the first frames that prove each
 /// of the guide's requirements met. Findings show the opposite; `RequirementCard` weighs both.
 /// A few optional frames and a bounded set of ports: nothing grows with the traffic.
@@ -14,6 +16,8 @@ public final class RequirementEvidence {
     public private(set) var firstICQTCP: UInt64? = nil
     /// The first frame of a SOCKS conversation, and of ICQ carried through a SOCKS relay.
     public private(set) var firstProxy: UInt64? = nil
+    /// The first UDP mapping seen carrying classic ICQ to its server (the guide's other proxy).
+    public private(set) var firstUDPMapping: UDPMappingDetector.Mapping? = nil
 
     static let maximumPorts = 64
 
@@ -40,5 +44,9 @@ public final class RequirementEvidence {
 
     public func proxyConversation(frame: UInt64) {
         if firstProxy == nil { firstProxy = frame }
+    }
+
+    public func udpMapping(_ mapping: UDPMappingDetector.Mapping) {
+        if firstUDPMapping == nil { firstUDPMapping = mapping }
     }
 }
