@@ -25,7 +25,7 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-SCENARIOS="healthy timed-out-session timed-out-session-reject keepalive-own-timer client-gives-up dropped-replies blocked-peer-port-drop blocked-peer-port-reset blocked-peer-port-icmp peer-port-allowed outgoing-tcp-blocked server-path-blocked socks-association-lost timeout-sweep timeout-sweep-nat nat-rebinding three-ports-two-open socks4-udp-blocked oscar-bitlbee oscar-bos-blocked external-application-blocked"
+SCENARIOS="healthy timed-out-session timed-out-session-reject keepalive-own-timer client-gives-up dropped-replies blocked-peer-port-drop blocked-peer-port-reset blocked-peer-port-icmp peer-port-allowed outgoing-tcp-blocked server-path-blocked socks-association-lost timeout-sweep timeout-sweep-nat nat-rebinding three-ports-two-open socks4-udp-blocked oscar-bitlbee oscar-bos-blocked external-application-blocked udp-mapping"
 
 usage() {
     sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'
@@ -432,7 +432,7 @@ start_server() {
 # start_client NAMESPACE NAME ADDRESS ARGS...
 start_client() {
     local ns="$1" name="$2" address="$3"; shift 3
-    ip netns exec "$ns" "$BIN/icqlab-client" --server "$SERVER:$SERVER_PORT" --bind "$address" "$@" 2>"$OUT/$name.log" &
+    ip netns exec "$ns" "$BIN/icqlab-client" --server "${CLIENT_SERVER:-$SERVER:$SERVER_PORT}" --bind "$address" "$@" 2>"$OUT/$name.log" &
     local pid=$!
     PIDS+=("$pid")
     CLIENT_PIDS+=("$pid")
@@ -792,6 +792,32 @@ run_outgoing_tcp_blocked() {
     wait_clients
 }
 
+run_udp_mapping() {
+    # The guide's UDP mapping proxy, made by the firewall itself: the gateway maps its inside
+    # address's port 4000 to the server (DNAT), and A is set to talk to the gateway. Inside, A
+    # and the mapping; outside, A and the real server (no masquerade: the source stays), the same
+    # datagrams. B (outside) logs in directly and sends A a message, pushed back through the mapping.
+    KEEPALIVE=2
+    setup_firewall "$UDP_TIMEOUT"; write_env
+    in_ns "$NS_GW" nft -f - <<NFT
+table ip labmap {
+  chain prerouting {
+    type nat hook prerouting priority dstnat; policy accept;
+    iifname "$IF_GI" ip daddr $GW_IN udp dport $SERVER_PORT dnat to $SERVER:$SERVER_PORT
+  }
+}
+NFT
+    gwlog "UDP mapping: $GW_IN:$SERVER_PORT (inside) -> $SERVER:$SERVER_PORT (DNAT)"
+    start_capture
+    start_server 9 --retransmit-interval "$SERVER_RTX" --retries "$SERVER_RETRIES" --keepalive-hint "$KEEPALIVE"
+    CLIENT_SERVER="$GW_IN:$SERVER_PORT" start_client "$NS_IN" client-a "$CLIENT_A" --uin $UIN_A --tcp-port $PORT_A \
+        --contact $UIN_B --logoff-after 6 --run-for 8 $(common_client_args)
+    sleep 0.5
+    start_client "$NS_OUT" client-b "$PEER_B" --uin $UIN_B --tcp-port $PORT_B --contact $UIN_A \
+        --message "2.5:$UIN_A:hello through the mapping" --logoff-after 5.5 --run-for 7.5 $(common_client_args)
+    wait_clients
+}
+
 run_server_path_blocked() {
     # Outbound UDP to port 4000 is dropped: A's login goes out 6 times, 1 s apart, unanswered.
     setup_firewall "$UDP_TIMEOUT"; write_env
@@ -900,6 +926,7 @@ case "$SCENARIO" in
     nat-rebinding) run_nat_rebinding ;;
     oscar-bitlbee) run_oscar_bitlbee ;;
     oscar-bos-blocked) run_oscar_bos_blocked ;;
+    udp-mapping) run_udp_mapping ;;
 esac
 wait "$SERVER_PID" || true
 stop_capture

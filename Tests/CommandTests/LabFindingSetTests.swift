@@ -59,6 +59,9 @@ struct LabFindingSetTests {
         // names port 5021, whose SYNs the gateway drops: provisional, then final at 5 s. The port
         // A announced for direct connections (5001) was reached: no direct_mode_port_blocked.
         "external-application-blocked": ["gateway.pcapng": ["blocked_peer_port|final|no_answer", "blocked_peer_port|provisional|no_answer"]],
+        // The gateway maps its own inside port 4000 to the server (DNAT): A logs in through it,
+        // B's message is pushed back through it; nothing is blocked.
+        "udp-mapping": ["gateway.pcapng": [], "inside.pcapng": [], "outside.pcapng": []],
         // Login, messages, keep-alives (2 s, within the 30 s timeout), a direct connection out, log-off.
         "healthy": ["gateway.pcapng": []],
         // The login reply dictates 7 s, A keeps its own 2 s timer: within the 30 s timeout.

@@ -50,3 +50,31 @@ struct UDPMappingCommandTests {
         #expect(proxy["status"] as? String == "not_observed", "\(proxy)")
     }
 }
+
+/// The same on the real nftables gateway (`scripts/lab.sh udp-mapping`): a DNAT of the gateway's
+/// inside port 4000 to the lab's server, recorded on both interfaces.
+struct UDPMappingLabRecordingTests {
+    static let folder = TestPaths.root.appendingPathComponent("samples/lab/udp-mapping")
+
+    static func proxy(_ file: String) throws -> [String: Any] {
+        let environment = try String(contentsOf: folder.appendingPathComponent("scenario.env"), encoding: .utf8)
+        let thresholds = environment.split(separator: "\n").first { $0.hasPrefix("ICQSCOPE_THRESHOLDS=") }
+            .map { $0.dropFirst("ICQSCOPE_THRESHOLDS=".count).split(separator: " ").map(String.init) } ?? []
+        let r = try CommandRunner.run(["read", "--format", "ndjson"] + thresholds + [folder.appendingPathComponent(file).path])
+        #expect(r.status == 0, "\(r.stderr)")
+        return try #require(r.records(ofType: "requirement").first { $0["id"] as? String == "proxy" })
+    }
+
+    @Test func theFirewallsMappingIsRecognised() throws {
+        let proxy = try Self.proxy("gateway.pcapng")
+        #expect(proxy["status"] as? String == "pass", "\(proxy)")
+        #expect((proxy["explanation"] as? String ?? "").contains("its server at 10.78.1.2:4000 through a UDP mapping at 10.77.1.1:4000"), "\(proxy)")
+        // A's login to the mapping inside (frame 5), then the same datagram leaving for the server (8).
+        #expect(proxy["frames"] as? [Int] == [5, 8], "\(proxy)")
+    }
+
+    @Test(arguments: ["inside.pcapng", "outside.pcapng"])
+    func oneSideAloneShowsNoMapping(_ file: String) throws {
+        #expect(try Self.proxy(file)["status"] as? String == "not_observed")
+    }
+}
