@@ -14,6 +14,7 @@ for extra in "$@"; do
         sockd) command -v sockd >/dev/null 2>&1 || command -v danted >/dev/null 2>&1 || need+=(dante-server) ;;
         valgrind) command -v valgrind >/dev/null 2>&1 || need+=(valgrind) ;;
         tcpdump) command -v tcpdump >/dev/null 2>&1 || need+=(tcpdump) ;;
+        tcpreplay) command -v tcpreplay >/dev/null 2>&1 && command -v tcprewrite >/dev/null 2>&1 || need+=(tcpreplay) ;;
         tshark) command -v tshark >/dev/null 2>&1 || need+=(tshark) ;;
         time) [ -x /usr/bin/time ] || need+=(time) ;;
         cc) command -v cc >/dev/null 2>&1 || need+=(gcc libc6-dev) ;;
