@@ -121,10 +121,8 @@ struct LabFindingSetTests {
 
     static func findings(scenario: String, file: String) throws -> [String] {
         let dir = folder.appendingPathComponent(scenario)
-        let environment = try String(contentsOf: dir.appendingPathComponent("scenario.env"), encoding: .utf8)
-        let thresholds = environment.split(separator: "\n").first { $0.hasPrefix("ICQSCOPE_THRESHOLDS=") }
-            .map { $0.dropFirst("ICQSCOPE_THRESHOLDS=".count).split(separator: " ").map(String.init) } ?? []
-        let r = try CommandRunner.run(["read", "--format", "ndjson"] + thresholds + [dir.appendingPathComponent(file).path])
+        let r = try CommandRunner.run(["read", "--format", "ndjson"] + VantagePointTests.thresholds(scenario)
+                                      + [dir.appendingPathComponent(file).path])
         #expect(r.status == 0, "\(scenario)/\(file): \(r.stderr)")
         return r.records(ofType: "finding").map {
             "\($0["kind"] as? String ?? "?")|\($0["level"] as? String ?? "-")|\($0["detail"] as? String ?? "-")"

@@ -57,10 +57,8 @@ struct UDPMappingLabRecordingTests {
     static let folder = TestPaths.root.appendingPathComponent("samples/lab/udp-mapping")
 
     static func proxy(_ file: String) throws -> [String: Any] {
-        let environment = try String(contentsOf: folder.appendingPathComponent("scenario.env"), encoding: .utf8)
-        let thresholds = environment.split(separator: "\n").first { $0.hasPrefix("ICQSCOPE_THRESHOLDS=") }
-            .map { $0.dropFirst("ICQSCOPE_THRESHOLDS=".count).split(separator: " ").map(String.init) } ?? []
-        let r = try CommandRunner.run(["read", "--format", "ndjson"] + thresholds + [folder.appendingPathComponent(file).path])
+        let r = try CommandRunner.run(["read", "--format", "ndjson"] + VantagePointTests.thresholds("udp-mapping")
+                                      + [folder.appendingPathComponent(file).path])
         #expect(r.status == 0, "\(r.stderr)")
         return try #require(r.records(ofType: "requirement").first { $0["id"] as? String == "proxy" })
     }
