@@ -17,6 +17,7 @@ extension Analyzer {
                   payload, source: Endpoint(address: src, port: udp.sourcePort),
                   destination: Endpoint(address: dst, port: udp.destinationPort),
                   side: side, frame: packet.frameNumber, time: packet.timestampNanos) else { return }
+        shard?.noteConflict("a UDP mapping was found (the same datagram from another source)")
         evidence.udpMapping(mapping)
     }
 
@@ -27,7 +28,10 @@ extension Analyzer {
             advertise(a.endpoint, uin: a.uin, source: a.source, isLANAddress: a.isLANAddress, frame: frame,
                       application: a.application)
         }
-        for association in found.associations { socksAssociations.grant(association) }
+        for association in found.associations {
+            shard?.relays.insert(association.relay)
+            socksAssociations.grant(association)
+        }
         if found.oscarPDUs > 0 {
             evidence.icqTCPConversation(frame: frame)
             summary.count(.oscar)
@@ -87,6 +91,8 @@ extension Analyzer {
     /// the ledger of the guide's peer ports.
     func advertise(_ endpoint: Endpoint, uin: UInt32?, source: AdvertisedEndpoints.Source,
                    isLANAddress: Bool = false, frame: UInt64, connectionMode: UInt8? = nil, application: UInt8? = nil) {
+        shard?.records.append(.advertised(endpoint, uin: uin, source: source, isLANAddress: isLANAddress, frame: frame,
+                                          connectionMode: connectionMode, application: application))
         attempts.advertise(endpoint, uin: uin, source: source, isLANAddress: isLANAddress, frame: frame,
                            connectionMode: connectionMode, application: application)
         peerPorts.advertised(endpoint, uin: uin, source: source, isLANAddress: isLANAddress, frame: frame,

@@ -15,7 +15,7 @@ extension Analyzer {
         icqAnalysis.finish()
         summary.openDeadlines = icqAnalysis.diagnosis.openAtEnd.map { ($0.uin, $0.what, $0.frames) }
         flowTable.finish { write($0) }
-        summary.flows = flowTable.statistics
+        summary.flows = mergedFlowStatistics ?? flowTable.statistics
         summary.sessionsEvicted = icqAnalysis.tracker.evictedSessions
         summary.streamsEvicted = UInt64(streams.streamsEvicted)
         summary.datagramsEvicted = defragmenter.counters.evictedForCap

@@ -10,6 +10,7 @@ import Wire
 extension Analyzer {
     /// A session's record as it ends (NDJSON), and its line for the text report.
     func sessionEnded(_ session: ICQSession) {
+        if let shard { return shard.records.append(.session(session)) }
         html?.sessionEnded(session)
         output.record { SessionRecord.writeNDJSON(&$0, session) }
         if options.format == .text { textLists.keep(sessionLine: SessionRecord.text(session)) }
@@ -17,6 +18,7 @@ extension Analyzer {
 
     /// A finding is printed as soon as it is established (NDJSON), and kept for the text report.
     func report(_ finding: Finding) {
+        if let shard { return shardReport(finding, shard) }
         findingTally.add(finding)
         findingCounts[Self.findingCountIndex(finding.kind, finding.severity)] &+= 1
         if options.format == .text { textLists.keep(finding) }
@@ -52,6 +54,7 @@ extension Analyzer {
 
     /// Damaged or unusable input: a line on stderr, and an `error` record in NDJSON.
     public func report(_ error: CaptureError) {
+        if let shard { return shard.records.append(.error(error)) }
         summary.inputErrors += 1
         output.inputError(error)
     }

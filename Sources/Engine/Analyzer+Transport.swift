@@ -41,6 +41,7 @@ extension Analyzer {
             attempts.icmp(message, decoded: decoded, frame: packet.frameNumber, time: packet.timestampNanos,
                           twoSided: twoSided && sidesSeen.second != nil)
         case .tcp(let tcp):
+            if let shard { shardMovesAttemptClock(shard, tcp, decoded, time: packet.timestampNanos) }
             // A file that declares a second interface but holds one side's packets (a split
             // capture) gets no verdict on a reset: one side seen, one vantage point.
             attempts.tcp(tcp, decoded: decoded, frame: packet.frameNumber, time: packet.timestampNanos,
@@ -87,6 +88,7 @@ extension Analyzer {
                 noteICQResult(packet, decoded, side: side, flow: observation?.handle)
                 if case .icq(let p) = icqResult, p.header.direction == .clientToServer,
                    p.header.command == ICQCommand.Client.login || p.header.command == ICQCommand.Client.keepAlive {
+                    shard?.mappingDigests.insert(ShardContext.digest(payload))
                     noteUDPMapping(packet, decoded, udp, payload: payload, side: side)
                 }
             }

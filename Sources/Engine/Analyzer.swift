@@ -65,6 +65,11 @@ public final class Analyzer {
     /// The UDP associations SOCKS5 proxies granted, from the stream decoder's evidence.
     let socksAssociations = SOCKSAssociations()
 
+    /// Set when this analyzer is one shard of `read --threads` (`becomeShard`).
+    var shard: ShardContext? = nil
+    /// `read --threads`: the shards' flow counts, for the summary.
+    var mergedFlowStatistics: FlowTableStatistics? = nil
+
     /// Frames analysed so far, over every source.
     public var packetsAnalysed: UInt64 { summary.packets }
 
@@ -263,6 +268,7 @@ public final class Analyzer {
         var packet = captured
         packet.timestampNanos = CaptureTime.trackable(captured.timestampNanos)
         briefs?.frameBegins(packet.frameNumber)
+        shard?.records.move(frame: packet.frameNumber, step: .transport)
         // A pcapng file declares its interfaces as it goes: the second side may appear late.
         if !twoSided && (interfaces.count >= 2 || packet.linkType == .linuxSLL2) { twoSided = true }
         let decoded = PacketDecoder.decode(packet)
@@ -286,7 +292,9 @@ public final class Analyzer {
             analyzeTransport(packet, decoded, bytes: packet.bytes, vlan: vlan)
         }
         // The packet's time may have ended idle flows, sessions and exchanges even when it joined none.
+        shard?.records.move(step: .icqDeadlines)
         icqAnalysis.advance(to: packet.timestampNanos)
+        shard?.records.move(step: .attemptDeadlines)
         attempts.advance(to: packet.timestampNanos)
         if twoSided {
             while let u = gateway.nextUnforwarded(now: packet.timestampNanos) { unforwarded(u) }

@@ -24,6 +24,10 @@ final class ICQAnalysis {
     private var farSide: [UInt64: (key: ICQSession.Key, fromServer: Bool, gap: Int64)] = [:]
     private let serverPorts: [UInt16]
     private let evidence: RequirementEvidence
+    /// A shard of `read --threads`: told each event before it is judged (its order among what
+    /// comes due at one instant), and when a packet moves the tracker's clock (true before, false after).
+    var eventBegins: ((ICQSessionTracker.Event) -> Void)? = nil
+    var clockMoving: ((Bool) -> Void)? = nil
     /// The NAT mappings the gateway's public side shows, as bounds of the UDP timeout.
     private var natMappings = NATMappingEvidence()
     /// Sessions whose first packet was the server's: the side taken as their client's may be the
@@ -50,6 +54,7 @@ final class ICQAnalysis {
         guard tracker.hasEvents else { return }
         tracker.drainEvents(into: &events)
         for event in events {
+            eventBegins?(event)
             diagnosis.handle(event)
             if case .sessionEnded(let session) = event {
                 if natMappings.count > 0 { natMappings.forget(session.key) }
@@ -86,6 +91,12 @@ final class ICQAnalysis {
             }
         }
         evidence.icqPacket(fromClient: fromClient, onClientSide: true, frame: frame)
+        // What came due before this packet is resolved first (the tracker would do it inside
+        // `observe`): apart, so that a shard can say where in the frame it happened.
+        clockMoving?(true)
+        tracker.advance(to: time)
+        drain()
+        clockMoving?(false)
         tracker.observe(packet, source: source, destination: destination, frame: frame, time: time, side: side)
         drain()
         if fromClient { diagnosis.clientSpoke(key) }
@@ -168,8 +179,13 @@ final class ICQAnalysis {
     }
 
     func finish() {
-        tracker.finish { drain() }
+        finishSessions()
         diagnosis.finish()
+    }
+
+    /// Ends every session (end of capture), judging their events as they come.
+    func finishSessions() {
+        tracker.finish { drain() }
     }
 }
 

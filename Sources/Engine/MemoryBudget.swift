@@ -85,8 +85,11 @@ public struct MemoryBudget: Sendable, Equatable {
 
     /// Addresses each per-address map of the peer-port rule holds: 65,536 from 64 MiB.
     public var addressCapacity: Int { min(65_536, max(1024, bytes >> 10)) }
-    /// Advertised peer endpoints remembered: 16,384 from 64 MiB.
-    public var advertisedEndpointCapacity: Int { min(16_384, max(1024, bytes >> 12)) }
+    /// Advertised peer endpoints remembered: 16,384 at 64 MiB, growing to 262,144 from 1 GiB
+    /// (the default). A gateway of 10,000 users advertises about 100,000 (each client's own
+    /// endpoints and its contacts'): a table that lets them go forgets the peers a client calls
+    /// later, and a shard of `read --threads` could then remember what one thread forgot.
+    public var advertisedEndpointCapacity: Int { min(262_144, max(1024, bytes >> 12)) }
     /// Packets the gateway matcher holds awaiting their copy: 65,536 from 64 MiB.
     public var gatewayCapacity: Int { min(65_536, max(1024, bytes >> 10)) }
     /// Datagrams IP reassembly holds at once: 1,024 from 64 MiB.

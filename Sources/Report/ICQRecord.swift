@@ -77,9 +77,9 @@ public enum ICQRecord {
 /// ICQ packets counted per version and per command for the summary. Counting allocates only the
 /// first time a command is seen.
 public struct ICQCounts {
-    public private(set) var perVersion = [UInt64](repeating: 0, count: 6)
+    public internal(set) var perVersion = [UInt64](repeating: 0, count: 6)
     /// Keyed by direction (bit 16: server) and command code.
-    public private(set) var perCommand: [UInt32: UInt64] = [:]
+    public internal(set) var perCommand: [UInt32: UInt64] = [:]
 
     public init() {}
 

@@ -66,7 +66,7 @@ public struct Summary {
     public var lastTime: Int64? = nil
     /// Packets a `--filter` rejected (not analysed, not in `packets`).
     public var filteredOut: UInt64 = 0
-    public private(set) var protocolCounts = [UInt64](repeating: 0, count: Counted.allCases.count)
+    public internal(set) var protocolCounts = [UInt64](repeating: 0, count: Counted.allCases.count)
     /// Packets per link type. A capture has one or a few, so the current run of one link type is
     /// counted beside the dictionary and added to it only when the type changes: no hash per packet.
     public var linkTypeCounts: [LinkType: UInt64] {
@@ -74,10 +74,10 @@ public struct Summary {
         if let runLinkType { counts[runLinkType, default: 0] &+= runLength }
         return counts
     }
-    private var countsOfEarlierLinkTypes: [LinkType: UInt64] = [:]
+    var countsOfEarlierLinkTypes: [LinkType: UInt64] = [:]
     private var runLinkType: LinkType? = nil
     private var runLength: UInt64 = 0
-    private var malformedCounts: [MalformationKey: (Malformation, UInt64)] = [:]
+    var malformedCounts: [MalformationKey: (Malformation, UInt64)] = [:]
     /// Damaged-input errors reported (records skipped or files cut short).
     public var inputErrors: UInt64 = 0
     /// Waits still open when the capture ended (an ack not yet come, its deadline not yet passed):

@@ -2,6 +2,9 @@ import ArgumentParser
 import Engine
 import Capture
 import Sensor
+#if canImport(Glibc)
+import Glibc
+#endif
 
 struct ReadCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -18,6 +21,11 @@ struct ReadCommand: ParsableCommand {
     @Flag(name: .long, help: "Read the files as one capture, merged by timestamp (a capture ring, or both sides of a gateway captured apart); each file's interfaces are named <file basename>:<if_name>.")
     var merge = false
 
+    @Option(name: .long, help: ArgumentHelp("Analyse one capture file on this many threads (default: the number of cores; 1: one thread). The output is the same for any number; a file whose analysis the shards cannot split exactly (two sides of a gateway, --packets, --flows, --filter, --html, --write-evidence, --events, --syslog, several files) is read on one thread.", valueName: "n"))
+    var threads: Int = Self.cores
+
+    static var cores: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
+
     @Option(name: .long, help: ArgumentHelp("Write the run's metrics to this file at the end, for node_exporter's textfile collector (atomically).", valueName: "path"))
     var metricsFile: String?
 
@@ -29,6 +37,7 @@ struct ReadCommand: ParsableCommand {
         if options.writeEvidence != nil && files.contains("-") {
             throw ValidationError("--write-evidence reads the capture files again at the end: it cannot take standard input ('-')")
         }
+        if threads < 1 || threads > 64 { throw ValidationError("--threads takes 1 to 64") }
         if options.writeEvidenceFlows && options.writeEvidence == nil {
             throw ValidationError("--write-evidence-flows needs --write-evidence FILE.pcapng")
         }
@@ -38,6 +47,9 @@ struct ReadCommand: ParsableCommand {
         let analyzer = try options.analyzer(totalBytes: Analyzer.totalSize(files))
         if merge {
             analyzer.readMerged(files)
+        } else if threads >= 2, files.count == 1, files[0] != "-", reader == .icqscope, metricsFile == nil,
+                  analyzer.readSharded(files[0], threads: threads) {
+            // Read by the shards.
         } else {
             analyzer.read(files, with: reader)
         }

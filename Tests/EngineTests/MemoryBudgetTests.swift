@@ -34,12 +34,13 @@ struct MemoryBudgetTests {
     }
 
     /// The tables of fixed size keep their usual sizes from 64 MiB up (the default's output does
-    /// not depend on the budget) and shrink below it, never to nothing.
+    /// not depend on the budget) and shrink below it, never to nothing; the advertised endpoints
+    /// have theirs from the default 1 GiB up.
     @Test func fixedTablesShrinkOnlyBelow64MiB() {
         for bytes in [64 << 20, 1 << 30, 8 << 30] {
             let budget = MemoryBudget(bytes: bytes)
             #expect(budget.addressCapacity == 65_536)
-            #expect(budget.advertisedEndpointCapacity == 16_384)
+            #expect(budget.advertisedEndpointCapacity == (bytes >= 1 << 30 ? 262_144 : 16_384))
             #expect(budget.gatewayCapacity == 65_536)
             #expect(budget.reassemblyDatagrams == 1_024)
             #expect(budget.reassemblyBytes == 8 << 20)

@@ -39,9 +39,33 @@ public struct PeerPortLedger: Sendable {
 
     public init() {}
 
+    /// A change to the ledger, as a shard of `read --threads` logs it (`onCall`) for the merge to
+    /// replay in one thread's order: the ledger is a fold over these calls.
+    public enum Call: Sendable {
+        case advertised(Endpoint, uin: UInt32?, source: AdvertisedEndpoints.Source, isLANAddress: Bool, frame: UInt64,
+                        connectionMode: UInt8?, application: UInt8?)
+        case reached(Endpoint, frames: [UInt64])
+        case blocked(Endpoint, frames: [UInt64])
+    }
+
+    nonisolated(unsafe) public var onCall: ((Call) -> Void)? = nil
+
+    public mutating func replay(_ call: Call) {
+        switch call {
+        case .advertised(let e, let uin, let source, let isLAN, let frame, let mode, let application):
+            advertised(e, uin: uin, source: source, isLANAddress: isLAN, frame: frame, connectionMode: mode, application: application)
+        case .reached(let e, let frames): reached(e, frames: frames)
+        case .blocked(let e, let frames): blocked(e, frames: frames)
+        }
+    }
+
     mutating func advertised(_ endpoint: Endpoint, uin: UInt32?, source: AdvertisedEndpoints.Source,
                              isLANAddress: Bool, frame: UInt64, connectionMode: UInt8? = nil,
                              application: UInt8? = nil) {
+        if let onCall {
+            return onCall(.advertised(endpoint, uin: uin, source: source, isLANAddress: isLANAddress, frame: frame,
+                                      connectionMode: connectionMode, application: application))
+        }
         if let i = index[endpoint] {
             if entries[i].connectionMode == nil { entries[i].connectionMode = connectionMode }
             return
@@ -60,12 +84,14 @@ public struct PeerPortLedger: Sendable {
     /// A connection to the port got through the firewall (a blocked status stays: the block is
     /// what the requirement is about).
     mutating func reached(_ endpoint: Endpoint, frames: [UInt64]) {
+        if let onCall { return onCall(.reached(endpoint, frames: frames)) }
         guard let i = index[endpoint], entries[i].status != .blocked else { return }
         entries[i].status = .reached
         add(frames, to: i)
     }
 
     mutating func blocked(_ endpoint: Endpoint, frames: [UInt64]) {
+        if let onCall { return onCall(.blocked(endpoint, frames: frames)) }
         guard let i = index[endpoint] else { return }
         if entries[i].status == .reached { entries[i].frames.removeSubrange(1...) }
         entries[i].status = .blocked

@@ -49,4 +49,24 @@ public final class RequirementEvidence {
     public func udpMapping(_ mapping: UDPMappingDetector.Mapping) {
         if firstUDPMapping == nil { firstUDPMapping = mapping }
     }
+
+    /// `read --threads`: a shard's evidence joined into the run's; each first frame is the
+    /// earliest of any shard, the peer ports the first `maximumPorts` by frame.
+    public func absorb(_ shard: RequirementEvidence) {
+        func earliest(_ a: UInt64?, _ b: UInt64?) -> UInt64? {
+            guard let a else { return b }
+            guard let b else { return a }
+            return min(a, b)
+        }
+        firstClientPacket = earliest(firstClientPacket, shard.firstClientPacket)
+        firstServerPacket = earliest(firstServerPacket, shard.firstServerPacket)
+        firstServerPacketDelivered = earliest(firstServerPacketDelivered, shard.firstServerPacketDelivered)
+        firstICQTCP = earliest(firstICQTCP, shard.firstICQTCP)
+        firstProxy = earliest(firstProxy, shard.firstProxy)
+        var ports = peerPorts
+        for (port, frame) in shard.peerPorts { ports[port] = earliest(ports[port], frame) }
+        let kept = ports.sorted { ($0.value, $0.key) < ($1.value, $1.key) }.prefix(Self.maximumPorts)
+        peerPorts = Dictionary(uniqueKeysWithValues: kept.map { ($0.key, $0.value) })
+        if firstUDPMapping == nil { firstUDPMapping = shard.firstUDPMapping }
+    }
 }

@@ -26,6 +26,22 @@ public struct UDPTimeoutBrackets: Sendable {
 
     public init() {}
 
+    /// A bound, as a shard of `read --threads` logs it (`onCall`) for the merge to replay in
+    /// one thread's order (equal bounds keep the first).
+    public enum Call: Sendable {
+        case delivered(GatewaySides?, gap: Int64, frames: [UInt64])
+        case lost(GatewaySides?, gap: Int64, frames: [UInt64])
+    }
+
+    nonisolated(unsafe) public var onCall: ((Call) -> Void)? = nil
+
+    public mutating func replay(_ call: Call) {
+        switch call {
+        case .delivered(let g, let gap, let frames): delivered(at: g, afterIdle: gap, frames: frames)
+        case .lost(let g, let gap, let frames): lost(at: g, afterIdle: gap, frames: frames)
+        }
+    }
+
     /// A session crossed this gateway (its packets were seen on both of its sides).
     public mutating func noteGateway(_ sides: GatewaySides) {
         guard index(of: sides) == nil, gateways.count < Self.keptGateways else { return }
@@ -33,11 +49,13 @@ public struct UDPTimeoutBrackets: Sendable {
     }
 
     public mutating func delivered(at gateway: GatewaySides?, afterIdle gap: Int64, frames: [UInt64]) {
+        if let onCall { return onCall(.delivered(gateway, gap: gap, frames: frames)) }
         overall.delivered(afterIdle: gap, frames: frames)
         if let i = gateway.flatMap(index(of:)) { gateways[i].bracket.delivered(afterIdle: gap, frames: frames) }
     }
 
     public mutating func lost(at gateway: GatewaySides?, afterIdle gap: Int64, frames: [UInt64]) {
+        if let onCall { return onCall(.lost(gateway, gap: gap, frames: frames)) }
         overall.lost(afterIdle: gap, frames: frames)
         if let i = gateway.flatMap(index(of:)) { gateways[i].bracket.lost(afterIdle: gap, frames: frames) }
     }

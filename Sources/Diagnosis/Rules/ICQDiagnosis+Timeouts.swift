@@ -104,7 +104,22 @@ extension ICQDiagnosis {
         guard let k = Self.keepaliveClaim(session.keepaliveInterval, option: thresholds.keepalive) else { return }
         if let longest = longestKeepalive, longest.interval >= k.value { return }
         let frames = session.keepaliveFrames.isEmpty ? (session.loginReplyFrame.map { [$0] } ?? []) : session.keepaliveFrames
-        longestKeepalive = (k.value, k.source, Array(frames.prefix(4)))
+        let claim = KeepaliveClaimSeen(interval: k.value, learnedFrom: k.source, frames: Array(frames.prefix(4)))
+        if let onKeepalive { return onKeepalive(claim) }
+        absorb(claim)
+    }
+
+    /// A session's keep-alive interval, as `noteKeepalive` found it.
+    public struct KeepaliveClaimSeen: Sendable {
+        var interval: Int64
+        var learnedFrom: String
+        var frames: [UInt64]
+    }
+
+    /// Keeps the claim if it is longer than the longest so far (the first of equals stays).
+    public func absorb(_ claim: KeepaliveClaimSeen) {
+        if let longest = longestKeepalive, longest.interval >= claim.interval { return }
+        longestKeepalive = (claim.interval, claim.learnedFrom, claim.frames)
     }
 
     /// The client's next packet arrived without a rebinding: the candidate stands at its level.

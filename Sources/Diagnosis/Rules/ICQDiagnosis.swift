@@ -144,6 +144,14 @@ public final class ICQDiagnosis {
     /// Deadlines still open when the capture ended: reported as such, never guessed.
     public private(set) var openAtEnd: [OpenDeadline] = []
 
+    /// A shard of `read --threads`: the run-wide results above go here instead, for the merge
+    /// to absorb in one thread's order (`absorb`, `replayBound`).
+    public var onKeepalive: ((KeepaliveClaimSeen) -> Void)? = nil
+    public var onOpenDeadline: ((OpenDeadline) -> Void)? = nil
+    public func logBounds(_ log: @escaping (UDPTimeoutBrackets.Call) -> Void) { udpTimeouts.onCall = log }
+    public func replayBound(_ call: UDPTimeoutBrackets.Call) { udpTimeouts.replay(call) }
+    public func absorb(_ open: OpenDeadline) { openAtEnd.append(open) }
+
     public struct OpenDeadline: Sendable {
         public var uin: UInt32
         public var what: String
@@ -181,10 +189,12 @@ public final class ICQDiagnosis {
         guard exchange.copyCount >= 2 || exchange.gapBefore > thresholds.firewallTimeout else { return }
         let name = commandName(exchange.command, fromClient: fromClient)
         let who = fromClient ? "the client's \(name)" : "the server's \(name)"
-        openAtEnd.append(OpenDeadline(
+        let open = OpenDeadline(
             uin: session.key.uin,
             what: "\(who) (seq \(hex(exchange.seq1))/\(exchange.seq2), \(exchange.copyCount) cop\(exchange.copyCount == 1 ? "y" : "ies")) was still unacknowledged, \(seconds(waited)) s after its last copy",
-            frames: exchange.frames))
+            frames: exchange.frames)
+        if let onOpenDeadline { return onOpenDeadline(open) }
+        openAtEnd.append(open)
     }
 
     public func finish() {

@@ -132,6 +132,9 @@ public struct ICQExchange: Sendable {
     /// request allocates nothing. A sender that keeps going spills into `laterFrames`.
     private var firstFrames: InlineArray<8, UInt64> = .init(repeating: 0)
     private var laterFrames: [UInt64] = []
+    /// The frame of the first copy: with the first time and seq1, what orders exchanges that
+    /// come due at one instant, the same in one thread as in shards (`read --threads`).
+    public var firstFrame: UInt64 { firstFrames[0] }
     public var ack: (frame: UInt64, time: Int64)? = nil
     /// Packets from the other party that arrived while this one waited (any at all means the
     /// path back was open: a missing ack is then the peer's doing, not the firewall's).

@@ -154,10 +154,11 @@ extension ICQSessionTable {
     struct ExchangeOrder: Comparable {
         var firstTime: Int64
         var seq1: UInt16
-        var serial: UInt64
+        /// The first copy's frame (not the table's own serial): the same order in every shard.
+        var firstFrame: UInt64
         var slot: Int32
         static func < (a: ExchangeOrder, b: ExchangeOrder) -> Bool {
-            (a.firstTime, a.seq1, a.serial) < (b.firstTime, b.seq1, b.serial)
+            (a.firstTime, a.seq1, a.firstFrame) < (b.firstTime, b.seq1, b.firstFrame)
         }
     }
 
@@ -172,7 +173,7 @@ extension ICQSessionTable {
 
     func order(of x: Int32) -> ExchangeOrder {
         ExchangeOrder(firstTime: exchanges[Int(x)].exchange.firstTime, seq1: exchanges[Int(x)].exchange.seq1,
-                      serial: exchanges[Int(x)].serial, slot: x)
+                      firstFrame: exchanges[Int(x)].exchange.firstFrame, slot: x)
     }
 
     mutating func sortExpiring() {

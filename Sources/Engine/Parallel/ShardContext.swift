@@ -1,0 +1,54 @@
+import Bytes
+import Capture
+import Diagnosis
+import Tracking
+
+/// What an analyzer running as one shard of `read --threads` keeps besides its own analysis:
+/// its results with their keys (`ShardRecords`, which also carry its calls into run-wide state
+/// for the merge to replay in order), its flow counts, and what tells whether it needed another
+/// shard's state (`ShardConflicts`).
+final class ShardContext {
+    let index: Int
+    let partition: ShardPartition
+    let records = ShardRecords()
+    /// Frames in the file (the number one thread's end-of-run stream flush uses).
+    let totalFrames: UInt64
+
+    /// The file's interfaces and format as the shard's reader left them, for the summary.
+    var interfaces: [CaptureInterface] = []
+    var formatName = ""
+
+    /// Why this shard's analysis may differ from one thread's; nil while it cannot.
+    var conflict: String? = nil
+
+    /// Peer-port findings whose "Nth port blocked the same way" the merge counts over every shard.
+    var escalations: [Int: PeerPortDiagnosis.Escalation] = [:]
+
+    /// The active flows after each frame that changed them, and whether that frame created one
+    /// (one thread's peak is taken at creations): the merge sums the shards frame by frame.
+    var flowCounts: [(frame: UInt64, active: Int32, created: Bool)] = []
+    var lastActiveFlows = 0
+    var lastFlowsCreated: UInt64 = 0
+
+    /// Digests of classic ICQ logins and keep-alives (a UDP mapping repeats them elsewhere).
+    var mappingDigests: Set<UInt64> = []
+    /// Relay endpoints of SOCKS5 UDP associations granted here.
+    var relays: Set<Endpoint> = []
+
+    init(index: Int, partition: ShardPartition) {
+        self.index = index
+        self.partition = partition
+        totalFrames = UInt64(partition.shardOfFrame.count)
+    }
+
+    func noteConflict(_ reason: @autoclosure () -> String) {
+        if conflict == nil { conflict = reason() }
+    }
+
+    /// FNV-1a over a datagram's bytes.
+    static func digest(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01B3 }
+        return hash
+    }
+}

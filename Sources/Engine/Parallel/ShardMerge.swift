@@ -1,0 +1,116 @@
+import Capture
+
+/// Puts the shards' results back in the order one thread establishes them (`RecordKey`):
+/// frame by frame, the frame's own results in its shard's order, with what came due at that
+/// frame in every shard where the first analysis of the frame moved that clock; the end of the
+/// run by key. Reader errors go before the frame that followed them.
+enum ShardMerge {
+    /// An entry: a shard and the index of a result there; shard -1 is the partition's error list.
+    typealias Entry = (shard: Int, index: Int)
+
+    static func order(_ shards: [ShardContext], partition: ShardPartition) -> (entries: [Entry], conflict: String?) {
+        let keys = shards.map(\.records.keys)
+        let results = shards.map(\.records.results)
+        var entries: [Entry] = []
+        var position = [Int](repeating: 0, count: shards.count)
+        var nextError = 0
+        func frame(at s: Int) -> UInt64? { position[s] < keys[s].count ? keys[s][position[s]].frame : nil }
+        func byKey(_ x: Entry, _ y: Entry) -> Bool {
+            let kx = keys[x.shard][x.index], ky = keys[y.shard][y.index]
+            if kx != ky { return kx < ky }
+            return (x.shard, x.index) < (y.shard, y.index)
+        }
+        while true {
+            let frames = shards.indices.compactMap { frame(at: $0) }
+            let f = frames.min() ?? .max
+            while nextError < partition.errors.count, frames.isEmpty || partition.errors[nextError].beforeFrame <= f {
+                entries.append((-1, nextError))
+                nextError += 1
+            }
+            if frames.isEmpty { break }
+            if f == .max {
+                var rest: [Entry] = []
+                for s in shards.indices { while frame(at: s) == .max { rest.append((s, position[s])); position[s] += 1 } }
+                rest.sort(by: byKey)
+                if let conflict = endConflict(rest, keys: keys) { return (entries, conflict) }
+                entries += rest
+                break
+            }
+            let owner = Int(partition.shardOfFrame[Int(f) - 1])
+            var icq: [Entry] = [], attempt: [Entry] = [], own: [Entry] = []
+            for s in shards.indices {
+                while frame(at: s) == f {
+                    let entry = (s, position[s])
+                    switch keys[s][position[s]].step {
+                    case .icqDeadlines: icq.append(entry)
+                    case .attemptDeadlines: attempt.append(entry)
+                    default:
+                        guard s == owner else { return (entries, "shard \(s) established something at frame \(f), which is not its own") }
+                        own.append(entry)
+                    }
+                    position[s] += 1
+                }
+            }
+            icq.sort(by: byKey)
+            attempt.sort(by: byKey)
+            var icqWritten = false, attemptWritten = false
+            for entry in own {
+                switch results[entry.shard][entry.index] {
+                case .icqClockMoved:
+                    if !icqWritten { entries += icq }
+                    icqWritten = true
+                case .attemptClockMoved:
+                    if !attemptWritten { entries += attempt }
+                    attemptWritten = true
+                default:
+                    entries.append(entry)
+                }
+            }
+            if !icqWritten { entries += icq }
+            if !attemptWritten { entries += attempt }
+        }
+        return (entries, nil)
+    }
+
+    /// At the end of the run, streams are finished in each shard's table order, and pending
+    /// timeouts are ordered by UIN only: either from two shards could be ordered otherwise.
+    private static func endConflict(_ rest: [Entry], keys: [[RecordKey]]) -> String? {
+        var streamShards = Set<Int>()
+        var pendingOwner: [Int64: Int] = [:]
+        for entry in rest {
+            let key = keys[entry.shard][entry.index]
+            switch key.step {
+            case .streamsFinished:
+                streamShards.insert(entry.shard)
+            case .pendingFinished:
+                if let other = pendingOwner[key.a], other != entry.shard { return "pending timeouts of UIN \(key.a) in two shards" }
+                pendingOwner[key.a] = entry.shard
+            default:
+                break
+            }
+        }
+        return streamShards.count > 1 ? "streams finished at the end in two shards" : nil
+    }
+
+    /// One thread's peak of active flows: the shards' counts summed after every frame at which
+    /// one of them created a flow.
+    static func peakActiveFlows(_ shards: [ShardContext]) -> Int {
+        var position = [Int](repeating: 0, count: shards.count)
+        var active = [Int](repeating: 0, count: shards.count)
+        var peak = 0
+        while true {
+            let frames = shards.indices.compactMap { s in
+                position[s] < shards[s].flowCounts.count ? shards[s].flowCounts[position[s]].frame : nil
+            }
+            guard let f = frames.min() else { break }
+            var created = false
+            for s in shards.indices where position[s] < shards[s].flowCounts.count && shards[s].flowCounts[position[s]].frame == f {
+                active[s] = Int(shards[s].flowCounts[position[s]].active)
+                created = created || shards[s].flowCounts[position[s]].created
+                position[s] += 1
+            }
+            if created { peak = max(peak, active.reduce(0, +)) }
+        }
+        return peak
+    }
+}

@@ -1,0 +1,150 @@
+import Bytes
+import Capture
+import Wire
+
+/// Pass one of `read --threads N`: which shard analyses each frame, chosen from the packets
+/// alone so that every run splits a file the same way (docs/architecture.md, "every core").
+///
+/// A shard holds all that one inside host does: its flows, its ICQ sessions across rebindings
+/// (same inside address, new port), the ports it advertises and the connections to them. Hosts
+/// are joined into one component when they talk to each other on the same side (two inside
+/// hosts, or two outside hosts: a capture outside a NAT, where every client is the public
+/// address); a packet between an inside and an outside host belongs to the inside host's
+/// component. Components are dealt to shards largest first, each to the least loaded.
+///
+/// What one host's state can still learn from another component (a peer advertised to one
+/// client and called by another, the marks of a peer that talks to several) is checked while
+/// the shards run, against `shardsOfAddress`: a run that needed it is analysed again on one
+/// thread (`ShardConflicts`).
+struct ShardPartition {
+    /// The shard of frame n, at index n - 1.
+    var shardOfFrame: [UInt8] = []
+    /// For every address of a packet: the shards whose frames carry it, one bit each.
+    var shardsOfAddress: [IPAddress: UInt64] = [:]
+    /// Frames per shard, for the report of how the work was split.
+    var framesPerShard: [Int] = []
+    /// Errors the reader reported, each with the number the next packet got: one thread writes
+    /// them at that point of the run, before that packet's records.
+    var errors: [(beforeFrame: UInt64, error: CaptureError)] = []
+    /// The reader stopped at a fatal error.
+    var stoppedEarly = false
+    /// The file shows more than one side (interfaces, or cooked v2): the gateway matcher pairs
+    /// packets across hosts, so such a file is analysed on one thread.
+    var twoSided = false
+
+    /// Reads `path` once. Nil when it does not open (the serial run reports that) or shows two sides.
+    static func make(path: String, shards: Int, inside: [IPNetwork]) -> ShardPartition? {
+        guard var reader = try? CaptureFileReader(path: path) else { return nil }
+        var partition = ShardPartition()
+        var components = AddressComponents()
+        var frameKey: [Int32] = []
+        while true {
+            let packet: CapturedPacket?
+            do {
+                packet = try reader.nextPacket()
+            } catch {
+                partition.errors.append((UInt64(frameKey.count) + 1, error))
+                if error.isFatal {
+                    partition.stoppedEarly = true
+                    break
+                }
+                continue
+            }
+            guard let packet else { break }
+            if reader.interfaces.count >= 2 || packet.linkType == .linuxSLL2 { return nil }
+            let decoded = PacketDecoder.decode(packet)
+            guard let source = decoded.sourceAddress, let destination = decoded.destinationAddress else {
+                frameKey.append(-1)
+                continue
+            }
+            let s = components.id(of: source), d = components.id(of: destination)
+            let sourceInside = Self.isInside(source, inside), destinationInside = Self.isInside(destination, inside)
+            let key: Int32
+            if sourceInside && !destinationInside {
+                key = s
+            } else if destinationInside && !sourceInside {
+                key = d
+            } else {
+                components.join(s, d)
+                key = s
+            }
+            components.note(address: s, key: key)
+            components.note(address: d, key: key)
+            frameKey.append(key)
+        }
+        partition.assign(frameKey, components: components, shards: shards)
+        return partition
+    }
+
+    static func isInside(_ address: IPAddress, _ inside: [IPNetwork]) -> Bool {
+        inside.isEmpty ? address.isPrivate : inside.contains { $0.contains(address) }
+    }
+
+    /// Components, largest first, each to the shard with the fewest frames so far.
+    private mutating func assign(_ frameKey: [Int32], components: AddressComponents, shards: Int) {
+        var framesOfRoot: [Int32: Int] = [:]
+        for key in frameKey where key >= 0 { framesOfRoot[components.root(key), default: 0] += 1 }
+        let roots = framesOfRoot.sorted { ($0.value, $1.key) > ($1.value, $0.key) }
+        framesPerShard = [Int](repeating: 0, count: shards)
+        var shardOfRoot: [Int32: UInt8] = [:]
+        for (root, frames) in roots {
+            let shard = framesPerShard.indices.min { (framesPerShard[$0], $0) < (framesPerShard[$1], $1) }!
+            shardOfRoot[root] = UInt8(shard)
+            framesPerShard[shard] += frames
+        }
+        shardOfFrame = frameKey.map { $0 < 0 ? 0 : shardOfRoot[components.root($0)]! }
+        framesPerShard[0] += frameKey.lazy.filter { $0 < 0 }.count
+        for (address, keys) in components.keysOfAddress {
+            var mask: UInt64 = 0
+            for key in keys { mask |= 1 << UInt64(shardOfRoot[components.root(key)]!) }
+            shardsOfAddress[components.addresses[Int(address)]] = mask
+        }
+    }
+
+    /// Whether the address appears in the frames of more than one shard.
+    func isShared(_ address: IPAddress) -> Bool {
+        guard let mask = shardsOfAddress[address] else { return false }
+        return mask & (mask &- 1) != 0
+    }
+
+    /// The shards that got frames.
+    var busyShards: Int { framesPerShard.filter { $0 > 0 }.count }
+}
+
+/// Union-find over the addresses of a capture, and which component keys each address's packets went under.
+struct AddressComponents {
+    private(set) var addresses: [IPAddress] = []
+    private var ids: [IPAddress: Int32] = [:]
+    private var parent: [Int32] = []
+    /// Address id → the keys (component members) of the frames it appeared in, a few per address.
+    private(set) var keysOfAddress: [Int32: Set<Int32>] = [:]
+    private var lastNote: (address: Int32, key: Int32) = (-1, -1)
+
+    mutating func id(of address: IPAddress) -> Int32 {
+        if let id = ids[address] { return id }
+        let id = Int32(addresses.count)
+        addresses.append(address)
+        ids[address] = id
+        parent.append(id)
+        return id
+    }
+
+    func root(_ x: Int32) -> Int32 {
+        var x = x
+        while parent[Int(x)] != x { x = parent[Int(x)] }
+        return x
+    }
+
+    mutating func join(_ a: Int32, _ b: Int32) {
+        var a = a, b = b
+        while parent[Int(a)] != a { parent[Int(a)] = parent[Int(parent[Int(a)])]; a = parent[Int(a)] }
+        while parent[Int(b)] != b { parent[Int(b)] = parent[Int(parent[Int(b)])]; b = parent[Int(b)] }
+        if a != b { parent[Int(max(a, b))] = min(a, b) }
+    }
+
+    mutating func note(address: Int32, key: Int32) {
+        if lastNote == (address, key) { return }
+        lastNote = (address, key)
+        keysOfAddress[address, default: []].insert(key)
+    }
+}

@@ -1,0 +1,113 @@
+import Bytes
+import Capture
+import Diagnosis
+import Tracking
+
+/// Where one thread would have written a result, so that the results of every shard can be put
+/// back in that order: the frame being analysed, the step of its analysis, and for what comes due
+/// at one instant (deadlines of several shards at one frame) the order one thread gives it.
+struct RecordKey: Comparable {
+    enum Step: UInt8 {
+        /// A reader error, before the frame with this number.
+        case beforeFrame = 0
+        /// What the frame's own packet established (only its shard analyses it).
+        case transport = 1
+        /// ICQ exchanges and sessions that came due at this frame's time, in every shard: one
+        /// thread resolves them when the first analysis of the frame moves the ICQ clock (before
+        /// an ICQ packet, else after the frame's transport).
+        case icqDeadlines = 2
+        /// Connection attempts that came due (before a TCP segment, else after the ICQ ones).
+        case attemptDeadlines = 3
+        // The end of the run (frame = .max), in the order `finish()` runs its parts.
+        case streamsFinished = 10
+        case sessionsFinished = 12
+        case pendingFinished = 13
+    }
+
+    var frame: UInt64
+    var step: Step
+    /// What orders what came due at one instant: 0 exchanges or attempts, 1 sessions.
+    var group: UInt8 = 0
+    var a: Int64 = 0
+    var b: UInt64 = 0
+    var c: UInt64 = 0
+
+    static func < (x: RecordKey, y: RecordKey) -> Bool {
+        (x.frame, x.step.rawValue, x.group, x.a, x.b, x.c) < (y.frame, y.step.rawValue, y.group, y.a, y.b, y.c)
+    }
+
+    /// The order among things due at one instant, of an ICQ tracker event (as the session table
+    /// orders them: exchanges by first copy, then sessions by UIN and session id).
+    mutating func order(_ event: ICQSessionTracker.Event) {
+        switch event {
+        case .request(_, let exchange, _), .push(_, let exchange, _):
+            (group, a, b, c) = (0, exchange.firstTime, UInt64(exchange.seq1), exchange.firstFrame)
+        case .unresolved(let facts, _, _, _, _):
+            (group, a, b, c) = (1, Int64(facts.key.uin), UInt64(facts.key.sessionID), 0)
+        case .sessionEnded(let session):
+            (group, a, b, c) = (1, Int64(session.key.uin), UInt64(session.key.sessionID), 0)
+        case .rebinding, .serverSequenceGap:
+            (group, a, b, c) = (2, 0, 0, 0)
+        }
+    }
+
+    /// The same for a connection attempt's event (due attempts oldest first, by SYN time and frame).
+    mutating func order(_ event: ConnectionAttemptEvent) {
+        switch event {
+        case .unanswered(let attempt, _, _), .answered(let attempt, _), .reset(let attempt, _, _),
+             .icmpUnreachable(let attempt, _, _, _, _), .droppedAtGateway(let attempt, _):
+            (group, a, b, c) = (0, attempt.firstTime, attempt.frames.first ?? 0, 0)
+        }
+    }
+}
+
+/// A result a shard established, kept until the merge writes it through the main analyzer.
+enum ShardResult {
+    case finding(Finding)
+    case session(ICQSession)
+    case error(CaptureError)
+    /// Calls into run-wide state, replayed into the main analyzer in order.
+    case ledger(PeerPortLedger.Call)
+    case bound(UDPTimeoutBrackets.Call)
+    case keepalive(ICQDiagnosis.KeepaliveClaimSeen)
+    case openDeadline(ICQDiagnosis.OpenDeadline)
+    /// An endpoint advertised to the connection attempts, and what a SYN's lookup found: the
+    /// merge replays both into one table of one thread's capacity and checks each lookup.
+    case advertised(Endpoint, uin: UInt32?, source: AdvertisedEndpoints.Source, isLANAddress: Bool, frame: UInt64,
+                    connectionMode: UInt8?, application: UInt8?)
+    case synLookup(Endpoint, found: AdvertisedEndpoints.Entry?)
+    /// The shard's frame moved the ICQ clock here, inside its transport step: every shard's
+    /// ICQ deadlines at this frame go here.
+    case icqClockMoved
+    /// The same for connection attempts.
+    case attemptClockMoved
+}
+
+/// One shard's results in the order it established them, each with its key.
+final class ShardRecords {
+    private(set) var keys: [RecordKey] = []
+    private(set) var results: [ShardResult] = []
+    /// The key the next result gets; the analyzer moves it as it goes through a frame.
+    var key = RecordKey(frame: 0, step: .transport)
+
+    func append(_ result: ShardResult) {
+        keys.append(key)
+        results.append(result)
+    }
+
+    func appendMarker(_ result: ShardResult, step: RecordKey.Step) {
+        keys.append(RecordKey(frame: key.frame, step: step))
+        results.append(result)
+    }
+
+    var count: Int { keys.count }
+
+    /// Moves to a step of a frame (the order within it starts again).
+    func move(frame: UInt64, step: RecordKey.Step) {
+        key = RecordKey(frame: frame, step: step)
+    }
+
+    func move(step: RecordKey.Step) {
+        key = RecordKey(frame: key.frame, step: step)
+    }
+}

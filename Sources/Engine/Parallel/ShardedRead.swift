@@ -1,0 +1,165 @@
+import Bytes
+import Capture
+import Diagnosis
+import Report
+import Tracking
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `read --threads N` on one capture file (docs/architecture.md, "every core"): a partition
+/// pass, N shards analysing at once, and the merge that writes their results through this
+/// analyzer as one thread would have. Whatever the merge cannot vouch for is read on one thread.
+extension Analyzer {
+    /// Whether this run's options leave the output to findings, sessions and the summary, which
+    /// the merge puts back in order (packets, flows, the page, the evidence file, events and
+    /// syslog are written as one thread goes).
+    public var canShard: Bool {
+        !options.packets && !options.flows && options.filter == nil && options.htmlPath == nil
+            && options.evidencePath == nil && events == nil && syslog == nil
+    }
+
+    /// Reads `path` with `threads` shards; false when it is to be read on one thread instead
+    /// (nothing has been written then).
+    public func readSharded(_ path: String, threads: Int) -> Bool {
+        guard threads >= 2, canShard,
+              let partition = ShardPartition.make(path: path, shards: threads, inside: options.thresholds.inside) else {
+            return false
+        }
+        guard partition.busyShards >= 2 else {
+            return sayOneThread("one shard would get every frame (\(partition.shardOfFrame.count))")
+        }
+        var configuration = options
+        // The shards share the run's budget.
+        configuration.memoryBudget = MemoryBudget(bytes: max(MemoryBudget.minimumBytes, options.memoryBudget.bytes / threads))
+        let contexts = (0..<threads).map { ShardContext(index: $0, partition: partition) }
+        let shards = contexts.map { context in
+            let shard = Analyzer(configuration: configuration)
+            shard.becomeShard(context)
+            return shard
+        }
+        ShardThreads.run(threads) { i in
+            shards[i].runShard(path: path)
+            shards[i].finishShard()
+        }
+        if let conflict = ShardConflicts.check(contexts, partition: partition) { return sayOneThread(conflict) }
+        let (order, conflict) = ShardMerge.order(contexts, partition: partition)
+        if let conflict { return sayOneThread(conflict) }
+        if let conflict = ShardConflicts.lookups(order, contexts, capacity: options.memoryBudget.advertisedEndpointCapacity) {
+            return sayOneThread(conflict)
+        }
+        if showsShards {
+            output.remark("icqscope: --threads \(threads): frames per shard \(partition.framesPerShard.map(String.init).joined(separator: ", "))\n")
+        }
+        replay(order, contexts: contexts, errors: partition.errors)
+        absorb(shards, contexts: contexts, partition: partition, path: path)
+        return true
+    }
+
+    /// ICQSCOPE_SHOW_SHARDS=1: how the run was split, on stderr (for tests and measurements).
+    private var showsShards: Bool { getenv("ICQSCOPE_SHOW_SHARDS") != nil }
+
+    private func sayOneThread(_ reason: String) -> Bool {
+        if showsShards { output.remark("icqscope: --threads: read on one thread: \(reason)\n") }
+        return false
+    }
+
+    /// The shards' results and calls, through this analyzer, in one thread's order.
+    private func replay(_ order: [ShardMerge.Entry], contexts: [ShardContext], errors: [(beforeFrame: UInt64, error: CaptureError)]) {
+        var directModeWarned = Set<Endpoint>()
+        for (s, i) in order {
+            guard s >= 0 else {
+                report(errors[i].error)
+                continue
+            }
+            switch contexts[s].records.results[i] {
+            case .finding(var finding):
+                // One thread warns once per listening endpoint, up to a bound (PeerPortDiagnosis).
+                if finding.kind == .directModePortBlocked, let listening = finding.client {
+                    guard !directModeWarned.contains(listening), directModeWarned.count < 4096 else { continue }
+                    directModeWarned.insert(listening)
+                }
+                if let escalation = contexts[s].escalations[i] { peerPorts.escalate(&finding, escalation) }
+                report(finding)
+            case .session(let session): sessionEnded(session)
+            case .error(let error): report(error)
+            case .ledger(let call): peerPorts.replayLedger(call)
+            case .bound(let call): icqAnalysis.diagnosis.replayBound(call)
+            case .keepalive(let claim): icqAnalysis.diagnosis.absorb(claim)
+            case .openDeadline(let open): icqAnalysis.diagnosis.absorb(open)
+            case .icqClockMoved, .attemptClockMoved, .advertised, .synLookup: break
+            }
+        }
+    }
+
+    /// The shards' counts and evidence, joined for `finish()`.
+    private func absorb(_ shards: [Analyzer], contexts: [ShardContext], partition: ShardPartition, path: String) {
+        var flows = FlowTableStatistics()
+        for shard in shards {
+            summary.absorb(shard.summary)
+            evidence.absorb(shard.evidence)
+            for side in [shard.sidesSeen.first, shard.sidesSeen.second].compactMap({ $0 }) { sidesSeen.note(side) }
+            if firstClientSide == nil { firstClientSide = shard.firstClientSide }
+            flows.absorb(shard.flowTable.statistics)
+        }
+        flows.peakActiveFlows = ShardMerge.peakActiveFlows(contexts)
+        mergedFlowStatistics = flows
+        summary.sources.append(Summary.SourceSummary(
+            name: path, format: contexts[0].formatName, packets: summary.packets,
+            interfaces: contexts[0].interfaces, completed: !partition.stoppedEarly))
+    }
+}
+
+extension FlowTableStatistics {
+    mutating func absorb(_ s: FlowTableStatistics) {
+        packetsSeen &+= s.packetsSeen
+        packetsTracked &+= s.packetsTracked
+        packetsWithoutIP &+= s.packetsWithoutIP
+        fragmentsNotTracked &+= s.fragmentsNotTracked
+        truncatedTransport &+= s.truncatedTransport
+        flowsCreated &+= s.flowsCreated
+        flowsEndedByIdleTimeout &+= s.flowsEndedByIdleTimeout
+        flowsEvicted &+= s.flowsEvicted
+        flowsEndedAtEndOfCapture &+= s.flowsEndedAtEndOfCapture
+        icmpErrorsMatched &+= s.icmpErrorsMatched
+        icmpErrorsUnmatched &+= s.icmpErrorsUnmatched
+    }
+}
+
+/// What one shard may have learnt differently from one thread, found after the shards ran:
+/// any of it sends the file to one thread.
+enum ShardConflicts {
+    static func check(_ shards: [ShardContext], partition: ShardPartition) -> String? {
+        if let conflict = shards.lazy.compactMap(\.conflict).first { return conflict }
+        for i in shards.indices {
+            for j in shards.indices where j != i {
+                if j > i && !shards[i].mappingDigests.isDisjoint(with: shards[j].mappingDigests) {
+                    return "the same ICQ datagram in two shards (a UDP mapping)"
+                }
+            }
+            if let relay = shards[i].relays.first(where: { partition.isShared($0.address) }) {
+                return "the SOCKS relay \(relay) is seen by several shards"
+            }
+        }
+        return nil
+    }
+
+    /// Every SYN's lookup of advertised endpoints against one table of one thread's capacity,
+    /// fed every shard's advertisements in one thread's order: a lookup that found otherwise
+    /// (a peer advertised to a client of another shard, an entry one thread had let go).
+    static func lookups(_ order: [ShardMerge.Entry], _ shards: [ShardContext], capacity: Int) -> String? {
+        var table = AdvertisedEndpoints(capacity: capacity)
+        for (s, i) in order where s >= 0 {
+            switch shards[s].records.results[i] {
+            case .advertised(let endpoint, let uin, let source, let isLAN, let frame, let mode, let application):
+                table.add(endpoint, uin: uin, source: source, isLANAddress: isLAN, frame: frame, connectionMode: mode,
+                          application: application)
+            case .synLookup(let endpoint, let found):
+                if table.lookup(endpoint) != found { return "a SYN to \(endpoint) met another advertisement than one thread's" }
+            default:
+                break
+            }
+        }
+        return nil
+    }
+}
