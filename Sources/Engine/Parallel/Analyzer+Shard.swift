@@ -20,7 +20,7 @@ extension Analyzer {
         icqAnalysis.eventBegins = { records.key.order($0) }
         icqAnalysis.clockMoving = { moving in
             if moving {
-                records.appendMarker(.icqClockMoved, step: .transport)
+                records.icqClockMoves()
                 records.move(step: .icqDeadlines)
             } else {
                 records.move(step: .transport)
@@ -147,7 +147,7 @@ extension Analyzer {
     /// lookup of advertised endpoints finds is noted for the merge to check.
     func shardMovesAttemptClock(_ shard: ShardContext, _ tcp: TCPHeader, _ decoded: DecodedPacket, time: Int64) {
         let records = shard.records
-        records.appendMarker(.attemptClockMoved, step: .transport)
+        records.attemptClockMoves()
         records.move(step: .attemptDeadlines)
         attempts.advance(to: time)
         records.move(step: .transport)

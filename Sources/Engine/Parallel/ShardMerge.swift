@@ -6,6 +6,8 @@ import Capture
 /// run by key. Reader errors go before the frame that followed them.
 enum ShardMerge {
     /// An entry: a shard and the index of a result there; shard -1 is the partition's error list.
+    /// Frames with no results in any shard are not visited: a frame where only the owner moved
+    /// a clock and nothing came due anywhere has nothing to order.
     typealias Entry = (shard: Int, index: Int)
 
     static func order(_ shards: [ShardContext], partition: ShardPartition) -> (entries: [Entry], conflict: String?) {
@@ -54,15 +56,16 @@ enum ShardMerge {
             icq.sort(by: byKey)
             attempt.sort(by: byKey)
             var icqWritten = false, attemptWritten = false
+            // Before a TCP segment, what came due among the attempts goes first.
+            if shards[owner].records.attemptClockMoved(at: f) {
+                entries += attempt
+                attemptWritten = true
+            }
             for entry in own {
-                switch results[entry.shard][entry.index] {
-                case .icqClockMoved:
+                if case .icqClockMoved = results[entry.shard][entry.index] {
                     if !icqWritten { entries += icq }
                     icqWritten = true
-                case .attemptClockMoved:
-                    if !attemptWritten { entries += attempt }
-                    attemptWritten = true
-                default:
+                } else {
                     entries.append(entry)
                 }
             }

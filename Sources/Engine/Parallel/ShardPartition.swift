@@ -38,6 +38,7 @@ struct ShardPartition {
         var partition = ShardPartition()
         var components = AddressComponents()
         var frameKey: [Int32] = []
+        var frameOther: [Int32] = []
         while true {
             let packet: CapturedPacket?
             do {
@@ -55,6 +56,7 @@ struct ShardPartition {
             let decoded = PacketDecoder.decode(packet)
             guard let source = decoded.sourceAddress, let destination = decoded.destinationAddress else {
                 frameKey.append(-1)
+                frameOther.append(-1)
                 continue
             }
             let s = components.id(of: source), d = components.id(of: destination)
@@ -68,11 +70,10 @@ struct ShardPartition {
                 components.join(s, d)
                 key = s
             }
-            components.note(address: s, key: key)
-            components.note(address: d, key: key)
             frameKey.append(key)
+            frameOther.append(key == s ? d : s)
         }
-        partition.assign(frameKey, components: components, shards: shards)
+        partition.assign(frameKey, frameOther, components: components, shards: shards)
         return partition
     }
 
@@ -81,7 +82,7 @@ struct ShardPartition {
     }
 
     /// Components, largest first, each to the shard with the fewest frames so far.
-    private mutating func assign(_ frameKey: [Int32], components: AddressComponents, shards: Int) {
+    private mutating func assign(_ frameKey: [Int32], _ frameOther: [Int32], components: AddressComponents, shards: Int) {
         var framesOfRoot: [Int32: Int] = [:]
         for key in frameKey where key >= 0 { framesOfRoot[components.root(key), default: 0] += 1 }
         let roots = framesOfRoot.sorted { ($0.value, $1.key) > ($1.value, $0.key) }
@@ -94,11 +95,13 @@ struct ShardPartition {
         }
         shardOfFrame = frameKey.map { $0 < 0 ? 0 : shardOfRoot[components.root($0)]! }
         framesPerShard[0] += frameKey.lazy.filter { $0 < 0 }.count
-        for (address, keys) in components.keysOfAddress {
-            var mask: UInt64 = 0
-            for key in keys { mask |= 1 << UInt64(shardOfRoot[components.root(key)]!) }
-            shardsOfAddress[components.addresses[Int(address)]] = mask
+        var masks = [UInt64](repeating: 0, count: components.addresses.count)
+        for i in frameKey.indices where frameKey[i] >= 0 {
+            let bit: UInt64 = 1 << UInt64(shardOfFrame[i])
+            masks[Int(frameKey[i])] |= bit
+            masks[Int(frameOther[i])] |= bit
         }
+        for (i, address) in components.addresses.enumerated() { shardsOfAddress[address] = masks[i] }
     }
 
     /// Whether the address appears in the frames of more than one shard.
@@ -111,17 +114,20 @@ struct ShardPartition {
     var busyShards: Int { framesPerShard.filter { $0 > 0 }.count }
 }
 
-/// Union-find over the addresses of a capture, and which component keys each address's packets went under.
+/// Union-find over the addresses of a capture.
 struct AddressComponents {
     private(set) var addresses: [IPAddress] = []
     private var ids: [IPAddress: Int32] = [:]
     private var parent: [Int32] = []
-    /// Address id → the keys (component members) of the frames it appeared in, a few per address.
-    private(set) var keysOfAddress: [Int32: Set<Int32>] = [:]
-    private var lastNote: (address: Int32, key: Int32) = (-1, -1)
+    /// The last address looked up, and its id: a conversation's packets come in runs.
+    private var last: (address: IPAddress, id: Int32)? = nil
 
     mutating func id(of address: IPAddress) -> Int32 {
-        if let id = ids[address] { return id }
+        if let last, last.address == address { return last.id }
+        if let id = ids[address] {
+            last = (address, id)
+            return id
+        }
         let id = Int32(addresses.count)
         addresses.append(address)
         ids[address] = id
@@ -140,11 +146,5 @@ struct AddressComponents {
         while parent[Int(a)] != a { parent[Int(a)] = parent[Int(parent[Int(a)])]; a = parent[Int(a)] }
         while parent[Int(b)] != b { parent[Int(b)] = parent[Int(parent[Int(b)])]; b = parent[Int(b)] }
         if a != b { parent[Int(max(a, b))] = min(a, b) }
-    }
-
-    mutating func note(address: Int32, key: Int32) {
-        if lastNote == (address, key) { return }
-        lastNote = (address, key)
-        keysOfAddress[address, default: []].insert(key)
     }
 }

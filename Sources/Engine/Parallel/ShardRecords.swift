@@ -62,25 +62,25 @@ struct RecordKey: Comparable {
 }
 
 /// A result a shard established, kept until the merge writes it through the main analyzer.
+/// The large payloads are boxed (`indirect`), so that the list of a million results is a list
+/// of small entries.
 enum ShardResult {
-    case finding(Finding)
-    case session(ICQSession)
-    case error(CaptureError)
+    indirect case finding(Finding)
+    indirect case session(ICQSession)
+    indirect case error(CaptureError)
     /// Calls into run-wide state, replayed into the main analyzer in order.
-    case ledger(PeerPortLedger.Call)
-    case bound(UDPTimeoutBrackets.Call)
-    case keepalive(ICQDiagnosis.KeepaliveClaimSeen)
-    case openDeadline(ICQDiagnosis.OpenDeadline)
+    indirect case ledger(PeerPortLedger.Call)
+    indirect case bound(UDPTimeoutBrackets.Call)
+    indirect case keepalive(ICQDiagnosis.KeepaliveClaimSeen)
+    indirect case openDeadline(ICQDiagnosis.OpenDeadline)
     /// An endpoint advertised to the connection attempts, and what a SYN's lookup found: the
     /// merge replays both into one table of one thread's capacity and checks each lookup.
-    case advertised(Endpoint, uin: UInt32?, source: AdvertisedEndpoints.Source, isLANAddress: Bool, frame: UInt64,
-                    connectionMode: UInt8?, application: UInt8?)
-    case synLookup(Endpoint, found: AdvertisedEndpoints.Entry?)
-    /// The shard's frame moved the ICQ clock here, inside its transport step: every shard's
-    /// ICQ deadlines at this frame go here.
+    indirect case advertised(Endpoint, uin: UInt32?, source: AdvertisedEndpoints.Source, isLANAddress: Bool, frame: UInt64,
+                             connectionMode: UInt8?, application: UInt8?)
+    indirect case synLookup(Endpoint, found: AdvertisedEndpoints.Entry?)
+    /// The shard's frame moved the ICQ clock here, inside its transport step, and more of the
+    /// frame's own results follow: every shard's ICQ deadlines at this frame go here.
     case icqClockMoved
-    /// The same for connection attempts.
-    case attemptClockMoved
 }
 
 /// One shard's results in the order it established them, each with its key.
@@ -89,15 +89,40 @@ final class ShardRecords {
     private(set) var results: [ShardResult] = []
     /// The key the next result gets; the analyzer moves it as it goes through a frame.
     var key = RecordKey(frame: 0, step: .transport)
+    /// The frame whose ICQ clock moved inside its transport step, until a result of that frame
+    /// follows (then the marker goes in first) or the next frame begins (then the ICQ deadlines
+    /// go after the transport results, where the merge puts them anyway).
+    private var icqClockMovedAt: UInt64? = nil
+    /// Frames (one bit each, frame n at bit n - 1) whose attempts' clock moved before their TCP
+    /// segment: what came due then goes before the frame's own results.
+    private(set) var attemptClockMoved: [UInt64] = []
 
     func append(_ result: ShardResult) {
+        if let frame = icqClockMovedAt, key.step == .transport {
+            icqClockMovedAt = nil
+            if frame == key.frame {
+                keys.append(RecordKey(frame: frame, step: .transport))
+                results.append(.icqClockMoved)
+            }
+        }
         keys.append(key)
         results.append(result)
     }
 
-    func appendMarker(_ result: ShardResult, step: RecordKey.Step) {
-        keys.append(RecordKey(frame: key.frame, step: step))
-        results.append(result)
+    func icqClockMoves() {
+        icqClockMovedAt = key.frame
+    }
+
+    func attemptClockMoves() {
+        let bit = Int(key.frame &- 1)
+        let word = bit >> 6
+        if word >= attemptClockMoved.count { attemptClockMoved += [UInt64](repeating: 0, count: word + 1 - attemptClockMoved.count) }
+        attemptClockMoved[word] |= 1 << UInt64(bit & 63)
+    }
+
+    func attemptClockMoved(at frame: UInt64) -> Bool {
+        let bit = Int(frame &- 1)
+        return bit >> 6 < attemptClockMoved.count && attemptClockMoved[bit >> 6] & (1 << UInt64(bit & 63)) != 0
     }
 
     var count: Int { keys.count }

@@ -22,6 +22,7 @@ extension Analyzer {
     /// Reads `path` with `threads` shards; false when it is to be read on one thread instead
     /// (nothing has been written then).
     public func readSharded(_ path: String, threads: Int) -> Bool {
+        let started = Self.monotonicNanos()
         guard threads >= 2, canShard,
               let partition = ShardPartition.make(path: path, shards: threads, inside: options.thresholds.inside) else {
             return false
@@ -38,22 +39,32 @@ extension Analyzer {
             shard.becomeShard(context)
             return shard
         }
+        let partitioned = Self.monotonicNanos()
         ShardThreads.run(threads) { i in
             shards[i].runShard(path: path)
             shards[i].finishShard()
         }
+        let analysed = Self.monotonicNanos()
         if let conflict = ShardConflicts.check(contexts, partition: partition) { return sayOneThread(conflict) }
         let (order, conflict) = ShardMerge.order(contexts, partition: partition)
         if let conflict { return sayOneThread(conflict) }
         if let conflict = ShardConflicts.lookups(order, contexts, capacity: options.memoryBudget.advertisedEndpointCapacity) {
             return sayOneThread(conflict)
         }
-        if showsShards {
-            output.remark("icqscope: --threads \(threads): frames per shard \(partition.framesPerShard.map(String.init).joined(separator: ", "))\n")
-        }
+        let merged = Self.monotonicNanos()
         replay(order, contexts: contexts, errors: partition.errors)
         absorb(shards, contexts: contexts, partition: partition, path: path)
+        if showsShards {
+            let ms = { (a: Int64, b: Int64) in String((b - a) / 1_000_000) }
+            output.remark("icqscope: --threads \(threads): frames per shard \(partition.framesPerShard.map(String.init).joined(separator: ", ")); ms partition \(ms(started, partitioned)), shards \(ms(partitioned, analysed)), merge \(ms(analysed, merged)), replay \(ms(merged, Self.monotonicNanos()))\n")
+        }
         return true
+    }
+
+    static func monotonicNanos() -> Int64 {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec)
     }
 
     /// ICQSCOPE_SHOW_SHARDS=1: how the run was split, on stderr (for tests and measurements).
@@ -87,7 +98,7 @@ extension Analyzer {
             case .bound(let call): icqAnalysis.diagnosis.replayBound(call)
             case .keepalive(let claim): icqAnalysis.diagnosis.absorb(claim)
             case .openDeadline(let open): icqAnalysis.diagnosis.absorb(open)
-            case .icqClockMoved, .attemptClockMoved, .advertised, .synLookup: break
+            case .icqClockMoved, .advertised, .synLookup: break
             }
         }
     }
