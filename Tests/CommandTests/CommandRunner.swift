@@ -30,10 +30,14 @@ enum CommandRunner {
         return TestPaths.root.appendingPathComponent(".build/debug/icqscope")
     }
 
-    static func run(_ arguments: [String], stdin: Data? = nil, directory: URL = TestPaths.root) throws -> Result {
+    static func run(_ arguments: [String], stdin: Data? = nil, directory: URL = TestPaths.root,
+                    environment: [String: String] = [:]) throws -> Result {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         process.currentDirectoryURL = directory
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
