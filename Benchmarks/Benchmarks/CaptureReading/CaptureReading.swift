@@ -34,6 +34,7 @@ let benchmarks: @Sendable () -> Void = {
     packetBenchmark("read-decode-streams-1M-tracked", expecting: million, file: file1M, readDecodeAndReassemble)
     // The whole pipeline on gateway traffic at 10 to 100,000 users (issue 10).
     registerPipelineBenchmarks()
+    registerThreadBenchmarks()
 
     packetBenchmark("icq-classify-200k-ours", expecting: 200_000, file: { _ = ICQPayloads.healthy; return "" }) { _ in
         classifyICQ(200_000)
