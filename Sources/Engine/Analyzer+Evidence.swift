@@ -70,7 +70,10 @@ extension Analyzer {
             guard let port = UInt16(exactly: login.tcpPort), let seen = decoded.sourceAddress else { return }
             advertise(Endpoint(address: seen, port: port), uin: p.header.uin, source: .login, frame: frame,
                                 connectionMode: login.connectionMode)
-            if let uin = p.header.uin { attempts.noteLogin(uin: uin, from: seen) }
+            if let uin = p.header.uin {
+                attempts.noteLogin(uin: uin, from: seen)
+                shard?.records.append(.login(uin: uin, address: seen))
+            }
             advertise(Endpoint(address: login.lanIP, port: port), uin: p.header.uin, source: .login,
                                 isLANAddress: true, frame: frame, connectionMode: login.connectionMode)
         case .userOnline(let online):

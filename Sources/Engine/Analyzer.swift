@@ -146,6 +146,7 @@ public final class Analyzer {
                                                                      synFinal: options.thresholds.synFinal)
         attemptConfiguration.addressCapacity = options.memoryBudget.addressCapacity
         attemptConfiguration.advertisedCapacity = options.memoryBudget.advertisedEndpointCapacity
+        attemptConfiguration.endedCapacity = options.memoryBudget.addressCapacity
         attempts = ConnectionAttempts(configuration: attemptConfiguration)
         peerPorts = PeerPortDiagnosis(thresholds: options.thresholds, attempts: attempts, emit: relay.report)
         socks = SOCKSDiagnosis(thresholds: options.thresholds,
@@ -272,6 +273,7 @@ public final class Analyzer {
         // A pcapng file declares its interfaces as it goes: the second side may appear late.
         if !twoSided && (interfaces.count >= 2 || packet.linkType == .linuxSLL2) { twoSided = true }
         let decoded = PacketDecoder.decode(packet)
+        shard?.frameSource = decoded.sourceAddress
         summary.count(captured, decoded)
         interfaceTally.count(interface: packet.interfaceIndex, wireBytes: packet.originalLength)
         icqResult = .notICQ

@@ -83,7 +83,8 @@ public struct MemoryBudget: Sendable, Equatable {
     // 64 MiB up and shrink below it, so that peak memory stays within the budget (and the fixed
     // baseline of the runtime) however small it is.
 
-    /// Addresses each per-address map of the peer-port rule holds: 65,536 from 64 MiB.
+    /// Addresses each per-address map of the peer-port rule holds, and the ended attempts it
+    /// remembers: 65,536 from 64 MiB.
     public var addressCapacity: Int { min(65_536, max(1024, bytes >> 10)) }
     /// Advertised peer endpoints remembered: 16,384 at 64 MiB, growing to 262,144 from 1 GiB
     /// (the default). A gateway of 10,000 users advertises about 100,000 (each client's own

@@ -34,10 +34,6 @@ public final class PeerPortDiagnosis {
 
     /// Blocks reported, by way, for the escalation when several peers or ports are blocked alike.
     var blockedTargets: [BlockWay: Set<Endpoint>] = [:]
-    /// A shard of `read --threads`: blocks are not counted here; the escalation of the finding
-    /// just emitted waits in `deferredEscalation` for the merge.
-    public var defersEscalation = false
-    public var deferredEscalation: Escalation? = nil
     /// Listening endpoints already warned about as announced for direct connections (bounded).
     var directModeWarned: Set<Endpoint> = []
 
@@ -68,7 +64,9 @@ public final class PeerPortDiagnosis {
         ledger.reached(responder, frames: [frame])
     }
 
-    func judge(_ event: ConnectionAttemptEvent) {
+    /// Judges one event (the merge of `read --threads` hands over the shards' events in one
+    /// thread's order: the counts of blocks and the warnings are run-wide).
+    public func judge(_ event: ConnectionAttemptEvent) {
         switch event {
         case .answered(let attempt, let frame):
             guard attempt.advertised.source != .bosRedirect else { return }
@@ -185,18 +183,27 @@ extension PeerPortDiagnosis {
         if isPeerItself {
             advice = "The firewall let the attempt through; the peer is not listening on that port. Check the peer's ICQ settings, or let it listen on one of the ports the firewall allows."
         } else {
+            // Blocks of the same way are counted per way, up to a bound: beyond it, "more than".
+            let way = BlockWay(detail: detail, final: final)
+            let beyond = (blockedTargets[way]?.count ?? 0) >= Self.maximumBlockedTargets
+                && blockedTargets[way]?.contains(key.peer) != true
+            if !beyond { blockedTargets[way, default: []].insert(key.peer) }
+            let targets = blockedTargets[way]!.count
+            let policy = outgoing ? "outgoing connections" : "peer connections"
             if outgoing {
                 advice = "Allow outgoing TCP connections from the ICQ clients, to all addresses or at least to the peers' ports above 1023 (the guide: your firewall must enable outgoing TCP connections)."
             } else {
                 advice = "Allow TCP connections between ICQ peers on ports above 1023 (ICQ needs at least 3 open), in both directions, and outgoing TCP."
             }
-            let escalation = Escalation(way: BlockWay(detail: detail, final: final), peer: key.peer, outgoing: outgoing,
-                                        peersOwnFirewall: peersOwnFirewall)
-            if defersEscalation {
-                deferredEscalation = escalation
-            } else {
-                escalate(&explanation, &advice, escalation)
+            if beyond {
+                explanation += " More than \(Self.maximumBlockedTargets) peer ports were blocked the same way: the policy blocks \(policy) in general, not one port."
+            } else if targets >= 3 {
+                explanation += " This is the \(Self.ordinal(targets)) peer port blocked the same way: the policy blocks \(policy) in general, not one port."
             }
+            if !outgoing && (beyond || targets >= 3) {
+                advice += " Or restrict the clients to a small listening port range and open exactly that range."
+            }
+            if peersOwnFirewall { advice += " The refusal came from the peer's own host: its own firewall must let the port in too." }
         }
         emit(Finding(kind: outgoing ? .outgoingTCPBlocked : .blockedPeerPort, severity: severity,
                      level: final ? .final : .provisional, detail: detail,
@@ -221,39 +228,6 @@ extension PeerPortDiagnosis {
                      uin: attempt.advertised.uin, requirement: .peerTCPPorts,
                      explanation: "\(who) announced direct connections (mode 4) on \(listening) at frame \(attempt.advertised.frame), but the firewall blocks that port: its peers' connections fail before they fall back to the server.",
                      advice: "In ICQ's preferences (Connection), select 'I am behind a firewall or proxy' and set the port range the firewall opens; or open the client's port."))
-    }
-
-    /// What makes a block's finding say "the Nth peer port blocked the same way": counted over
-    /// the whole run, so a shard of `read --threads` leaves it to the merge (`defersEscalation`).
-    public struct Escalation: Sendable {
-        var way: BlockWay
-        var peer: Endpoint
-        var outgoing: Bool
-        var peersOwnFirewall: Bool
-    }
-
-    /// Counts the block and adds what the count says to the finding's explanation and advice.
-    func escalate(_ explanation: inout String, _ advice: inout String, _ e: Escalation) {
-        // Blocks of the same way are counted per way, up to a bound: beyond it, "more than".
-        let beyond = (blockedTargets[e.way]?.count ?? 0) >= Self.maximumBlockedTargets
-            && blockedTargets[e.way]?.contains(e.peer) != true
-        if !beyond { blockedTargets[e.way, default: []].insert(e.peer) }
-        let targets = blockedTargets[e.way]!.count
-        let policy = e.outgoing ? "outgoing connections" : "peer connections"
-        if beyond {
-            explanation += " More than \(Self.maximumBlockedTargets) peer ports were blocked the same way: the policy blocks \(policy) in general, not one port."
-        } else if targets >= 3 {
-            explanation += " This is the \(Self.ordinal(targets)) peer port blocked the same way: the policy blocks \(policy) in general, not one port."
-        }
-        if !e.outgoing && (beyond || targets >= 3) {
-            advice += " Or restrict the clients to a small listening port range and open exactly that range."
-        }
-        if e.peersOwnFirewall { advice += " The refusal came from the peer's own host: its own firewall must let the port in too." }
-    }
-
-    /// The merge of `read --threads`: a shard's finding as one thread would have written it.
-    public func escalate(_ finding: inout Finding, _ e: Escalation) {
-        escalate(&finding.explanation, &finding.advice, e)
     }
 
     /// 1st, 2nd, 3rd, 4th, ..., 11th, 12th, 13th, 21st.

@@ -12,7 +12,6 @@ extension Analyzer {
     func becomeShard(_ context: ShardContext) {
         shard = context
         let records = context.records
-        peerPorts.defersEscalation = true
         peerPorts.logLedger { records.append(.ledger($0)) }
         icqAnalysis.diagnosis.logBounds { records.append(.bound($0)) }
         icqAnalysis.diagnosis.onKeepalive = { records.append(.keepalive($0)) }
@@ -26,28 +25,21 @@ extension Analyzer {
                 records.move(step: .transport)
             }
         }
-        let judge = attempts.onEvent
-        attempts.onEvent = { [unowned self] event in
-            records.key.order(event)
-            checkSenderMarks(event)
-            judge(event)
+        // The marks of a host that other shards' frames show too: logged, for the merge to
+        // follow as one thread would and to check each judgement made on them.
+        attempts.logSenders { [unowned self] source, ttl, id, destination, time in
+            let frame = records.key.frame
+            guard frame > 0, frame <= context.totalFrames else { return }
+            if context.partition.sourceIsShared(frame: frame) || source != context.frameSource {
+                guard context.partition.isShared(source) else { return }
+                records.append(.senderNoted(source, ttl: ttl, id: id, destination: destination, time: time))
+            }
         }
-    }
-
-    /// A reset or ICMP error judged against the marks of a host that other shards saw too.
-    private func checkSenderMarks(_ event: ConnectionAttemptEvent) {
-        guard let shard else { return }
-        switch event {
-        case .reset(let attempt, _, .oneVantage):
-            if shard.partition.isShared(attempt.key.peer.address) {
-                shard.noteConflict("a reset was judged against the marks of \(attempt.key.peer.address), seen by several shards")
-            }
-        case .icmpUnreachable(let attempt, _, _, let reporter, .some):
-            if shard.partition.isShared(attempt.key.peer.address) || shard.partition.isShared(reporter) {
-                shard.noteConflict("an ICMP error was judged against the marks of hosts seen by several shards")
-            }
-        default:
-            break
+        // The peer-port rule's counts and warnings are run-wide: it judges the attempts' events
+        // in the merge, in one thread's order.
+        attempts.onEvent = { event in
+            records.key.order(event)
+            records.append(.attemptEvent(event))
         }
     }
 
@@ -76,7 +68,7 @@ extension Analyzer {
                 shard.noteConflict("\(path) grew while it was read")
                 break
             }
-            if plan[i] == me {
+            if plan[i] & ShardPartition.shardBits == me {
                 _ = analyse(packet, sourceName: source.sourceName, interfaces: source.interfaces, filtered: false)
             } else {
                 passOver(packet)
@@ -129,12 +121,8 @@ extension Analyzer {
         if evictions > 0 { shard.noteConflict("a table of its share of the memory budget was full") }
     }
 
-    /// A finding of this shard: kept with its key (and the block count it leaves to the merge).
+    /// A finding of this shard: kept with its key.
     func shardReport(_ finding: Finding, _ shard: ShardContext) {
-        if let escalation = peerPorts.deferredEscalation {
-            shard.escalations[shard.records.count] = escalation
-            peerPorts.deferredEscalation = nil
-        }
         if shard.records.key.step == .pendingFinished { shard.records.key.a = Int64(finding.uin ?? 0) }
         shard.records.append(.finding(finding))
         socks4UDP.observe(finding)

@@ -21,8 +21,8 @@ final class ShardContext {
     /// Why this shard's analysis may differ from one thread's; nil while it cannot.
     var conflict: String? = nil
 
-    /// Peer-port findings whose "Nth port blocked the same way" the merge counts over every shard.
-    var escalations: [Int: PeerPortDiagnosis.Escalation] = [:]
+    /// The source address of the frame being analysed.
+    var frameSource: IPAddress? = nil
 
     /// The active flows after each frame that changed them, and whether that frame created one
     /// (one thread's peak is taken at creations): the merge sums the shards frame by frame.

@@ -38,7 +38,7 @@ enum ShardMerge {
                 entries += rest
                 break
             }
-            let owner = Int(partition.shardOfFrame[Int(f) - 1])
+            let owner = partition.shard(ofFrame: f)
             var icq: [Entry] = [], attempt: [Entry] = [], own: [Entry] = []
             for s in shards.indices {
                 while frame(at: s) == f {

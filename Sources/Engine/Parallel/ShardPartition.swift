@@ -17,10 +17,16 @@ import Wire
 /// the shards run, against `shardsOfAddress`: a run that needed it is analysed again on one
 /// thread (`ShardConflicts`).
 struct ShardPartition {
-    /// The shard of frame n, at index n - 1.
+    /// The shard of frame n, at index n - 1 (`Self.shardBits`), and whether its source address
+    /// appears in other shards' frames too (`Self.sharedSource`).
     var shardOfFrame: [UInt8] = []
+    static let shardBits: UInt8 = 0x3F
+    static let sharedSource: UInt8 = 0x80
     /// For every address of a packet: the shards whose frames carry it, one bit each.
     var shardsOfAddress: [IPAddress: UInt64] = [:]
+    func shard(ofFrame frame: UInt64) -> Int { Int(shardOfFrame[Int(frame) - 1] & Self.shardBits) }
+    func sourceIsShared(frame: UInt64) -> Bool { shardOfFrame[Int(frame) - 1] & Self.sharedSource != 0 }
+
     /// Frames per shard, for the report of how the work was split.
     var framesPerShard: [Int] = []
     /// Errors the reader reported, each with the number the next packet got: one thread writes
@@ -28,6 +34,8 @@ struct ShardPartition {
     var errors: [(beforeFrame: UInt64, error: CaptureError)] = []
     /// The reader stopped at a fatal error.
     var stoppedEarly = false
+    /// Distinct addresses in the file: at most this many hosts fill the per-address tables.
+    var addresses = 0
     /// The file shows more than one side (interfaces, or cooked v2): the gateway matcher pairs
     /// packets across hosts, so such a file is analysed on one thread.
     var twoSided = false
@@ -38,7 +46,8 @@ struct ShardPartition {
         var partition = ShardPartition()
         var components = AddressComponents()
         var frameKey: [Int32] = []
-        var frameOther: [Int32] = []
+        var frameSource: [Int32] = []
+        var frameDestination: [Int32] = []
         while true {
             let packet: CapturedPacket?
             do {
@@ -56,7 +65,8 @@ struct ShardPartition {
             let decoded = PacketDecoder.decode(packet)
             guard let source = decoded.sourceAddress, let destination = decoded.destinationAddress else {
                 frameKey.append(-1)
-                frameOther.append(-1)
+                frameSource.append(-1)
+                frameDestination.append(-1)
                 continue
             }
             let s = components.id(of: source), d = components.id(of: destination)
@@ -71,9 +81,10 @@ struct ShardPartition {
                 key = s
             }
             frameKey.append(key)
-            frameOther.append(key == s ? d : s)
+            frameSource.append(s)
+            frameDestination.append(d)
         }
-        partition.assign(frameKey, frameOther, components: components, shards: shards)
+        partition.assign(frameKey, frameSource, frameDestination, components: components, shards: shards)
         return partition
     }
 
@@ -82,7 +93,8 @@ struct ShardPartition {
     }
 
     /// Components, largest first, each to the shard with the fewest frames so far.
-    private mutating func assign(_ frameKey: [Int32], _ frameOther: [Int32], components: AddressComponents, shards: Int) {
+    private mutating func assign(_ frameKey: [Int32], _ frameSource: [Int32], _ frameDestination: [Int32],
+                                 components: AddressComponents, shards: Int) {
         var framesOfRoot: [Int32: Int] = [:]
         for key in frameKey where key >= 0 { framesOfRoot[components.root(key), default: 0] += 1 }
         let roots = framesOfRoot.sorted { ($0.value, $1.key) > ($1.value, $0.key) }
@@ -98,10 +110,15 @@ struct ShardPartition {
         var masks = [UInt64](repeating: 0, count: components.addresses.count)
         for i in frameKey.indices where frameKey[i] >= 0 {
             let bit: UInt64 = 1 << UInt64(shardOfFrame[i])
-            masks[Int(frameKey[i])] |= bit
-            masks[Int(frameOther[i])] |= bit
+            masks[Int(frameSource[i])] |= bit
+            masks[Int(frameDestination[i])] |= bit
         }
         for (i, address) in components.addresses.enumerated() { shardsOfAddress[address] = masks[i] }
+        for i in frameKey.indices where frameKey[i] >= 0 {
+            let mask = masks[Int(frameSource[i])]
+            if mask & (mask &- 1) != 0 { shardOfFrame[i] |= Self.sharedSource }
+        }
+        addresses = components.addresses.count
     }
 
     /// Whether the address appears in the frames of more than one shard.

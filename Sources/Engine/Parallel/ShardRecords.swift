@@ -78,6 +78,13 @@ enum ShardResult {
     indirect case advertised(Endpoint, uin: UInt32?, source: AdvertisedEndpoints.Source, isLANAddress: Bool, frame: UInt64,
                              connectionMode: UInt8?, application: UInt8?)
     indirect case synLookup(Endpoint, found: AdvertisedEndpoints.Entry?)
+    /// A packet of a host other shards see too, noted for its marks (TTL, IP id); and a
+    /// judgement made on those marks, for the merge to make again on one thread's.
+    indirect case senderNoted(IPAddress, ttl: UInt8, id: UInt16?, destination: UInt32, time: Int64)
+    /// A connection attempt's event, for the peer-port rule, which judges them all in the merge;
+    /// and a login, which the rule reads (who is inside, and their UIN).
+    indirect case attemptEvent(ConnectionAttemptEvent)
+    indirect case login(uin: UInt32, address: IPAddress)
     /// The shard's frame moved the ICQ clock here, inside its transport step, and more of the
     /// frame's own results follow: every shard's ICQ deadlines at this frame go here.
     case icqClockMoved

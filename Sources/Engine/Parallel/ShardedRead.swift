@@ -48,7 +48,8 @@ extension Analyzer {
         if let conflict = ShardConflicts.check(contexts, partition: partition) { return sayOneThread(conflict) }
         let (order, conflict) = ShardMerge.order(contexts, partition: partition)
         if let conflict { return sayOneThread(conflict) }
-        if let conflict = ShardConflicts.lookups(order, contexts, capacity: options.memoryBudget.advertisedEndpointCapacity) {
+        if let conflict = ShardConflicts.lookups(order, contexts, capacity: options.memoryBudget.advertisedEndpointCapacity)
+            ?? ShardConflicts.tables(shards, capacity: options.memoryBudget.addressCapacity) {
             return sayOneThread(conflict)
         }
         let merged = Self.monotonicNanos()
@@ -77,20 +78,16 @@ extension Analyzer {
 
     /// The shards' results and calls, through this analyzer, in one thread's order.
     private func replay(_ order: [ShardMerge.Entry], contexts: [ShardContext], errors: [(beforeFrame: UInt64, error: CaptureError)]) {
-        var directModeWarned = Set<Endpoint>()
+        // The marks of the hosts several shards see, as one thread keeps them: what a reset or
+        // an ICMP error in such a host's name is judged against.
+        var marks: [IPAddress: SenderMarks] = [:]
         for (s, i) in order {
             guard s >= 0 else {
                 report(errors[i].error)
                 continue
             }
             switch contexts[s].records.results[i] {
-            case .finding(var finding):
-                // One thread warns once per listening endpoint, up to a bound (PeerPortDiagnosis).
-                if finding.kind == .directModePortBlocked, let listening = finding.client {
-                    guard !directModeWarned.contains(listening), directModeWarned.count < 4096 else { continue }
-                    directModeWarned.insert(listening)
-                }
-                if let escalation = contexts[s].escalations[i] { peerPorts.escalate(&finding, escalation) }
+            case .finding(let finding):
                 report(finding)
             case .session(let session): sessionEnded(session)
             case .error(let error): report(error)
@@ -98,8 +95,33 @@ extension Analyzer {
             case .bound(let call): icqAnalysis.diagnosis.replayBound(call)
             case .keepalive(let claim): icqAnalysis.diagnosis.absorb(claim)
             case .openDeadline(let open): icqAnalysis.diagnosis.absorb(open)
+            case .senderNoted(let source, let ttl, let id, let destination, let time):
+                if marks[source] == nil {
+                    marks[source] = SenderMarks(ttl: ttl, id: id, destination: destination, time: time)
+                } else {
+                    marks[source]!.note(ttl: ttl, id: id, destination: destination, time: time)
+                }
+            case .attemptEvent(let event):
+                peerPorts.judge(Self.judgedOnSharedMarks(event, marks))
+            case .login(let uin, let address):
+                attempts.noteLogin(uin: uin, from: address)
             case .icqClockMoved, .advertised, .synLookup: break
             }
+        }
+    }
+
+    /// A reset or ICMP error in the name of a host several shards see, held against the marks
+    /// one thread would have had of it (its packets in every shard).
+    private static func judgedOnSharedMarks(_ event: ConnectionAttemptEvent, _ marks: [IPAddress: SenderMarks]) -> ConnectionAttemptEvent {
+        switch event {
+        case .reset(let attempt, let time, .oneVantage(let fit)) where marks[attempt.key.peer.address] != nil:
+            let shared = SenderMarks.fit(marks[attempt.key.peer.address], ttl: fit.ttl, ipID: fit.ipID, time: time)
+            return .reset(attempt, time: time, origin: .oneVantage(shared))
+        case .icmpUnreachable(let attempt, let time, let code, let reporter, let fit?) where marks[reporter] != nil:
+            let shared = SenderMarks.fit(marks[reporter], ttl: fit.ttl, ipID: fit.ipID, time: time)
+            return .icmpUnreachable(attempt, time: time, code: code, reporter: reporter, inPeersName: shared)
+        default:
+            return event
         }
     }
 
@@ -151,6 +173,17 @@ enum ShardConflicts {
             if let relay = shards[i].relays.first(where: { partition.isShared($0.address) }) {
                 return "the SOCKS relay \(relay) is seen by several shards"
             }
+        }
+        return nil
+    }
+
+    /// The per-address and per-connection tables of the attempts: a shard's that let something
+    /// go, or all of theirs together holding more than one thread's could (which then lets go).
+    static func tables(_ shards: [Analyzer], capacity: Int) -> String? {
+        let uses = shards.map(\.attempts.tableUse)
+        if uses.contains(where: { $0.forgotten > 0 }) || uses.map(\.senders).reduce(0, +) > capacity
+            || uses.map(\.ended).reduce(0, +) > capacity {
+            return "the tables of senders and ended attempts would have been full on one thread"
         }
         return nil
     }

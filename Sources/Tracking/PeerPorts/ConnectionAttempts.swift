@@ -71,6 +71,18 @@ public final class ConnectionAttempts {
         state.pointee.noteSender(decoded, source: src, time: time)
     }
 
+    /// `read --threads`: told every packet an address is noted from (`ConnectionAttemptState.onSenderNoted`).
+    public func logSenders(_ log: @escaping (IPAddress, UInt8, UInt16?, UInt32, Int64) -> Void) {
+        state.pointee.onSenderNoted = log
+    }
+
+    /// How full the tables of senders' marks and of ended attempts are, and what they forgot: a
+    /// shard of `read --threads` must not have kept what one thread's tables would have let go.
+    public var tableUse: (senders: Int, ended: Int, forgotten: UInt64) {
+        let s = state.pointee
+        return (s.senders.count, s.ended.count, s.senders.forgotten + s.ended.forgotten)
+    }
+
     /// A client logged in to the server from `address`.
     public func noteLogin(uin: UInt32, from address: IPAddress) {
         state.pointee.noteLogin(uin: uin, from: address)
@@ -161,6 +173,9 @@ struct ConnectionAttemptState {
     var ended: RecencyMap<ConnectionAttempt.Key, UInt32>
     /// The latest capture time seen (for what is given at the end of the capture).
     var clock: Int64 = .min
+    /// Told every packet noted for `senders` (source, TTL, IP id, IPv4 destination, time): a
+    /// shard of `read --threads` logs those of hosts other shards see too.
+    var onSenderNoted: ((IPAddress, UInt8, UInt16?, UInt32, Int64) -> Void)? = nil
     /// Events of the current call, not yet handed on.
     var events: [ConnectionAttemptEvent] = []
 

@@ -36,7 +36,7 @@ public struct IPIDCounter: Sendable, Equatable {
 
 /// What is kept per address: the TTL and IP id of its latest packet, and how many times in a
 /// row its packets to two different destinations carried consecutive ids.
-struct SenderMarks {
+public struct SenderMarks: Sendable {
     /// Packets to different destinations, one after another, whose ids follow within this step
     /// count as one counter's. A host's packets to others not captured here fill the gaps.
     static let maximumStep: UInt16 = 256
@@ -52,6 +52,44 @@ struct SenderMarks {
     /// The latest packet's destination (IPv4), and its time.
     var destination: UInt32
     var time: Int64
+
+    /// The marks of an address's first packet.
+    public init(ttl: UInt8, id: UInt16?, destination: UInt32, time: Int64) {
+        self.ttl = ttl
+        self.id = id ?? 0
+        hasID = id != nil
+        steps = 0
+        self.destination = destination
+        self.time = time
+    }
+
+    /// The address's next packet.
+    public mutating func note(ttl: UInt8, id: UInt16?, destination: UInt32, time: Int64) {
+        if let id, hasID {
+            let step = id &- self.id
+            if step >= 1 && step <= Self.maximumStep {
+                if destination != self.destination && steps < .max { steps += 1 }
+            } else {
+                steps = 0
+            }
+        } else {
+            steps = 0
+        }
+        self.ttl = ttl
+        self.id = id ?? 0
+        hasID = id != nil
+        self.destination = destination
+        self.time = time
+    }
+
+    /// A packet in the address's name (TTL, IP id) at `time`, held against these marks (nil: none kept).
+    public static func fit(_ marks: SenderMarks?, ttl: UInt8, ipID: UInt16?, time: Int64) -> SenderFit {
+        var counter: IPIDCounter? = nil
+        if let marks, marks.hasID, marks.steps >= provenSteps {
+            counter = IPIDCounter(latest: marks.id, age: max(0, time &- marks.time))
+        }
+        return SenderFit(ttl: ttl, usualTTL: marks?.ttl, ipID: ipID, counter: counter)
+    }
 }
 
 extension ConnectionAttemptState {
@@ -61,37 +99,16 @@ extension ConnectionAttemptState {
         let ttl = decoded.ipv4?.ttl ?? decoded.ipv6?.hopLimit ?? 0
         let id = decoded.ipv4?.identification
         let destination = decoded.ipv4?.destination.ipv4Value ?? 0
-        let known = senders.update(source) { m in
-            if let id, m.hasID {
-                let step = id &- m.id
-                if step >= 1 && step <= SenderMarks.maximumStep {
-                    if destination != m.destination && m.steps < .max { m.steps += 1 }
-                } else {
-                    m.steps = 0
-                }
-            } else {
-                m.steps = 0
-            }
-            m.ttl = ttl
-            m.id = id ?? 0
-            m.hasID = id != nil
-            m.destination = destination
-            m.time = time
-        }
+        onSenderNoted?(source, ttl, id, destination, time)
+        let known = senders.update(source) { $0.note(ttl: ttl, id: id, destination: destination, time: time) }
         if !known {
-            senders.set(SenderMarks(ttl: ttl, id: id ?? 0, hasID: id != nil, steps: 0, destination: destination, time: time),
-                        for: source)
+            senders.set(SenderMarks(ttl: ttl, id: id, destination: destination, time: time), for: source)
         }
     }
 
     /// A packet in `source`'s name held against its other packets here.
     func fit(_ decoded: DecodedPacket, source: IPAddress, time: Int64) -> SenderFit {
-        let ttl = decoded.ipv4?.ttl ?? decoded.ipv6?.hopLimit ?? 0
-        let marks = senders[source]
-        var counter: IPIDCounter? = nil
-        if let marks, marks.hasID, marks.steps >= SenderMarks.provenSteps {
-            counter = IPIDCounter(latest: marks.id, age: max(0, time &- marks.time))
-        }
-        return SenderFit(ttl: ttl, usualTTL: marks?.ttl, ipID: decoded.ipv4?.identification, counter: counter)
+        SenderMarks.fit(senders[source], ttl: decoded.ipv4?.ttl ?? decoded.ipv6?.hopLimit ?? 0,
+                        ipID: decoded.ipv4?.identification, time: time)
     }
 }
