@@ -94,10 +94,14 @@ extension Analyzer {
     /// the ledger of the guide's peer ports.
     func advertise(_ endpoint: Endpoint, uin: UInt32?, source: AdvertisedEndpoints.Source,
                    isLANAddress: Bool = false, frame: UInt64, connectionMode: UInt8? = nil, application: UInt8? = nil) {
-        shard?.records.append(.advertised(endpoint, uin: uin, source: source, isLANAddress: isLANAddress, frame: frame,
-                                          connectionMode: connectionMode, application: application))
         attempts.advertise(endpoint, uin: uin, source: source, isLANAddress: isLANAddress, frame: frame,
                            connectionMode: connectionMode, application: application)
+        if let shard {
+            // One entry for both: the merge feeds it to its table of advertised endpoints and
+            // to the ledger.
+            return shard.records.append(.advertised(endpoint, uin: uin, source: source, isLANAddress: isLANAddress,
+                                                    frame: frame, connectionMode: connectionMode, application: application))
+        }
         peerPorts.advertised(endpoint, uin: uin, source: source, isLANAddress: isLANAddress, frame: frame,
                              connectionMode: connectionMode, application: application)
     }

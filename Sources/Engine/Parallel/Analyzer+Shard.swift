@@ -32,7 +32,7 @@ extension Analyzer {
             guard frame > 0, frame <= context.totalFrames else { return }
             if context.partition.sourceIsShared(frame: frame) || source != context.frameSource {
                 guard context.partition.isShared(source) else { return }
-                records.append(.senderNoted(source, ttl: ttl, id: id, destination: destination, time: time))
+                records.noteSender(SenderNote(frame: frame, source: source, time: time, destination: destination, id: id, ttl: ttl))
             }
         }
         // The peer-port rule's counts and warnings are run-wide: it judges the attempts' events

@@ -134,21 +134,63 @@ struct ShardPartition {
 /// Union-find over the addresses of a capture.
 struct AddressComponents {
     private(set) var addresses: [IPAddress] = []
-    private var ids: [IPAddress: Int32] = [:]
+    /// IPv4 addresses in an open-addressing table (a million lookups a second want no SipHash),
+    /// IPv6 in a dictionary.
+    private var ipv4Keys = [UInt32](repeating: 0, count: 1 << 12)
+    private var ipv4IDs = [Int32](repeating: -1, count: 1 << 12)
+    private var ipv6IDs: [IPAddress: Int32] = [:]
     private var parent: [Int32] = []
     /// The last address looked up, and its id: a conversation's packets come in runs.
     private var last: (address: IPAddress, id: Int32)? = nil
 
     mutating func id(of address: IPAddress) -> Int32 {
         if let last, last.address == address { return last.id }
-        if let id = ids[address] {
-            last = (address, id)
-            return id
+        let id: Int32
+        if address.isIPv6 {
+            if let known = ipv6IDs[address] {
+                id = known
+            } else {
+                id = add(address)
+                ipv6IDs[address] = id
+            }
+        } else {
+            id = ipv4ID(address)
         }
+        last = (address, id)
+        return id
+    }
+
+    private mutating func add(_ address: IPAddress) -> Int32 {
         let id = Int32(addresses.count)
         addresses.append(address)
-        ids[address] = id
         parent.append(id)
+        return id
+    }
+
+    private mutating func ipv4ID(_ address: IPAddress) -> Int32 {
+        let key = address.ipv4Value
+        var mask = ipv4Keys.count - 1
+        var i = Int(truncatingIfNeeded: (UInt64(key) &* 0x9E37_79B9_7F4A_7C15) >> 40) & mask
+        while ipv4IDs[i] >= 0 {
+            if ipv4Keys[i] == key { return ipv4IDs[i] }
+            i = (i + 1) & mask
+        }
+        let id = add(address)
+        ipv4Keys[i] = key
+        ipv4IDs[i] = id
+        if addresses.count * 2 > ipv4Keys.count {
+            // Half full: twice the size, every IPv4 address placed again.
+            let keys = ipv4Keys, ids = ipv4IDs
+            ipv4Keys = [UInt32](repeating: 0, count: keys.count * 2)
+            ipv4IDs = [Int32](repeating: -1, count: keys.count * 2)
+            mask = ipv4Keys.count - 1
+            for j in keys.indices where ids[j] >= 0 {
+                var k = Int(truncatingIfNeeded: (UInt64(keys[j]) &* 0x9E37_79B9_7F4A_7C15) >> 40) & mask
+                while ipv4IDs[k] >= 0 { k = (k + 1) & mask }
+                ipv4Keys[k] = keys[j]
+                ipv4IDs[k] = ids[j]
+            }
+        }
         return id
     }
 

@@ -78,9 +78,6 @@ enum ShardResult {
     indirect case advertised(Endpoint, uin: UInt32?, source: AdvertisedEndpoints.Source, isLANAddress: Bool, frame: UInt64,
                              connectionMode: UInt8?, application: UInt8?)
     indirect case synLookup(Endpoint, found: AdvertisedEndpoints.Entry?)
-    /// A packet of a host other shards see too, noted for its marks (TTL, IP id); and a
-    /// judgement made on those marks, for the merge to make again on one thread's.
-    indirect case senderNoted(IPAddress, ttl: UInt8, id: UInt16?, destination: UInt32, time: Int64)
     /// A connection attempt's event, for the peer-port rule, which judges them all in the merge;
     /// and a login, which the rule reads (who is inside, and their UIN).
     indirect case attemptEvent(ConnectionAttemptEvent)
@@ -88,6 +85,16 @@ enum ShardResult {
     /// The shard's frame moved the ICQ clock here, inside its transport step, and more of the
     /// frame's own results follow: every shard's ICQ deadlines at this frame go here.
     case icqClockMoved
+}
+
+/// A packet of a host several shards see, as the marks of the peer-port rule take it.
+struct SenderNote {
+    var frame: UInt64
+    var source: IPAddress
+    var time: Int64
+    var destination: UInt32
+    var id: UInt16?
+    var ttl: UInt8
 }
 
 /// One shard's results in the order it established them, each with its key.
@@ -100,6 +107,12 @@ final class ShardRecords {
     /// follows (then the marker goes in first) or the next frame begins (then the ICQ deadlines
     /// go after the transport results, where the merge puts them anyway).
     private var icqClockMovedAt: UInt64? = nil
+    /// The packets of hosts other shards see too, noted for their marks (TTL, IP id), in frame
+    /// order: apart from the results, as there is one for most packets of a busy server.
+    private(set) var senderNotes: [SenderNote] = []
+
+    func noteSender(_ note: SenderNote) { senderNotes.append(note) }
+
     /// Frames (one bit each, frame n at bit n - 1) whose attempts' clock moved before their TCP
     /// segment: what came due then goes before the frame's own results.
     private(set) var attemptClockMoved: [UInt64] = []

@@ -57,7 +57,7 @@ extension Analyzer {
         absorb(shards, contexts: contexts, partition: partition, path: path)
         if showsShards {
             let ms = { (a: Int64, b: Int64) in String((b - a) / 1_000_000) }
-            output.remark("icqscope: --threads \(threads): frames per shard \(partition.framesPerShard.map(String.init).joined(separator: ", ")); ms partition \(ms(started, partitioned)), shards \(ms(partitioned, analysed)), merge \(ms(analysed, merged)), replay \(ms(merged, Self.monotonicNanos()))\n")
+            output.remark("icqscope: --threads \(threads): frames per shard \(partition.framesPerShard.map(String.init).joined(separator: ", ")); results \(contexts.map { String($0.records.count) }.joined(separator: ", ")), sender notes \(contexts.map { String($0.records.senderNotes.count) }.joined(separator: ", ")), flow counts \(contexts.map { String($0.flowCounts.count) }.joined(separator: ", ")); ms partition \(ms(started, partitioned)), shards \(ms(partitioned, analysed)), merge \(ms(analysed, merged)), replay \(ms(merged, Self.monotonicNanos()))\n")
         }
         return true
     }
@@ -80,7 +80,7 @@ extension Analyzer {
     private func replay(_ order: [ShardMerge.Entry], contexts: [ShardContext], errors: [(beforeFrame: UInt64, error: CaptureError)]) {
         // The marks of the hosts several shards see, as one thread keeps them: what a reset or
         // an ICMP error in such a host's name is judged against.
-        var marks: [IPAddress: SenderMarks] = [:]
+        var marks = SharedSenderMarks(contexts.map(\.records.senderNotes))
         for (s, i) in order {
             guard s >= 0 else {
                 report(errors[i].error)
@@ -95,33 +95,16 @@ extension Analyzer {
             case .bound(let call): icqAnalysis.diagnosis.replayBound(call)
             case .keepalive(let claim): icqAnalysis.diagnosis.absorb(claim)
             case .openDeadline(let open): icqAnalysis.diagnosis.absorb(open)
-            case .senderNoted(let source, let ttl, let id, let destination, let time):
-                if marks[source] == nil {
-                    marks[source] = SenderMarks(ttl: ttl, id: id, destination: destination, time: time)
-                } else {
-                    marks[source]!.note(ttl: ttl, id: id, destination: destination, time: time)
-                }
             case .attemptEvent(let event):
-                peerPorts.judge(Self.judgedOnSharedMarks(event, marks))
+                marks.follow(upTo: contexts[s].records.keys[i].frame)
+                peerPorts.judge(marks.judged(event))
             case .login(let uin, let address):
                 attempts.noteLogin(uin: uin, from: address)
-            case .icqClockMoved, .advertised, .synLookup: break
+            case .advertised(let endpoint, let uin, let source, let isLAN, let frame, let mode, let application):
+                peerPorts.advertised(endpoint, uin: uin, source: source, isLANAddress: isLAN, frame: frame,
+                                     connectionMode: mode, application: application)
+            case .icqClockMoved, .synLookup: break
             }
-        }
-    }
-
-    /// A reset or ICMP error in the name of a host several shards see, held against the marks
-    /// one thread would have had of it (its packets in every shard).
-    private static func judgedOnSharedMarks(_ event: ConnectionAttemptEvent, _ marks: [IPAddress: SenderMarks]) -> ConnectionAttemptEvent {
-        switch event {
-        case .reset(let attempt, let time, .oneVantage(let fit)) where marks[attempt.key.peer.address] != nil:
-            let shared = SenderMarks.fit(marks[attempt.key.peer.address], ttl: fit.ttl, ipID: fit.ipID, time: time)
-            return .reset(attempt, time: time, origin: .oneVantage(shared))
-        case .icmpUnreachable(let attempt, let time, let code, let reporter, let fit?) where marks[reporter] != nil:
-            let shared = SenderMarks.fit(marks[reporter], ttl: fit.ttl, ipID: fit.ipID, time: time)
-            return .icmpUnreachable(attempt, time: time, code: code, reporter: reporter, inPeersName: shared)
-        default:
-            return event
         }
     }
 

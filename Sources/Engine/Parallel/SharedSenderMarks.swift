@@ -1,0 +1,49 @@
+import Bytes
+import Tracking
+
+/// The marks (TTL, IP id) of the hosts several shards see, as one thread keeps them: every
+/// shard's packets of those hosts, followed in frame order up to the frame being judged. A reset
+/// or ICMP error in such a host's name is held against these, not against one shard's share.
+struct SharedSenderMarks {
+    private let notes: [[SenderNote]]
+    private var next: [Int]
+    private var marks: [IPAddress: SenderMarks] = [:]
+
+    init(_ notes: [[SenderNote]]) {
+        self.notes = notes
+        next = [Int](repeating: 0, count: notes.count)
+    }
+
+    /// Takes in every noted packet before `frame` (a reset or an ICMP error is never noted, so
+    /// nothing of the judged frame itself is missed).
+    mutating func follow(upTo frame: UInt64) {
+        while true {
+            var earliest: Int? = nil
+            for s in notes.indices where next[s] < notes[s].count && notes[s][next[s]].frame < frame {
+                if earliest.map({ notes[s][next[s]].frame < notes[$0][next[$0]].frame }) ?? true { earliest = s }
+            }
+            guard let s = earliest else { return }
+            let n = notes[s][next[s]]
+            next[s] += 1
+            if marks[n.source] == nil {
+                marks[n.source] = SenderMarks(ttl: n.ttl, id: n.id, destination: n.destination, time: n.time)
+            } else {
+                marks[n.source]!.note(ttl: n.ttl, id: n.id, destination: n.destination, time: n.time)
+            }
+        }
+    }
+
+    /// The event with its judgement made on these marks, where it concerns such a host.
+    func judged(_ event: ConnectionAttemptEvent) -> ConnectionAttemptEvent {
+        switch event {
+        case .reset(let attempt, let time, .oneVantage(let fit)) where marks[attempt.key.peer.address] != nil:
+            let shared = SenderMarks.fit(marks[attempt.key.peer.address], ttl: fit.ttl, ipID: fit.ipID, time: time)
+            return .reset(attempt, time: time, origin: .oneVantage(shared))
+        case .icmpUnreachable(let attempt, let time, let code, let reporter, let fit?) where marks[reporter] != nil:
+            let shared = SenderMarks.fit(marks[reporter], ttl: fit.ttl, ipID: fit.ipID, time: time)
+            return .icmpUnreachable(attempt, time: time, code: code, reporter: reporter, inPeersName: shared)
+        default:
+            return event
+        }
+    }
+}
