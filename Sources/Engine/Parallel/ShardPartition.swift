@@ -12,18 +12,17 @@ import Wire
 /// address); a packet between an inside and an outside host belongs to the inside host's
 /// component. Components are dealt to shards largest first, each to the least loaded.
 ///
-/// What one host's state can still learn from another component (a peer advertised to one
-/// client and called by another, the marks of a peer that talks to several) is checked while
-/// the shards run, against `shardsOfAddress`: a run that needed it is analysed again on one
-/// thread (`ShardConflicts`).
+/// What one host's state can still learn from another component is handed over by the merge
+/// (advertised peers, the marks of a peer that talks to several, the peer-port rule's counts) or
+/// checked there (`ShardConflicts`): a run it cannot vouch for is read again on one thread.
 struct ShardPartition {
     /// The shard of frame n, at index n - 1 (`Self.shardBits`), and whether its source address
     /// appears in other shards' frames too (`Self.sharedSource`).
     var shardOfFrame: [UInt8] = []
     static let shardBits: UInt8 = 0x3F
     static let sharedSource: UInt8 = 0x80
-    /// For every address of a packet: the shards whose frames carry it, one bit each.
-    var shardsOfAddress: [IPAddress: UInt64] = [:]
+    /// The addresses that appear in the frames of more than one shard.
+    var sharedAddresses: Set<IPAddress> = []
     func shard(ofFrame frame: UInt64) -> Int { Int(shardOfFrame[Int(frame) - 1] & Self.shardBits) }
     func sourceIsShared(frame: UInt64) -> Bool { shardOfFrame[Int(frame) - 1] & Self.sharedSource != 0 }
 
@@ -95,17 +94,20 @@ struct ShardPartition {
     /// Components, largest first, each to the shard with the fewest frames so far.
     private mutating func assign(_ frameKey: [Int32], _ frameSource: [Int32], _ frameDestination: [Int32],
                                  components: AddressComponents, shards: Int) {
-        var framesOfRoot: [Int32: Int] = [:]
-        for key in frameKey where key >= 0 { framesOfRoot[components.root(key), default: 0] += 1 }
-        let roots = framesOfRoot.sorted { ($0.value, $1.key) > ($1.value, $0.key) }
+        // Arrays indexed by address id throughout: a million frames want no hashing here.
+        let rootOf = (0..<Int32(components.addresses.count)).map { components.root($0) }
+        var framesOfRoot = [Int](repeating: 0, count: rootOf.count)
+        for key in frameKey where key >= 0 { framesOfRoot[Int(rootOf[Int(key)])] += 1 }
+        let roots = framesOfRoot.indices.filter { framesOfRoot[$0] > 0 }
+            .sorted { (framesOfRoot[$0], $1) > (framesOfRoot[$1], $0) }
         framesPerShard = [Int](repeating: 0, count: shards)
-        var shardOfRoot: [Int32: UInt8] = [:]
-        for (root, frames) in roots {
+        var shardOfRoot = [UInt8](repeating: 0, count: rootOf.count)
+        for root in roots {
             let shard = framesPerShard.indices.min { (framesPerShard[$0], $0) < (framesPerShard[$1], $1) }!
             shardOfRoot[root] = UInt8(shard)
-            framesPerShard[shard] += frames
+            framesPerShard[shard] += framesOfRoot[root]
         }
-        shardOfFrame = frameKey.map { $0 < 0 ? 0 : shardOfRoot[components.root($0)]! }
+        shardOfFrame = frameKey.map { $0 < 0 ? 0 : shardOfRoot[Int(rootOf[Int($0)])] }
         framesPerShard[0] += frameKey.lazy.filter { $0 < 0 }.count
         var masks = [UInt64](repeating: 0, count: components.addresses.count)
         for i in frameKey.indices where frameKey[i] >= 0 {
@@ -113,7 +115,9 @@ struct ShardPartition {
             masks[Int(frameSource[i])] |= bit
             masks[Int(frameDestination[i])] |= bit
         }
-        for (i, address) in components.addresses.enumerated() { shardsOfAddress[address] = masks[i] }
+        for (i, address) in components.addresses.enumerated() where masks[i] & (masks[i] &- 1) != 0 {
+            sharedAddresses.insert(address)
+        }
         for i in frameKey.indices where frameKey[i] >= 0 {
             let mask = masks[Int(frameSource[i])]
             if mask & (mask &- 1) != 0 { shardOfFrame[i] |= Self.sharedSource }
@@ -122,10 +126,7 @@ struct ShardPartition {
     }
 
     /// Whether the address appears in the frames of more than one shard.
-    func isShared(_ address: IPAddress) -> Bool {
-        guard let mask = shardsOfAddress[address] else { return false }
-        return mask & (mask &- 1) != 0
-    }
+    func isShared(_ address: IPAddress) -> Bool { sharedAddresses.contains(address) }
 
     /// The shards that got frames.
     var busyShards: Int { framesPerShard.filter { $0 > 0 }.count }
