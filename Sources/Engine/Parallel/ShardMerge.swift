@@ -22,14 +22,22 @@ enum ShardMerge {
             if kx != ky { return kx < ky }
             return (x.shard, x.index) < (y.shard, y.index)
         }
+        // Reused from frame to frame.
+        var icq: [Entry] = [], attempt: [Entry] = [], own: [Entry] = []
         while true {
-            let frames = shards.indices.compactMap { frame(at: $0) }
-            let f = frames.min() ?? .max
-            while nextError < partition.errors.count, frames.isEmpty || partition.errors[nextError].beforeFrame <= f {
+            var f = UInt64.max
+            var any = false
+            for s in shards.indices {
+                if let at = frame(at: s) {
+                    f = min(f, at)
+                    any = true
+                }
+            }
+            while nextError < partition.errors.count, !any || partition.errors[nextError].beforeFrame <= f {
                 entries.append((-1, nextError))
                 nextError += 1
             }
-            if frames.isEmpty { break }
+            if !any { break }
             if f == .max {
                 var rest: [Entry] = []
                 for s in shards.indices { while frame(at: s) == .max { rest.append((s, position[s])); position[s] += 1 } }
@@ -39,7 +47,9 @@ enum ShardMerge {
                 break
             }
             let owner = partition.shard(ofFrame: f)
-            var icq: [Entry] = [], attempt: [Entry] = [], own: [Entry] = []
+            icq.removeAll(keepingCapacity: true)
+            attempt.removeAll(keepingCapacity: true)
+            own.removeAll(keepingCapacity: true)
             for s in shards.indices {
                 while frame(at: s) == f {
                     let entry = (s, position[s])
@@ -53,8 +63,8 @@ enum ShardMerge {
                     position[s] += 1
                 }
             }
-            icq.sort(by: byKey)
-            attempt.sort(by: byKey)
+            if icq.count > 1 { icq.sort(by: byKey) }
+            if attempt.count > 1 { attempt.sort(by: byKey) }
             var icqWritten = false, attemptWritten = false
             // Before a TCP segment, what came due among the attempts goes first.
             if shards[owner].records.attemptClockMoved(at: f) {
