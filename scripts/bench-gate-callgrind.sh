@@ -65,6 +65,11 @@ fi
 # valgrind cannot read the DWARF that Swift 6.3 writes ("Possibly corrupted debuginfo file"):
 # measure a copy without it (the code is the same).
 strip --strip-debug -o "$work/icqscope" "$measured"
+# The gate is the cost per packet of one thread's engine: `read --threads N` adds the shards'
+# partition and merge, which callgrind would count in one stream (an earlier build without the
+# option reads on one thread anyway).
+one_thread=()
+if "$work/icqscope" read --help 2>/dev/null | grep -q -- '--threads'; then one_thread=(--threads 1); fi
 cc -shared -fPIC -O2 -o "$work/alloc_counter.so" Tests/Fixtures/alloc-counter/alloc_counter.c -ldl
 
 # Swift seeds its hashing per process: dictionaries then grow and collide differently from run
@@ -80,12 +85,12 @@ for users in ${users_list//,/ }; do
         echo "bench-gate-callgrind: $users users, $n packets: callgrind" >&2
         t0=$(date +%s)
         valgrind --tool=callgrind --callgrind-out-file="$work/callgrind-$users-$n.out" \
-            "$work/icqscope" read --format ndjson "$file" >/dev/null 2>"$work/valgrind-$users-$n.log"
+            "$work/icqscope" read "${one_thread[@]}" --format ndjson "$file" >/dev/null 2>"$work/valgrind-$users-$n.log"
         t1=$(date +%s)
         # One run natively with the malloc counter preloaded; its output gives the records,
         # flows and sessions.
         ICQSCOPE_ALLOC_COUNT_FILE="$work/mallocs-$users-$n.txt" LD_PRELOAD="$work/alloc_counter.so" \
-            "$work/icqscope" read --format ndjson "$file" >"$work/out-$users-$n.ndjson"
+            "$work/icqscope" read "${one_thread[@]}" --format ndjson "$file" >"$work/out-$users-$n.ndjson"
         printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$users" "$n" "$work/callgrind-$users-$n.out" \
             "$work/mallocs-$users-$n.txt" "$work/out-$users-$n.ndjson" $((t1 - t0)) >>"$results"
         rm -f "$file"

@@ -74,6 +74,16 @@ extension Analyzer {
                 passOver(packet)
             }
             noteFlowCount(shard, frame: packet.frameNumber)
+            if packet.frameNumber & 1023 == 0 {
+                if shard.records.approximateBytes + shard.flowCounts.count * 16 > shard.resultBudget {
+                    shard.noteConflict("the results waiting for the merge outgrew their share of the memory budget")
+                    shard.abort.raise()
+                }
+                if shard.abort.isRaised {
+                    shard.noteConflict("another shard stopped")
+                    break
+                }
+            }
         }
         shard.interfaces = source.interfaces
         shard.formatName = source.formatName

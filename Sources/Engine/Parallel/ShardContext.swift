@@ -1,7 +1,16 @@
 import Bytes
 import Capture
 import Diagnosis
+import Synchronization
 import Tracking
+
+/// Set by the first shard that cannot go on (its results outgrew their share of the budget):
+/// the others stop at their next check instead of reading the file to its end.
+final class ShardAbort: Sendable {
+    private let flag = Atomic<Bool>(false)
+    func raise() { flag.store(true, ordering: .relaxed) }
+    var isRaised: Bool { flag.load(ordering: .relaxed) }
+}
 
 /// What an analyzer running as one shard of `read --threads` keeps besides its own analysis:
 /// its results with their keys (`ShardRecords`, which also carry its calls into run-wide state
@@ -35,9 +44,15 @@ final class ShardContext {
     /// Relay endpoints of SOCKS5 UDP associations granted here.
     var relays: Set<Endpoint> = []
 
-    init(index: Int, partition: ShardPartition) {
+    let abort: ShardAbort
+    /// The bytes this shard's results may hold until the end of the run.
+    let resultBudget: Int
+
+    init(index: Int, partition: ShardPartition, abort: ShardAbort, resultBudget: Int) {
         self.index = index
         self.partition = partition
+        self.abort = abort
+        self.resultBudget = resultBudget
         totalFrames = UInt64(partition.shardOfFrame.count)
     }
 

@@ -117,6 +117,16 @@ final class ShardRecords {
     /// segment: what came due then goes before the frame's own results.
     private(set) var attemptClockMoved: [UInt64] = []
 
+    /// What the results held so far cost, about (entries, their boxed payloads, notes): they wait
+    /// for the end of the run, within the run's memory budget.
+    var approximateBytes: Int {
+        keys.count * (MemoryLayout<RecordKey>.stride + MemoryLayout<ShardResult>.stride + Self.boxedBytes)
+            + senderNotes.count * MemoryLayout<SenderNote>.stride
+    }
+
+    /// A boxed payload and its heap header, taken generously (a session's lists are larger).
+    static let boxedBytes = 256
+
     func append(_ result: ShardResult) {
         if let frame = icqClockMovedAt, key.step == .transport {
             icqClockMovedAt = nil

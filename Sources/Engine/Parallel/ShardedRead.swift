@@ -27,13 +27,21 @@ extension Analyzer {
               let partition = ShardPartition.make(path: path, shards: threads, inside: options.thresholds.inside) else {
             return false
         }
+        // The partition's byte per frame, and the shards' tables, come out of the same budget.
+        guard partition.shardOfFrame.count <= options.memoryBudget.bytes / 16 else {
+            return sayOneThread("a byte per frame for \(partition.shardOfFrame.count) frames is more than the budget allows")
+        }
         guard partition.busyShards >= 2 else {
             return sayOneThread("one shard would get every frame (\(partition.shardOfFrame.count))")
         }
         var configuration = options
         // The shards share the run's budget.
         configuration.memoryBudget = MemoryBudget(bytes: max(MemoryBudget.minimumBytes, options.memoryBudget.bytes / threads))
-        let contexts = (0..<threads).map { ShardContext(index: $0, partition: partition) }
+        // The results wait for the merge: an eighth of the budget for all of them; a file whose
+        // results need more is read on one thread.
+        let abort = ShardAbort()
+        let resultBudget = options.memoryBudget.bytes / 8 / threads
+        let contexts = (0..<threads).map { ShardContext(index: $0, partition: partition, abort: abort, resultBudget: resultBudget) }
         let shards = contexts.map { context in
             let shard = Analyzer(configuration: configuration)
             shard.becomeShard(context)
