@@ -78,6 +78,9 @@ extension Analyzer {
                 if shard.records.approximateBytes + shard.flowCounts.count * 16 > shard.resultBudget {
                     shard.noteConflict("the results waiting for the merge outgrew their share of the memory budget")
                     shard.abort.raise()
+                } else if evictions > 0 {
+                    shard.noteConflict("a table of its share of the memory budget was full")
+                    shard.abort.raise()
                 }
                 if shard.abort.isRaised {
                     shard.noteConflict("another shard stopped")
@@ -126,9 +129,13 @@ extension Analyzer {
         records.move(frame: .max, step: .pendingFinished)
         icqAnalysis.diagnosis.finish()
         flowTable.finish { _ in }
-        let evictions = icqAnalysis.tracker.evictedSessions + UInt64(streams.streamsEvicted)
-            + defragmenter.counters.evictedForCap + flowTable.statistics.flowsEvicted
         if evictions > 0 { shard.noteConflict("a table of its share of the memory budget was full") }
+    }
+
+    /// Entries the shard's tables let go for room: one thread's larger tables might have kept them.
+    private var evictions: UInt64 {
+        icqAnalysis.tracker.evictedSessions + UInt64(streams.streamsEvicted) + defragmenter.counters.evictedForCap
+            + flowTable.statistics.flowsEvicted + attempts.tableUse.forgotten
     }
 
     /// A finding of this shard: kept with its key.

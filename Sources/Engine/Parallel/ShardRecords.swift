@@ -124,8 +124,9 @@ final class ShardRecords {
             + senderNotes.count * MemoryLayout<SenderNote>.stride
     }
 
-    /// A boxed payload and its heap header, taken generously (a session's lists are larger).
-    static let boxedBytes = 256
+    /// A boxed payload and its heap header, about (most are advertisements and attempt events; a
+    /// session, larger, ends once per session).
+    static let boxedBytes = 128
 
     func append(_ result: ShardResult) {
         if let frame = icqClockMovedAt, key.step == .transport {
