@@ -75,6 +75,7 @@ extension Analyzer {
             }
             noteFlowCount(shard, frame: packet.frameNumber)
             if packet.frameNumber & 1023 == 0 {
+                progress?.file(bytes: source.bytesConsumed ?? 0, packets: packet.frameNumber)
                 if shard.records.approximateBytes + shard.flowCounts.count * 16 > shard.resultBudget {
                     shard.noteConflict("the results waiting for the merge outgrew their share of the memory budget")
                     shard.abort.raise()

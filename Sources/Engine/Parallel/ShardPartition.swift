@@ -33,6 +33,8 @@ struct ShardPartition {
     var errors: [(beforeFrame: UInt64, error: CaptureError)] = []
     /// The reader stopped at a fatal error.
     var stoppedEarly = false
+    /// The file holds IP fragments.
+    var hasFragments = false
     /// Distinct addresses in the file: at most this many hosts fill the per-address tables.
     var addresses = 0
     /// The file shows more than one side (interfaces, or cooked v2): the gateway matcher pairs
@@ -62,6 +64,7 @@ struct ShardPartition {
             guard let packet else { break }
             if reader.interfaces.count >= 2 || packet.linkType == .linuxSLL2 { return nil }
             let decoded = PacketDecoder.decode(packet)
+            if decoded.isFragment { partition.hasFragments = true }
             guard let source = decoded.sourceAddress, let destination = decoded.destinationAddress else {
                 frameKey.append(-1)
                 frameSource.append(-1)

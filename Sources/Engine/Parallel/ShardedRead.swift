@@ -23,7 +23,9 @@ extension Analyzer {
     /// (nothing has been written then).
     public func readSharded(_ path: String, threads: Int) -> Bool {
         let started = Self.monotonicNanos()
-        guard threads >= 2, canShard,
+        // Each shard's tables are its share of the budget: below the smallest budget they would
+        // be larger than the share, and hold what one thread's let go.
+        guard threads >= 2, canShard, options.memoryBudget.bytes / threads >= MemoryBudget.minimumBytes,
               let partition = ShardPartition.make(path: path, shards: threads, inside: options.thresholds.inside) else {
             return false
         }
@@ -31,6 +33,9 @@ extension Analyzer {
         guard partition.shardOfFrame.count <= options.memoryBudget.bytes / 16 else {
             return sayOneThread("a byte per frame for \(partition.shardOfFrame.count) frames is more than the budget allows")
         }
+        // IP reassembly holds as many datagrams in each shard as in one thread: what one thread
+        // would give up, the shards could keep.
+        guard !partition.hasFragments else { return sayOneThread("IP fragments (reassembly's table is not shared out)") }
         guard partition.busyShards >= 2 else {
             return sayOneThread("one shard would get every frame (\(partition.shardOfFrame.count))")
         }
@@ -48,6 +53,8 @@ extension Analyzer {
             return shard
         }
         let partitioned = Self.monotonicNanos()
+        // The progress line follows the first shard, which runs on this thread (it reads the whole file).
+        shards[0].progress = progress
         ShardThreads.run(threads) { i in
             shards[i].runShard(path: path)
             shards[i].finishShard()
@@ -63,6 +70,7 @@ extension Analyzer {
         let merged = Self.monotonicNanos()
         replay(order, contexts: contexts, errors: partition.errors)
         absorb(shards, contexts: contexts, partition: partition, path: path)
+        progress?.clear()
         if showsShards {
             let ms = { (a: Int64, b: Int64) in String((b - a) / 1_000_000) }
             output.remark("icqscope: --threads \(threads): frames per shard \(partition.framesPerShard.map(String.init).joined(separator: ", ")); results \(contexts.map { String($0.records.count) }.joined(separator: ", ")), sender notes \(contexts.map { String($0.records.senderNotes.count) }.joined(separator: ", ")), flow counts \(contexts.map { String($0.flowCounts.count) }.joined(separator: ", ")); ms partition \(ms(started, partitioned)), shards \(ms(partitioned, analysed)), merge \(ms(analysed, merged)), replay \(ms(merged, Self.monotonicNanos()))\n")
