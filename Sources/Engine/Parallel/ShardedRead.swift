@@ -23,9 +23,10 @@ extension Analyzer {
     /// (nothing has been written then).
     public func readSharded(_ path: String, threads: Int) -> Bool {
         let started = Self.monotonicNanos()
-        // Each shard's tables are its share of the budget: below the smallest budget they would
-        // be larger than the share, and hold what one thread's let go.
-        guard threads >= 2, canShard, options.memoryBudget.bytes / threads >= MemoryBudget.minimumBytes,
+        // Each shard's tables are its share of the budget. Below 64 MiB a share's tables keep
+        // their least sizes (1,024 flows, streams, sessions): together larger than one thread's,
+        // they could hold what one thread lets go.
+        guard threads >= 2, canShard, options.memoryBudget.bytes / threads >= Self.leastShareBytes,
               let partition = ShardPartition.make(path: path, shards: threads, inside: options.thresholds.inside) else {
             return false
         }
@@ -83,6 +84,9 @@ extension Analyzer {
         clock_gettime(CLOCK_MONOTONIC, &now)
         return Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec)
     }
+
+    /// The least budget a shard gets (`--memcap` at least this many times the threads).
+    static let leastShareBytes = 64 << 20
 
     /// ICQSCOPE_SHOW_SHARDS=1: how the run was split, on stderr (for tests and measurements).
     private var showsShards: Bool { getenv("ICQSCOPE_SHOW_SHARDS") != nil }
