@@ -65,4 +65,19 @@ struct ThreadsIdentityTests {
         #expect(try Self.compare("mix.pcap", directory: directory, options: ["--memcap", "128M"]))
         #expect(try !Self.compare("mix.pcap", directory: directory, options: ["--memcap", "64M"]))
     }
+
+    /// A file cut off in a record: the reader's error comes where one thread writes it (after the
+    /// last whole frame's results, before the end of the run's), with the same exit status (2).
+    @Test func truncatedMixIsSplitAndTheSame() throws {
+        let directory = TestPaths.temporaryFile("threads-truncated")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let whole = directory.appendingPathComponent("whole.pcap")
+        _ = try GatewayMixFile.write(users: 400, packets: 20_000, seed: 5, to: whole.path)
+        let bytes = try Data(contentsOf: whole)
+        try bytes.prefix(bytes.count * 2 / 3).write(to: directory.appendingPathComponent("cut.pcap"))
+        #expect(try Self.compare("cut.pcap", directory: directory))
+        let r = try CommandRunner.run(["read", "--threads", "2", "cut.pcap"], directory: directory)
+        #expect(r.status == 2 && r.stderr.contains("is cut off"), "\(r.status) \(r.stderr)")
+    }
 }
