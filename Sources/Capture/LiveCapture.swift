@@ -83,7 +83,8 @@ public struct LiveCapture: PacketSource, ~Copyable {
             }
             handles.append(handle)
         }
-        // Started last of what can fail, before anything of self is set (a throw leaves nothing half made).
+        // Made before anything of self is set (a throw leaves nothing half made); started at the
+        // first read (`LiveCaptureThreads.start`).
         let threads = options.threads >= 2 ? try LiveCaptureThreads(handles: handles, options: options) : nil
         self.options = options
         self.sourceName = options.interfaces.joined(separator: ",")
@@ -179,6 +180,7 @@ public struct LiveCapture: PacketSource, ~Copyable {
         if let stopped { return .end(stopped) }
         if failed { return .end(.requested) }
         do {
+            if let threads, !threads.started { try threads.start() }
             return try nextEventUnchecked()
         } catch {
             failed = true

@@ -44,6 +44,18 @@ final class LiveCaptureThreads {
         headTime = Array(repeating: 0, count: workers.count)
         headOriginalLength = Array(repeating: 0, count: workers.count)
         headBytes = Array(repeating: UnsafeRawBufferPointer(start: nil, count: 0), count: workers.count)
+    }
+
+    /// Whether the threads run (`start()`).
+    private(set) var started = false
+
+    /// Starts the threads. Not when the capture opens but at its first read, once the caller has
+    /// given up its privileges: capabilities are a thread's own (capset, the bounding set and
+    /// no_new_privs apply to the calling thread only), so threads started before the drop would
+    /// keep CAP_NET_RAW and CAP_NET_ADMIN while the process seems to have none.
+    func start() throws(CaptureError) {
+        guard !started else { return }
+        started = true
         do {
             for worker in workers { try worker.start() }
         } catch {

@@ -7,7 +7,7 @@ import TestSupport
 /// `icqscope live --threads 2` (a capture thread per interface, the analysis merging their rings)
 /// against `--threads 1` (one thread reads and analyses) on the very same packets: both run at
 /// once on the namespaced gateway while the gateway benchmark's traffic is replayed through it,
-/// with a real nftables rule dropping the ICQ server's datagrams, so that there are findings.
+/// with a real nftables rule blocking the connections between peers, so that there are findings.
 @Suite(.enabled(if: NetworkLab.shouldRun, "\(NetworkLab.availability.message)"), .serialized)
 struct LiveThreadsCommandTests {
     /// Sends the frames of a classic pcap file out of `interface` (AF_PACKET), source and
@@ -45,13 +45,24 @@ struct LiveThreadsCommandTests {
     }
 
     /// What a run found that does not depend on when it ran: each finding's kind, level, detail,
-    /// frames, endpoints and UIN, and its times (the kernel stamps a packet once, for every
-    /// socket that captures it).
+    /// endpoints, UIN and first time, and the packets that prove it, each named by its capture
+    /// time and interface (the kernel stamps a packet once, for every socket that captures it).
+    /// Not the frame numbers themselves: one thread merges the interfaces as their packets come
+    /// (a packet of one may come before an earlier one of the other), the threads by timestamp.
+    /// Not the last time either, when a deadline ran out on the live clock's tick, whose phase
+    /// depends on when each process started.
     private func findings(_ all: [[String: Any]]) -> [String] {
-        all.filter { $0["type"] as? String == "finding" }.map { finding in
+        var packetNames: [Int: String] = [:]
+        for packet in all where packet["type"] as? String == "packet" {
+            guard let frame = packet["frame"] as? [String: Any], let number = frame["number"] as? Int else { continue }
+            packetNames[number] = "\(frame["time_epoch"] ?? "?")@\(frame["interface_id"] ?? "?")"
+        }
+        return all.filter { $0["type"] as? String == "finding" }.map { finding in
             var kept = finding
             kept["explanation"] = nil
             kept["advice"] = nil
+            kept["last_time"] = nil
+            kept["frames"] = ((finding["frames"] as? [Int]) ?? []).map { packetNames[$0] ?? "frame \($0) not captured" }
             let data = try! JSONSerialization.data(withJSONObject: kept, options: [.sortedKeys])
             return String(decoding: data, as: UTF8.self)
         }.sorted()
@@ -80,9 +91,11 @@ struct LiveThreadsCommandTests {
         try Shell.run("ip", "netns", "exec", gateway, "sysctl", "-q", "-w", "net.ipv4.conf.all.rp_filter=0",
                       "net.ipv4.conf.default.rp_filter=0", "net.ipv4.conf.\(lab.insideInterface).rp_filter=0")
         try Shell.run("ip", "-n", gateway, "route", "add", "default", "via", NetworkLab.serverAddress)
-        // The firewall drops what the ICQ servers send: seen inside, never outside.
+        // The firewall lets no connection between peers through (SYNs to ports other than the
+        // web's, OSCAR's and SOCKS'): seen inside, never outside.
         try Shell.run("ip", "netns", "exec", gateway, "nft",
-                      "add table inet icqtest; add chain inet icqtest forward { type filter hook forward priority 0; }; add rule inet icqtest forward udp sport 4000 drop")
+                      "add table inet icqtest; add chain inet icqtest forward { type filter hook forward priority 0; }; "
+                      + "add rule inet icqtest forward tcp flags & (syn | ack) == syn tcp dport != { 80, 443, 1080, 5190 } drop")
 
         let file = TestPaths.temporaryFile("threads-mix-\(lab.id).pcap")
         defer { try? FileManager.default.removeItem(at: file) }
@@ -91,14 +104,14 @@ struct LiveThreadsCommandTests {
 
         // Both at once on the same interfaces: each packet reaches both with the same timestamp.
         let common = ["-i", lab.insideInterface, "-i", lab.outsideInterface, "--immediate", "--filter", "ip",
-                      "--format", "ndjson", "--duration", "60"]
+                      "--buffer-size", "32M", "--snaplen", "2048", "--format", "ndjson", "--packets", "--duration", "60"]
         let one = try lab.spawn(in: gateway, [CommandRunner.executable.path, "live", "--threads", "1"] + common)
         let two = try lab.spawn(in: gateway, [CommandRunner.executable.path, "live", "--threads", "2"] + common)
         #expect(one.waitForLine("icqscope: capturing on", onStandardError: true))
         #expect(two.waitForLine("icqscope: capturing on", onStandardError: true))
         let sender = try lab.spawn(in: lab.clientNamespace, Self.replay(
             file.path, interface: "ci\(lab.id)", source: try mac(lab.clientNamespace, "ci\(lab.id)"),
-            destination: try mac(gateway, lab.insideInterface), rate: 4_000))
+            destination: try mac(gateway, lab.insideInterface), rate: 1_000))
         let sent = sender.finish()
         #expect(sent.status == 0 && sent.stdout.hasPrefix("4000"), "\(sent.stderr)")
         // The last packets forwarded and read, then stopped as a user would.
@@ -123,9 +136,14 @@ struct LiveThreadsCommandTests {
             #expect(received == (live["analysed"] as? Int ?? -2) + (live["dropped"] as? Int ?? -2) + (live["unread"] as? Int ?? -2))
             #expect(live["unread"] as? Int == 0)
         }
-        // The same packets, the same order, the same conclusions.
+        // The threads hand the packets on in capture-time order.
+        let times = all2.compactMap { ($0["frame"] as? [String: Any])?["time_epoch"] as? String }
+            .map { Int64($0.replacingOccurrences(of: ".", with: "")) ?? 0 }
+        #expect(times.count == analysed)
+        #expect(zip(times, times.dropFirst()).allSatisfy { $0 <= $1 })
+        // The same packets, the same conclusions.
         let found1 = findings(all1), found2 = findings(all2)
-        #expect(!found1.isEmpty, "the dropped server datagrams are findings")
+        #expect(found1.count > 10, "the blocked peer connections are findings")
         #expect(found1 == found2)
         #expect(counts(summary1) == counts(summary2))
     }
