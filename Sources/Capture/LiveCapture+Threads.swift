@@ -20,12 +20,15 @@ extension LiveCapture {
     }
 
     /// While stopping: the packets the threads read up to the stop, in time order, then the end.
+    /// Every packet in a ring stamped before the stop is handed on, however long the analysis
+    /// takes (it was captured before the stop, as what one thread drains from the kernel); only
+    /// waiting for a thread to end is bounded (`drainDeadline`).
     mutating func drainRings(_ threads: LiveCaptureThreads) throws(CaptureError) -> LiveEvent {
         drain: while options.count.map({ frameCounter < $0 }) ?? true {
             if let failure = threads.failure() { throw failure }
             let now = LiveClock.monotonicNanos()
-            if now >= drainDeadline { break }
-            switch threads.pick(realtimeNow: now &+ realtimeOffset, drainUntilNanos: drainUntilNanos) {
+            switch threads.pick(realtimeNow: now &+ realtimeOffset, drainUntilNanos: drainUntilNanos,
+                                waitForThreads: now < drainDeadline) {
             case .packet(let i): return .packet(takeFromRing(threads, i, monotonicNow: now))
             case .wait: try waitForRings(threads, monotonicNow: now, dueRealtime: nil)
             case .done: break drain

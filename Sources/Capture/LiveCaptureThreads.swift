@@ -84,8 +84,9 @@ final class LiveCaptureThreads {
     }
 
     /// What to hand on now. `drainUntilNanos`: while stopping, only packets stamped up to then,
-    /// and only once every empty ring's thread has ended (no window: the threads end promptly).
-    func pick(realtimeNow: Int64, drainUntilNanos: Int64? = nil) -> Pick {
+    /// and only once every empty ring's thread has ended (no window: the threads end promptly),
+    /// unless `waitForThreads` is false (they took too long: what the rings hold goes on).
+    func pick(realtimeNow: Int64, drainUntilNanos: Int64? = nil, waitForThreads: Bool = true) -> Pick {
         var best = -1
         var blocked = false
         for i in 0..<workers.count {
@@ -93,7 +94,7 @@ final class LiveCaptureThreads {
                 // Ended first, then empty: packets published before the end are seen.
                 let ended = workers[i].finished
                 if !loadHead(i) {
-                    if !ended { blocked = true }
+                    if !ended && waitForThreads { blocked = true }
                     continue
                 }
             }

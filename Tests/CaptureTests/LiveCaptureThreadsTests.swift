@@ -18,6 +18,10 @@ struct LiveCaptureThreadsTests {
         // Wide, so that a capture thread kept off the CPU by a busy machine still makes it.
         options.reorderWindowNanos = 300_000_000
         options.filter = "udp port 4000"
+        // Room in the kernel for every packet until the first read starts the threads, also
+        // when a sanitizer slows this process down.
+        options.snapLength = 2048
+        options.bufferSize = 4 << 20
         options.tickIntervalNanos = 200_000_000
         options.durationNanos = 20_000_000_000
         options.stopOnSignals = false
