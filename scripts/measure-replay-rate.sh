@@ -55,6 +55,8 @@ echo "users $users, $packets packets per run from $senders tcpreplay process(es)
 for threads in $(echo "$threads_list" | tr ',' ' '); do
 for rate in "$@"; do
     out="$work/live-$threads-$rate.ndjson"
+    # Others' work on the machine changes the result: the load before the run is printed with it.
+    load=$(cut -d' ' -f1 /proc/loadavg)
     # shellcheck disable=SC2086
     ip netns exec ${lab}g "$bin/icqscope" live -i ${lab}i -i ${lab}o --format ndjson --threads "$threads" ${ICQSCOPE_LIVE_ARGS:-} \
         >"$out" 2>"$work/live-$threads-$rate.err" &
@@ -82,15 +84,15 @@ for rate in "$@"; do
     sleep 2  # the last packets forwarded and read, then stop as a user would
     kill -INT $capture
     wait $capture || true
-    python3 - "$out" "$rate" "$achieved" "$packets" "$threads" "$senders" <<'PY'
+    python3 - "$out" "$rate" "$achieved" "$packets" "$threads" "$senders" "$load" <<'PY'
 import json, sys
-out, rate, achieved, packets, threads, senders = sys.argv[1:]
+out, rate, achieved, packets, threads, senders, load = sys.argv[1:]
 stats = [json.loads(l) for l in open(out) if '"type":"summary"' in l]
 live = stats[-1]["live"] if stats else {}
 ok = live.get("dropped", 1) == 0 and live.get("interface_dropped", 1) == 0 and live.get("received", 0) >= 2 * int(packets)
 print(f"--threads {threads}: asked {rate} pps, {senders} tcpreplay achieved {achieved} pps together ({2 * int(achieved)} packets/s on the two interfaces): "
       f"received {live.get('received')} = analysed {live.get('analysed')} + dropped {live.get('dropped')} "
-      f"(ps_drop), ps_ifdrop {live.get('interface_dropped')}, unread {live.get('unread')}: {'no drops' if ok else 'DROPS'}")
+      f"(ps_drop), ps_ifdrop {live.get('interface_dropped')}, unread {live.get('unread')}: {'no drops' if ok else 'DROPS'} (load before: {load})")
 PY
 done
 done

@@ -61,11 +61,13 @@ extension LiveCapture {
         if let duration = options.durationNanos, stopping == nil { wakeAt = min(wakeAt, startMonotonic &+ duration) }
         if let due = dueRealtime { wakeAt = min(wakeAt, due &- realtimeOffset) }
         threads.packetsReady.prepareToSleep()
-        defer { threads.packetsReady.awake() }
         // Looked at once more after announcing the sleep: a thread that published just before
         // could not have seen the sleeper.
         guard case .wait = threads.pick(realtimeNow: now &+ realtimeOffset,
-                                        drainUntilNanos: stopping == nil ? nil : drainUntilNanos) else { return }
+                                        drainUntilNanos: stopping == nil ? nil : drainUntilNanos) else {
+            threads.packetsReady.awake(drain: false)
+            return
+        }
         // The handles' own descriptors are the capture threads' to poll.
         var waitSet = (pollfd(fd: threads.packetsReady.descriptor, events: Int16(POLLIN), revents: 0),
                        pollfd(fd: options.stopOnSignals ? StopSignals.wakeDescriptor : -1, events: Int16(POLLIN), revents: 0))
@@ -73,6 +75,7 @@ extension LiveCapture {
         let result = withUnsafeMutableBytes(of: &waitSet) {
             poll($0.baseAddress!.assumingMemoryBound(to: pollfd.self), 2, timeout)
         }
+        threads.packetsReady.awake(drain: result > 0 && waitSet.0.revents != 0)
         if result < 0 {
             let err = errno
             if err == EINTR { return }

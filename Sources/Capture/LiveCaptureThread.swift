@@ -21,8 +21,12 @@ final class LiveCaptureThread: @unchecked Sendable {
 
     let handle: LiveHandle
     let ring: LivePacketRing
-    /// Wakes this thread: a command, or room in its ring.
+    /// Wakes this thread: a command.
     let wakeup: LiveWakeup
+    /// Wakes this thread while it waits for room in its ring (the analysis released a packet).
+    /// Apart from `wakeup`, so that the analysis, which releases a packet at every step, wakes
+    /// the thread only when it waits for room, not whenever it waits for the kernel.
+    let roomWakeup: LiveWakeup
     /// Wakes the analysis thread: packets published, the thread finished or failed.
     private let packetsReady: LiveWakeup
     private let command = Atomic<Int>(Command.run.rawValue)
@@ -39,6 +43,7 @@ final class LiveCaptureThread: @unchecked Sendable {
         self.handle = handle
         self.ring = LivePacketRing(minimumBytes: ringBytes, largestFrame: snapLength)
         self.wakeup = try LiveWakeup()
+        self.roomWakeup = try LiveWakeup()
         self.packetsReady = packetsReady
     }
 
@@ -137,10 +142,10 @@ final class LiveCaptureThread: @unchecked Sendable {
                     return
                 }
                 wakeup.prepareToSleep()
-                if currentCommand != command { wakeup.awake(); continue }
+                if currentCommand != command { wakeup.awake(drain: false); continue }
                 for i in 0..<pollSet.count { pollSet[i].revents = 0 }
                 let result = poll(&pollSet, nfds_t(pollSet.count), 1000)
-                wakeup.awake()
+                wakeup.awake(drain: pollSet[1].revents != 0)
                 if result < 0 && errno != EINTR {
                     fail(CaptureError(file: handle.name, reason: .captureFailed,
                                       message: "waiting for packets on \(handle.name) failed: \(String(cString: strerror(errno)))"))
@@ -184,11 +189,18 @@ final class LiveCaptureThread: @unchecked Sendable {
     private func waitForRoom(captured: Int) -> Bool {
         while !ring.hasRoom(captured: captured) {
             if currentCommand == .stop { return false }
-            wakeup.prepareToSleep()
-            if ring.hasRoom(captured: captured) || currentCommand == .stop { wakeup.awake(); continue }
-            var waitSet = pollfd(fd: wakeup.descriptor, events: Int16(POLLIN), revents: 0)
-            _ = poll(&waitSet, 1, 1000)
-            wakeup.awake()
+            roomWakeup.prepareToSleep()
+            if ring.hasRoom(captured: captured) || currentCommand == .stop { roomWakeup.awake(drain: false); continue }
+            // Room, or a command (stop).
+            var waitSet = (pollfd(fd: roomWakeup.descriptor, events: Int16(POLLIN), revents: 0),
+                           pollfd(fd: wakeup.descriptor, events: Int16(POLLIN), revents: 0))
+            _ = withUnsafeMutableBytes(of: &waitSet) {
+                poll($0.baseAddress!.assumingMemoryBound(to: pollfd.self), 2, 1000)
+            }
+            roomWakeup.awake(drain: waitSet.0.revents != 0)
+            // A command's byte is emptied here too (the loop reads the command itself), or the
+            // next poll would return at once.
+            if waitSet.1.revents != 0 { wakeup.awake() }
         }
         return true
     }

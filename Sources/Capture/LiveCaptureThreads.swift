@@ -72,7 +72,7 @@ final class LiveCaptureThreads {
         held = nil
         hasHead[i] = false
         workers[i].ring.release()
-        workers[i].wakeup.wakeIfSleeping()
+        workers[i].roomWakeup.wakeIfSleeping()
     }
 
     /// The first failure of any capture thread (the interface went down, libpcap failed).

@@ -44,9 +44,12 @@ final class LiveWakeup: @unchecked Sendable {
         atomicMemoryFence(ordering: .sequentiallyConsistent)
     }
 
-    /// The sleeper, awake again (or not sleeping after all): empties the pipe.
-    func awake() {
+    /// The sleeper, awake again (or not sleeping after all); `drain`: empties the pipe (when poll
+    /// said it holds something: no system call otherwise; a byte left by a late waker only makes
+    /// the next poll return at once).
+    func awake(drain: Bool = true) {
         sleeping.store(false, ordering: .relaxed)
+        guard drain else { return }
         var sink: (UInt64, UInt64) = (0, 0)
         while read(readEnd, &sink, MemoryLayout.size(ofValue: sink)) > 0 {}
     }
