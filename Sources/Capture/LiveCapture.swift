@@ -15,6 +15,10 @@ import Musl
 /// the next call, and carries the index of its interface in `interfaces`. Reading allocates
 /// nothing per packet.
 ///
+/// With `options.threads` of 2 or more, each interface is read by a capture thread of its own
+/// into a ring of copies (`LiveCaptureThreads`), and `nextEvent()` merges the rings in capture-time
+/// order with a reorder window; a packet is then lent from its ring until the next call.
+///
 /// Besides packets, `nextEvent()` reports the live clock (`.tick`) at least every
 /// `tickIntervalNanos` and the end of the capture (`.end`) for `count`, `duration`, SIGINT/SIGTERM
 /// or `requestStop()`. On a signal, a duration or a requested stop, packets already captured
@@ -26,36 +30,40 @@ public struct LiveCapture: PacketSource, ~Copyable {
     /// Non-fatal remarks from opening the interfaces, one line each, for stderr.
     public let warnings: [String]
 
-    private let handles: [LiveHandle]
+    let handles: [LiveHandle]
     private let pollSet: UnsafeMutablePointer<pollfd>
     private let pollCount: Int
     /// Whether a handle may have packets waiting (set by poll, cleared when it has none).
     private var ready: [Bool]
     /// Whether poll reported an error condition on a handle's descriptor.
     private var troubled: [Bool]
-    private var deliveredPerInterface: [UInt64]
+    var deliveredPerInterface: [UInt64]
     /// One packet per interface, read but not yet delivered (see `fillPending`).
     private var hasPending: [Bool]
     private var pendingHeader: [pcap_pkthdr]
     private var pendingData: [UnsafePointer<UInt8>?]
     private var pendingTimestamp: [Int64]
     private var deliveredSinceRecheck = 0
-    private var frameCounter: UInt64 = 0
-    private var clock = LiveClock()
+    var frameCounter: UInt64 = 0
+    var clock = LiveClock()
     /// The real-time clock minus the monotonic one, to date a packet's delivery without a second
     /// clock read per packet; measured again at every tick (the real-time clock may be stepped).
-    private var realtimeOffset: Int64
+    var realtimeOffset: Int64
     /// How long after its timestamp the last packet was handed to the caller.
-    public private(set) var lastPacketLagNanos: Int64? = nil
-    private let startMonotonic: Int64
-    private var nextTickMonotonic: Int64
-    private var stopping: LiveStopReason? = nil
+    public internal(set) var lastPacketLagNanos: Int64? = nil
+    let startMonotonic: Int64
+    var nextTickMonotonic: Int64
+    var stopping: LiveStopReason? = nil
     /// While stopping: capture time up to which packets still waiting are delivered.
-    private var drainUntilNanos: Int64 = 0
-    private var stopped: LiveStopReason? = nil
+    var drainUntilNanos: Int64 = 0
+    var stopped: LiveStopReason? = nil
     private var failed = false
     /// OS interface index to name, read when opening; `-i any` packets carry the index (SLL2).
     private var systemNames: [UInt32: String]
+    /// The capture threads and their rings, with `options.threads` of 2 or more.
+    let threads: LiveCaptureThreads?
+    /// While stopping with threads: when to give up waiting for them to drain (monotonic).
+    var drainDeadline: Int64 = 0
 
     public init(options: LiveCaptureOptions) throws(CaptureError) {
         guard !options.interfaces.isEmpty else {
@@ -75,6 +83,9 @@ public struct LiveCapture: PacketSource, ~Copyable {
             }
             handles.append(handle)
         }
+        // Made before anything of self is set (a throw leaves nothing half made); started at the
+        // first read (`LiveCaptureThreads.start`).
+        let threads = options.threads >= 2 ? try LiveCaptureThreads(handles: handles, options: options) : nil
         self.options = options
         self.sourceName = options.interfaces.joined(separator: ",")
         self.handles = handles
@@ -98,9 +109,13 @@ public struct LiveCapture: PacketSource, ~Copyable {
         realtimeOffset = LiveClock.realtimeNanos() &- LiveClock.monotonicNanos()
         nextTickMonotonic = startMonotonic &+ options.tickIntervalNanos
         systemNames = LiveCapture.systemInterfaceNames()
+        self.threads = threads
     }
 
-    deinit { pollSet.deallocate() }
+    deinit {
+        threads?.joinAll()
+        pollSet.deallocate()
+    }
 
     /// Frames delivered so far, over all interfaces.
     public var delivered: UInt64 { frameCounter }
@@ -160,12 +175,16 @@ public struct LiveCapture: PacketSource, ~Copyable {
     }
 
     public mutating func nextEvent() throws(CaptureError) -> LiveEvent {
+        // The packet lent last (from a ring) is returned; its bytes are no longer used.
+        threads?.releaseHeld()
         if let stopped { return .end(stopped) }
         if failed { return .end(.requested) }
         do {
+            if let threads, !threads.started { try threads.start() }
             return try nextEventUnchecked()
         } catch {
             failed = true
+            threads?.stopAll()
             throw error
         }
     }
@@ -175,6 +194,7 @@ public struct LiveCapture: PacketSource, ~Copyable {
             if stopping != nil { return try drainEvent() }
             if let count = options.count, frameCounter >= count {
                 stopped = .count
+                threads?.stopAll()
                 return .end(.count)
             }
             if options.stopOnSignals, let signal = StopSignals.received {
@@ -191,6 +211,10 @@ public struct LiveCapture: PacketSource, ~Copyable {
                 realtimeOffset = LiveClock.realtimeNanos() &- LiveClock.monotonicNanos()
                 return .tick(nowNanos: tickTime(monotonicNow: now))
             }
+            if let threads {
+                if let packet = try nextFromRings(threads, monotonicNow: now) { return .packet(packet) }
+                continue
+            }
             // While one interface streams, the others are not polled by the wait below: look at
             // them now and then so that their packets are not held back.
             if handles.count > 1 && deliveredSinceRecheck >= LiveCapture.recheckEvery {
@@ -206,10 +230,17 @@ public struct LiveCapture: PacketSource, ~Copyable {
     /// The clock a tick reports. Without immediate mode the kernel hands packets over up to
     /// `batchTimeoutMillis` late, so a packet stamped shortly before a tick may still come after
     /// it: the tick's time stays that far behind the wall clock (never behind a delivered packet),
-    /// so that no deadline expires before the packets that could have met it were seen.
+    /// so that no deadline expires before the packets that could have met it were seen. With
+    /// capture threads, packets also wait in the rings for the reorder window: the tick stays
+    /// that much further behind, and before any packet still waiting.
     private func tickTime(monotonicNow now: Int64) -> Int64 {
-        let lag: Int64 = options.immediate ? 0 : Int64(options.batchTimeoutMillis) &* 1_000_000
-        return max(clock.anchorCaptureNanos, clock.now(monotonicNow: now) &- lag)
+        var lag: Int64 = options.immediate ? 0 : Int64(options.batchTimeoutMillis) &* 1_000_000
+        var time = clock.now(monotonicNow: now)
+        if let threads {
+            lag &+= threads.windowNanos
+            if let waiting = threads.earliestWaitingNanos { time = min(time, waiting &- 1 &+ lag) }
+        }
+        return max(clock.anchorCaptureNanos, time &- lag)
     }
 
     /// How many packets may be delivered before idle interfaces are polled again.
@@ -296,11 +327,16 @@ public struct LiveCapture: PacketSource, ~Copyable {
         // last packet was read, and packets of that lag must not be lost.
         drainUntilNanos = max(clock.now(monotonicNow: LiveClock.monotonicNanos()), LiveClock.realtimeNanos())
         for i in 0..<ready.count { ready[i] = true }
+        // The threads read what their kernel buffers hold; a thread that cannot finish (a line
+        // flooded past the stop is ended by its first later packet) is not waited for long.
+        drainDeadline = LiveClock.monotonicNanos() &+ 2_000_000_000
+        threads?.drainAll(untilNanos: drainUntilNanos)
     }
 
     /// Delivers the packets that were captured before the stop, in time order, then ends. The
     /// first packet stamped after the stop ends the drain (it came after the stop).
     private mutating func drainEvent() throws(CaptureError) -> LiveEvent {
+        if let threads { return try drainRings(threads) }
         if options.count.map({ frameCounter < $0 }) ?? true {
             try fillPending()
             if let i = earliestPending(), pendingTimestamp[i] <= drainUntilNanos {

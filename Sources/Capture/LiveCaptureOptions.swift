@@ -23,6 +23,23 @@ public struct LiveCaptureOptions: Sendable, Equatable {
     public var batchTimeoutMillis: Int32 = 100
     /// Stop when SIGINT or SIGTERM arrives (requires `StopSignals.install()` in the process).
     public var stopOnSignals: Bool = true
+    /// 1: one thread reads the interfaces and analyses, as it always did. 2 or more: each
+    /// interface is read by a capture thread of its own into a ring (`ringBytes`), and the
+    /// caller's thread merges the rings in capture-time order and analyses.
+    public var threads: Int = 1
+    /// Bytes of each capture thread's ring (rounded up to a power of two).
+    public var ringBytes: Int = 16 << 20
+    /// How long a packet waits for the other interfaces' earlier packets before the merge hands
+    /// it on while one of them has nothing waiting; nil: `effectiveReorderWindowNanos`'s default.
+    public var reorderWindowNanos: Int64? = nil
+
+    /// The reorder window in force: 20 ms (a capture thread that has the CPU reads a packet well
+    /// within that, even on a machine shared with the sender), plus, when the kernel batches
+    /// (not `immediate`), the batching delay, since a block of packets can be handed over that
+    /// much later than its first packet's timestamp.
+    public var effectiveReorderWindowNanos: Int64 {
+        reorderWindowNanos ?? (20_000_000 + (immediate ? 0 : Int64(batchTimeoutMillis) * 1_000_000))
+    }
 
     public init(interfaces: [String]) {
         self.interfaces = interfaces

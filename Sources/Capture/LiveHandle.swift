@@ -1,4 +1,5 @@
 import CPcap
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -18,6 +19,10 @@ final class LiveHandle {
     let fractionToNanos: Int64
     /// Non-fatal things libpcap said while opening (e.g. promiscuous mode not supported).
     private(set) var warnings: [String] = []
+    /// Held around every libpcap call once a capture thread reads the handle (`live --threads`),
+    /// so that `pcap_stats` from the analysis thread never runs beside a read; also guards the
+    /// 64-bit totals below.
+    let access = Mutex<Void>(())
 
     /// 64-bit totals of libpcap's 32-bit counters, which wrap on a long, busy capture.
     private var lastRaw = (recv: UInt32(0), drop: UInt32(0), ifdrop: UInt32(0))
@@ -160,6 +165,10 @@ final class LiveHandle {
 
     /// Cumulative counters since the handle opened (`pcap_stats`), widened to 64 bits.
     func statistics(delivered: UInt64) -> InterfaceStatistics? {
+        access.withLock { _ in statisticsUnlocked(delivered: delivered) }
+    }
+
+    private func statisticsUnlocked(delivered: UInt64) -> InterfaceStatistics? {
         var raw = pcap_stat()
         guard pcap_stats(pcap, &raw) == 0 else { return nil }
         totals.recv &+= UInt64(raw.ps_recv &- lastRaw.recv)

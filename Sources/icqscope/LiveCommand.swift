@@ -1,6 +1,7 @@
 import ArgumentParser
 import Engine
 import Capture
+import FoundationEssentials
 
 struct LiveCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -54,6 +55,9 @@ struct LiveCommand: ParsableCommand {
     @Option(name: .long, help: "Report capture and drop counters this often (seconds or with a unit) on stderr, and as stats records in NDJSON.")
     var statsInterval: DurationArgument?
 
+    @Option(name: .long, help: ArgumentHelp("1: one thread reads the interfaces and analyses. 2 or more: each interface is read by a capture thread of its own into a ring, and the analysis takes the packets of all rings in capture-time order (reorder window: 20 ms, plus the kernel's batching delay without --immediate). Default: the number of cores.", valueName: "n"))
+    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
     @Option(name: [.customShort("Z"), .customLong("user")], help: "Once the interfaces and --write are open, run as this user (its groups, gid and uid) with no capabilities.")
     var user: String?
 
@@ -65,6 +69,7 @@ struct LiveCommand: ParsableCommand {
         if interfaces.isEmpty { throw ValidationError("give at least one interface with -i (see `icqscope interfaces`)") }
         if Set(interfaces).count != interfaces.count { throw ValidationError("an interface is named twice") }
         if snaplen <= 0 { throw ValidationError("--snaplen must be positive") }
+        if threads < 1 { throw ValidationError("--threads must be at least 1") }
         if count == 0 { throw ValidationError("--count must be at least 1") }
         if let bufferSize, ArgumentUnits.bytes(bufferSize) == nil {
             throw ValidationError("--buffer-size '\(bufferSize)' is not a size (e.g. 4194304, 4M)")
@@ -99,6 +104,7 @@ struct LiveCommand: ParsableCommand {
         capture.filter = options.filter
         capture.count = count
         capture.durationNanos = duration?.nanoseconds
+        capture.threads = threads
         var run = LiveRun(capture: capture)
         run.statsIntervalNanos = statsInterval?.nanoseconds
         if let interval = run.statsIntervalNanos {

@@ -1,4 +1,5 @@
 import Foundation
+import LiveTestSupport
 import TestSupport
 
 /// Runs the built `icqscope` binary as a user would, capturing stdout, stderr and the exit status.
@@ -46,15 +47,12 @@ enum CommandRunner {
         process.standardInput = input
         try process.run()
         // Read both pipes concurrently so a large output cannot block the child.
-        nonisolated(unsafe) var errData = Data()
-        let errReader = Thread { errData = err.fileHandleForReading.readDataToEndOfFile() }
-        errReader.start()
+        let errors = ReadInBackground(err.fileHandleForReading)
         if let stdin { input.fileHandleForWriting.write(stdin) }
         try? input.fileHandleForWriting.close()
         let outData = out.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        while errReader.isExecuting { usleep(1000) }
         return Result(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                      stderr: String(decoding: errData, as: UTF8.self))
+                      stderr: String(decoding: errors.wait(), as: UTF8.self))
     }
 }

@@ -53,7 +53,25 @@ struct LivePrivilegeDropTests {
 
     /// The lines of /proc/PID/status as name → value.
     private func status(of pid: Int32) throws -> [String: String] {
-        let text = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
+        try status(path: "/proc/\(pid)/status")
+    }
+
+    /// The status of each of the process's threads, once it has at least `count` (with
+    /// `--threads 2` the capture thread starts at the first read, after the privileges are
+    /// given up). Capabilities are per thread: each must have lost them.
+    private func threadStatuses(of pid: Int32, atLeast count: Int) throws -> [[String: String]] {
+        var tasks: [String] = []
+        for _ in 0..<100 {
+            tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
+            if tasks.count >= count { break }
+            usleep(50_000)
+        }
+        #expect(tasks.count >= count, "threads: \(tasks)")
+        return try tasks.map { try status(path: "/proc/\(pid)/task/\($0)/status") }
+    }
+
+    private func status(path: String) throws -> [String: String] {
+        let text = try String(contentsOfFile: path, encoding: .utf8)
         var fields: [String: String] = [:]
         for line in text.split(separator: "\n") {
             guard let colon = line.firstIndex(of: ":") else { continue }
@@ -96,7 +114,7 @@ struct LivePrivilegeDropTests {
         let file = folder.appendingPathComponent("recording.pcapng").path
 
         let live = try lab.spawn(in: lab.gatewayNamespace, [
-            CommandRunner.executable.path, "live", "-Z", user.name, "-i", lab.insideInterface, "--immediate",
+            CommandRunner.executable.path, "live", "-Z", user.name, "-i", lab.insideInterface, "--immediate", "--threads", "2",
             "--filter", "udp port 4000", "--count", "10", "--duration", "20", "--format", "ndjson", "--packets",
             "--write", file,
         ])
@@ -113,6 +131,14 @@ struct LivePrivilegeDropTests {
         // Root here holds CAP_SETPCAP, so the bounding set could be emptied too.
         #expect(capabilities(fields["CapBnd"]) == 0, "CapBnd: \(fields["CapBnd"] ?? "missing")")
         #expect(fields["NoNewPrivs"] == "1")
+        // The capture thread too: no capability, the user's ids, no new privileges.
+        for thread in try threadStatuses(of: live.process.processIdentifier, atLeast: 2) {
+            for set in ["CapInh", "CapPrm", "CapEff", "CapAmb", "CapBnd"] {
+                #expect(capabilities(thread[set]) == 0, "thread \(thread["Pid"] ?? "?") \(set): \(thread[set] ?? "missing")")
+            }
+            #expect(numbers(thread["Uid"]) == Array(repeating: user.uid, count: 4))
+            #expect(thread["NoNewPrivs"] == "1")
+        }
 
         try exchangeTenPackets(lab)
         let r = live.finish()
@@ -143,7 +169,7 @@ struct LivePrivilegeDropTests {
 
         let live = try lab.spawn(in: lab.gatewayNamespace, [
             "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
-            binary.path, "live", "-Z", "root", "-i", lab.insideInterface, "--immediate",
+            binary.path, "live", "-Z", "root", "-i", lab.insideInterface, "--immediate", "--threads", "2",
             "--filter", "udp port 4000", "--count", "10", "--duration", "20", "--format", "ndjson", "--packets",
         ])
         #expect(live.waitForLine("icqscope: capturing on", onStandardError: true), "the capture started")
@@ -151,6 +177,11 @@ struct LivePrivilegeDropTests {
         #expect(numbers(fields["Uid"]) == [65534, 65534, 65534, 65534], "\(fields["Uid"] ?? "")")
         for set in ["CapInh", "CapPrm", "CapEff", "CapAmb"] {
             #expect(capabilities(fields[set]) == 0, "\(set): \(fields[set] ?? "missing")")
+        }
+        for thread in try threadStatuses(of: live.process.processIdentifier, atLeast: 2) {
+            for set in ["CapInh", "CapPrm", "CapEff", "CapAmb"] {
+                #expect(capabilities(thread[set]) == 0, "thread \(thread["Pid"] ?? "?") \(set): \(thread[set] ?? "missing")")
+            }
         }
 
         try exchangeTenPackets(lab)

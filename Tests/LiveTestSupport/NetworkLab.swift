@@ -216,20 +216,37 @@ public final class Spawned: @unchecked Sendable {
     /// Waits for the end; returns status, stdout and stderr.
     public func finish() -> (status: Int32, stdout: String, stderr: String) {
         // stderr is read on another thread so that neither pipe can fill up and block the child.
-        nonisolated(unsafe) var e = Data()
-        let errHandle = err.fileHandleForReading
-        let reader = Thread { e = errHandle.readDataToEndOfFile() }
-        reader.start()
+        let errors = ReadInBackground(err.fileHandleForReading)
         let o = stdoutSeen + out.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        while reader.isExecuting || !reader.isFinished { usleep(1000) }
-        return (process.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: stderrSeen + e, as: UTF8.self))
+        return (process.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: stderrSeen + errors.wait(), as: UTF8.self))
     }
 
     public func terminate() { if process.isRunning { process.terminate() } }
 
     /// Sends a signal (e.g. SIGINT) to the process.
     public func signal(_ number: Int32) { kill(process.processIdentifier, number) }
+}
+
+/// Reads a file handle to its end on a thread of its own; `wait()` returns what it read. The hand
+/// over is under a lock, so that the thread sanitizer (scripts/sanitize-threads.sh) sees it.
+public final class ReadInBackground: @unchecked Sendable {
+    private let lock = NSLock()
+    private var result: Data? = nil
+
+    public init(_ handle: FileHandle) {
+        Thread { [self] in
+            let data = handle.readDataToEndOfFile()
+            lock.withLock { result = data }
+        }.start()
+    }
+
+    public func wait() -> Data {
+        while true {
+            if let data = lock.withLock({ result }) { return data }
+            usleep(1000)
+        }
+    }
 }
 
 /// Python snippets for real UDP and TCP traffic across the lab.
