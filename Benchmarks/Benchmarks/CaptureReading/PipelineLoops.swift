@@ -9,22 +9,9 @@ import Glibc
 // The whole pipeline (`icqscope read --format ndjson`, output to /dev/null) on gateway-shaped
 // traffic at 10 to 100,000 concurrent users: the cost per packet must not grow with the users.
 
-/// One run of the engine over `path`, as the command runs it; returns the packets analysed.
+/// One run of the engine over `path` on one thread, as the command runs it; returns the packets analysed.
 func analyseWholePipeline(_ path: String) -> Int {
-    let null = open("/dev/null", O_WRONLY)
-    defer { close(null) }
-    var configuration = AnalysisConfiguration()
-    configuration.format = .ndjson
-    configuration.outputDescriptor = null
-    let analyzer = Analyzer(configuration: configuration)
-    do {
-        var source = try CaptureFileReader(path: path)
-        analyzer.run(&source, format: source.formatName)
-    } catch {
-        fatalError("\(path): \(error)")
-    }
-    _ = analyzer.finish()
-    return Int(analyzer.packetsAnalysed)
+    analyseOnThreads(path, threads: 1)
 }
 
 func registerPipelineBenchmarks() {
