@@ -34,7 +34,7 @@ func registerThreadBenchmarks() {
     let packets = 1_000_000
     nonisolated(unsafe) var fixture = ""
     let configuration = Benchmark.Configuration(
-        metrics: [.wallClock, oneThreadMilliseconds, twoThreadsMilliseconds, speedupPercent],
+        metrics: [.wallClock, .throughput, oneThreadMilliseconds, twoThreadsMilliseconds, speedupPercent],
         warmupIterations: 0, scalingFactor: .one, maxDuration: .seconds(20), maxIterations: 3)
     Benchmark("pipeline-gateway-10000-users-1M-threads-1-and-2", configuration: configuration) { benchmark in
         func milliseconds(_ threads: Int) -> Int {
