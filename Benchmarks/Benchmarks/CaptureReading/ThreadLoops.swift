@@ -6,9 +6,12 @@ import Engine
 import Glibc
 #endif
 
-// Issue 12: the whole pipeline on the 10,000-user gateway mix of a million packets, on one thread
-// and on two (`read --threads 2`), alternating within each iteration so that both see the same
-// machine: the ratio of their wall clocks is what the issue measures (at least 1.7 on 2 cores).
+// Issue 12: the whole pipeline on the 10,000-user gateway mix, on one thread and on two (`read
+// --threads 2`), alternating within each iteration so that both see the same machine: the ratio
+// of their wall clocks is what the issue measures (at least 1.7 on 2 cores). 200,000 packets, so
+// that an iteration stays under a second (the tool's throughput is whole iterations a second,
+// and its JMH export drops a benchmark whose throughput is 0); scripts/measure-threads.sh runs
+// the million-packet file.
 
 /// `read --threads N --format ndjson` to /dev/null; returns the packets analysed.
 func analyseOnThreads(_ path: String, threads: Int) -> Int {
@@ -31,12 +34,12 @@ let twoThreadsMilliseconds = BenchmarkMetric.custom("threads_2_ms", polarity: .p
 let speedupPercent = BenchmarkMetric.custom("speedup_2_over_1_x100", polarity: .prefersLarger, useScalingFactor: false)
 
 func registerThreadBenchmarks() {
-    let packets = 1_000_000
+    let packets = 200_000
     nonisolated(unsafe) var fixture = ""
     let configuration = Benchmark.Configuration(
         metrics: [.wallClock, .throughput, oneThreadMilliseconds, twoThreadsMilliseconds, speedupPercent],
-        warmupIterations: 0, scalingFactor: .one, maxDuration: .seconds(20), maxIterations: 3)
-    Benchmark("pipeline-gateway-10000-users-1M-threads-1-and-2", configuration: configuration) { benchmark in
+        warmupIterations: 0, scalingFactor: .one, maxDuration: .seconds(10), maxIterations: 9)
+    Benchmark("pipeline-gateway-10000-users-200k-threads-1-and-2", configuration: configuration) { benchmark in
         func milliseconds(_ threads: Int) -> Int {
             let start = ContinuousClock.now
             let seen = analyseOnThreads(fixture, threads: threads)
