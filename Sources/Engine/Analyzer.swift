@@ -226,9 +226,12 @@ public final class Analyzer {
 
     /// Live capture's clock moved on without a packet (a quiet line): deadlines up to `now`
     /// expire exactly as the next packet's time would make them expire offline.
+    /// A shard of `read --threads` moves its clocks the same way at other shards' frames.
     public func advanceClock(to now: Int64) {
         flowTable.advance(to: now)
+        shard?.records.move(step: .icqDeadlines)
         icqAnalysis.advance(to: now)
+        shard?.records.move(step: .attemptDeadlines)
         attempts.advance(to: now)
         if twoSided {
             while let u = gateway.nextUnforwarded(now: now) { unforwarded(u) }

@@ -2,9 +2,6 @@ import ArgumentParser
 import Engine
 import Capture
 import Sensor
-#if canImport(Glibc)
-import Glibc
-#endif
 
 struct ReadCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -22,9 +19,7 @@ struct ReadCommand: ParsableCommand {
     var merge = false
 
     @Option(name: .long, help: ArgumentHelp("Analyse one capture file on this many threads (default: the number of cores; 1: one thread). The output is the same for any number; a file whose analysis the shards cannot split exactly (two sides of a gateway, --packets, --flows, --filter, --html, --write-evidence, --events, --syslog, several files) is read on one thread.", valueName: "n"))
-    var threads: Int = Self.cores
-
-    static var cores: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
+    var threads: Int = CoreCount.online
 
     @Option(name: .long, help: ArgumentHelp("Write the run's metrics to this file at the end, for node_exporter's textfile collector (atomically).", valueName: "path"))
     var metricsFile: String?

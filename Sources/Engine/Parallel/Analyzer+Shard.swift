@@ -95,15 +95,8 @@ extension Analyzer {
 
     /// Another shard's frame: only what its time makes due here, in one thread's order.
     private func passOver(_ packet: CapturedPacket) {
-        guard let records = shard?.records else { return }
-        let time = CaptureTime.trackable(packet.timestampNanos)
-        records.move(frame: packet.frameNumber, step: .transport)
-        flowTable.advance(to: time)
-        records.move(step: .icqDeadlines)
-        icqAnalysis.advance(to: time)
-        records.move(step: .attemptDeadlines)
-        attempts.advance(to: time)
-        writeEndedFlows()
+        shard?.records.move(frame: packet.frameNumber, step: .transport)
+        advanceClock(to: CaptureTime.trackable(packet.timestampNanos))
     }
 
     /// One thread's peak of active flows is taken as a flow is created: the shards' counts after
