@@ -69,7 +69,10 @@ strip --strip-debug -o "$work/icqscope" "$measured"
 # partition and merge, which callgrind would count in one stream (an earlier build without the
 # option reads on one thread anyway).
 one_thread=()
-if "$work/icqscope" read --help 2>/dev/null | grep -q -- '--threads'; then one_thread=(--threads 1); fi
+# (The help is read whole first: `grep -q` in a pipe would close it early, and under pipefail
+# the writer's SIGPIPE would fail the test at random.)
+read_help="$("$work/icqscope" read --help 2>/dev/null || true)"
+if [[ "$read_help" == *--threads* ]]; then one_thread=(--threads 1); fi
 cc -shared -fPIC -O2 -o "$work/alloc_counter.so" Tests/Fixtures/alloc-counter/alloc_counter.c -ldl
 
 # Swift seeds its hashing per process: dictionaries then grow and collide differently from run

@@ -102,7 +102,9 @@ extension ICQDiagnosis {
     /// Keeps the longest keep-alive interval any session had (what the firewall must outlive).
     func noteKeepalive(_ session: ICQSession) {
         guard let k = Self.keepaliveClaim(session.keepaliveInterval, option: thresholds.keepalive) else { return }
-        if let longest = longestKeepalive, longest.interval >= k.value { return }
+        // Nothing is made for a claim that changes nothing (every keep-alive of every session
+        // comes here); a shard logs every claim, as which one lasts is the merge's to say.
+        if onKeepalive == nil, let longest = longestKeepalive, longest.interval >= k.value { return }
         let frames = session.keepaliveFrames.isEmpty ? (session.loginReplyFrame.map { [$0] } ?? []) : session.keepaliveFrames
         let claim = KeepaliveClaimSeen(interval: k.value, learnedFrom: k.source, frames: Array(frames.prefix(4)))
         if let onKeepalive { return onKeepalive(claim) }
