@@ -90,6 +90,17 @@ public struct PeerPortLedger: Sendable {
         add(frames, to: i)
     }
 
+    /// `reached(_:frames:)` for one or two frames, which builds no array unless a shard logs the
+    /// call: it runs for every answered connection, and an array literal that may escape into
+    /// the log is allocated on the heap even when nothing is logged.
+    mutating func reached(_ endpoint: Endpoint, opening: UInt64? = nil, frame: UInt64) {
+        if let onCall { return onCall(.reached(endpoint, frames: opening.map { [$0, frame] } ?? [frame])) }
+        guard let i = index[endpoint], entries[i].status != .blocked else { return }
+        entries[i].status = .reached
+        if let opening { add(opening, to: i) }
+        add(frame, to: i)
+    }
+
     mutating func blocked(_ endpoint: Endpoint, frames: [UInt64]) {
         if let onCall { return onCall(.blocked(endpoint, frames: frames)) }
         guard let i = index[endpoint] else { return }
@@ -99,9 +110,12 @@ public struct PeerPortLedger: Sendable {
     }
 
     private mutating func add(_ frames: [UInt64], to i: Int) {
-        for frame in frames where entries[i].frames.count < Self.keptFrames && !entries[i].frames.contains(frame) {
-            entries[i].frames.append(frame)
-        }
+        for frame in frames { add(frame, to: i) }
+    }
+
+    private mutating func add(_ frame: UInt64, to i: Int) {
+        guard entries[i].frames.count < Self.keptFrames, !entries[i].frames.contains(frame) else { return }
+        entries[i].frames.append(frame)
     }
 
     /// Distinct port numbers shown open (reached), external applications' aside.

@@ -61,7 +61,7 @@ public final class PeerPortDiagnosis {
 
     /// Peer-to-peer PDUs flowed on a connection to `responder`: its port was reached.
     public func peerConversation(responder: Endpoint, frame: UInt64) {
-        ledger.reached(responder, frames: [frame])
+        ledger.reached(responder, frame: frame)
     }
 
     /// Judges one event (the merge of `read --threads` hands over the shards' events in one
@@ -70,7 +70,7 @@ public final class PeerPortDiagnosis {
         switch event {
         case .answered(let attempt, let frame):
             guard attempt.advertised.source != .bosRedirect else { return }
-            ledger.reached(attempt.key.peer, frames: [attempt.frames[0], frame])
+            ledger.reached(attempt.key.peer, opening: attempt.frames[0], frame: frame)
         case .reset(let attempt, let time, .crossedGateway):
             report(attempt, detail: .rstFromPeer, time: time,
                    proof: "the peer's own host answered with a reset (seen on both sides of the gateway): nothing listens on that port")
