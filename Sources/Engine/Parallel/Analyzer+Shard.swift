@@ -31,8 +31,8 @@ extension Analyzer {
             let frame = records.key.frame
             guard frame > 0, frame <= context.totalFrames else { return }
             if context.partition.sourceIsShared(frame: frame) || source != context.frameSource {
-                guard context.partition.isShared(source) else { return }
-                records.noteSender(SenderNote(frame: frame, source: source, time: time, destination: destination, id: id, ttl: ttl))
+                guard let host = context.partition.sharedNumber(source) else { return }
+                records.noteSender(SenderNote(frame: frame, host: host, time: time, destination: destination, id: id, ttl: ttl))
             }
         }
         // The peer-port rule's counts and warnings are run-wide: it judges the attempts' events
@@ -152,7 +152,7 @@ extension Analyzer {
         records.move(step: .transport)
         if tcp.isSYN && !tcp.isACK && tcp.destinationPort > 1023, let destination = decoded.destinationAddress {
             let target = Endpoint(address: destination, port: tcp.destinationPort)
-            records.append(.synLookup(target, found: attempts.advertised.lookup(target)))
+            records.noteSYNLookup(target, found: attempts.advertised.lookup(target))
         }
     }
 }

@@ -21,8 +21,9 @@ struct ShardPartition {
     var shardOfFrame: [UInt8] = []
     static let shardBits: UInt8 = 0x3F
     static let sharedSource: UInt8 = 0x80
-    /// The addresses that appear in the frames of more than one shard.
-    var sharedAddresses: Set<IPAddress> = []
+    /// The addresses that appear in the frames of more than one shard, each with a number
+    /// (0, 1, ...) that the merge's arrays are indexed by.
+    var sharedAddresses: [IPAddress: Int32] = [:]
     func shard(ofFrame frame: UInt64) -> Int { Int(shardOfFrame[Int(frame) - 1] & Self.shardBits) }
     func sourceIsShared(frame: UInt64) -> Bool { shardOfFrame[Int(frame) - 1] & Self.sharedSource != 0 }
 
@@ -119,7 +120,7 @@ struct ShardPartition {
             masks[Int(frameDestination[i])] |= bit
         }
         for (i, address) in components.addresses.enumerated() where masks[i] & (masks[i] &- 1) != 0 {
-            sharedAddresses.insert(address)
+            sharedAddresses[address] = Int32(sharedAddresses.count)
         }
         for i in frameKey.indices where frameKey[i] >= 0 {
             let mask = masks[Int(frameSource[i])]
@@ -129,7 +130,10 @@ struct ShardPartition {
     }
 
     /// Whether the address appears in the frames of more than one shard.
-    func isShared(_ address: IPAddress) -> Bool { sharedAddresses.contains(address) }
+    func isShared(_ address: IPAddress) -> Bool { sharedAddresses[address] != nil }
+
+    /// The number of an address several shards see.
+    func sharedNumber(_ address: IPAddress) -> Int32? { sharedAddresses[address] }
 
     /// The shards that got frames.
     var busyShards: Int { framesPerShard.filter { $0 > 0 }.count }

@@ -73,11 +73,9 @@ enum ShardResult {
     indirect case bound(UDPTimeoutBrackets.Call)
     indirect case keepalive(ICQDiagnosis.KeepaliveClaimSeen)
     indirect case openDeadline(ICQDiagnosis.OpenDeadline)
-    /// An endpoint advertised to the connection attempts, and what a SYN's lookup found: the
-    /// merge replays both into one table of one thread's capacity and checks each lookup.
+    /// An endpoint advertised to the connection attempts: the merge hands it to the ledger.
     indirect case advertised(Endpoint, uin: UInt32?, source: AdvertisedEndpoints.Source, isLANAddress: Bool, frame: UInt64,
                              connectionMode: UInt8?, application: UInt8?)
-    indirect case synLookup(Endpoint, found: AdvertisedEndpoints.Entry?)
     /// A connection attempt's event, for the peer-port rule, which judges them all in the merge;
     /// and a login, which the rule reads (who is inside, and their UIN).
     indirect case attemptEvent(ConnectionAttemptEvent)
@@ -90,11 +88,19 @@ enum ShardResult {
 /// A packet of a host several shards see, as the marks of the peer-port rule take it.
 struct SenderNote {
     var frame: UInt64
-    var source: IPAddress
+    /// The source address, by its number among the shared ones (`ShardPartition.sharedNumber`).
+    var host: Int32
     var time: Int64
     var destination: UInt32
     var id: UInt16?
     var ttl: UInt8
+}
+
+/// What a SYN's lookup of advertised endpoints found in a shard, for `ShardConflicts.lookups`.
+struct SYNLookup {
+    var frame: UInt64
+    var endpoint: Endpoint
+    var found: AdvertisedEndpoints.Entry?
 }
 
 /// One shard's results in the order it established them, each with its key.
@@ -113,6 +119,13 @@ final class ShardRecords {
 
     func noteSender(_ note: SenderNote) { senderNotes.append(note) }
 
+    /// Every SYN's lookup of advertised endpoints (checked after the run, in no order).
+    private(set) var synLookups: [SYNLookup] = []
+
+    func noteSYNLookup(_ endpoint: Endpoint, found: AdvertisedEndpoints.Entry?) {
+        synLookups.append(SYNLookup(frame: key.frame, endpoint: endpoint, found: found))
+    }
+
     /// Frames (one bit each, frame n at bit n - 1) whose attempts' clock moved before their TCP
     /// segment: what came due then goes before the frame's own results.
     private(set) var attemptClockMoved: [UInt64] = []
@@ -121,7 +134,7 @@ final class ShardRecords {
     /// for the end of the run, within the run's memory budget.
     var approximateBytes: Int {
         keys.count * (MemoryLayout<RecordKey>.stride + MemoryLayout<ShardResult>.stride + Self.boxedBytes)
-            + senderNotes.count * MemoryLayout<SenderNote>.stride
+            + senderNotes.count * MemoryLayout<SenderNote>.stride + synLookups.count * MemoryLayout<SYNLookup>.stride
     }
 
     /// A boxed payload and its heap header, about (most are advertisements and attempt events; a

@@ -61,13 +61,13 @@ extension Analyzer {
             shards[i].finishShard()
         }
         let analysed = Self.monotonicNanos()
-        if let conflict = ShardConflicts.check(contexts, partition: partition) { return sayOneThread(conflict) }
-        let (order, conflict) = ShardMerge.order(contexts, partition: partition)
-        if let conflict { return sayOneThread(conflict) }
-        if let conflict = ShardConflicts.lookups(order, contexts, capacity: options.memoryBudget.advertisedEndpointCapacity)
+        if let conflict = ShardConflicts.check(contexts, partition: partition)
+            ?? ShardConflicts.lookups(shards, contexts, capacity: options.memoryBudget.advertisedEndpointCapacity)
             ?? ShardConflicts.tables(shards, capacity: options.memoryBudget.addressCapacity) {
             return sayOneThread(conflict)
         }
+        let (order, conflict) = ShardMerge.order(contexts, partition: partition)
+        if let conflict { return sayOneThread(conflict) }
         let merged = Self.monotonicNanos()
         replay(order, contexts: contexts, errors: partition.errors)
         absorb(shards, contexts: contexts, partition: partition, path: path)
@@ -100,7 +100,7 @@ extension Analyzer {
     private func replay(_ order: [ShardMerge.Entry], contexts: [ShardContext], errors: [(beforeFrame: UInt64, error: CaptureError)]) {
         // The marks of the hosts several shards see, as one thread keeps them: what a reset or
         // an ICMP error in such a host's name is judged against.
-        var marks = SharedSenderMarks(contexts.map(\.records.senderNotes))
+        var marks = SharedSenderMarks(contexts.map(\.records.senderNotes), partition: contexts[0].partition)
         for (s, i) in order {
             guard s >= 0 else {
                 report(errors[i].error)
@@ -123,7 +123,7 @@ extension Analyzer {
             case .advertised(let endpoint, let uin, let source, let isLAN, let frame, let mode, let application):
                 peerPorts.advertised(endpoint, uin: uin, source: source, isLANAddress: isLAN, frame: frame,
                                      connectionMode: mode, application: application)
-            case .icqClockMoved, .synLookup: break
+            case .icqClockMoved: break
             }
         }
     }
@@ -191,20 +191,28 @@ enum ShardConflicts {
         return nil
     }
 
-    /// Every SYN's lookup of advertised endpoints against one table of one thread's capacity,
-    /// fed every shard's advertisements in one thread's order: a lookup that found otherwise
-    /// (a peer advertised to a client of another shard, an entry one thread had let go).
-    static func lookups(_ order: [ShardMerge.Entry], _ shards: [ShardContext], capacity: Int) -> String? {
-        var table = AdvertisedEndpoints(capacity: capacity)
-        for (s, i) in order where s >= 0 {
-            switch shards[s].records.results[i] {
-            case .advertised(let endpoint, let uin, let source, let isLAN, let frame, let mode, let application):
-                table.add(endpoint, uin: uin, source: source, isLANAddress: isLAN, frame: frame, connectionMode: mode,
-                          application: application)
-            case .synLookup(let endpoint, let found):
-                if table.lookup(endpoint) != found { return "a SYN to \(endpoint) met another advertisement than one thread's" }
-            default:
-                break
+    /// Every SYN's lookup of advertised endpoints as one thread's table would have answered it.
+    /// That table holds every shard's advertisements; as long as it never had to forget one
+    /// (no shard forgot any, and together they fit its capacity), it keeps the first
+    /// advertisement of an endpoint, and clears its LAN mark once any says external. So a
+    /// SYN's lookup finds what its shard's own table found unless another shard advertised the
+    /// endpoint before the SYN and either before the shard's own advertisement or as external
+    /// where the shard's said LAN (another shard's table keeps its first frame, and its LAN mark
+    /// only while every advertisement there said LAN, so this errs towards one thread).
+    static func lookups(_ shards: [Analyzer], _ contexts: [ShardContext], capacity: Int) -> String? {
+        let tables = shards.map(\.attempts.advertised)
+        if tables.contains(where: { $0.forgotten > 0 }) || tables.map(\.count).reduce(0, +) > capacity {
+            return "the tables of advertised endpoints would have been full on one thread"
+        }
+        for s in contexts.indices {
+            for lookup in contexts[s].records.synLookups {
+                for t in tables.indices where t != s {
+                    guard let other = tables[t].lookup(lookup.endpoint), other.frame < lookup.frame else { continue }
+                    if let found = lookup.found, found.frame < other.frame, !found.isLANAddress || other.isLANAddress {
+                        continue
+                    }
+                    return "a SYN to \(lookup.endpoint) met another advertisement than one thread's"
+                }
             }
         }
         return nil

@@ -7,11 +7,15 @@ import Tracking
 struct SharedSenderMarks {
     private let notes: [[SenderNote]]
     private var next: [Int]
-    private var marks: [IPAddress: SenderMarks] = [:]
+    /// By the shared host's number: a note per packet of a busy server wants no hashing.
+    private var marks: [SenderMarks?]
+    private let partition: ShardPartition
 
-    init(_ notes: [[SenderNote]]) {
+    init(_ notes: [[SenderNote]], partition: ShardPartition) {
         self.notes = notes
+        self.partition = partition
         next = [Int](repeating: 0, count: notes.count)
+        marks = [SenderMarks?](repeating: nil, count: partition.sharedAddresses.count)
     }
 
     /// Takes in every noted packet before `frame` (a reset or an ICMP error is never noted, so
@@ -25,22 +29,27 @@ struct SharedSenderMarks {
             guard let s = earliest else { return }
             let n = notes[s][next[s]]
             next[s] += 1
-            if marks[n.source] == nil {
-                marks[n.source] = SenderMarks(ttl: n.ttl, id: n.id, destination: n.destination, time: n.time)
+            let host = Int(n.host)
+            if marks[host] == nil {
+                marks[host] = SenderMarks(ttl: n.ttl, id: n.id, destination: n.destination, time: n.time)
             } else {
-                marks[n.source]!.note(ttl: n.ttl, id: n.id, destination: n.destination, time: n.time)
+                marks[host]!.note(ttl: n.ttl, id: n.id, destination: n.destination, time: n.time)
             }
         }
+    }
+
+    private func marks(of address: IPAddress) -> SenderMarks? {
+        partition.sharedNumber(address).flatMap { marks[Int($0)] }
     }
 
     /// The event with its judgement made on these marks, where it concerns such a host.
     func judged(_ event: ConnectionAttemptEvent) -> ConnectionAttemptEvent {
         switch event {
-        case .reset(let attempt, let time, .oneVantage(let fit)) where marks[attempt.key.peer.address] != nil:
-            let shared = SenderMarks.fit(marks[attempt.key.peer.address], ttl: fit.ttl, ipID: fit.ipID, time: time)
+        case .reset(let attempt, let time, .oneVantage(let fit)) where marks(of: attempt.key.peer.address) != nil:
+            let shared = SenderMarks.fit(marks(of: attempt.key.peer.address), ttl: fit.ttl, ipID: fit.ipID, time: time)
             return .reset(attempt, time: time, origin: .oneVantage(shared))
-        case .icmpUnreachable(let attempt, let time, let code, let reporter, let fit?) where marks[reporter] != nil:
-            let shared = SenderMarks.fit(marks[reporter], ttl: fit.ttl, ipID: fit.ipID, time: time)
+        case .icmpUnreachable(let attempt, let time, let code, let reporter, let fit?) where marks(of: reporter) != nil:
+            let shared = SenderMarks.fit(marks(of: reporter), ttl: fit.ttl, ipID: fit.ipID, time: time)
             return .icmpUnreachable(attempt, time: time, code: code, reporter: reporter, inPeersName: shared)
         default:
             return event
