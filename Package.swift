@@ -118,7 +118,7 @@ let package = Package(
         .testTarget(name: "DiagnosisTests", dependencies: ["Diagnosis", "Tracking", "Wire", "Capture", "Bytes", "SampleKit"]),
         .testTarget(name: "ReportTests", dependencies: ["TestSupport", "Report", "Diagnosis", "Tracking", "Capture", "Bytes", "Wire"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Tracking"]),
-        .testTarget(name: "CommandTests", dependencies: ["TestSupport", "LiveTestSupport", "Capture", "Engine", "SampleKit", "Wire"]),
+        .testTarget(name: "CommandTests", dependencies: ["TestSupport", "LiveTestSupport", "Bytes", "Capture", "Engine", "SampleKit", "Wire"]),
         .testTarget(name: "FuzzReplayTests", dependencies: ["TestSupport", "FuzzEntries", "SampleKit"]),
         .testTarget(
             name: "LabTests",

@@ -1,3 +1,5 @@
+import Bytes
+import Capture
 import Engine
 import Foundation
 import SampleKit
@@ -49,5 +51,62 @@ struct ShardedAnalysisTests {
         let lines = one.output.split(separator: "\n")
         #expect(lines.filter { $0.contains("\"type\":\"finding\"") }.count >= 5)
         #expect(lines.filter { $0.contains("\"type\":\"session\"") }.count >= 100)
+    }
+
+    /// Two inside clients, each a shard of its own: 192.168.1.2 learns at login that peer A
+    /// listens on 198.51.100.20:3457; 3 s later 192.168.1.3, told nothing, sends SYNs to
+    /// `target`, which go unanswered. One thread's table of advertised endpoints holds the first
+    /// client's advertisement, so a SYN to peer A is a peer connection there and not in its
+    /// shard: such a file must be read on one thread. A SYN to an endpoint nobody advertised
+    /// splits as usual.
+    static func twoClients(synTo target: ICQContact, path: String) throws {
+        func script(uin: UInt32, ip: UInt32, seed: UInt64) -> ICQSessionScript {
+            var setup = ICQSessionScript.Setup()
+            setup.uin = uin
+            setup.password = "pass\(uin)"
+            setup.clientIP = ip
+            setup.natIP = nil
+            setup.seed = seed
+            return ICQSessionScript(setup)
+        }
+        var told = script(uin: 1001, ip: 0xC0A8_0102, seed: 5)
+        told.login(contacts: [1002], online: [ICQScenarios.peerA])
+        var other = script(uin: 1006, ip: 0xC0A8_0103, seed: 6)
+        other.login(contacts: [1010])
+        other.at(other.setup.start + 3 * ICQSessionScript.second)
+        _ = other.connectToPeer(ip: target.externalIP, port: target.tcpPort, answer: .noAnswerDroppedAtGateway, name: "peer")
+        other.at(other.setup.start + 30 * ICQSessionScript.second)
+        other.sendMessage(to: 1010, "through the server", name: "message_out")
+        // One pcap of both, in time order (each scenario is a pcapng of one interface).
+        var frames: [(time: Int64, bytes: [UInt8])] = []
+        for capture in [told.capture(name: "told"), other.capture(name: "other")] {
+            let file = path + ".\(capture.name).pcapng"
+            try Data(capture.bytes).write(to: URL(fileURLWithPath: file))
+            var reader = try CaptureFileReader(path: file)
+            while let packet = try reader.nextPacket() { frames.append((packet.timestampNanos, Array(packet.bytes))) }
+        }
+        frames.sort { $0.time < $1.time }
+        var pcap = PcapBuilder(nanosecond: true)
+        for frame in frames { pcap.add(nanoseconds: frame.time, frame: frame.bytes) }
+        try Data(pcap.bytes).write(to: URL(fileURLWithPath: path))
+    }
+
+    @Test func aPeerAdvertisedToAnotherShardsClientSendsTheFileToOneThread() throws {
+        let scratch = TestPaths.temporaryFile("sharded-lookups")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let path = scratch.appendingPathComponent("clients.pcap").path
+        for (target, advertised) in [(ICQScenarios.peerA, true), (ICQScenarios.peerB, false)] {
+            try Self.twoClients(synTo: target, path: path)
+            let one = try Self.analyse(path, threads: 1, scratch: scratch)
+            let two = try Self.analyse(path, threads: 2, scratch: scratch)
+            #expect(two.split == !advertised, "SYN to \(target.externalIP): split \(two.split)")
+            #expect(two.output == one.output)
+            // One thread takes the SYN to peer A for a peer connection (the guide's outgoing-TCP
+            // requirement names the peer); to peer B, told to nobody, for none.
+            let peer = "\"peer\":{\"ip\":\"\(IPAddress(ipv4: target.externalIP))\",\"port\":\(target.tcpPort)}"
+            let findings = one.output.split(separator: "\n").filter { $0.contains("\"type\":\"finding\"") && $0.contains(peer) }
+            #expect(findings.isEmpty == !advertised, "findings naming \(peer): \(findings.count)")
+        }
     }
 }
