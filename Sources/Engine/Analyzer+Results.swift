@@ -10,7 +10,7 @@ import Wire
 extension Analyzer {
     /// A session's record as it ends (NDJSON), and its line for the text report.
     func sessionEnded(_ session: ICQSession) {
-        if let shard { return shard.records.append(.session(session)) }
+        if let shard { return shardSessionEnded(session, shard) }
         html?.sessionEnded(session)
         output.record { SessionRecord.writeNDJSON(&$0, session) }
         if options.format == .text { textLists.keep(sessionLine: SessionRecord.text(session)) }

@@ -132,6 +132,15 @@ extension Analyzer {
             + flowTable.statistics.flowsEvicted + attempts.tableUse.forgotten
     }
 
+    /// A session that ended in this shard, kept as the run writes it (its NDJSON record, or its
+    /// line of the text report): written here, on the shard's thread, the merge only copies it.
+    func shardSessionEnded(_ session: ICQSession, _ shard: ShardContext) {
+        switch options.format {
+        case .ndjson: shard.records.appendRendered { SessionRecord.writeNDJSON(&$0, session) }
+        case .text: shard.records.append(.sessionLine(SessionRecord.text(session)))
+        }
+    }
+
     /// A finding of this shard: kept with its key.
     func shardReport(_ finding: Finding, _ shard: ShardContext) {
         if shard.records.key.step == .pendingFinished { shard.records.key.a = Int64(finding.uin ?? 0) }

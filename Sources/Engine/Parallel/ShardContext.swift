@@ -44,6 +44,9 @@ final class ShardContext {
     /// Relay endpoints of SOCKS5 UDP associations granted here.
     var relays: Set<Endpoint> = []
 
+    /// When the shard's thread finished (monotonic ns), for ICQSCOPE_SHOW_SHARDS.
+    var finishedNanos: Int64 = 0
+
     let abort: ShardAbort
     /// The bytes this shard's results may hold until the end of the run.
     let resultBudget: Int

@@ -108,21 +108,28 @@ enum ShardMerge {
     /// One thread's peak of active flows: the shards' counts summed after every frame at which
     /// one of them created a flow.
     static func peakActiveFlows(_ shards: [ShardContext]) -> Int {
-        var position = [Int](repeating: 0, count: shards.count)
-        var active = [Int](repeating: 0, count: shards.count)
-        var peak = 0
+        let counts = shards.map(\.flowCounts)
+        var position = [Int](repeating: 0, count: counts.count)
+        var active = [Int](repeating: 0, count: counts.count)
+        var total = 0, peak = 0
         while true {
-            let frames = shards.indices.compactMap { s in
-                position[s] < shards[s].flowCounts.count ? shards[s].flowCounts[position[s]].frame : nil
+            // The next frame at which a shard's count changed (nothing allocated per step: a
+            // shard notes a change at most frames).
+            var f = UInt64.max, any = false
+            for s in counts.indices where position[s] < counts[s].count {
+                f = min(f, counts[s][position[s]].frame)
+                any = true
             }
-            guard let f = frames.min() else { break }
+            guard any else { break }
             var created = false
-            for s in shards.indices where position[s] < shards[s].flowCounts.count && shards[s].flowCounts[position[s]].frame == f {
-                active[s] = Int(shards[s].flowCounts[position[s]].active)
-                created = created || shards[s].flowCounts[position[s]].created
+            for s in counts.indices where position[s] < counts[s].count && counts[s][position[s]].frame == f {
+                let count = counts[s][position[s]]
+                total += Int(count.active) - active[s]
+                active[s] = Int(count.active)
+                created = created || count.created
                 position[s] += 1
             }
-            if created { peak = max(peak, active.reduce(0, +)) }
+            if created { peak = max(peak, total) }
         }
         return peak
     }

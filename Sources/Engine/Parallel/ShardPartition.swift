@@ -64,14 +64,13 @@ struct ShardPartition {
             }
             guard let packet else { break }
             if reader.interfaces.count >= 2 || packet.linkType == .linuxSLL2 { return nil }
-            let decoded = PacketDecoder.decode(packet)
-            if decoded.isFragment { partition.hasFragments = true }
-            guard let source = decoded.sourceAddress, let destination = decoded.destinationAddress else {
+            guard let (source, destination, isFragment) = PacketDecoder.addresses(packet.bytes, linkType: packet.linkType) else {
                 frameKey.append(-1)
                 frameSource.append(-1)
                 frameDestination.append(-1)
                 continue
             }
+            if isFragment { partition.hasFragments = true }
             let s = components.id(of: source), d = components.id(of: destination)
             let sourceInside = Self.isInside(source, inside), destinationInside = Self.isInside(destination, inside)
             let key: Int32

@@ -1,6 +1,7 @@
 import Bytes
 import Capture
 import Diagnosis
+import Report
 import Tracking
 
 /// Where one thread would have written a result, so that the results of every shard can be put
@@ -66,7 +67,9 @@ struct RecordKey: Comparable {
 /// of small entries.
 enum ShardResult {
     indirect case finding(Finding)
-    indirect case session(ICQSession)
+    /// An ended session's NDJSON record, as `ShardRecords.rendered(_:)` gives it, or its text line.
+    case renderedSession(Int)
+    indirect case sessionLine(String)
     indirect case error(CaptureError)
     /// Calls into run-wide state, replayed into the main analyzer in order.
     indirect case ledger(PeerPortLedger.Call)
@@ -119,6 +122,23 @@ final class ShardRecords {
 
     func noteSender(_ note: SenderNote) { senderNotes.append(note) }
 
+    /// Records written in the shard (ended sessions), one after another; `renderedEnds[i]` is
+    /// where the i-th ends.
+    private var renderedRecords = JSONWriter(capacity: 0)
+    private var renderedEnds: [Int] = []
+
+    func appendRendered(_ build: (inout JSONWriter) -> Void) {
+        build(&renderedRecords)
+        renderedEnds.append(renderedRecords.buffer.count)
+        append(.renderedSession(renderedEnds.count - 1))
+    }
+
+    /// Lends the i-th rendered record's bytes.
+    func rendered<R>(_ i: Int, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        let start = i == 0 ? 0 : renderedEnds[i - 1]
+        return renderedRecords.buffer.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[start..<renderedEnds[i]])) }
+    }
+
     /// Every SYN's lookup of advertised endpoints (checked after the run, in no order).
     private(set) var synLookups: [SYNLookup] = []
 
@@ -135,6 +155,7 @@ final class ShardRecords {
     var approximateBytes: Int {
         keys.count * (MemoryLayout<RecordKey>.stride + MemoryLayout<ShardResult>.stride + Self.boxedBytes)
             + senderNotes.count * MemoryLayout<SenderNote>.stride + synLookups.count * MemoryLayout<SYNLookup>.stride
+            + renderedRecords.buffer.count + renderedEnds.count * MemoryLayout<Int>.stride
     }
 
     /// A boxed payload and its heap header, about (most are advertisements and attempt events; a

@@ -59,6 +59,7 @@ extension Analyzer {
         ShardThreads.run(threads) { i in
             shards[i].runShard(path: path)
             shards[i].finishShard()
+            contexts[i].finishedNanos = Self.monotonicNanos()
         }
         let analysed = Self.monotonicNanos()
         if let conflict = ShardConflicts.check(contexts, partition: partition)
@@ -74,7 +75,7 @@ extension Analyzer {
         progress?.clear()
         if showsShards {
             let ms = { (a: Int64, b: Int64) in String((b - a) / 1_000_000) }
-            output.remark("icqscope: --threads \(threads): frames per shard \(partition.framesPerShard.map(String.init).joined(separator: ", ")); results \(contexts.map { String($0.records.count) }.joined(separator: ", ")), sender notes \(contexts.map { String($0.records.senderNotes.count) }.joined(separator: ", ")), flow counts \(contexts.map { String($0.flowCounts.count) }.joined(separator: ", ")); ms partition \(ms(started, partitioned)), shards \(ms(partitioned, analysed)), merge \(ms(analysed, merged)), replay \(ms(merged, Self.monotonicNanos()))\n")
+            output.remark("icqscope: --threads \(threads): frames per shard \(partition.framesPerShard.map(String.init).joined(separator: ", ")); results \(contexts.map { String($0.records.count) }.joined(separator: ", ")), sender notes \(contexts.map { String($0.records.senderNotes.count) }.joined(separator: ", ")), flow counts \(contexts.map { String($0.flowCounts.count) }.joined(separator: ", ")); ms partition \(ms(started, partitioned)), shards \(ms(partitioned, analysed)) (each \(contexts.map { ms(partitioned, $0.finishedNanos) }.joined(separator: ", "))), merge \(ms(analysed, merged)), replay \(ms(merged, Self.monotonicNanos()))\n")
         }
         return true
     }
@@ -109,7 +110,9 @@ extension Analyzer {
             switch contexts[s].records.results[i] {
             case .finding(let finding):
                 report(finding)
-            case .session(let session): sessionEnded(session)
+            case .renderedSession(let r):
+                contexts[s].records.rendered(r) { bytes in output.record { $0.rawValue(bytes) } }
+            case .sessionLine(let line): textLists.keep(sessionLine: line)
             case .error(let error): report(error)
             case .ledger(let call): peerPorts.replayLedger(call)
             case .bound(let call): icqAnalysis.diagnosis.replayBound(call)
