@@ -46,16 +46,14 @@ struct ShardPartition {
     static func make(path: String, shards: Int, inside: [IPNetwork]) -> ShardPartition? {
         guard var reader = try? CaptureFileReader(path: path) else { return nil }
         var partition = ShardPartition()
-        var components = AddressComponents()
-        var frameKey: [Int32] = []
-        var frameSource: [Int32] = []
-        var frameDestination: [Int32] = []
+        var components = AddressComponents(inside: inside)
+        var frames: [FrameHosts] = []
         while true {
             let packet: CapturedPacket?
             do {
                 packet = try reader.nextPacket()
             } catch {
-                partition.errors.append((UInt64(frameKey.count) + 1, error))
+                partition.errors.append((UInt64(frames.count) + 1, error))
                 if error.isFatal {
                     partition.stoppedEarly = true
                     break
@@ -65,14 +63,12 @@ struct ShardPartition {
             guard let packet else { break }
             if reader.interfaces.count >= 2 || packet.linkType == .linuxSLL2 { return nil }
             guard let (source, destination, isFragment) = PacketDecoder.addresses(packet.bytes, linkType: packet.linkType) else {
-                frameKey.append(-1)
-                frameSource.append(-1)
-                frameDestination.append(-1)
+                frames.append(FrameHosts(key: -1, source: -1, destination: -1))
                 continue
             }
             if isFragment { partition.hasFragments = true }
             let s = components.id(of: source), d = components.id(of: destination)
-            let sourceInside = Self.isInside(source, inside), destinationInside = Self.isInside(destination, inside)
+            let sourceInside = components.isInside(s), destinationInside = components.isInside(d)
             let key: Int32
             if sourceInside && !destinationInside {
                 key = s
@@ -82,12 +78,18 @@ struct ShardPartition {
                 components.join(s, d)
                 key = s
             }
-            frameKey.append(key)
-            frameSource.append(s)
-            frameDestination.append(d)
+            frames.append(FrameHosts(key: key, source: s, destination: d))
         }
-        partition.assign(frameKey, frameSource, frameDestination, components: components, shards: shards)
+        partition.assign(frames, components: components, shards: shards)
         return partition
+    }
+
+    /// A frame's hosts by address id: the one whose component it belongs to, and both ends
+    /// (-1: a frame without IP addresses).
+    struct FrameHosts {
+        var key: Int32
+        var source: Int32
+        var destination: Int32
     }
 
     static func isInside(_ address: IPAddress, _ inside: [IPNetwork]) -> Bool {
@@ -95,12 +97,11 @@ struct ShardPartition {
     }
 
     /// Components, largest first, each to the shard with the fewest frames so far.
-    private mutating func assign(_ frameKey: [Int32], _ frameSource: [Int32], _ frameDestination: [Int32],
-                                 components: AddressComponents, shards: Int) {
+    private mutating func assign(_ frames: [FrameHosts], components: AddressComponents, shards: Int) {
         // Arrays indexed by address id throughout: a million frames want no hashing here.
         let rootOf = (0..<Int32(components.addresses.count)).map { components.root($0) }
         var framesOfRoot = [Int](repeating: 0, count: rootOf.count)
-        for key in frameKey where key >= 0 { framesOfRoot[Int(rootOf[Int(key)])] += 1 }
+        for frame in frames where frame.key >= 0 { framesOfRoot[Int(rootOf[Int(frame.key)])] += 1 }
         let roots = framesOfRoot.indices.filter { framesOfRoot[$0] > 0 }
             .sorted { (framesOfRoot[$0], $1) > (framesOfRoot[$1], $0) }
         framesPerShard = [Int](repeating: 0, count: shards)
@@ -110,19 +111,21 @@ struct ShardPartition {
             shardOfRoot[root] = UInt8(shard)
             framesPerShard[shard] += framesOfRoot[root]
         }
-        shardOfFrame = frameKey.map { $0 < 0 ? 0 : shardOfRoot[Int(rootOf[Int($0)])] }
-        framesPerShard[0] += frameKey.lazy.filter { $0 < 0 }.count
+        // The shard of each address's component, then of each frame.
+        let shardOfAddress = rootOf.map { shardOfRoot[Int($0)] }
+        shardOfFrame = frames.map { $0.key < 0 ? 0 : shardOfAddress[Int($0.key)] }
+        framesPerShard[0] += frames.lazy.filter { $0.key < 0 }.count
         var masks = [UInt64](repeating: 0, count: components.addresses.count)
-        for i in frameKey.indices where frameKey[i] >= 0 {
+        for (i, frame) in frames.enumerated() where frame.key >= 0 {
             let bit: UInt64 = 1 << UInt64(shardOfFrame[i])
-            masks[Int(frameSource[i])] |= bit
-            masks[Int(frameDestination[i])] |= bit
+            masks[Int(frame.source)] |= bit
+            masks[Int(frame.destination)] |= bit
         }
         for (i, address) in components.addresses.enumerated() where masks[i] & (masks[i] &- 1) != 0 {
             sharedAddresses[address] = Int32(sharedAddresses.count)
         }
-        for i in frameKey.indices where frameKey[i] >= 0 {
-            let mask = masks[Int(frameSource[i])]
+        for (i, frame) in frames.enumerated() where frame.key >= 0 {
+            let mask = masks[Int(frame.source)]
             if mask & (mask &- 1) != 0 { shardOfFrame[i] |= Self.sharedSource }
         }
         addresses = components.addresses.count
@@ -141,6 +144,9 @@ struct ShardPartition {
 /// Union-find over the addresses of a capture.
 struct AddressComponents {
     private(set) var addresses: [IPAddress] = []
+    /// Whether each address is inside (`ShardPartition.isInside`), found once per address.
+    private var inside: [Bool] = []
+    private let insideNetworks: [IPNetwork]
     /// IPv4 addresses in an open-addressing table (a million lookups a second want no SipHash),
     /// IPv6 in a dictionary.
     private var ipv4Keys = [UInt32](repeating: 0, count: 1 << 12)
@@ -149,6 +155,12 @@ struct AddressComponents {
     private var parent: [Int32] = []
     /// The last address looked up, and its id: a conversation's packets come in runs.
     private var last: (address: IPAddress, id: Int32)? = nil
+
+    init(inside: [IPNetwork] = []) {
+        insideNetworks = inside
+    }
+
+    func isInside(_ id: Int32) -> Bool { inside[Int(id)] }
 
     mutating func id(of address: IPAddress) -> Int32 {
         if let last, last.address == address { return last.id }
@@ -170,6 +182,7 @@ struct AddressComponents {
     private mutating func add(_ address: IPAddress) -> Int32 {
         let id = Int32(addresses.count)
         addresses.append(address)
+        inside.append(ShardPartition.isInside(address, insideNetworks))
         parent.append(id)
         return id
     }

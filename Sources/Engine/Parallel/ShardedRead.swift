@@ -47,8 +47,8 @@ extension Analyzer {
         // results need more is read on one thread.
         let abort = ShardAbort()
         let resultBudget = options.memoryBudget.bytes / 8 / threads
-        let contexts = (0..<threads).map { ShardContext(index: $0, partition: partition, abort: abort, resultBudget: resultBudget) }
-        let shards = contexts.map { context in
+        var contexts = (0..<threads).map { ShardContext(index: $0, partition: partition, abort: abort, resultBudget: resultBudget) }
+        var shards = contexts.map { context in
             let shard = Analyzer(configuration: configuration)
             shard.becomeShard(context)
             return shard
@@ -56,7 +56,7 @@ extension Analyzer {
         let partitioned = Self.monotonicNanos()
         // The progress line follows the first shard, which runs on this thread (it reads the whole file).
         shards[0].progress = progress
-        ShardThreads.run(threads) { i in
+        ShardThreads.run(threads) { [shards, contexts] i in
             shards[i].runShard(path: path)
             shards[i].finishShard()
             contexts[i].finishedNanos = Self.monotonicNanos()
@@ -77,6 +77,12 @@ extension Analyzer {
             let ms = { (a: Int64, b: Int64) in String((b - a) / 1_000_000) }
             output.remark("icqscope: --threads \(threads): frames per shard \(partition.framesPerShard.map(String.init).joined(separator: ", ")); results \(contexts.map { String($0.records.count) }.joined(separator: ", ")), sender notes \(contexts.map { String($0.records.senderNotes.count) }.joined(separator: ", ")), flow counts \(contexts.map { String($0.flowCounts.count) }.joined(separator: ", ")); ms partition \(ms(started, partitioned)), shards \(ms(partitioned, analysed)) (each \(contexts.map { ms(partitioned, $0.finishedNanos) }.joined(separator: ", "))), merge \(ms(analysed, merged)), replay \(ms(merged, Self.monotonicNanos()))\n")
         }
+        // Each shard's tables and results are let go on a thread of their own: freeing a
+        // shard's million entries is a few percent of the run.
+        let retired = zip(shards, contexts).map { RetiredShard(analyzer: $0, context: $1) }
+        shards.removeAll()
+        contexts.removeAll()
+        ShardThreads.run(threads) { retired[$0].letGo() }
         return true
     }
 
@@ -146,6 +152,22 @@ extension Analyzer {
         summary.sources.append(Summary.SourceSummary(
             name: path, format: contexts[0].formatName, packets: summary.packets,
             interfaces: contexts[0].interfaces, completed: !partition.stoppedEarly))
+    }
+}
+
+/// A shard whose results are written, held only here until its thread lets it go.
+private final class RetiredShard: @unchecked Sendable {
+    private var analyzer: Analyzer?
+    private var context: ShardContext?
+
+    init(analyzer: Analyzer, context: ShardContext) {
+        self.analyzer = analyzer
+        self.context = context
+    }
+
+    func letGo() {
+        analyzer = nil
+        context = nil
     }
 }
 
