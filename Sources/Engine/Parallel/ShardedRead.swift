@@ -40,6 +40,7 @@ extension Analyzer {
         guard partition.busyShards >= 2 else {
             return sayOneThread("one shard would get every frame (\(partition.shardOfFrame.count))")
         }
+        let setUp = Self.monotonicNanos()
         var configuration = options
         // The shards share the run's budget.
         configuration.memoryBudget = MemoryBudget(bytes: max(MemoryBudget.minimumBytes, options.memoryBudget.bytes / threads))
@@ -75,7 +76,7 @@ extension Analyzer {
         progress?.clear()
         if showsShards {
             let ms = { (a: Int64, b: Int64) in String((b - a) / 1_000_000) }
-            output.remark("icqscope: --threads \(threads): frames per shard \(partition.framesPerShard.map(String.init).joined(separator: ", ")); results \(contexts.map { String($0.records.count) }.joined(separator: ", ")), sender notes \(contexts.map { String($0.records.senderNotes.count) }.joined(separator: ", ")), flow counts \(contexts.map { String($0.flowCounts.count) }.joined(separator: ", ")); ms partition \(ms(started, partitioned)), shards \(ms(partitioned, analysed)) (each \(contexts.map { ms(partitioned, $0.finishedNanos) }.joined(separator: ", "))), merge \(ms(analysed, merged)), replay \(ms(merged, Self.monotonicNanos()))\n")
+            output.remark("icqscope: --threads \(threads): frames per shard \(partition.framesPerShard.map(String.init).joined(separator: ", ")); results \(contexts.map { String($0.records.count) }.joined(separator: ", ")), sender notes \(contexts.map { String($0.records.senderNotes.count) }.joined(separator: ", ")), flow counts \(contexts.map { String($0.flowCounts.count) }.joined(separator: ", ")); ms partition \(ms(started, setUp)), shard set-up \(ms(setUp, partitioned)), shards \(ms(partitioned, analysed)) (each \(contexts.map { ms(partitioned, $0.finishedNanos) }.joined(separator: ", "))), merge \(ms(analysed, merged)), replay \(ms(merged, Self.monotonicNanos()))\n")
         }
         // Each shard's tables and results are let go on a thread of their own: freeing a
         // shard's million entries is a few percent of the run.

@@ -4,6 +4,7 @@
 extension FlowTable {
     mutating func linkAtTail(_ index: Int32, class timeoutClass: FlowTimeoutClass) {
         let c = timeoutClass.rawValue
+        quietUntil = .min
         slots[Int(index)].timeoutClass = timeoutClass
         slots[Int(index)].previous = tails[c]
         slots[Int(index)].next = -1
@@ -17,6 +18,7 @@ extension FlowTable {
 
     mutating func unlink(_ index: Int32) {
         let c = slots[Int(index)].timeoutClass.rawValue
+        quietUntil = .min
         let previous = slots[Int(index)].previous
         let next = slots[Int(index)].next
         if previous >= 0 { slots[Int(previous)].next = next } else { heads[c] = next }

@@ -62,6 +62,11 @@ public struct FlowTable {
     var index = SlotIndex()
     var heads: [Int32]
     var tails: [Int32]
+    /// No idle deadline falls before this: the earliest, when `advance` last looked, until a list
+    /// changes (otherwise a deadline only moves later, as its flow's activity grows). Most calls
+    /// find nothing due without reading the heads' slots: one a frame, and a shard of
+    /// `read --threads` advances at every frame of the file.
+    var quietUntil: Int64 = .min
     let timeoutByClass: [Int64]
     var ended: [FlowRecord] = []
     /// Whether ended flows leave a record in the queue. A caller that never shows flows turns it
@@ -164,7 +169,16 @@ public struct FlowTable {
     /// timeout. Called for each packet; call it yourself when capturing live and no packet arrives.
     public mutating func advance(to time: Int64) {
         if time > clock { clock = time }
-        while let (head, deadline) = earliestDeadline(), deadline < clock {
+        guard clock > quietUntil else { return }
+        while true {
+            guard let (head, deadline) = earliestDeadline() else {
+                quietUntil = .max
+                return
+            }
+            guard deadline < clock else {
+                quietUntil = deadline
+                return
+            }
             endFlow(head, reason: .idleTimeout)
         }
     }
