@@ -97,10 +97,10 @@ extension Analyzer {
         attempts.advertise(endpoint, uin: uin, source: source, isLANAddress: isLANAddress, frame: frame,
                            connectionMode: connectionMode, application: application)
         if let shard {
-            // One entry for both: the merge feeds it to its table of advertised endpoints and
-            // to the ledger.
-            return shard.records.append(.advertised(endpoint, uin: uin, source: source, isLANAddress: isLANAddress,
-                                                    frame: frame, connectionMode: connectionMode, application: application))
+            // The merge hands it to the ledger in one thread's order.
+            return shard.records.appendAdvertisement(AdvertisedEndpoints.Entry(
+                endpoint: endpoint, uin: uin, source: source, isLANAddress: isLANAddress, frame: frame,
+                connectionMode: connectionMode, application: application))
         }
         peerPorts.advertised(endpoint, uin: uin, source: source, isLANAddress: isLANAddress, frame: frame,
                              connectionMode: connectionMode, application: application)

@@ -24,6 +24,11 @@ struct ShardPartition {
     /// The addresses that appear in the frames of more than one shard, each with a number
     /// (0, 1, ...) that the merge's arrays are indexed by.
     var sharedAddresses: [IPAddress: Int32] = [:]
+    /// Every address of the file by id (read-only once made, so the shards' threads may look
+    /// up in it), and the shared number of each id (-1: not shared): a shard asks for a host's
+    /// number at every packet of a busy server, which wants no SipHash.
+    private var addressIDs = AddressComponents()
+    private var sharedNumberOfID: [Int32] = []
     func shard(ofFrame frame: UInt64) -> Int { Int(shardOfFrame[Int(frame) - 1] & Self.shardBits) }
     func sourceIsShared(frame: UInt64) -> Bool { shardOfFrame[Int(frame) - 1] & Self.sharedSource != 0 }
 
@@ -121,9 +126,12 @@ struct ShardPartition {
             masks[Int(frame.source)] |= bit
             masks[Int(frame.destination)] |= bit
         }
+        sharedNumberOfID = [Int32](repeating: -1, count: components.addresses.count)
         for (i, address) in components.addresses.enumerated() where masks[i] & (masks[i] &- 1) != 0 {
+            sharedNumberOfID[i] = Int32(sharedAddresses.count)
             sharedAddresses[address] = Int32(sharedAddresses.count)
         }
+        addressIDs = components
         for (i, frame) in frames.enumerated() where frame.key >= 0 {
             let mask = masks[Int(frame.source)]
             if mask & (mask &- 1) != 0 { shardOfFrame[i] |= Self.sharedSource }
@@ -135,7 +143,11 @@ struct ShardPartition {
     func isShared(_ address: IPAddress) -> Bool { sharedAddresses[address] != nil }
 
     /// The number of an address several shards see.
-    func sharedNumber(_ address: IPAddress) -> Int32? { sharedAddresses[address] }
+    func sharedNumber(_ address: IPAddress) -> Int32? {
+        guard let id = addressIDs.existingID(of: address) else { return nil }
+        let number = sharedNumberOfID[Int(id)]
+        return number >= 0 ? number : nil
+    }
 
     /// The shards that got frames.
     var busyShards: Int { framesPerShard.filter { $0 > 0 }.count }
@@ -179,6 +191,23 @@ struct AddressComponents {
         return id
     }
 
+    /// The id of an address already seen, without changing anything (`id(of:)` notes the last).
+    func existingID(of address: IPAddress) -> Int32? {
+        if address.isIPv6 { return ipv6IDs[address] }
+        let key = address.ipv4Value
+        let mask = ipv4Keys.count - 1
+        var i = Self.slot(key, mask)
+        while ipv4IDs[i] >= 0 {
+            if ipv4Keys[i] == key { return ipv4IDs[i] }
+            i = (i + 1) & mask
+        }
+        return nil
+    }
+
+    private static func slot(_ key: UInt32, _ mask: Int) -> Int {
+        Int(truncatingIfNeeded: (UInt64(key) &* 0x9E37_79B9_7F4A_7C15) >> 40) & mask
+    }
+
     private mutating func add(_ address: IPAddress) -> Int32 {
         let id = Int32(addresses.count)
         addresses.append(address)
@@ -190,7 +219,7 @@ struct AddressComponents {
     private mutating func ipv4ID(_ address: IPAddress) -> Int32 {
         let key = address.ipv4Value
         var mask = ipv4Keys.count - 1
-        var i = Int(truncatingIfNeeded: (UInt64(key) &* 0x9E37_79B9_7F4A_7C15) >> 40) & mask
+        var i = Self.slot(key, mask)
         while ipv4IDs[i] >= 0 {
             if ipv4Keys[i] == key { return ipv4IDs[i] }
             i = (i + 1) & mask
@@ -205,7 +234,7 @@ struct AddressComponents {
             ipv4IDs = [Int32](repeating: -1, count: keys.count * 2)
             mask = ipv4Keys.count - 1
             for j in keys.indices where ids[j] >= 0 {
-                var k = Int(truncatingIfNeeded: (UInt64(keys[j]) &* 0x9E37_79B9_7F4A_7C15) >> 40) & mask
+                var k = Self.slot(keys[j], mask)
                 while ipv4IDs[k] >= 0 { k = (k + 1) & mask }
                 ipv4Keys[k] = keys[j]
                 ipv4IDs[k] = ids[j]

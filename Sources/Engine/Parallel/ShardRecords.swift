@@ -76,9 +76,9 @@ enum ShardResult {
     indirect case bound(UDPTimeoutBrackets.Call)
     indirect case keepalive(ICQDiagnosis.KeepaliveClaimSeen)
     indirect case openDeadline(ICQDiagnosis.OpenDeadline)
-    /// An endpoint advertised to the connection attempts: the merge hands it to the ledger.
-    indirect case advertised(Endpoint, uin: UInt32?, source: AdvertisedEndpoints.Source, isLANAddress: Bool, frame: UInt64,
-                             connectionMode: UInt8?, application: UInt8?)
+    /// An endpoint advertised to the connection attempts (`ShardRecords.advertisements`, by
+    /// index: the most frequent result, kept unboxed): the merge hands it to the ledger.
+    case advertised(Int)
     /// A connection attempt's event, for the peer-port rule, which judges them all in the merge;
     /// and a login, which the rule reads (who is inside, and their UIN).
     indirect case attemptEvent(ConnectionAttemptEvent)
@@ -139,6 +139,14 @@ final class ShardRecords {
         return renderedRecords.buffer.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[start..<renderedEnds[i]])) }
     }
 
+    /// The endpoints advertised here, in order (`ShardResult.advertised`).
+    private(set) var advertisements: [AdvertisedEndpoints.Entry] = []
+
+    func appendAdvertisement(_ entry: AdvertisedEndpoints.Entry) {
+        advertisements.append(entry)
+        append(.advertised(advertisements.count - 1))
+    }
+
     /// Every SYN's lookup of advertised endpoints (checked after the run, in no order).
     private(set) var synLookups: [SYNLookup] = []
 
@@ -156,10 +164,12 @@ final class ShardRecords {
         keys.count * (MemoryLayout<RecordKey>.stride + MemoryLayout<ShardResult>.stride + Self.boxedBytes)
             + senderNotes.count * MemoryLayout<SenderNote>.stride + synLookups.count * MemoryLayout<SYNLookup>.stride
             + renderedRecords.buffer.count + renderedEnds.count * MemoryLayout<Int>.stride
+            + advertisements.count * MemoryLayout<AdvertisedEndpoints.Entry>.stride
     }
 
-    /// A boxed payload and its heap header, about (most are advertisements and attempt events; a
-    /// session, larger, ends once per session).
+    /// A boxed payload and its heap header, about (attempt events, findings, calls), counted for
+    /// every result: advertisements and sessions, kept unboxed in arrays of their own and counted
+    /// there too, are overstated, which errs towards reading on one thread.
     static let boxedBytes = 128
 
     func append(_ result: ShardResult) {

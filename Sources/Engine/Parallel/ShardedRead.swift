@@ -130,9 +130,10 @@ extension Analyzer {
                 peerPorts.judge(marks.judged(event))
             case .login(let uin, let address):
                 attempts.noteLogin(uin: uin, from: address)
-            case .advertised(let endpoint, let uin, let source, let isLAN, let frame, let mode, let application):
-                peerPorts.advertised(endpoint, uin: uin, source: source, isLANAddress: isLAN, frame: frame,
-                                     connectionMode: mode, application: application)
+            case .advertised(let a):
+                let entry = contexts[s].records.advertisements[a]
+                peerPorts.advertised(entry.endpoint, uin: entry.uin, source: entry.source, isLANAddress: entry.isLANAddress,
+                                     frame: entry.frame, connectionMode: entry.connectionMode, application: entry.application)
             case .icqClockMoved: break
             }
         }
