@@ -193,15 +193,18 @@ struct AddressComponents {
 
     /// The id of an address already seen, without changing anything (`id(of:)` notes the last).
     func existingID(of address: IPAddress) -> Int32? {
-        if address.isIPv6 { return ipv6IDs[address] }
-        let key = address.ipv4Value
+        address.isIPv6 ? ipv6IDs[address] : probe(address.ipv4Value).id
+    }
+
+    /// Where an IPv4 address is in the table (its id), or the free slot it would take.
+    private func probe(_ key: UInt32) -> (slot: Int, id: Int32?) {
         let mask = ipv4Keys.count - 1
         var i = Self.slot(key, mask)
         while ipv4IDs[i] >= 0 {
-            if ipv4Keys[i] == key { return ipv4IDs[i] }
+            if ipv4Keys[i] == key { return (i, ipv4IDs[i]) }
             i = (i + 1) & mask
         }
-        return nil
+        return (i, nil)
     }
 
     private static func slot(_ key: UInt32, _ mask: Int) -> Int {
@@ -218,12 +221,8 @@ struct AddressComponents {
 
     private mutating func ipv4ID(_ address: IPAddress) -> Int32 {
         let key = address.ipv4Value
-        var mask = ipv4Keys.count - 1
-        var i = Self.slot(key, mask)
-        while ipv4IDs[i] >= 0 {
-            if ipv4Keys[i] == key { return ipv4IDs[i] }
-            i = (i + 1) & mask
-        }
+        let (i, known) = probe(key)
+        if let known { return known }
         let id = add(address)
         ipv4Keys[i] = key
         ipv4IDs[i] = id
@@ -232,7 +231,7 @@ struct AddressComponents {
             let keys = ipv4Keys, ids = ipv4IDs
             ipv4Keys = [UInt32](repeating: 0, count: keys.count * 2)
             ipv4IDs = [Int32](repeating: -1, count: keys.count * 2)
-            mask = ipv4Keys.count - 1
+            let mask = ipv4Keys.count - 1
             for j in keys.indices where ids[j] >= 0 {
                 var k = Self.slot(keys[j], mask)
                 while ipv4IDs[k] >= 0 { k = (k + 1) & mask }
