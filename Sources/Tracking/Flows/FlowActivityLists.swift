@@ -4,7 +4,9 @@
 extension FlowTable {
     mutating func linkAtTail(_ index: Int32, class timeoutClass: FlowTimeoutClass) {
         let c = timeoutClass.rawValue
-        quietUntil = .min
+        // The flow's deadline may come before every other: the bound comes down to it (with the
+        // activity it has now; a later one only moves the deadline away).
+        quietUntil = min(quietUntil, slots[Int(index)].lastActivity &+ timeoutByClass[c])
         slots[Int(index)].timeoutClass = timeoutClass
         slots[Int(index)].previous = tails[c]
         slots[Int(index)].next = -1
@@ -18,7 +20,6 @@ extension FlowTable {
 
     mutating func unlink(_ index: Int32) {
         let c = slots[Int(index)].timeoutClass.rawValue
-        quietUntil = .min
         let previous = slots[Int(index)].previous
         let next = slots[Int(index)].next
         if previous >= 0 { slots[Int(previous)].next = next } else { heads[c] = next }

@@ -62,10 +62,10 @@ public struct FlowTable {
     var index = SlotIndex()
     var heads: [Int32]
     var tails: [Int32]
-    /// No idle deadline falls before this: the earliest, when `advance` last looked, until a list
-    /// changes (otherwise a deadline only moves later, as its flow's activity grows). Most calls
-    /// find nothing due without reading the heads' slots: one a frame, and a shard of
-    /// `read --threads` advances at every frame of the file.
+    /// No idle deadline falls before this: the earliest when `advance` last looked, brought down
+    /// by every flow linked since (a flow let go, or more active, only moves deadlines away).
+    /// Most calls then find nothing due without reading the heads' slots: `advance` runs at
+    /// every frame, and in a shard of `read --threads` at every frame of the file.
     var quietUntil: Int64 = .min
     let timeoutByClass: [Int64]
     var ended: [FlowRecord] = []
