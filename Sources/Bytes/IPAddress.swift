@@ -30,6 +30,7 @@ public struct IPAddress: Hashable, Comparable, Sendable, CustomStringConvertible
         IPAddress(ipv6High: bytes.u64BE(at: offset), low: bytes.u64BE(at: offset + 8))
     }
 
+    @inlinable
     public var ipv4Value: UInt32 { UInt32(truncatingIfNeeded: low) }
 
     public static func < (a: IPAddress, b: IPAddress) -> Bool {
@@ -39,13 +40,16 @@ public struct IPAddress: Hashable, Comparable, Sendable, CustomStringConvertible
     }
 
     /// RFC 1918, loopback and link-local for IPv4; unique-local, link-local and loopback for IPv6.
+    /// Inlinable: `read --threads` asks it of every frame's addresses.
+    @inlinable
     public var isPrivate: Bool {
-        if !isIPv6 {
-            let v = ipv4Value
-            return v >> 24 == 10 || v >> 20 == 0xAC1 || v >> 16 == 0xC0A8 || v >> 24 == 127
-                || v >> 16 == 0xA9FE
-        }
+        if !isIPv6 { return Self.isPrivate(ipv4: ipv4Value) }
         return high >> 57 == 0x7E || high >> 54 == 0x3FA || (high == 0 && low == 1)
+    }
+
+    @inlinable
+    public static func isPrivate(ipv4 v: UInt32) -> Bool {
+        v >> 24 == 10 || v >> 20 == 0xAC1 || v >> 16 == 0xC0A8 || v >> 24 == 127 || v >> 16 == 0xA9FE
     }
 
     /// Dotted quad, or RFC 5952 text for IPv6.

@@ -276,7 +276,7 @@ public final class Analyzer {
         // A pcapng file declares its interfaces as it goes: the second side may appear late.
         if !twoSided && (interfaces.count >= 2 || packet.linkType == .linuxSLL2) { twoSided = true }
         let decoded = PacketDecoder.decode(packet)
-        shard?.frameSource = decoded.sourceAddress
+        shard?.hosts.frame(source: decoded.sourceAddress, destination: decoded.destinationAddress)
         summary.count(captured, decoded)
         interfaceTally.count(interface: packet.interfaceIndex, wireBytes: packet.originalLength)
         icqResult = .notICQ

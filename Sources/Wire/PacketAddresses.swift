@@ -3,21 +3,42 @@ import Capture
 
 extension PacketDecoder {
     /// A frame's IP addresses and whether it is a fragment, as `decode` finds them, or nil where
-    /// `decode` finds none. The partition of `read --threads` wants only these, for every frame
-    /// of the file: an untagged Ethernet IPv4 frame (nearly all of them) is read in place, any
-    /// other is decoded whole.
+    /// `decode` finds none. The shards of `read --threads` want only these of every frame of the
+    /// file: an untagged Ethernet IPv4 frame (nearly all of them) is read in place, any other is
+    /// decoded whole.
+    @inlinable
     public static func addresses(_ bytes: UnsafeRawBufferPointer, linkType: LinkType)
         -> (source: IPAddress, destination: IPAddress, isFragment: Bool)? {
-        if linkType == .ethernet && bytes.count >= 14 + 20 && bytes.u16BE(at: 12) == EtherType.ipv4 {
-            // decodeIPv4's own tests, in its order: a header it refuses carries no addresses.
-            let versionAndLength = bytes[14]
-            let headerLength = Int(versionAndLength & 0x0F) * 4
-            guard versionAndLength >> 4 == 4, headerLength >= 20, bytes.count >= 14 + headerLength else { return nil }
-            let flagsAndOffset = bytes.u16BE(at: 14 + 6)
-            return (.ipv4(bytes, at: 14 + 12), .ipv4(bytes, at: 14 + 16), flagsAndOffset & 0x3FFF != 0)
+        switch ethernetIPv4Addresses(bytes, linkType: linkType) {
+        case .addresses(let source, let destination, let isFragment):
+            return (IPAddress(ipv4: source), IPAddress(ipv4: destination), isFragment)
+        case .refused:
+            return nil
+        case .otherFrame:
+            let decoded = decode(bytes, linkType: linkType)
+            guard let source = decoded.sourceAddress, let destination = decoded.destinationAddress else { return nil }
+            return (source, destination, decoded.isFragment)
         }
-        let decoded = decode(bytes, linkType: linkType)
-        guard let source = decoded.sourceAddress, let destination = decoded.destinationAddress else { return nil }
-        return (source, destination, decoded.isFragment)
+    }
+
+    /// What `addresses` reads in place: an untagged Ethernet IPv4 frame's addresses, or that its
+    /// header is one `decode` refuses (no addresses), or that the frame is another kind.
+    public enum InPlaceAddresses {
+        case addresses(source: UInt32, destination: UInt32, isFragment: Bool)
+        case refused
+        case otherFrame
+    }
+
+    @inlinable @inline(__always)
+    public static func ethernetIPv4Addresses(_ bytes: UnsafeRawBufferPointer, linkType: LinkType) -> InPlaceAddresses {
+        // 0x0800: IPv4.
+        guard linkType == .ethernet && bytes.count >= 14 + 20 && bytes.u16BE(at: 12) == 0x0800 else { return .otherFrame }
+        // decodeIPv4's own tests, in its order: a header it refuses carries no addresses.
+        let versionAndLength = bytes[14]
+        let headerLength = Int(versionAndLength & 0x0F) * 4
+        guard versionAndLength >> 4 == 4, headerLength >= 20, bytes.count >= 14 + headerLength else { return .refused }
+        let flagsAndOffset = bytes.u16BE(at: 14 + 6)
+        return .addresses(source: bytes.u32BE(at: 14 + 12), destination: bytes.u32BE(at: 14 + 16),
+                          isFragment: flagsAndOffset & 0x3FFF != 0)
     }
 }

@@ -60,26 +60,33 @@ struct ShardedAnalysisTests {
     /// shard: such a file must be read on one thread. A SYN to an endpoint nobody advertised
     /// splits as usual.
     static func twoClients(synTo target: ICQContact, path: String) throws {
-        func script(uin: UInt32, ip: UInt32, seed: UInt64) -> ICQSessionScript {
-            var setup = ICQSessionScript.Setup()
-            setup.uin = uin
-            setup.password = "pass\(uin)"
-            setup.clientIP = ip
-            setup.natIP = nil
-            setup.seed = seed
-            return ICQSessionScript(setup)
-        }
-        var told = script(uin: 1001, ip: 0xC0A8_0102, seed: 5)
+        var told = client(uin: 1001, ip: 0xC0A8_0102, seed: 5)
         told.login(contacts: [1002], online: [ICQScenarios.peerA])
-        var other = script(uin: 1006, ip: 0xC0A8_0103, seed: 6)
+        var other = client(uin: 1006, ip: 0xC0A8_0103, seed: 6)
         other.login(contacts: [1010])
         other.at(other.setup.start + 3 * ICQSessionScript.second)
         _ = other.connectToPeer(ip: target.externalIP, port: target.tcpPort, answer: .noAnswerDroppedAtGateway, name: "peer")
         other.at(other.setup.start + 30 * ICQSessionScript.second)
         other.sendMessage(to: 1010, "through the server", name: "message_out")
-        // One pcap of both, in time order (each scenario is a pcapng of one interface).
+        try write([told, other], to: path)
+    }
+
+    /// An inside client without NAT, at `ip`.
+    static func client(uin: UInt32, ip: UInt32, seed: UInt64) -> ICQSessionScript {
+        var setup = ICQSessionScript.Setup()
+        setup.uin = uin
+        setup.password = "pass\(uin)"
+        setup.clientIP = ip
+        setup.natIP = nil
+        setup.seed = seed
+        return ICQSessionScript(setup)
+    }
+
+    /// One pcap of the clients' captures, in time order (each script makes a pcapng of one interface).
+    static func write(_ clients: [ICQSessionScript], to path: String) throws {
         var frames: [(time: Int64, bytes: [UInt8])] = []
-        for capture in [told.capture(name: "told"), other.capture(name: "other")] {
+        for (i, client) in clients.enumerated() {
+            let capture = client.capture(name: "client\(i)")
             let file = path + ".\(capture.name).pcapng"
             try Data(capture.bytes).write(to: URL(fileURLWithPath: file))
             var reader = try CaptureFileReader(path: file)

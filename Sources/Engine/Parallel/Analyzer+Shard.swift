@@ -25,15 +25,13 @@ extension Analyzer {
                 records.move(step: .transport)
             }
         }
-        // The marks of a host that other shards' frames show too: logged, for the merge to
-        // follow as one thread would and to check each judgement made on them.
-        attempts.logSenders { [unowned self] source, ttl, id, destination, time in
+        // The marks of every outside host, whose packets other shards' frames may show too: the
+        // merge follows those of the hosts several shards see as one thread does, and checks each
+        // judgement made on them.
+        attempts.logSenders { source, ttl, id, destination, time in
             let frame = records.key.frame
-            guard frame > 0, frame <= context.totalFrames else { return }
-            if context.partition.sourceIsShared(frame: frame) || source != context.frameSource {
-                guard let host = context.partition.sharedNumber(source) else { return }
-                records.noteSender(SenderNote(frame: frame, host: host, time: time, destination: destination, id: id, ttl: ttl))
-            }
+            guard frame > 0, frame != .max, let host = context.hosts.noted(source) else { return }
+            records.noteSender(SenderNote(frame: frame, host: host, time: time, destination: destination, id: id, ttl: ttl))
         }
         // The peer-port rule's counts and warnings are run-wide: it judges the attempts' events
         // in the merge, in one thread's order.
@@ -43,8 +41,8 @@ extension Analyzer {
         }
     }
 
-    /// Reads the file to its end, analysing this shard's frames. Reader errors are the
-    /// partition's to report (it read the same file first).
+    /// Reads the file to its end, analysing this shard's frames. The first shard keeps the
+    /// reader's errors for the merge to write where one thread would.
     func runShard(path: String) {
         guard let shard else { return }
         guard var source = try? CaptureFileReader(path: path) else {
@@ -52,29 +50,41 @@ extension Analyzer {
             return
         }
         begin(interfaces: source.interfaces, sourceName: source.sourceName)
-        let me = UInt8(shard.index)
-        let plan = shard.partition.shardOfFrame
+        let me = shard.index
+        var frames: UInt64 = 0
         while true {
             let packet: CapturedPacket?
             do {
                 packet = try source.nextPacket()
             } catch {
-                if error.isFatal { break }
+                if me == 0 { shard.readerErrors.append((frames + 1, error)) }
+                if error.isFatal {
+                    shard.stoppedEarly = true
+                    break
+                }
                 continue
             }
             guard let packet else { break }
-            let i = Int(packet.frameNumber) - 1
-            guard i < plan.count else {
-                shard.noteConflict("\(path) grew while it was read")
-                break
-            }
-            if plan[i] & ShardPartition.shardBits == me {
+            frames = packet.frameNumber
+            switch shard.plan.owner(of: packet, interfaces: source.interfaces.count) {
+            case .shard(me):
+                shard.framesAnalysed += 1
                 _ = analyse(packet, sourceName: source.sourceName, interfaces: source.interfaces, filtered: false)
-            } else {
+            case .shard:
                 passOver(packet)
+            case .joinsShards:
+                shard.noteConflict("frame \(frames) joins hosts that a hash of the inside host gives to two shards")
+                shard.wantsPartition = true
+                shard.abort.raise()
+            case .fragment:
+                shard.noteConflict("IP fragments (reassembly's table is not shared out)")
+                shard.abort.raise()
+            case .secondSide:
+                shard.noteConflict("the file shows two sides")
+                shard.abort.raise()
             }
             noteFlowCount(shard, frame: packet.frameNumber)
-            if packet.frameNumber & 1023 == 0 {
+            if packet.frameNumber & 1023 == 0 || shard.abort.isRaised {
                 progress?.file(bytes: source.bytesConsumed ?? 0, packets: packet.frameNumber)
                 if shard.records.approximateBytes + shard.flowCounts.count * 16 > shard.resultBudget {
                     shard.noteConflict("the results waiting for the merge outgrew their share of the memory budget")
@@ -89,6 +99,10 @@ extension Analyzer {
                 }
             }
         }
+        if let partitioned = shard.plan.partitionedFrames, frames != UInt64(partitioned) {
+            shard.noteConflict("\(path) changed while it was read")
+        }
+        shard.totalFrames = frames
         shard.interfaces = source.interfaces
         shard.formatName = source.formatName
     }
@@ -96,6 +110,7 @@ extension Analyzer {
     /// Another shard's frame: only what its time makes due here, in one thread's order.
     private func passOver(_ packet: CapturedPacket) {
         shard?.records.move(frame: packet.frameNumber, step: .transport)
+        shard?.records.passingOver = packet.frameNumber
         advanceClock(to: CaptureTime.trackable(packet.timestampNanos))
     }
 

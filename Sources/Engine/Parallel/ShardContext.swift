@@ -18,10 +18,19 @@ final class ShardAbort: Sendable {
 /// shard's state (`ShardConflicts`).
 final class ShardContext {
     let index: Int
-    let partition: ShardPartition
+    let plan: ShardPlan
     let records = ShardRecords()
-    /// Frames in the file (the number one thread's end-of-run stream flush uses).
-    let totalFrames: UInt64
+    /// Frames in the file, once read to its end (the number one thread's end-of-run stream
+    /// flush uses).
+    var totalFrames: UInt64 = 0
+    /// The frames this shard analysed.
+    var framesAnalysed = 0
+    /// Errors the reader reported, each with the number the next packet got: one thread writes
+    /// them at that point of the run, before that packet's records. Every shard reads the whole
+    /// file; the merge takes the first shard's.
+    var readerErrors: [(beforeFrame: UInt64, error: CaptureError)] = []
+    /// The reader stopped at a fatal error.
+    var stoppedEarly = false
 
     /// The file's interfaces and format as the shard's reader left them, for the summary.
     var interfaces: [CaptureInterface] = []
@@ -29,9 +38,11 @@ final class ShardContext {
 
     /// Why this shard's analysis may differ from one thread's; nil while it cannot.
     var conflict: String? = nil
+    /// The conflict is a frame joining hosts of two shards: `ShardPartition` can split the file.
+    var wantsPartition = false
 
-    /// The source address of the frame being analysed.
-    var frameSource: IPAddress? = nil
+    /// The addresses of this shard's frames, and of the senders it notes.
+    var hosts: ShardHosts
 
     /// The active flows after each frame that changed them, and whether that frame created one
     /// (one thread's peak is taken at creations): the merge sums the shards frame by frame.
@@ -51,12 +62,12 @@ final class ShardContext {
     /// The bytes this shard's results may hold until the end of the run.
     let resultBudget: Int
 
-    init(index: Int, partition: ShardPartition, abort: ShardAbort, resultBudget: Int) {
+    init(index: Int, plan: ShardPlan, inside: [IPNetwork], abort: ShardAbort, resultBudget: Int) {
         self.index = index
-        self.partition = partition
+        self.plan = plan
         self.abort = abort
         self.resultBudget = resultBudget
-        totalFrames = UInt64(partition.shardOfFrame.count)
+        hosts = ShardHosts(inside: inside)
     }
 
     func noteConflict(_ reason: @autoclosure () -> String) {

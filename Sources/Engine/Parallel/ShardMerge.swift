@@ -5,12 +5,12 @@ import Capture
 /// frame in every shard where the first analysis of the frame moved that clock; the end of the
 /// run by key. Reader errors go before the frame that followed them.
 enum ShardMerge {
-    /// An entry: a shard and the index of a result there; shard -1 is the partition's error list.
+    /// An entry: a shard and the index of a result there; shard -1 is the reader's error list.
     /// Frames with no results in any shard are not visited: a frame where only the owner moved
     /// a clock and nothing came due anywhere has nothing to order.
     typealias Entry = (shard: Int, index: Int)
 
-    static func order(_ shards: [ShardContext], partition: ShardPartition) -> (entries: [Entry], conflict: String?) {
+    static func order(_ shards: [ShardContext], errors: [(beforeFrame: UInt64, error: CaptureError)]) -> (entries: [Entry], conflict: String?) {
         let keys = shards.map(\.records.keys)
         let results = shards.map(\.records.results)
         var entries: [Entry] = []
@@ -33,7 +33,7 @@ enum ShardMerge {
                     any = true
                 }
             }
-            while nextError < partition.errors.count, !any || partition.errors[nextError].beforeFrame <= f {
+            while nextError < errors.count, !any || errors[nextError].beforeFrame <= f {
                 entries.append((-1, nextError))
                 nextError += 1
             }
@@ -46,7 +46,8 @@ enum ShardMerge {
                 entries += rest
                 break
             }
-            let owner = partition.shard(ofFrame: f)
+            // The frame's own results are its owner's.
+            var owner: Int? = nil
             icq.removeAll(keepingCapacity: true)
             attempt.removeAll(keepingCapacity: true)
             own.removeAll(keepingCapacity: true)
@@ -57,7 +58,8 @@ enum ShardMerge {
                     case .icqDeadlines: icq.append(entry)
                     case .attemptDeadlines: attempt.append(entry)
                     default:
-                        guard s == owner else { return (entries, "shard \(s) established something at frame \(f), which is not its own") }
+                        guard owner ?? s == s else { return (entries, "shards \(owner!) and \(s) both established something at frame \(f)") }
+                        owner = s
                         own.append(entry)
                     }
                     position[s] += 1
@@ -66,8 +68,9 @@ enum ShardMerge {
             if icq.count > 1 { icq.sort(by: byKey) }
             if attempt.count > 1 { attempt.sort(by: byKey) }
             var icqWritten = false, attemptWritten = false
-            // Before a TCP segment, what came due among the attempts goes first.
-            if shards[owner].records.attemptClockMoved(at: f) {
+            // Before a TCP segment (only its owner moves the clock there), what came due among
+            // the attempts goes first.
+            if shards.contains(where: { $0.records.attemptClockMoved(at: f) }) {
                 entries += attempt
                 attemptWritten = true
             }

@@ -88,10 +88,11 @@ enum ShardResult {
     case icqClockMoved
 }
 
-/// A packet of a host several shards see, as the marks of the peer-port rule take it.
+/// A packet of an outside host (other shards may see it too), as the marks of the peer-port
+/// rule take it.
 struct SenderNote {
     var frame: UInt64
-    /// The source address, by its number among the shared ones (`ShardPartition.sharedNumber`).
+    /// The source address, by the shard's id of it (`ShardHosts`).
     var host: Int32
     var time: Int64
     var destination: UInt32
@@ -116,8 +117,8 @@ final class ShardRecords {
     /// follows (then the marker goes in first) or the next frame begins (then the ICQ deadlines
     /// go after the transport results, where the merge puts them anyway).
     private var icqClockMovedAt: UInt64? = nil
-    /// The packets of hosts other shards see too, noted for their marks (TTL, IP id), in frame
-    /// order: apart from the results, as there is one for most packets of a busy server.
+    /// The packets of outside hosts, which other shards may see too, noted for their marks (TTL,
+    /// IP id), in frame order: apart from the results, as there is one for most packets.
     private(set) var senderNotes: [SenderNote] = []
 
     func noteSender(_ note: SenderNote) { senderNotes.append(note) }
@@ -172,7 +173,14 @@ final class ShardRecords {
     /// there too, are overstated, which errs towards reading on one thread.
     static let boxedBytes = 128
 
+    /// Another shard's frame being passed over: only its deadlines may establish anything here.
+    var passingOver: UInt64 = 0
+    /// Results established at another shard's frame outside its deadlines (none is expected:
+    /// the merge could not place them).
+    private(set) var strayResults = 0
+
     func append(_ result: ShardResult) {
+        if key.frame == passingOver && key.step == .transport { strayResults += 1 }
         if let frame = icqClockMovedAt, key.step == .transport {
             icqClockMovedAt = nil
             if frame == key.frame {

@@ -7,9 +7,11 @@ import Tracking
 import Glibc
 #endif
 
-/// `read --threads N` on one capture file (docs/architecture.md, "every core"): a partition
-/// pass, N shards analysing at once, and the merge that writes their results through this
-/// analyzer as one thread would have. Whatever the merge cannot vouch for is read on one thread.
+/// `read --threads N` on one capture file (docs/architecture.md, "every core"): N shards
+/// analysing at once, each taking the frames of the inside hosts that hash to it (or, where that
+/// would split hosts that talk to each other, those a partition pass gives it), and the merge
+/// that writes their results through this analyzer as one thread would have. Whatever the merge
+/// cannot vouch for is read on one thread.
 extension Analyzer {
     /// Whether this run's options leave the output to findings, sessions and the summary, which
     /// the merge puts back in order (packets, flows, the page, the evidence file, events and
@@ -22,14 +24,23 @@ extension Analyzer {
     /// Reads `path` with `threads` shards; false when it is to be read on one thread instead
     /// (nothing has been written then).
     public func readSharded(_ path: String, threads: Int) -> Bool {
-        let started = Self.monotonicNanos()
         // Each shard's tables are its share of the budget. Below 64 MiB a share's tables keep
         // their least sizes (1,024 flows, streams, sessions): together larger than one thread's,
         // they could hold what one thread lets go.
         guard threads >= 2, canShard, options.memoryBudget.bytes / threads >= Self.leastShareBytes,
-              let partition = ShardPartition.make(path: path, shards: threads, inside: options.thresholds.inside) else {
+              (try? CaptureFileReader(path: path)) != nil else {
             return false
         }
+        let inside = options.thresholds.inside
+        switch readShards(path, threads: threads, plan: ShardPlan(hashingInsideHostsInto: threads, inside: inside)) {
+        case .written:
+            return true
+        case .oneThread(let reason):
+            return sayOneThread(reason)
+        case .wantsPartition(let reason):
+            if showsShards { output.remark("icqscope: --threads: \(reason): partitioned first\n") }
+        }
+        guard let partition = ShardPartition.make(path: path, shards: threads, inside: inside) else { return false }
         // The partition's byte per frame, and the shards' tables, come out of the same budget.
         guard partition.shardOfFrame.count <= options.memoryBudget.bytes / 16 else {
             return sayOneThread("a byte per frame for \(partition.shardOfFrame.count) frames is more than the budget allows")
@@ -40,7 +51,21 @@ extension Analyzer {
         guard partition.busyShards >= 2 else {
             return sayOneThread("one shard would get every frame (\(partition.shardOfFrame.count))")
         }
-        let setUp = Self.monotonicNanos()
+        switch readShards(path, threads: threads, plan: ShardPlan(partition, shards: threads)) {
+        case .written: return true
+        case .oneThread(let reason), .wantsPartition(let reason): return sayOneThread(reason)
+        }
+    }
+
+    enum ShardedOutcome {
+        case written
+        case oneThread(String)
+        case wantsPartition(String)
+    }
+
+    /// The shards of one plan, then the merge; nothing is written unless it vouches for the result.
+    private func readShards(_ path: String, threads: Int, plan: ShardPlan) -> ShardedOutcome {
+        let started = Self.monotonicNanos()
         var configuration = options
         // The shards share the run's budget.
         configuration.memoryBudget = MemoryBudget(bytes: max(MemoryBudget.minimumBytes, options.memoryBudget.bytes / threads))
@@ -48,13 +73,15 @@ extension Analyzer {
         // results need more is read on one thread.
         let abort = ShardAbort()
         let resultBudget = options.memoryBudget.bytes / 8 / threads
-        var contexts = (0..<threads).map { ShardContext(index: $0, partition: partition, abort: abort, resultBudget: resultBudget) }
+        let inside = options.thresholds.inside
+        var contexts = (0..<threads).map {
+            ShardContext(index: $0, plan: plan, inside: inside, abort: abort, resultBudget: resultBudget)
+        }
         var shards = contexts.map { context in
             let shard = Analyzer(configuration: configuration)
             shard.becomeShard(context)
             return shard
         }
-        let partitioned = Self.monotonicNanos()
         // The progress line follows the first shard, which runs on this thread (it reads the whole file).
         shards[0].progress = progress
         ShardThreads.run(threads) { [shards, contexts] i in
@@ -63,20 +90,23 @@ extension Analyzer {
             contexts[i].finishedNanos = Self.monotonicNanos()
         }
         let analysed = Self.monotonicNanos()
-        if let conflict = ShardConflicts.check(contexts, partition: partition)
+        if let wanting = contexts.first(where: \.wantsPartition) { return .wantsPartition(wanting.conflict ?? "") }
+        let hosts = SharedHosts(contexts.map(\.hosts))
+        if let conflict = ShardConflicts.check(contexts, hosts: hosts)
             ?? ShardConflicts.lookups(shards, contexts, capacity: options.memoryBudget.advertisedEndpointCapacity)
             ?? ShardConflicts.tables(shards, capacity: options.memoryBudget.addressCapacity) {
-            return sayOneThread(conflict)
+            return .oneThread(conflict)
         }
-        let (order, conflict) = ShardMerge.order(contexts, partition: partition)
-        if let conflict { return sayOneThread(conflict) }
+        let (order, conflict) = ShardMerge.order(contexts, errors: contexts[0].readerErrors)
+        if let conflict { return .oneThread(conflict) }
         let merged = Self.monotonicNanos()
-        replay(order, contexts: contexts, errors: partition.errors)
-        absorb(shards, contexts: contexts, partition: partition, path: path)
+        replay(order, contexts: contexts, hosts: hosts)
+        absorb(shards, contexts: contexts, path: path)
         progress?.clear()
         if showsShards {
             let ms = { (a: Int64, b: Int64) in String((b - a) / 1_000_000) }
-            output.remark("icqscope: --threads \(threads): frames per shard \(partition.framesPerShard.map(String.init).joined(separator: ", ")); results \(contexts.map { String($0.records.count) }.joined(separator: ", ")), sender notes \(contexts.map { String($0.records.senderNotes.count) }.joined(separator: ", ")), flow counts \(contexts.map { String($0.flowCounts.count) }.joined(separator: ", ")); ms partition \(ms(started, setUp)), shard set-up \(ms(setUp, partitioned)), shards \(ms(partitioned, analysed)) (each \(contexts.map { ms(partitioned, $0.finishedNanos) }.joined(separator: ", "))), merge \(ms(analysed, merged)), replay \(ms(merged, Self.monotonicNanos()))\n")
+            let by = plan.isPartition ? "partitioned" : "by inside host"
+            output.remark("icqscope: --threads \(threads): frames per shard \(contexts.map { String($0.framesAnalysed) }.joined(separator: ", ")) (\(by)); results \(contexts.map { String($0.records.count) }.joined(separator: ", ")), sender notes \(contexts.map { String($0.records.senderNotes.count) }.joined(separator: ", ")) (\(hosts.count) hosts shared), flow counts \(contexts.map { String($0.flowCounts.count) }.joined(separator: ", ")); ms shards \(ms(started, analysed)) (each \(contexts.map { ms(started, $0.finishedNanos) }.joined(separator: ", "))), merge \(ms(analysed, merged)), replay \(ms(merged, Self.monotonicNanos()))\n")
         }
         // Each shard's tables and results are let go on a thread of their own: freeing a
         // shard's million entries is a few percent of the run.
@@ -84,7 +114,7 @@ extension Analyzer {
         shards.removeAll()
         contexts.removeAll()
         ShardThreads.run(threads) { retired[$0].letGo() }
-        return true
+        return .written
     }
 
     static func monotonicNanos() -> Int64 {
@@ -105,10 +135,11 @@ extension Analyzer {
     }
 
     /// The shards' results and calls, through this analyzer, in one thread's order.
-    private func replay(_ order: [ShardMerge.Entry], contexts: [ShardContext], errors: [(beforeFrame: UInt64, error: CaptureError)]) {
+    private func replay(_ order: [ShardMerge.Entry], contexts: [ShardContext], hosts: SharedHosts) {
+        let errors = contexts[0].readerErrors
         // The marks of the hosts several shards see, as one thread keeps them: what a reset or
         // an ICMP error in such a host's name is judged against.
-        var marks = SharedSenderMarks(contexts.map(\.records.senderNotes), partition: contexts[0].partition)
+        var marks = SharedSenderMarks(contexts.map(\.records.senderNotes), hosts: hosts)
         for (s, i) in order {
             guard s >= 0 else {
                 report(errors[i].error)
@@ -140,7 +171,7 @@ extension Analyzer {
     }
 
     /// The shards' counts and evidence, joined for `finish()`.
-    private func absorb(_ shards: [Analyzer], contexts: [ShardContext], partition: ShardPartition, path: String) {
+    private func absorb(_ shards: [Analyzer], contexts: [ShardContext], path: String) {
         var flows = FlowTableStatistics()
         for shard in shards {
             summary.absorb(shard.summary)
@@ -153,7 +184,7 @@ extension Analyzer {
         mergedFlowStatistics = flows
         summary.sources.append(Summary.SourceSummary(
             name: path, format: contexts[0].formatName, packets: summary.packets,
-            interfaces: contexts[0].interfaces, completed: !partition.stoppedEarly))
+            interfaces: contexts[0].interfaces, completed: !contexts[0].stoppedEarly))
     }
 }
 
@@ -192,15 +223,18 @@ extension FlowTableStatistics {
 /// What one shard may have learnt differently from one thread, found after the shards ran:
 /// any of it sends the file to one thread.
 enum ShardConflicts {
-    static func check(_ shards: [ShardContext], partition: ShardPartition) -> String? {
+    static func check(_ shards: [ShardContext], hosts: SharedHosts) -> String? {
         if let conflict = shards.lazy.compactMap(\.conflict).first { return conflict }
+        if let stray = shards.first(where: { $0.records.strayResults > 0 }) {
+            return "shard \(stray.index) established something at another shard's frame"
+        }
         for i in shards.indices {
             for j in shards.indices where j != i {
                 if j > i && !shards[i].mappingDigests.isDisjoint(with: shards[j].mappingDigests) {
                     return "the same ICQ datagram in two shards (a UDP mapping)"
                 }
             }
-            if let relay = shards[i].relays.first(where: { partition.isShared($0.address) }) {
+            if let relay = shards[i].relays.first(where: { hosts.isShared($0.address) }) {
                 return "the SOCKS relay \(relay) is seen by several shards"
             }
         }

@@ -9,13 +9,14 @@ struct SharedSenderMarks {
     private var next: [Int]
     /// By the shared host's number: a note per packet of a busy server wants no hashing.
     private var marks: [SenderMarks?]
-    private let partition: ShardPartition
+    private let hosts: SharedHosts
 
-    init(_ notes: [[SenderNote]], partition: ShardPartition) {
+    /// `notes`: each shard's, of every outside sender (by the shard's id of it), in frame order.
+    init(_ notes: [[SenderNote]], hosts: SharedHosts) {
         self.notes = notes
-        self.partition = partition
+        self.hosts = hosts
         next = [Int](repeating: 0, count: notes.count)
-        marks = [SenderMarks?](repeating: nil, count: partition.sharedAddresses.count)
+        marks = [SenderMarks?](repeating: nil, count: hosts.count)
     }
 
     /// Takes in every noted packet before `frame` (a reset or an ICMP error is never noted, so
@@ -29,7 +30,9 @@ struct SharedSenderMarks {
             guard let s = earliest else { return }
             let n = notes[s][next[s]]
             next[s] += 1
-            let host = Int(n.host)
+            // A host only this shard sees: its own marks judge it there.
+            let host = Int(hosts.numbersByShard[s][Int(n.host)])
+            guard host >= 0 else { continue }
             if marks[host] == nil {
                 marks[host] = SenderMarks(ttl: n.ttl, id: n.id, destination: n.destination, time: n.time)
             } else {
@@ -39,7 +42,7 @@ struct SharedSenderMarks {
     }
 
     private func marks(of address: IPAddress) -> SenderMarks? {
-        partition.sharedNumber(address).flatMap { marks[Int($0)] }
+        hosts.number(address).flatMap { marks[Int($0)] }
     }
 
     /// The event with its judgement made on these marks, where it concerns such a host.

@@ -1,0 +1,94 @@
+import Bytes
+import Capture
+import Wire
+
+/// How a shard of `read --threads` knows its frames (docs/architecture.md, "every core").
+///
+/// First each shard decides for itself as it reads, by a hash of the frame's inside host: no
+/// pass over the file before the shards start, which would run on one core while the others
+/// wait. That holds as long as every host's frames stay with one inside host: a frame between
+/// two hosts of one side (two inside hosts talking; every host of a capture taken outside a
+/// NAT) whose hashes differ would join two shards' hosts, and the run stops at it. The file is
+/// then split by `ShardPartition`, which reads it first and joins such hosts into components.
+///
+/// Every shard asks at every frame of the file: a class, so that asking retains nothing.
+final class ShardPlan {
+    let shards: Int
+    private let partition: ShardPartition?
+    private let inside: [IPNetwork]
+
+    init(hashingInsideHostsInto shards: Int, inside: [IPNetwork]) {
+        self.shards = shards
+        self.inside = inside
+        partition = nil
+    }
+
+    init(_ partition: ShardPartition, shards: Int) {
+        self.shards = shards
+        self.partition = partition
+        inside = []
+    }
+
+    var isPartition: Bool { partition != nil }
+    /// Frames the partition read (nil: no partition).
+    var partitionedFrames: Int? { partition?.shardOfFrame.count }
+
+    /// Which shard analyses a frame.
+    enum Owner: Equatable {
+        case shard(Int)
+        /// The frame joins hosts of two shards: the run wants the partition.
+        case joinsShards
+        /// Whatever the split, the file wants one thread.
+        case fragment, secondSide
+    }
+
+    /// `interfaces`: how many the file has declared so far.
+    func owner(of packet: CapturedPacket, interfaces: Int) -> Owner {
+        if let partition { return .shard(partition.shard(ofFrame: packet.frameNumber)) }
+        if interfaces >= 2 || packet.linkType == .linuxSLL2 { return .secondSide }
+        // Nearly every frame is untagged Ethernet IPv4: its addresses are read in place.
+        switch PacketDecoder.ethernetIPv4Addresses(packet.bytes, linkType: packet.linkType) {
+        case .addresses(let source, let destination, let isFragment):
+            if isFragment { return .fragment }
+            if insideIsPrivate {
+                return owner(source, IPAddress.isPrivate(ipv4: source), destination, IPAddress.isPrivate(ipv4: destination))
+            }
+            let s = IPAddress(ipv4: source), d = IPAddress(ipv4: destination)
+            return owner(source, isInside(s), destination, isInside(d))
+        case .refused:
+            return .shard(0)
+        case .otherFrame:
+            guard let (source, destination, isFragment) = PacketDecoder.addresses(packet.bytes, linkType: packet.linkType) else {
+                return .shard(0)
+            }
+            if isFragment { return .fragment }
+            return owner(mix(source), isInside(source), mix(destination), isInside(destination))
+        }
+    }
+
+    /// A frame between an inside and an outside host is the inside host's; one between two hosts
+    /// of one side is theirs if both hash to one shard.
+    @inline(__always)
+    private func owner<Key: FixedWidthInteger>(_ source: Key, _ sourceInside: Bool, _ destination: Key, _ destinationInside: Bool) -> Owner {
+        if sourceInside != destinationInside { return .shard(shard(of: sourceInside ? source : destination)) }
+        let s = shard(of: source)
+        return s == shard(of: destination) ? .shard(s) : .joinsShards
+    }
+
+    private var insideIsPrivate: Bool { inside.isEmpty }
+
+    private func isInside(_ address: IPAddress) -> Bool {
+        inside.isEmpty ? address.isPrivate : ShardPartition.isInside(address, inside)
+    }
+
+    /// An IPv6 address folded to 64 bits (an IPv4 address is its own key).
+    private func mix(_ address: IPAddress) -> UInt64 {
+        address.isIPv6 ? address.high &* 0xC2B2_AE3D_27D4_EB4F ^ address.low : address.low
+    }
+
+    /// A fixed mix of the key (the same in every run and every shard), then the shard.
+    @inline(__always)
+    private func shard<Key: FixedWidthInteger>(of key: Key) -> Int {
+        Int(truncatingIfNeeded: (UInt64(truncatingIfNeeded: key) &* 0x9E37_79B9_7F4A_7C15) >> 33) % shards
+    }
+}

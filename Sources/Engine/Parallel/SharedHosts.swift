@@ -1,0 +1,93 @@
+import Bytes
+
+/// The outside addresses of one shard's frames, by id, and of the outside hosts its packets
+/// name (an ICMP error quotes one): a shard notes the marks (TTL, IP id) of a sender by its id,
+/// before anyone knows which hosts other shards see too (`SharedHosts`, after the run). Inside
+/// hosts are left out: every frame of an inside host goes to one shard, whichever plan split the
+/// file, so no other shard sees one.
+struct ShardHosts {
+    private(set) var table = AddressIDs()
+    private let inside: [IPNetwork]
+    /// Whether each id's address is in one of the shard's frames (not only named by a packet).
+    private var inFrames: [Bool] = []
+    /// The current frame's source and its id (a sender noted is most often that).
+    private var frameSource: IPAddress? = nil
+    private var frameSourceID: Int32 = -1
+
+    init(inside: [IPNetwork]) {
+        self.inside = inside
+    }
+
+    /// A frame of the shard begins, with these addresses (nil: no IP).
+    mutating func frame(source: IPAddress?, destination: IPAddress?) {
+        frameSource = source
+        frameSourceID = -1
+        guard let source, let destination else { return }
+        if !isInside(source) { frameSourceID = markInFrames(source) }
+        if !isInside(destination) { _ = markInFrames(destination) }
+    }
+
+    @inline(__always)
+    private func isInside(_ address: IPAddress) -> Bool {
+        inside.isEmpty ? address.isPrivate : ShardPartition.isInside(address, inside)
+    }
+
+    private mutating func markInFrames(_ address: IPAddress) -> Int32 {
+        let id = table.id(of: address)
+        if Int(id) >= inFrames.count { inFrames += [Bool](repeating: false, count: Int(id) + 1 - inFrames.count) }
+        inFrames[Int(id)] = true
+        return id
+    }
+
+    func isInFrames(_ id: Int) -> Bool { id < inFrames.count && inFrames[id] }
+
+    /// The id a note of `source`'s marks carries; nil for an inside host.
+    mutating func noted(_ source: IPAddress) -> Int32? {
+        if source == frameSource { return frameSourceID >= 0 ? frameSourceID : nil }
+        return isInside(source) ? nil : table.id(of: source)
+    }
+}
+
+/// The hosts several shards see (in the frames of more than one), numbered 0, 1, ...: found
+/// after the run from the shards' tables. The merge follows their marks as one thread keeps them
+/// (`SharedSenderMarks`), and a SOCKS relay among them sends the file to one thread.
+struct SharedHosts {
+    /// Every address of every shard's frames, by id, and the shared number of each (-1: not shared).
+    private var all = AddressIDs()
+    private var numberOfID: [Int32] = []
+    private(set) var count = 0
+    /// For each shard, the shared number of each of its ids (-1: not shared).
+    private(set) var numbersByShard: [[Int32]] = []
+
+    init(_ shards: [ShardHosts]) {
+        var firstShard: [Int32] = []
+        var shared: [Bool] = []
+        for (s, hosts) in shards.enumerated() {
+            for (i, address) in hosts.table.addresses.enumerated() where hosts.isInFrames(i) {
+                let id = Int(all.id(of: address))
+                if id == firstShard.count {
+                    firstShard.append(Int32(s))
+                    shared.append(false)
+                } else if firstShard[id] != Int32(s) {
+                    shared[id] = true
+                }
+            }
+        }
+        numberOfID = [Int32](repeating: -1, count: shared.count)
+        for id in shared.indices where shared[id] {
+            numberOfID[id] = Int32(count)
+            count += 1
+        }
+        let hosts = self
+        numbersByShard = shards.map { $0.table.addresses.map { hosts.number($0) ?? -1 } }
+    }
+
+    /// The number of an address several shards see.
+    func number(_ address: IPAddress) -> Int32? {
+        guard let id = all.existingID(of: address) else { return nil }
+        let number = numberOfID[Int(id)]
+        return number >= 0 ? number : nil
+    }
+
+    func isShared(_ address: IPAddress) -> Bool { number(address) != nil }
+}
