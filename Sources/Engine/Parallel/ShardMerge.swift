@@ -22,6 +22,22 @@ enum ShardMerge {
             if kx != ky { return kx < ky }
             return (x.shard, x.index) < (y.shard, y.index)
         }
+        // Most frames have results in one shard only, none of them come due there: the frame's
+        // own, in its shard's order (where that shard ends them, and which shard).
+        func onlyOwnResults(at f: UInt64) -> (shard: Int, end: Int)? {
+            var only = -1
+            for s in shards.indices where frame(at: s) == f {
+                guard only < 0 else { return nil }
+                only = s
+            }
+            var end = position[only]
+            while end < keys[only].count && keys[only][end].frame == f {
+                let step = keys[only][end].step
+                if step == .icqDeadlines || step == .attemptDeadlines { return nil }
+                end += 1
+            }
+            return (only, end)
+        }
         // Reused from frame to frame.
         var icq: [Entry] = [], attempt: [Entry] = [], own: [Entry] = []
         while true {
@@ -45,6 +61,13 @@ enum ShardMerge {
                 if let conflict = endConflict(rest, keys: keys) { return (entries, conflict) }
                 entries += rest
                 break
+            }
+            if let fast = onlyOwnResults(at: f) {
+                for i in position[fast.shard]..<fast.end where !results[fast.shard][i].isICQClockMarker {
+                    entries.append((fast.shard, i))
+                }
+                position[fast.shard] = fast.end
+                continue
             }
             // The frame's own results are its owner's.
             var owner: Int? = nil

@@ -86,6 +86,11 @@ enum ShardResult {
     /// The shard's frame moved the ICQ clock here, inside its transport step, and more of the
     /// frame's own results follow: every shard's ICQ deadlines at this frame go here.
     case icqClockMoved
+
+    var isICQClockMarker: Bool {
+        if case .icqClockMoved = self { return true }
+        return false
+    }
 }
 
 /// A packet of an outside host (other shards may see it too), as the marks of the peer-port

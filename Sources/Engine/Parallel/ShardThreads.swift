@@ -33,4 +33,27 @@ enum ShardThreads {
         for i in inline { body(i) }
         for thread in threads { pthread_join(thread, nil) }
     }
+
+    /// Runs `body(0)` … `body(count - 1)` on threads of their own and returns at once: for work
+    /// nobody waits for (letting go of a shard's memory at the end of the run, which the process
+    /// may exit before it is done).
+    static func detach(_ count: Int, _ body: @escaping (Int) -> Void) {
+        for i in 0..<count {
+            let box = Unmanaged.passRetained(Body { body(i) })
+            var thread = pthread_t()
+            var attributes = pthread_attr_t()
+            pthread_attr_init(&attributes)
+            pthread_attr_setdetachstate(&attributes, Int32(PTHREAD_CREATE_DETACHED))
+            let started = pthread_create(&thread, &attributes, { argument in
+                Unmanaged<Body>.fromOpaque(argument!).takeRetainedValue().run()
+                return nil
+            }, box.toOpaque())
+            pthread_attr_destroy(&attributes)
+            if started != 0 {
+                // No thread to be had: the work is done all the same, here.
+                box.release()
+                body(i)
+            }
+        }
+    }
 }

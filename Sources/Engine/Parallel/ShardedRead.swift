@@ -108,12 +108,13 @@ extension Analyzer {
             let by = plan.isPartition ? "partitioned" : "by inside host"
             output.remark("icqscope: --threads \(threads): frames per shard \(contexts.map { String($0.framesAnalysed) }.joined(separator: ", ")) (\(by)); results \(contexts.map { String($0.records.count) }.joined(separator: ", ")), sender notes \(contexts.map { String($0.records.senderNotes.count) }.joined(separator: ", ")) (\(hosts.count) hosts shared), flow counts \(contexts.map { String($0.flowCounts.count) }.joined(separator: ", ")); ms shards \(ms(started, analysed)) (each \(contexts.map { ms(started, $0.finishedNanos) }.joined(separator: ", "))), merge \(ms(analysed, merged)), replay \(ms(merged, Self.monotonicNanos()))\n")
         }
-        // Each shard's tables and results are let go on a thread of their own: freeing a
-        // shard's million entries is a few percent of the run.
+        // Each shard's tables and results are let go on a thread of their own, which the run
+        // does not wait for: freeing a shard's million entries is a few percent of the run, and
+        // the command exits without waiting for it.
         let retired = zip(shards, contexts).map { RetiredShard(analyzer: $0, context: $1) }
         shards.removeAll()
         contexts.removeAll()
-        ShardThreads.run(threads) { retired[$0].letGo() }
+        ShardThreads.detach(threads) { retired[$0].letGo() }
         return .written
     }
 

@@ -32,11 +32,13 @@ struct ShardHosts {
         inside.isEmpty ? address.isPrivate : ShardPartition.isInside(address, inside)
     }
 
+    @inline(__always)
     private mutating func markInFrames(_ address: IPAddress) -> Int32 {
-        let id = table.id(of: address)
-        if Int(id) >= inFrames.count { inFrames += [Bool](repeating: false, count: Int(id) + 1 - inFrames.count) }
-        inFrames[Int(id)] = true
-        return id
+        let id = Int(table.id(of: address))
+        if id >= inFrames.count { inFrames += [Bool](repeating: false, count: id + 1 - inFrames.count) }
+        // Read first: most frames mark an address marked before, and a read leaves the array as it is.
+        if !inFrames[id] { inFrames[id] = true }
+        return Int32(id)
     }
 
     func isInFrames(_ id: Int) -> Bool { id < inFrames.count && inFrames[id] }
