@@ -50,9 +50,9 @@ extension Analyzer {
             return
         }
         begin(interfaces: source.interfaces, sourceName: source.sourceName)
-        let me = shard.index
+        let me = shard.index, plan = shard.plan, records = shard.records, abort = shard.abort
         var frames: UInt64 = 0
-        while true {
+        reading: while true {
             let packet: CapturedPacket?
             do {
                 packet = try source.nextPacket()
@@ -66,34 +66,39 @@ extension Analyzer {
             }
             guard let packet else { break }
             frames = packet.frameNumber
-            switch shard.plan.owner(of: packet, interfaces: source.interfaces.count) {
+            switch plan.owner(of: packet, interfaces: source.interfaces.count) {
             case .shard(me):
                 shard.framesAnalysed += 1
                 _ = analyse(packet, sourceName: source.sourceName, interfaces: source.interfaces, filtered: false)
+                // Its deadlines may come before the bound the other frames were passed over by.
+                shard.quietUntil = .min
             case .shard:
-                passOver(packet)
+                passOver(packet, shard, records)
             case .joinsShards:
                 shard.noteConflict("frame \(frames) joins hosts that a hash of the inside host gives to two shards")
                 shard.wantsPartition = true
-                shard.abort.raise()
+                abort.raise()
+                break reading
             case .fragment:
                 shard.noteConflict("IP fragments (reassembly's table is not shared out)")
-                shard.abort.raise()
+                abort.raise()
+                break reading
             case .secondSide:
                 shard.noteConflict("the file shows two sides")
-                shard.abort.raise()
+                abort.raise()
+                break reading
             }
             noteFlowCount(shard, frame: packet.frameNumber)
-            if packet.frameNumber & 1023 == 0 || shard.abort.isRaised {
+            if packet.frameNumber & 1023 == 0 {
                 progress?.file(bytes: source.bytesConsumed ?? 0, packets: packet.frameNumber)
                 if shard.records.approximateBytes + shard.flowCounts.count * 16 > shard.resultBudget {
                     shard.noteConflict("the results waiting for the merge outgrew their share of the memory budget")
-                    shard.abort.raise()
+                    abort.raise()
                 } else if evictions > 0 {
                     shard.noteConflict("a table of its share of the memory budget was full")
-                    shard.abort.raise()
+                    abort.raise()
                 }
-                if shard.abort.isRaised {
+                if abort.isRaised {
                     shard.noteConflict("another shard stopped")
                     break
                 }
@@ -107,11 +112,24 @@ extension Analyzer {
         shard.formatName = source.formatName
     }
 
-    /// Another shard's frame: only what its time makes due here, in one thread's order.
-    private func passOver(_ packet: CapturedPacket) {
-        shard?.records.move(frame: packet.frameNumber, step: .transport)
-        shard?.records.passingOver = packet.frameNumber
-        advanceClock(to: CaptureTime.trackable(packet.timestampNanos))
+    /// Another shard's frame: only what its time makes due here, in one thread's order. Up to
+    /// the earliest deadline of the clocks nothing is due, and the clocks only move (as their
+    /// `advance` would): half the frames of the file come here.
+    private func passOver(_ packet: CapturedPacket, _ shard: ShardContext, _ records: ShardRecords) {
+        let now = CaptureTime.trackable(packet.timestampNanos)
+        if shard.quietUntil == .min {
+            shard.quietUntil = min(flowTable.idleBound, icqAnalysis.tracker.nextDeadline, attempts.nextDeadline)
+        }
+        if now <= shard.quietUntil {
+            flowTable.advance(to: now)
+            icqAnalysis.tracker.moveClock(to: now)
+            attempts.moveClock(to: now)
+            return
+        }
+        records.move(frame: packet.frameNumber, step: .transport)
+        records.passingOver = packet.frameNumber
+        advanceClock(to: now)
+        shard.quietUntil = .min
     }
 
     /// One thread's peak of active flows is taken as a flow is created: the shards' counts after

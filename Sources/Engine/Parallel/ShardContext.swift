@@ -55,6 +55,10 @@ final class ShardContext {
     /// Relay endpoints of SOCKS5 UDP associations granted here.
     var relays: Set<Endpoint> = []
 
+    /// No clock of the shard has a deadline up to this time (`.min`: to be found again, after
+    /// the shard analysed a frame or something came due).
+    var quietUntil: Int64 = .min
+
     /// When the shard's thread finished (monotonic ns), for ICQSCOPE_SHOW_SHARDS.
     var finishedNanos: Int64 = 0
 

@@ -165,6 +165,9 @@ public struct FlowTable {
 
     // MARK: Clock
 
+    /// Up to this time `advance` ends no flow (`.min` until it has looked).
+    public var idleBound: Int64 { quietUntil }
+
     /// Moves the clock to `time` (never backwards) and ends every flow idle for longer than its
     /// timeout. Called for each packet; call it yourself when capturing live and no packet arrives.
     public mutating func advance(to time: Int64) {

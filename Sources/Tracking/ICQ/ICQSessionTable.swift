@@ -166,6 +166,16 @@ struct ICQSessionTable {
     /// Resolves every exchange whose deadline has passed and ends idle sessions. What resolves
     /// at one instant is reported in a fixed order: exchanges by first copy (then seq1), then
     /// sessions by UIN and session id.
+    /// `advance` has nothing to resolve up to this time (`.max`: nothing waits).
+    var nextDeadline: Int64 {
+        min(giveUpDeadlines.first?.deadline ?? .max, idleDeadlines.first?.deadline ?? .max)
+    }
+
+    /// What `advance` does when nothing is due: the clock moves.
+    mutating func moveClock(to time: Int64) {
+        clock = max(clock, time)
+    }
+
     mutating func advance(to time: Int64) {
         clock = max(clock, time)
         if let top = giveUpDeadlines.first, top.deadline < time {

@@ -91,6 +91,14 @@ public final class ICQSessionTracker {
         table.advance(to: time)
     }
 
+    /// Up to this time `advance` resolves nothing and only moves the clock (`moveClock`): a
+    /// shard of `read --threads` asks at every other shard's frame.
+    public var nextDeadline: Int64 { table.nextDeadline }
+
+    public func moveClock(to time: Int64) {
+        table.moveClock(to: time)
+    }
+
     /// End of capture: what still waits is reported as unresolved (its deadline is still open),
     /// and sessions end with `end_of_capture`.
     public func finish() {

@@ -116,6 +116,14 @@ public final class ConnectionAttempts {
         deliver()
     }
 
+    /// Up to this time `advance` gives nothing and only moves the clock (`moveClock`): a shard of
+    /// `read --threads` asks at every other shard's frame.
+    public var nextDeadline: Int64 { state.pointee.deadlines.first?.deadline ?? .max }
+
+    public func moveClock(to time: Int64) {
+        if time > state.pointee.clock { state.pointee.clock = time }
+    }
+
     /// Unanswered attempts come due on capture time.
     @inline(__always)
     public func advance(to time: Int64) {
