@@ -1,6 +1,6 @@
 import Bytes
 import Capture
-import Engine
+@testable import Engine
 import Foundation
 import SampleKit
 import Testing
@@ -53,22 +53,31 @@ struct ShardedAnalysisTests {
         #expect(lines.filter { $0.contains("\"type\":\"session\"") }.count >= 100)
     }
 
-    /// Two inside clients, each a shard of its own: 192.168.1.2 learns at login that peer A
-    /// listens on 198.51.100.20:3457; 3 s later 192.168.1.3, told nothing, sends SYNs to
+    /// Two inside clients, each a shard of its own: the first learns at login that peer A
+    /// listens on 198.51.100.20:3457; 3 s later the second, told nothing, sends SYNs to
     /// `target`, which go unanswered. One thread's table of advertised endpoints holds the first
     /// client's advertisement, so a SYN to peer A is a peer connection there and not in its
     /// shard: such a file must be read on one thread. A SYN to an endpoint nobody advertised
     /// splits as usual.
     static func twoClients(synTo target: ICQContact, path: String) throws {
-        var told = client(uin: 1001, ip: 0xC0A8_0102, seed: 5)
+        let (first, second) = insideHostsOfTwoShards()
+        var told = client(uin: 1001, ip: first, seed: 5)
         told.login(contacts: [1002], online: [ICQScenarios.peerA])
-        var other = client(uin: 1006, ip: 0xC0A8_0103, seed: 6)
+        var other = client(uin: 1006, ip: second, seed: 6)
         other.login(contacts: [1010])
         other.at(other.setup.start + 3 * ICQSessionScript.second)
         _ = other.connectToPeer(ip: target.externalIP, port: target.tcpPort, answer: .noAnswerDroppedAtGateway, name: "peer")
         other.at(other.setup.start + 30 * ICQSessionScript.second)
         other.sendMessage(to: 1010, "through the server", name: "message_out")
         try write([told, other], to: path)
+    }
+
+    /// Two addresses of 192.168.1.0/24 whose frames `read --threads 2` gives to two shards.
+    static func insideHostsOfTwoShards() -> (UInt32, UInt32) {
+        let plan = ShardPlan(hashingInsideHostsInto: 2, inside: [])
+        let hosts = (UInt32(0xC0A8_0102)...0xC0A8_01FE).filter { plan.shard(ofInsideHost: IPAddress(ipv4: $0)) == 0 }.prefix(1)
+            + (UInt32(0xC0A8_0102)...0xC0A8_01FE).filter { plan.shard(ofInsideHost: IPAddress(ipv4: $0)) == 1 }.prefix(1)
+        return (hosts[0], hosts[1])
     }
 
     /// An inside client without NAT, at `ip`.
@@ -115,5 +124,37 @@ struct ShardedAnalysisTests {
             let findings = one.output.split(separator: "\n").filter { $0.contains("\"type\":\"finding\"") && $0.contains(peer) }
             #expect(findings.isEmpty == !advertised, "findings naming \(peer): \(findings.count)")
         }
+    }
+
+    /// A reset in a peer's name is judged against the marks (TTL, IP id) of all that peer's
+    /// packets, which another shard may hold: one client talks to peer A on another port (A's
+    /// own packets, its TTL), then a client of the other shard, told A's port, gets a reset
+    /// forged by the gateway (TTL 64, IP id 0). One thread calls it forged (`rst_from_middlebox`)
+    /// from A's marks; the merge must follow the first shard's notes of A to say the same.
+    @Test func aResetIsJudgedOnThePeersPacketsInEveryShard() throws {
+        let scratch = TestPaths.temporaryFile("sharded-marks")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let path = scratch.appendingPathComponent("marks.pcap").path
+        let peer = ICQScenarios.peerA
+        let (first, second) = Self.insideHostsOfTwoShards()
+        var talker = Self.client(uin: 1001, ip: first, seed: 5)
+        talker.login(contacts: [1010])
+        talker.at(talker.setup.start + 3 * ICQSessionScript.second)
+        _ = talker.connectToPeer(ip: peer.externalIP, port: peer.tcpPort + 1, answer: .synAck, name: "other port")
+        var told = Self.client(uin: 1006, ip: second, seed: 6)
+        told.login(contacts: [1002], online: [peer])
+        told.at(told.setup.start + 10 * ICQSessionScript.second)
+        _ = told.connectToPeer(ip: peer.externalIP, port: peer.tcpPort, answer: .rstFromGateway, name: "peer")
+        try Self.write([talker, told], to: path)
+        let one = try Self.analyse(path, threads: 1, scratch: scratch)
+        let two = try Self.analyse(path, threads: 2, scratch: scratch)
+        #expect(two.split)
+        #expect(two.output == one.output)
+        let forged = one.output.split(separator: "\n").filter {
+            $0.contains("\"kind\":\"outgoing_tcp_blocked\"") && $0.contains("\"detail\":\"rst_from_middlebox\"")
+                && $0.contains("the peer's own packets arrive with TTL")
+        }
+        #expect(forged.count == 1, "\(one.output)")
     }
 }

@@ -82,20 +82,21 @@ struct ThreadsIdentityTests {
     }
 
     /// Two inside clients that talk to each other (one calls the other's LAN address) must be
-    /// analysed in one shard, and 192.168.1.2 and .3 hash to two: the shards stop at the first
-    /// such frame and the file is split by the partition instead, which joins them (the third
-    /// client, .4, goes to the other shard). The output is one thread's still.
+    /// analysed in one shard, and these two hash to two: the shards stop at the first such frame
+    /// and the file is split by the partition instead, which joins them (a third client goes to
+    /// the other shard). The output is one thread's still.
     @Test func insideHostsThatTalkAreSplitByThePartition() throws {
         let directory = TestPaths.temporaryFile("threads-lan")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        var caller = ShardedAnalysisTests.client(uin: 1001, ip: 0xC0A8_0102, seed: 5)
+        let (first, second) = ShardedAnalysisTests.insideHostsOfTwoShards()
+        var caller = ShardedAnalysisTests.client(uin: 1001, ip: first, seed: 5)
         caller.login(contacts: [1002])
         caller.at(caller.setup.start + 3 * ICQSessionScript.second)
-        _ = caller.connectToPeer(ip: 0xC0A8_0103, port: 3456, answer: .noAnswerDroppedAtGateway, name: "lan peer")
-        var called = ShardedAnalysisTests.client(uin: 1002, ip: 0xC0A8_0103, seed: 6)
+        _ = caller.connectToPeer(ip: second, port: 3456, answer: .noAnswerDroppedAtGateway, name: "lan peer")
+        var called = ShardedAnalysisTests.client(uin: 1002, ip: second, seed: 6)
         called.login(contacts: [1001])
-        var third = ShardedAnalysisTests.client(uin: 1003, ip: 0xC0A8_0104, seed: 7)
+        var third = ShardedAnalysisTests.client(uin: 1003, ip: 0xC0A8_01FE, seed: 7)
         third.login(contacts: [1010])
         third.at(third.setup.start + 5 * ICQSessionScript.second)
         third.sendMessage(to: 1010, "through the server", name: "message_out")

@@ -38,6 +38,7 @@ extension Analyzer {
         attempts.onEvent = { event in
             records.key.order(event)
             records.append(.attemptEvent(event))
+            if let host = SharedSenderMarks.judgedHost(event) { context.judgedHosts.append(host) }
         }
     }
 

@@ -43,6 +43,8 @@ final class ShardContext {
 
     /// The addresses of this shard's frames, and of the senders it notes.
     var hosts: ShardHosts
+    /// The hosts whose marks this shard's attempt events are judged on (`SharedSenderMarks`).
+    var judgedHosts: [IPAddress] = []
 
     /// The active flows after each frame that changed them, and whether that frame created one
     /// (one thread's peak is taken at creations): the merge sums the shards frame by frame.

@@ -75,6 +75,9 @@ final class ShardPlan {
         return s == shard(of: destination) ? .shard(s) : .joinsShards
     }
 
+    /// The shard of an inside host's frames (tests choose their hosts by it).
+    func shard(ofInsideHost address: IPAddress) -> Int { shard(of: mix(address)) }
+
     private var insideIsPrivate: Bool { inside.isEmpty }
 
     private func isInside(_ address: IPAddress) -> Bool {

@@ -97,7 +97,8 @@ enum ShardResult {
 /// rule take it.
 struct SenderNote {
     var frame: UInt64
-    /// The source address, by the shard's id of it (`ShardHosts`).
+    /// The source address, by the shard's id of it (`ShardHosts`); after the run, by its
+    /// number among the hosts several shards see (`keepSharedNotes`).
     var host: Int32
     var time: Int64
     var destination: UInt32
@@ -127,6 +128,20 @@ final class ShardRecords {
     private(set) var senderNotes: [SenderNote] = []
 
     func noteSender(_ note: SenderNote) { senderNotes.append(note) }
+
+    /// Once the hosts several shards see are known: keeps the notes of those, each by the
+    /// host's shared number (`numbers`: by the shard's id, -1 for a host no other shard sees).
+    func keepSharedNotes(numbers: [Int32]) {
+        var kept = 0
+        for i in senderNotes.indices {
+            let number = numbers[Int(senderNotes[i].host)]
+            guard number >= 0 else { continue }
+            senderNotes[kept] = senderNotes[i]
+            senderNotes[kept].host = number
+            kept += 1
+        }
+        senderNotes.removeLast(senderNotes.count - kept)
+    }
 
     /// Records written in the shard (ended sessions), one after another; `renderedEnds[i]` is
     /// where the i-th ends.

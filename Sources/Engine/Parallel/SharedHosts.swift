@@ -58,10 +58,12 @@ struct SharedHosts {
     private var all = AddressIDs()
     private var numberOfID: [Int32] = []
     private(set) var count = 0
-    /// For each shard, the shared number of each of its ids (-1: not shared).
+    /// For each shard, the shared number of each of its ids where the merge follows that host's
+    /// marks (-1: not shared, or no event is judged on it).
     private(set) var numbersByShard: [[Int32]] = []
 
-    init(_ shards: [ShardHosts]) {
+    /// `judged`: the hosts whose marks the shards' attempt events are judged on.
+    init(_ shards: [ShardHosts], judged: [IPAddress]) {
         var firstShard: [Int32] = []
         var shared: [Bool] = []
         for (s, hosts) in shards.enumerated() {
@@ -80,8 +82,14 @@ struct SharedHosts {
             numberOfID[id] = Int32(count)
             count += 1
         }
+        var followed = [Bool](repeating: false, count: count)
+        for host in judged {
+            if let number = number(host) { followed[Int(number)] = true }
+        }
         let hosts = self
-        numbersByShard = shards.map { $0.table.addresses.map { hosts.number($0) ?? -1 } }
+        numbersByShard = shards.map { shard in
+            shard.table.addresses.map { address in hosts.number(address).flatMap { followed[Int($0)] ? $0 : nil } ?? -1 }
+        }
     }
 
     /// The number of an address several shards see.

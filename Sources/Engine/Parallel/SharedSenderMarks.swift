@@ -11,7 +11,8 @@ struct SharedSenderMarks {
     private var marks: [SenderMarks?]
     private let hosts: SharedHosts
 
-    /// `notes`: each shard's, of every outside sender (by the shard's id of it), in frame order.
+    /// `notes`: each shard's, of the hosts several shards see (by their shared number), in
+    /// frame order.
     init(_ notes: [[SenderNote]], hosts: SharedHosts) {
         self.notes = notes
         self.hosts = hosts
@@ -30,9 +31,7 @@ struct SharedSenderMarks {
             guard let s = earliest else { return }
             let n = notes[s][next[s]]
             next[s] += 1
-            // A host only this shard sees: its own marks judge it there.
-            let host = Int(hosts.numbersByShard[s][Int(n.host)])
-            guard host >= 0 else { continue }
+            let host = Int(n.host)
             if marks[host] == nil {
                 marks[host] = SenderMarks(ttl: n.ttl, id: n.id, destination: n.destination, time: n.time)
             } else {
@@ -45,14 +44,25 @@ struct SharedSenderMarks {
         hosts.number(address).flatMap { marks[Int($0)] }
     }
 
+    /// The host whose marks an event is judged on: a reset seen from one vantage is held against
+    /// the peer's, an ICMP error against its reporter's. Only these hosts' notes are followed.
+    static func judgedHost(_ event: ConnectionAttemptEvent) -> IPAddress? {
+        switch event {
+        case .reset(let attempt, _, .oneVantage): attempt.key.peer.address
+        case .icmpUnreachable(_, _, _, let reporter, _?): reporter
+        default: nil
+        }
+    }
+
     /// The event with its judgement made on these marks, where it concerns such a host.
     func judged(_ event: ConnectionAttemptEvent) -> ConnectionAttemptEvent {
+        guard let host = Self.judgedHost(event), let marks = marks(of: host) else { return event }
         switch event {
-        case .reset(let attempt, let time, .oneVantage(let fit)) where marks(of: attempt.key.peer.address) != nil:
-            let shared = SenderMarks.fit(marks(of: attempt.key.peer.address), ttl: fit.ttl, ipID: fit.ipID, time: time)
+        case .reset(let attempt, let time, .oneVantage(let fit)):
+            let shared = SenderMarks.fit(marks, ttl: fit.ttl, ipID: fit.ipID, time: time)
             return .reset(attempt, time: time, origin: .oneVantage(shared))
-        case .icmpUnreachable(let attempt, let time, let code, let reporter, let fit?) where marks(of: reporter) != nil:
-            let shared = SenderMarks.fit(marks(of: reporter), ttl: fit.ttl, ipID: fit.ipID, time: time)
+        case .icmpUnreachable(let attempt, let time, let code, let reporter, let fit?):
+            let shared = SenderMarks.fit(marks, ttl: fit.ttl, ipID: fit.ipID, time: time)
             return .icmpUnreachable(attempt, time: time, code: code, reporter: reporter, inPeersName: shared)
         default:
             return event
