@@ -72,10 +72,6 @@ struct ShardPartition {
         return partition
     }
 
-    static func isInside(_ address: IPAddress, _ inside: [IPNetwork]) -> Bool {
-        inside.isEmpty ? address.isPrivate : inside.contains { $0.contains(address) }
-    }
-
     /// Components, largest first, each to the shard with the fewest frames so far.
     private mutating func assign(_ frames: [Int32], components: AddressComponents, shards: Int) {
         // Arrays indexed by address id throughout: a million frames want no hashing here.
@@ -105,7 +101,7 @@ struct ShardPartition {
 struct AddressComponents {
     private var ids = AddressIDs()
     var addresses: [IPAddress] { ids.addresses }
-    /// Whether each address is inside (`ShardPartition.isInside`), found once per address.
+    /// Whether each address is inside (`ShardPlan.isInside`), found once per address.
     private var inside: [Bool] = []
     private let insideNetworks: [IPNetwork]
     private var parent: [Int32] = []
@@ -119,7 +115,7 @@ struct AddressComponents {
     mutating func id(of address: IPAddress) -> Int32 {
         let id = ids.id(of: address)
         if Int(id) == parent.count {
-            inside.append(ShardPartition.isInside(address, insideNetworks))
+            inside.append(ShardPlan.isInside(address, insideNetworks))
             parent.append(id)
         }
         return id

@@ -80,8 +80,11 @@ final class ShardPlan {
 
     private var insideIsPrivate: Bool { inside.isEmpty }
 
-    private func isInside(_ address: IPAddress) -> Bool {
-        inside.isEmpty ? address.isPrivate : ShardPartition.isInside(address, inside)
+    private func isInside(_ address: IPAddress) -> Bool { Self.isInside(address, inside) }
+
+    /// Inside: in one of the `--inside` networks, else in the private ranges.
+    static func isInside(_ address: IPAddress, _ inside: [IPNetwork]) -> Bool {
+        inside.isEmpty ? address.isPrivate : inside.contains { $0.contains(address) }
     }
 
     /// An IPv6 address folded to 64 bits (an IPv4 address is its own key).

@@ -27,10 +27,7 @@ struct ShardHosts {
         if !isInside(destination) { _ = markInFrames(destination) }
     }
 
-    @inline(__always)
-    private func isInside(_ address: IPAddress) -> Bool {
-        inside.isEmpty ? address.isPrivate : ShardPartition.isInside(address, inside)
-    }
+    private func isInside(_ address: IPAddress) -> Bool { ShardPlan.isInside(address, inside) }
 
     @inline(__always)
     private mutating func markInFrames(_ address: IPAddress) -> Int32 {
