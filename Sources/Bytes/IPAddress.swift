@@ -54,10 +54,7 @@ public struct IPAddress: Hashable, Comparable, Sendable, CustomStringConvertible
 
     /// Dotted quad, or RFC 5952 text for IPv6.
     public var description: String {
-        if !isIPv6 {
-            let v = ipv4Value
-            return "\(v >> 24).\((v >> 16) & 0xFF).\((v >> 8) & 0xFF).\(v & 0xFF)"
-        }
+        if !isIPv6 { return Self.dottedQuad(ipv4Value, port: nil) }
         var groups = [UInt16](repeating: 0, count: 8)
         for i in 0..<4 {
             groups[i] = UInt16(truncatingIfNeeded: high >> (48 - 16 * UInt64(i)))
@@ -94,6 +91,42 @@ public struct Endpoint: Hashable, Sendable, CustomStringConvertible {
 
     /// `a.b.c.d:port`, or `[v6]:port`.
     public var description: String {
-        address.isIPv6 ? "[\(address)]:\(port)" : "\(address):\(port)"
+        address.isIPv6 ? "[\(address)]:\(port)" : IPAddress.dottedQuad(address.ipv4Value, port: port)
+    }
+}
+
+extension IPAddress {
+    /// `a.b.c.d`, and `:port` when given, written digit by digit into a buffer on the stack: the
+    /// text reports write addresses on most lines, and interpolating the four numbers costs about
+    /// ten times as much.
+    static func dottedQuad(_ v: UInt32, port: UInt16?) -> String {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 21) { buffer in
+            var n = 0
+            func put(_ byte: UInt8) {
+                buffer[n] = byte
+                n += 1
+            }
+            func decimal(_ value: UInt32) {
+                // At most five digits (a port), most significant first.
+                var divisor: UInt32 = 10_000
+                while divisor > 1 && value < divisor { divisor /= 10 }
+                while divisor > 0 {
+                    put(UInt8(ascii: "0") + UInt8(value / divisor % 10))
+                    divisor /= 10
+                }
+            }
+            decimal(v >> 24)
+            put(UInt8(ascii: "."))
+            decimal((v >> 16) & 0xFF)
+            put(UInt8(ascii: "."))
+            decimal((v >> 8) & 0xFF)
+            put(UInt8(ascii: "."))
+            decimal(v & 0xFF)
+            if let port {
+                put(UInt8(ascii: ":"))
+                decimal(UInt32(port))
+            }
+            return String(decoding: UnsafeBufferPointer(rebasing: buffer[..<n]), as: UTF8.self)
+        }
     }
 }

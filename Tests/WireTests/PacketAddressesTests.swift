@@ -5,7 +5,7 @@ import Testing
 import TestSupport
 import Wire
 
-/// `PacketDecoder.addresses` (the partition's read of every frame) must say what `decode` says
+/// `PacketDecoder.addresses` (the shards' read of every frame) must say what `decode` says
 /// of a frame's addresses and fragmentation: on every frame of every capture here, and on the
 /// Ethernet IPv4 headers its shortcut reads, cut and bent.
 struct PacketAddressesTests {
