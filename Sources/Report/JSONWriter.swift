@@ -48,8 +48,7 @@ public struct JSONWriter {
         separate()
         buffer.append(UInt8(ascii: "\""))
         name.withUTF8Buffer { buffer.append(contentsOf: $0) }
-        buffer.append(UInt8(ascii: "\""))
-        buffer.append(UInt8(ascii: ":"))
+        Self.quoteColon.withUTF8Buffer { buffer.append(contentsOf: $0) }
         // The value that follows must not add a comma of its own.
         suppressNextSeparator = true
     }
@@ -207,6 +206,8 @@ public struct JSONWriter {
 
     // MARK: plumbing
 
+    private static let quoteColon: StaticString = "\":"
+
     private var suppressNextSeparator = false
 
     private mutating func separate() {
@@ -247,32 +248,45 @@ public struct JSONWriter {
             buffer.append(UInt8(ascii: "0") + UInt8(value))
             return
         }
-        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
-            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        var count = 0
-        var v = value
-        withUnsafeMutableBytes(of: &digits) { raw in
+        // Digits into a buffer on the stack, then one append: a byte at a time, every append
+        // checks the array's capacity and uniqueness, which made numbers the bulk of a record.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+            var start = 20
+            var v = value
             while v > 0 {
-                raw[count] = UInt8(ascii: "0") + UInt8(v % 10)
+                start -= 1
+                digits[start] = UInt8(ascii: "0") + UInt8(v % 10)
                 v /= 10
-                count += 1
             }
-            for i in stride(from: count - 1, through: 0, by: -1) { buffer.append(raw[i]) }
+            buffer.append(contentsOf: UnsafeBufferPointer(rebasing: digits[start..<20]))
         }
     }
 
+    /// Seconds, a point and nine digits of nanoseconds, with one append.
     private mutating func appendTimestamp(_ nanoseconds: Int64) {
-        if nanoseconds < 0 { buffer.append(UInt8(ascii: "-")) }
-        let n = nanoseconds.magnitude
-        appendMagnitude(n / 1_000_000_000)
-        buffer.append(UInt8(ascii: "."))
-        var fraction = n % 1_000_000_000
-        var divisor: UInt64 = 100_000_000
-        for _ in 0..<9 {
-            buffer.append(UInt8(ascii: "0") + UInt8(fraction / divisor))
-            fraction %= divisor
-            divisor /= 10
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 32) { text in
+            let n = nanoseconds.magnitude
+            var seconds = n / 1_000_000_000
+            var fraction = n % 1_000_000_000
+            // Written from the end: nine fraction digits, the point, the seconds, the sign.
+            var start = 32
+            for _ in 0..<9 {
+                start -= 1
+                text[start] = UInt8(ascii: "0") + UInt8(fraction % 10)
+                fraction /= 10
+            }
+            start -= 1
+            text[start] = UInt8(ascii: ".")
+            repeat {
+                start -= 1
+                text[start] = UInt8(ascii: "0") + UInt8(seconds % 10)
+                seconds /= 10
+            } while seconds > 0
+            if nanoseconds < 0 {
+                start -= 1
+                text[start] = UInt8(ascii: "-")
+            }
+            buffer.append(contentsOf: UnsafeBufferPointer(rebasing: text[start..<32]))
         }
     }
 
