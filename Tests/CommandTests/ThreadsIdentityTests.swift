@@ -107,4 +107,46 @@ struct ThreadsIdentityTests {
         #expect(r.stderr.contains("joins hosts that a hash of the inside host gives to two shards: partitioned first"), "\(r.stderr)")
         #expect(r.stderr.contains("(partitioned)"), "\(r.stderr)")
     }
+
+    /// A FIFO (as `<(zcat capture.gz)` gives) is one stream: shards that each opened it would get
+    /// parts of it. It is read on one thread, whole, with the output of the file it carries.
+    @Test func aFIFOIsReadWholeOnOneThread() throws {
+        let directory = TestPaths.temporaryFile("threads-fifo")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("mix.pcap").path
+        _ = try GatewayMixFile.write(users: 200, packets: 6_000, seed: 9, to: file)
+        let fifo = directory.appendingPathComponent("stream").path
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: file))
+        let writer = Thread {
+            let fd = open(fifo, O_WRONLY)
+            guard fd >= 0 else { return }
+            bytes.withUnsafeBytes { raw in
+                var offset = 0
+                while offset < raw.count {
+                    let n = write(fd, raw.baseAddress! + offset, raw.count - offset)
+                    if n <= 0 { break }
+                    offset += n
+                }
+            }
+            close(fd)
+        }
+        writer.start()
+        // Should the run open the FIFO again once the stream is over, it would wait for a writer
+        // for ever: this one comes after 30 s and ends the stream, so that the test fails.
+        Thread {
+            sleep(30)
+            let fd = open(fifo, O_WRONLY | O_NONBLOCK)
+            if fd >= 0 { close(fd) }
+        }.start()
+        let streamed = try CommandRunner.run(["read", "--format", "ndjson", "--threads", "2", "stream"], directory: directory,
+                                             environment: ["ICQSCOPE_SHOW_SHARDS": "1"])
+        let whole = try CommandRunner.run(["read", "--format", "ndjson", "--threads", "1", "mix.pcap"], directory: directory)
+        #expect(streamed.status == whole.status)
+        #expect(!streamed.stderr.contains("frames per shard"), "\(streamed.stderr)")
+        // The same records; the summary names its source by the path it was given.
+        #expect(streamed.stdout.replacingOccurrences(of: "stream", with: "mix.pcap") == whole.stdout)
+        #expect(whole.stdout.contains("\"type\":\"session\""))
+    }
 }

@@ -28,7 +28,7 @@ extension Analyzer {
         // their least sizes (1,024 flows, streams, sessions): together larger than one thread's,
         // they could hold what one thread lets go.
         guard threads >= 2, canShard, options.memoryBudget.bytes / threads >= Self.leastShareBytes,
-              (try? CaptureFileReader(path: path)) != nil else {
+              Self.isRegularFile(path), (try? CaptureFileReader(path: path)) != nil else {
             return false
         }
         let inside = options.thresholds.inside
@@ -119,6 +119,13 @@ extension Analyzer {
         contexts.removeAll()
         ShardThreads.detach(threads) { retired[$0].letGo() }
         return .written
+    }
+
+    /// Every shard opens the file on its own: a pipe, a FIFO or a device (`<(zcat …)` gives
+    /// /dev/fd/63) would hand each of them a part of the stream, and leave nothing for one thread.
+    static func isRegularFile(_ path: String) -> Bool {
+        var status = stat()
+        return stat(path, &status) == 0 && status.st_mode & S_IFMT == S_IFREG
     }
 
     static func monotonicNanos() -> Int64 {
