@@ -157,4 +157,17 @@ struct ShardedAnalysisTests {
         }
         #expect(forged.count == 1, "\(one.output)")
     }
+
+    /// Shards that saw a different number of frames (the file grew or was cut while they read
+    /// it) cannot be merged: the file goes to one thread.
+    @Test func shardsThatSawDifferentFramesSendTheFileToOneThread() {
+        let plan = ShardPlan(hashingInsideHostsInto: 2, inside: [])
+        let contexts = (0..<2).map { ShardContext(index: $0, plan: plan, inside: [], abort: ShardAbort(), resultBudget: 1 << 20) }
+        let hosts = SharedHosts(contexts.map(\.hosts), judged: [])
+        contexts[0].totalFrames = 1_000
+        contexts[1].totalFrames = 1_000
+        #expect(ShardConflicts.check(contexts, hosts: hosts) == nil)
+        contexts[1].totalFrames = 1_024
+        #expect(ShardConflicts.check(contexts, hosts: hosts) == "the file changed while it was read (1000, 1024 frames)")
+    }
 }

@@ -236,6 +236,10 @@ extension FlowTableStatistics {
 enum ShardConflicts {
     static func check(_ shards: [ShardContext], hosts: SharedHosts) -> String? {
         if let conflict = shards.lazy.compactMap(\.conflict).first { return conflict }
+        // A file that grew (or was cut) while the shards read it: they did not see the same frames.
+        if let first = shards.first, shards.contains(where: { $0.totalFrames != first.totalFrames }) {
+            return "the file changed while it was read (\(shards.map { String($0.totalFrames) }.joined(separator: ", ")) frames)"
+        }
         if let stray = shards.first(where: { $0.records.strayResults > 0 }) {
             return "shard \(stray.index) established something at another shard's frame"
         }
