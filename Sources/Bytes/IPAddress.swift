@@ -96,10 +96,15 @@ public struct Endpoint: Hashable, Sendable, CustomStringConvertible {
 }
 
 extension IPAddress {
-    /// `a.b.c.d`, and `:port` when given, written digit by digit into a buffer on the stack: the
-    /// text reports write addresses on most lines, and interpolating the four numbers costs about
-    /// ten times as much.
+    /// `a.b.c.d`, and `:port` when given.
     static func dottedQuad(_ v: UInt32, port: UInt16?) -> String {
+        withDottedQuad(v, port: port) { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// Lends `a.b.c.d` (and `:port` when given) as UTF-8, written digit by digit into a buffer on
+    /// the stack: the reports write addresses on most lines, and interpolating the four numbers
+    /// costs about ten times as much.
+    public static func withDottedQuad<R>(_ v: UInt32, port: UInt16?, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 21) { buffer in
             var n = 0
             func put(_ byte: UInt8) {
@@ -126,7 +131,7 @@ extension IPAddress {
                 put(UInt8(ascii: ":"))
                 decimal(UInt32(port))
             }
-            return String(decoding: UnsafeBufferPointer(rebasing: buffer[..<n]), as: UTF8.self)
+            return body(UnsafeBufferPointer(rebasing: buffer[..<n]))
         }
     }
 }

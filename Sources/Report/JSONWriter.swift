@@ -165,14 +165,7 @@ public struct JSONWriter {
         if value.isIPv6 {
             buffer.append(contentsOf: value.description.utf8)
         } else {
-            let v = value.ipv4Value
-            appendInteger(v >> 24)
-            buffer.append(UInt8(ascii: "."))
-            appendInteger((v >> 16) & 0xFF)
-            buffer.append(UInt8(ascii: "."))
-            appendInteger((v >> 8) & 0xFF)
-            buffer.append(UInt8(ascii: "."))
-            appendInteger(v & 0xFF)
+            IPAddress.withDottedQuad(value.ipv4Value, port: nil) { buffer.append(contentsOf: $0) }
         }
         buffer.append(UInt8(ascii: "\""))
     }

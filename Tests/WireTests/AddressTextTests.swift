@@ -1,7 +1,7 @@
 import Bytes
 import Testing
 
-/// IPv4 addresses and endpoints are written digit by digit (`IPAddress.dottedQuad`): the text
+/// IPv4 addresses and endpoints are written digit by digit (`IPAddress.withDottedQuad`): the text
 /// must be the dotted quad and port that interpolating the four numbers gives, at the edges of
 /// each octet and port and on addresses spread over the whole range.
 struct AddressTextTests {
