@@ -224,6 +224,13 @@ public final class Analyzer {
         html?.begin(source: sourceName, interfaces: interfaces)
     }
 
+    /// Whether a packet shows a capture of two sides: several interfaces so far, or cooked v2
+    /// (whose frames name their interface). The gateway matcher then pairs packets across the
+    /// sides, which `read --threads` cannot split.
+    static func showsTwoSides(interfaces: Int, linkType: LinkType) -> Bool {
+        interfaces >= 2 || linkType == .linuxSLL2
+    }
+
     /// Live capture's clock moved on without a packet (a quiet line): deadlines up to `now`
     /// expire exactly as the next packet's time would make them expire offline.
     /// A shard of `read --threads` moves its clocks the same way at other shards' frames.
@@ -274,7 +281,7 @@ public final class Analyzer {
         briefs?.frameBegins(packet.frameNumber)
         shard?.records.move(frame: packet.frameNumber, step: .transport)
         // A pcapng file declares its interfaces as it goes: the second side may appear late.
-        if !twoSided && (interfaces.count >= 2 || packet.linkType == .linuxSLL2) { twoSided = true }
+        if !twoSided && Self.showsTwoSides(interfaces: interfaces.count, linkType: packet.linkType) { twoSided = true }
         let decoded = PacketDecoder.decode(packet)
         shard?.hosts.frame(source: decoded.sourceAddress, destination: decoded.destinationAddress)
         summary.count(captured, decoded)

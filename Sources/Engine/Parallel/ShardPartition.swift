@@ -27,9 +27,6 @@ struct ShardPartition {
     var framesPerShard: [Int] = []
     /// The file holds IP fragments.
     var hasFragments = false
-    /// The file shows more than one side (interfaces, or cooked v2): the gateway matcher pairs
-    /// packets across hosts, so such a file is analysed on one thread.
-    var twoSided = false
 
     /// Reads `path` once (the shards report what its reader finds wrong). Nil when it does not
     /// open (the serial run reports that) or shows two sides.
@@ -49,7 +46,7 @@ struct ShardPartition {
                 continue
             }
             guard let packet else { break }
-            if reader.interfaces.count >= 2 || packet.linkType == .linuxSLL2 { return nil }
+            if Analyzer.showsTwoSides(interfaces: reader.interfaces.count, linkType: packet.linkType) { return nil }
             guard let (source, destination, isFragment) = PacketDecoder.addresses(packet.bytes, linkType: packet.linkType) else {
                 frames.append(-1)
                 continue

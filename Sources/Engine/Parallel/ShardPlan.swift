@@ -45,7 +45,7 @@ final class ShardPlan {
     /// `interfaces`: how many the file has declared so far.
     func owner(of packet: CapturedPacket, interfaces: Int) -> Owner {
         if let partition { return .shard(partition.shard(ofFrame: packet.frameNumber)) }
-        if interfaces >= 2 || packet.linkType == .linuxSLL2 { return .secondSide }
+        if Analyzer.showsTwoSides(interfaces: interfaces, linkType: packet.linkType) { return .secondSide }
         // Nearly every frame is untagged Ethernet IPv4: its addresses are read in place.
         switch PacketDecoder.ethernetIPv4Addresses(packet.bytes, linkType: packet.linkType) {
         case .addresses(let source, let destination, let isFragment):
