@@ -15,17 +15,9 @@ enum ShardThreads {
         var threads: [pthread_t] = []
         var inline: [Int] = []
         for i in 1..<max(count, 1) {
-            let box = Unmanaged.passRetained(Body { body(i) })
-            var thread = pthread_t()
-            let started = pthread_create(&thread, nil, { argument in
-                Unmanaged<Body>.fromOpaque(argument!).takeRetainedValue().run()
-                return nil
-            }, box.toOpaque())
-            if started == 0 {
+            if let thread = start({ body(i) }, detached: false) {
                 threads.append(thread)
             } else {
-                // No thread to be had: the work is done all the same, here.
-                box.release()
                 inline.append(i)
             }
         }
@@ -38,22 +30,26 @@ enum ShardThreads {
     /// nobody waits for (letting go of a shard's memory at the end of the run, which the process
     /// may exit before it is done).
     static func detach(_ count: Int, _ body: @escaping (Int) -> Void) {
-        for i in 0..<count {
-            let box = Unmanaged.passRetained(Body { body(i) })
-            var thread = pthread_t()
-            var attributes = pthread_attr_t()
-            pthread_attr_init(&attributes)
-            pthread_attr_setdetachstate(&attributes, Int32(PTHREAD_CREATE_DETACHED))
-            let started = pthread_create(&thread, &attributes, { argument in
-                Unmanaged<Body>.fromOpaque(argument!).takeRetainedValue().run()
-                return nil
-            }, box.toOpaque())
-            pthread_attr_destroy(&attributes)
-            if started != 0 {
-                // No thread to be had: the work is done all the same, here.
-                box.release()
-                body(i)
-            }
+        for i in 0..<count where start({ body(i) }, detached: true) == nil { body(i) }
+    }
+
+    /// `work` on a thread of its own; nil when no thread is to be had (the caller then does the
+    /// work all the same, on its own thread).
+    private static func start(_ work: @escaping () -> Void, detached: Bool) -> pthread_t? {
+        let box = Unmanaged.passRetained(Body(work))
+        var thread = pthread_t()
+        var attributes = pthread_attr_t()
+        pthread_attr_init(&attributes)
+        defer { pthread_attr_destroy(&attributes) }
+        if detached { pthread_attr_setdetachstate(&attributes, Int32(PTHREAD_CREATE_DETACHED)) }
+        let started = pthread_create(&thread, &attributes, { argument in
+            Unmanaged<Body>.fromOpaque(argument!).takeRetainedValue().run()
+            return nil
+        }, box.toOpaque())
+        guard started == 0 else {
+            box.release()
+            return nil
         }
+        return thread
     }
 }
