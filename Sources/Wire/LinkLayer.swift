@@ -34,8 +34,10 @@ public struct LinkLayer: Sendable {
     }
 }
 
+@usableFromInline
 enum EtherType {
-    static let ipv4: UInt16 = 0x0800
+    /// Read by `PacketDecoder.ethernetIPv4Addresses`, which the shards of `read --threads` inline.
+    @usableFromInline static let ipv4: UInt16 = 0x0800
     static let ipv6: UInt16 = 0x86DD
     static let vlan: UInt16 = 0x8100
     static let qinq: UInt16 = 0x88A8

@@ -31,8 +31,7 @@ extension PacketDecoder {
 
     @inlinable @inline(__always)
     public static func ethernetIPv4Addresses(_ bytes: UnsafeRawBufferPointer, linkType: LinkType) -> InPlaceAddresses {
-        // 0x0800: IPv4.
-        guard linkType == .ethernet && bytes.count >= 14 + 20 && bytes.u16BE(at: 12) == 0x0800 else { return .otherFrame }
+        guard linkType == .ethernet && bytes.count >= 14 + 20 && bytes.u16BE(at: 12) == EtherType.ipv4 else { return .otherFrame }
         // decodeIPv4's own tests, in its order: a header it refuses carries no addresses.
         let versionAndLength = bytes[14]
         let headerLength = Int(versionAndLength & 0x0F) * 4

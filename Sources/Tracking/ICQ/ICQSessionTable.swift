@@ -163,9 +163,6 @@ struct ICQSessionTable {
         }
     }
 
-    /// Resolves every exchange whose deadline has passed and ends idle sessions. What resolves
-    /// at one instant is reported in a fixed order: exchanges by first copy (then seq1), then
-    /// sessions by UIN and session id.
     /// `advance` has nothing to resolve up to this time (`.max`: nothing waits).
     var nextDeadline: Int64 {
         min(giveUpDeadlines.first?.deadline ?? .max, idleDeadlines.first?.deadline ?? .max)
@@ -176,8 +173,11 @@ struct ICQSessionTable {
         clock = max(clock, time)
     }
 
+    /// Resolves every exchange whose deadline has passed and ends idle sessions. What resolves
+    /// at one instant is reported in a fixed order: exchanges by first copy (then seq1), then
+    /// sessions by UIN and session id.
     mutating func advance(to time: Int64) {
-        clock = max(clock, time)
+        moveClock(to: time)
         if let top = giveUpDeadlines.first, top.deadline < time {
             expiring.removeAll(keepingCapacity: true)
             while let top = giveUpDeadlines.first, top.deadline < time {

@@ -13,9 +13,14 @@ extension ConnectionAttemptState {
     /// given oldest first (by SYN time, then by the SYN's frame).
     @inline(__always)
     mutating func advance(to time: Int64) {
-        if time > clock { clock = time }
+        moveClock(to: time)
         guard let first = deadlines.first, first.deadline < time else { return }
         giveDue(at: time)
+    }
+
+    /// What `advance` does when nothing is due: the clock moves (never back).
+    mutating func moveClock(to time: Int64) {
+        if time > clock { clock = time }
     }
 
     mutating func giveDue(at time: Int64) {

@@ -121,7 +121,7 @@ public final class ConnectionAttempts {
     public var nextDeadline: Int64 { state.pointee.deadlines.first?.deadline ?? .max }
 
     public func moveClock(to time: Int64) {
-        if time > state.pointee.clock { state.pointee.clock = time }
+        state.pointee.moveClock(to: time)
     }
 
     /// Unanswered attempts come due on capture time.
