@@ -16,6 +16,11 @@ extension Analyzer {
             return
         }
         let observation = flowTable.process(packet, decoded, bytes: bytes, vlan: vlan)
+        // A shard marks the outside hosts of its frames at each flow's first (a fragment never
+        // gets here in a shard: the file is then read on one thread).
+        if let shard, observation?.isNewFlow ?? true {
+            shard.hosts.markFrame(source: decoded.sourceAddress, destination: decoded.destinationAddress)
+        }
         var partner: UInt64? = nil
         let side = decoded.link?.interfaceIndex.map { Int($0) } ?? packet.interfaceIndex
         sidesSeen.note(side)

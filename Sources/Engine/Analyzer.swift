@@ -283,7 +283,6 @@ public final class Analyzer {
         // A pcapng file declares its interfaces as it goes: the second side may appear late.
         if !twoSided && Self.showsTwoSides(interfaces: interfaces.count, linkType: packet.linkType) { twoSided = true }
         let decoded = PacketDecoder.decode(packet)
-        shard?.hosts.frame(source: decoded.sourceAddress, destination: decoded.destinationAddress)
         summary.count(captured, decoded)
         interfaceTally.count(interface: packet.interfaceIndex, wireBytes: packet.originalLength)
         icqResult = .notICQ

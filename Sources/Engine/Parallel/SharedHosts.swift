@@ -10,40 +10,43 @@ struct ShardHosts {
     private let inside: [IPNetwork]
     /// Whether each id's address is in one of the shard's frames (not only named by a packet).
     private var inFrames: [Bool] = []
-    /// The current frame's source and its id (a sender noted is most often that).
-    private var frameSource: IPAddress? = nil
-    private var frameSourceID: Int32 = -1
+    /// The sender noted last and its id (-1: inside): a connection's packets come in runs.
+    private var lastNoted: IPAddress? = nil
+    private var lastNotedID: Int32 = -1
 
     init(inside: [IPNetwork]) {
         self.inside = inside
     }
 
-    /// A frame of the shard begins, with these addresses (nil: no IP).
-    mutating func frame(source: IPAddress?, destination: IPAddress?) {
-        frameSource = source
-        frameSourceID = -1
+    /// A frame of the shard opened a flow, or joined none: its outside addresses are marked.
+    /// Every later frame of a flow carries the same two addresses (they are in its key), so
+    /// marking at the flow's first frame marks every frame's (a frame's lookups were a twelfth
+    /// of the shard's own overhead).
+    mutating func markFrame(source: IPAddress?, destination: IPAddress?) {
         guard let source, let destination else { return }
-        if !isInside(source) { frameSourceID = markInFrames(source) }
-        if !isInside(destination) { _ = markInFrames(destination) }
+        if !isInside(source) { markInFrames(source) }
+        if !isInside(destination) { markInFrames(destination) }
     }
 
     private func isInside(_ address: IPAddress) -> Bool { ShardPlan.isInside(address, inside) }
 
     @inline(__always)
-    private mutating func markInFrames(_ address: IPAddress) -> Int32 {
+    private mutating func markInFrames(_ address: IPAddress) {
         let id = Int(table.id(of: address))
         if id >= inFrames.count { inFrames += [Bool](repeating: false, count: id + 1 - inFrames.count) }
         // Read first: most frames mark an address marked before, and a read leaves the array as it is.
         if !inFrames[id] { inFrames[id] = true }
-        return Int32(id)
     }
 
     func isInFrames(_ id: Int) -> Bool { id < inFrames.count && inFrames[id] }
 
     /// The id a note of `source`'s marks carries; nil for an inside host.
     mutating func noted(_ source: IPAddress) -> Int32? {
-        if source == frameSource { return frameSourceID >= 0 ? frameSourceID : nil }
-        return isInside(source) ? nil : table.id(of: source)
+        if source != lastNoted {
+            lastNoted = source
+            lastNotedID = isInside(source) ? -1 : table.id(of: source)
+        }
+        return lastNotedID >= 0 ? lastNotedID : nil
     }
 }
 
