@@ -83,6 +83,7 @@ final class ShardPlan {
     private func isInside(_ address: IPAddress) -> Bool { Self.isInside(address, inside) }
 
     /// Inside: in one of the `--inside` networks, else in the private ranges.
+    @inline(__always)
     static func isInside(_ address: IPAddress, _ inside: [IPNetwork]) -> Bool {
         inside.isEmpty ? address.isPrivate : inside.contains { $0.contains(address) }
     }

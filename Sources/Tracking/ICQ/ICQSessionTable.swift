@@ -163,9 +163,11 @@ struct ICQSessionTable {
         }
     }
 
-    /// `advance` has nothing to resolve up to this time (`.max`: nothing waits).
+    /// `advance` has nothing to resolve up to this time (`.max`: nothing waits). A mutating
+    /// getter: the tracker's table is then read in place, where a plain getter called from
+    /// another module copied the whole table (368 bytes) at every ask.
     var nextDeadline: Int64 {
-        min(giveUpDeadlines.first?.deadline ?? .max, idleDeadlines.first?.deadline ?? .max)
+        mutating get { min(giveUpDeadlines.first?.deadline ?? .max, idleDeadlines.first?.deadline ?? .max) }
     }
 
     /// What `advance` does when nothing is due: the clock moves.
