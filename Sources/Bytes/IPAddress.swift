@@ -52,6 +52,19 @@ public struct IPAddress: Hashable, Comparable, Sendable, CustomStringConvertible
         v >> 24 == 10 || v >> 20 == 0xAC1 || v >> 16 == 0xC0A8 || v >> 24 == 127 || v >> 16 == 0xA9FE
     }
 
+    /// An IPv4 address is one word to the hasher, not three (the tables keyed by address and
+    /// endpoint hash at most packets). IPv6 keeps both words: folding them into one would let
+    /// a sender choose addresses that collide.
+    @inlinable
+    public func hash(into hasher: inout Hasher) {
+        if isIPv6 {
+            hasher.combine(high)
+            hasher.combine(low)
+        } else {
+            hasher.combine(low)
+        }
+    }
+
     /// Dotted quad, or RFC 5952 text for IPv6.
     public var description: String {
         if !isIPv6 { return Self.dottedQuad(ipv4Value, port: nil) }
@@ -87,6 +100,18 @@ public struct Endpoint: Hashable, Sendable, CustomStringConvertible {
     public init(address: IPAddress, port: UInt16) {
         self.address = address
         self.port = port
+    }
+
+    /// An IPv4 endpoint is one word to the hasher (address and port side by side, which no two
+    /// endpoints share); an IPv6 one its three parts.
+    @inlinable
+    public func hash(into hasher: inout Hasher) {
+        if address.isIPv6 {
+            address.hash(into: &hasher)
+            hasher.combine(port)
+        } else {
+            hasher.combine(address.low | UInt64(port) << 32)
+        }
     }
 
     /// `a.b.c.d:port`, or `[v6]:port`.
