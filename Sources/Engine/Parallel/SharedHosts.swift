@@ -28,7 +28,11 @@ struct ShardHosts {
         if !isInside(destination) { markInFrames(destination) }
     }
 
-    private func isInside(_ address: IPAddress) -> Bool { ShardPlan.isInside(address, inside) }
+    /// Asked of most senders noted: the private ranges (no `--inside`) are tested inline.
+    @inline(__always)
+    private func isInside(_ address: IPAddress) -> Bool {
+        inside.isEmpty ? address.isPrivate : ShardPlan.isInside(address, inside)
+    }
 
     @inline(__always)
     private mutating func markInFrames(_ address: IPAddress) {
