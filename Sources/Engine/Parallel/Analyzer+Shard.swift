@@ -42,23 +42,28 @@ extension Analyzer {
         }
     }
 
-    /// Reads the file to its end, analysing this shard's frames. The first shard keeps the
-    /// reader's errors for the merge to write where one thread would.
-    func runShard(path: String) {
+    /// The first shard: reads the file to its end, decides each frame's owner, analyses its own
+    /// frames and hands every frame to the other shards (`FrameHandoff`). It keeps the reader's
+    /// errors for the merge to write where one thread would.
+    func runReader(path: String, handoff: FrameHandoff) {
         guard let shard else { return }
+        var batch = handoff.emptyBatch()
         guard var source = try? CaptureFileReader(path: path) else {
             shard.noteConflict("\(path) did not open a second time")
+            batch.isLast = true
+            handoff.hand(batch)
             return
         }
+        handoff.openingInterfaces = source.interfaces
         begin(interfaces: source.interfaces, sourceName: source.sourceName)
-        let me = shard.index, plan = shard.plan, records = shard.records, abort = shard.abort
+        let plan = shard.plan, records = shard.records, abort = shard.abort
         var frames: UInt64 = 0
         reading: while true {
             let packet: CapturedPacket?
             do {
                 packet = try source.nextPacket()
             } catch {
-                if me == 0 { shard.readerErrors.append((frames + 1, error)) }
+                shard.readerErrors.append((frames + 1, error))
                 if error.isFatal {
                     shard.stoppedEarly = true
                     break
@@ -68,13 +73,15 @@ extension Analyzer {
             guard let packet else { break }
             frames = packet.frameNumber
             switch plan.owner(of: packet, interfaces: source.interfaces.count) {
-            case .shard(me):
+            case .shard(0):
                 shard.framesAnalysed += 1
+                batch.append(packet, owner: 0, copied: false)
                 _ = analyse(packet, sourceName: source.sourceName, interfaces: source.interfaces, filtered: false)
                 // Its deadlines may come before the bound the other frames were passed over by.
                 shard.quietUntil = .min
-            case .shard:
-                passOver(packet, shard, records)
+            case .shard(let other):
+                batch.append(packet, owner: other, copied: true)
+                passOver(frame: packet.frameNumber, time: packet.timestampNanos, shard, records)
             case .joinsShards:
                 shard.noteConflict("frame \(frames) joins hosts that a hash of the inside host gives to two shards")
                 shard.wantsPartition = true
@@ -90,34 +97,87 @@ extension Analyzer {
                 break reading
             }
             noteFlowCount(shard, frame: packet.frameNumber)
+            if batch.isFull {
+                batch.interfaces = source.interfaces
+                handoff.hand(batch)
+                batch = handoff.emptyBatch()
+            }
             if packet.frameNumber & 1023 == 0 {
                 progress?.file(bytes: source.bytesConsumed ?? 0, packets: packet.frameNumber)
-                if shard.records.approximateBytes + shard.flowCounts.count * 16 > shard.resultBudget {
-                    shard.noteConflict("the results waiting for the merge outgrew their share of the memory budget")
-                    abort.raise()
-                } else if evictions > 0 {
-                    shard.noteConflict("a table of its share of the memory budget was full")
-                    abort.raise()
-                }
-                if abort.isRaised {
-                    shard.noteConflict("another shard stopped")
-                    break
-                }
+                if !checkIn(shard) { break }
             }
         }
         if let partitioned = shard.plan.partitionedFrames, frames != UInt64(partitioned) {
-            shard.noteConflict("\(path) changed while it was read")
+            shard.noteConflict("\(source.sourceName) changed while it was read")
         }
         shard.totalFrames = frames
         shard.interfaces = source.interfaces
         shard.formatName = source.formatName
+        batch.interfaces = source.interfaces
+        batch.isLast = true
+        batch.totalFrames = frames
+        handoff.hand(batch)
+    }
+
+    /// Every other shard: the frames the reader hands over, its own analysed, the others' only
+    /// moving its clocks. Once it or another shard has stopped, the rest is only taken.
+    func runConsumer(handoff: FrameHandoff, sourceName: String) {
+        guard let shard else { return }
+        let me = shard.index, records = shard.records
+        var analysing = true
+        var begun = false
+        while true {
+            let batch = handoff.next(for: me)
+            if !begun {
+                // The reader set them before it handed over its first batch.
+                begin(interfaces: handoff.openingInterfaces, sourceName: sourceName)
+                begun = true
+            }
+            if analysing {
+                for entry in batch.entries {
+                    if entry.owner == me {
+                        shard.framesAnalysed += 1
+                        _ = analyse(batch.packet(entry), sourceName: sourceName, interfaces: batch.interfaces, filtered: false)
+                        shard.quietUntil = .min
+                    } else {
+                        passOver(frame: entry.frame, time: entry.time, shard, records)
+                    }
+                    noteFlowCount(shard, frame: entry.frame)
+                    if entry.frame & 1023 == 0, !checkIn(shard) {
+                        analysing = false
+                        break
+                    }
+                }
+            }
+            let last = batch.isLast
+            if last { shard.totalFrames = batch.totalFrames }
+            handoff.done(with: batch)
+            if last { return }
+        }
+    }
+
+    /// Every 1,024 frames: the shard's share of the budget, and whether another shard stopped
+    /// (false: stop).
+    private func checkIn(_ shard: ShardContext) -> Bool {
+        if shard.records.approximateBytes + shard.flowCounts.count * 16 > shard.resultBudget {
+            shard.noteConflict("the results waiting for the merge outgrew their share of the memory budget")
+            shard.abort.raise()
+        } else if evictions > 0 {
+            shard.noteConflict("a table of its share of the memory budget was full")
+            shard.abort.raise()
+        }
+        if shard.abort.isRaised {
+            shard.noteConflict("another shard stopped")
+            return false
+        }
+        return true
     }
 
     /// Another shard's frame: only what its time makes due here, in one thread's order. Up to
     /// the earliest deadline of the clocks nothing is due, and the clocks only move (as their
     /// `advance` would): half the frames of the file come here.
-    private func passOver(_ packet: CapturedPacket, _ shard: ShardContext, _ records: ShardRecords) {
-        let now = CaptureTime.trackable(packet.timestampNanos)
+    private func passOver(frame: UInt64, time: Int64, _ shard: ShardContext, _ records: ShardRecords) {
+        let now = CaptureTime.trackable(time)
         if shard.quietUntil == .min {
             shard.quietUntil = min(flowTable.idleBound, icqAnalysis.tracker.nextDeadline, attempts.nextDeadline)
         }
@@ -127,8 +187,8 @@ extension Analyzer {
             attempts.moveClock(to: now)
             return
         }
-        records.move(frame: packet.frameNumber, step: .transport)
-        records.passingOver = packet.frameNumber
+        records.move(frame: frame, step: .transport)
+        records.passingOver = frame
         advanceClock(to: now)
         shard.quietUntil = .min
     }

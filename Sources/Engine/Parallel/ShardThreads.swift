@@ -26,6 +26,24 @@ enum ShardThreads {
         for thread in threads { pthread_join(thread, nil) }
     }
 
+    /// Runs `body(0)` on the calling thread and the others on threads of their own, all at once
+    /// (they wait on each other), and returns when all have; false when a thread could not be
+    /// started: `notAll` then lets go of those that did, which are joined, and `body(0)` is not run.
+    static func runTogether(_ count: Int, _ body: @escaping (Int) -> Void, notAll: () -> Void) -> Bool {
+        var threads: [pthread_t] = []
+        for i in 1..<max(count, 1) {
+            guard let thread = start({ body(i) }, detached: false) else {
+                notAll()
+                for thread in threads { pthread_join(thread, nil) }
+                return false
+            }
+            threads.append(thread)
+        }
+        body(0)
+        for thread in threads { pthread_join(thread, nil) }
+        return true
+    }
+
     /// Runs `body(0)` … `body(count - 1)` on threads of their own and returns at once: for work
     /// nobody waits for (letting go of a shard's memory at the end of the run, which the process
     /// may exit before it is done).

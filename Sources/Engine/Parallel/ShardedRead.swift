@@ -82,13 +82,24 @@ extension Analyzer {
             shard.becomeShard(context)
             return shard
         }
-        // The progress line follows the first shard, which runs on this thread (it reads the whole file).
+        // The first shard reads the file, on this thread; the progress line follows it.
         shards[0].progress = progress
-        ShardThreads.run(threads) { [shards, contexts] i in
-            shards[i].runShard(path: path)
+        let handoff = FrameHandoff(shards: threads)
+        let allStarted = ShardThreads.runTogether(threads, { [shards, contexts] i in
+            if i == 0 {
+                shards[0].runReader(path: path, handoff: handoff)
+            } else {
+                shards[i].runConsumer(handoff: handoff, sourceName: path)
+            }
             shards[i].finishShard()
             contexts[i].finishedNanos = Self.monotonicNanos()
-        }
+        }, notAll: {
+            // The shards that started wait for frames: an empty last batch lets them go.
+            let last = handoff.emptyBatch()
+            last.isLast = true
+            handoff.hand(last)
+        })
+        guard allStarted else { return .oneThread("a thread could not be started") }
         let analysed = Self.monotonicNanos()
         if let wanting = contexts.first(where: \.wantsPartition) { return .wantsPartition(wanting.conflict ?? "") }
         let hosts = SharedHosts(contexts.map(\.hosts), judged: contexts.flatMap(\.judgedHosts))
