@@ -39,6 +39,9 @@ public struct AnalysisConfiguration: Sendable {
     /// Where the firewall timeout the findings are judged against came from, for the page
     /// ("default", "--firewall-timeout", "--profile pf").
     public var firewallTimeoutSource = "default"
+    /// The bytes each shard of `read --threads` may hold in results until the merge (nil: an
+    /// eighth of the budget, shared out). Tests make it small to stop the shards mid-file.
+    public var shardResultBytes: Int? = nil
 
     public init() {}
 }

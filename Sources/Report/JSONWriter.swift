@@ -283,22 +283,37 @@ public struct JSONWriter {
         }
     }
 
+    /// A JSON string: runs of bytes that need no escape are appended whole (a finding's
+    /// explanation and advice are hundreds of bytes, and an append costs about as much for one
+    /// byte as for a run).
     private mutating func appendQuoted(_ value: String) {
         buffer.append(UInt8(ascii: "\""))
-        for byte in value.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): buffer.append(contentsOf: [0x5C, 0x22])
-            case UInt8(ascii: "\\"): buffer.append(contentsOf: [0x5C, 0x5C])
-            case 0x0A: buffer.append(contentsOf: [0x5C, 0x6E])
-            case 0x0D: buffer.append(contentsOf: [0x5C, 0x72])
-            case 0x09: buffer.append(contentsOf: [0x5C, 0x74])
-            case 0..<0x20, 0x7F:
-                buffer.append(contentsOf: [0x5C, 0x75, 0x30, 0x30])
-                buffer.append(Hex.digits[Int(byte >> 4)])
-                buffer.append(Hex.digits[Int(byte & 0xF)])
-            default: buffer.append(byte)
+        var text = value
+        text.withUTF8 { bytes in
+            var runStart = 0
+            for i in 0..<bytes.count {
+                let byte = bytes[i]
+                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte == 0x7F else { continue }
+                if runStart < i { buffer.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<i])) }
+                appendEscaped(byte)
+                runStart = i + 1
             }
+            if runStart < bytes.count { buffer.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart...])) }
         }
         buffer.append(UInt8(ascii: "\""))
+    }
+
+    private mutating func appendEscaped(_ byte: UInt8) {
+        switch byte {
+        case UInt8(ascii: "\""): buffer.append(contentsOf: [0x5C, 0x22])
+        case UInt8(ascii: "\\"): buffer.append(contentsOf: [0x5C, 0x5C])
+        case 0x0A: buffer.append(contentsOf: [0x5C, 0x6E])
+        case 0x0D: buffer.append(contentsOf: [0x5C, 0x72])
+        case 0x09: buffer.append(contentsOf: [0x5C, 0x74])
+        default:
+            buffer.append(contentsOf: [0x5C, 0x75, 0x30, 0x30])
+            buffer.append(Hex.digits[Int(byte >> 4)])
+            buffer.append(Hex.digits[Int(byte & 0xF)])
+        }
     }
 }

@@ -17,7 +17,7 @@ struct ShardedAnalysisTests {
         var split: Bool
     }
 
-    static func analyse(_ path: String, threads: Int, scratch: URL) throws -> Run {
+    static func analyse(_ path: String, threads: Int, scratch: URL, resultBytes: Int? = nil) throws -> Run {
         let out = scratch.appendingPathComponent("out-\(threads).ndjson")
         let fd = open(out.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         let quiet = open("/dev/null", O_WRONLY)
@@ -26,6 +26,7 @@ struct ShardedAnalysisTests {
         configuration.format = .ndjson
         configuration.outputDescriptor = fd
         configuration.diagnosticsDescriptor = quiet
+        configuration.shardResultBytes = resultBytes
         let analyzer = Analyzer(configuration: configuration)
         let split = threads > 1 && analyzer.readSharded(path, threads: threads)
         if !split { analyzer.read([path], with: .icqscope) }
@@ -51,6 +52,27 @@ struct ShardedAnalysisTests {
         let lines = one.output.split(separator: "\n")
         #expect(lines.filter { $0.contains("\"type\":\"finding\"") }.count >= 5)
         #expect(lines.filter { $0.contains("\"type\":\"session\"") }.count >= 100)
+    }
+
+    /// Shards whose results outgrow their share stop mid-file, whichever stops first: the reader
+    /// hands the rest over and the others only take it (they must not stop taking, or the
+    /// reader would wait for ever), and the file is read on one thread with the same output.
+    @Test func shardsThatOutgrowTheirResultsStopAndOneThreadReads() throws {
+        let scratch = TestPaths.temporaryFile("sharded-stop")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let path = scratch.appendingPathComponent("mix.pcap").path
+        _ = try GatewayMixFile.write(users: 100, packets: 40_000, seed: 11, to: path)
+        let one = try Self.analyse(path, threads: 1, scratch: scratch)
+        let whole = try Self.analyse(path, threads: 2, scratch: scratch)
+        #expect(whole.split)
+        #expect(whole.output == one.output)
+        for bytes in [4_096, 200_000] {
+            let stopped = try Self.analyse(path, threads: 2, scratch: scratch, resultBytes: bytes)
+            #expect(!stopped.split, "\(bytes) bytes of results")
+            #expect(stopped.output == one.output)
+            #expect(stopped.status == one.status)
+        }
     }
 
     /// Two inside clients, each a shard of its own: the first learns at login that peer A
@@ -156,18 +178,5 @@ struct ShardedAnalysisTests {
                 && $0.contains("the peer's own packets arrive with TTL")
         }
         #expect(forged.count == 1, "\(one.output)")
-    }
-
-    /// Shards that saw a different number of frames (the file grew or was cut while they read
-    /// it) cannot be merged: the file goes to one thread.
-    @Test func shardsThatSawDifferentFramesSendTheFileToOneThread() {
-        let plan = ShardPlan(hashingInsideHostsInto: 2, inside: [])
-        let contexts = (0..<2).map { ShardContext(index: $0, plan: plan, inside: [], abort: ShardAbort(), resultBudget: 1 << 20) }
-        let hosts = SharedHosts(contexts.map(\.hosts), judged: [])
-        contexts[0].totalFrames = 1_000
-        contexts[1].totalFrames = 1_000
-        #expect(ShardConflicts.check(contexts, hosts: hosts) == nil)
-        contexts[1].totalFrames = 1_024
-        #expect(ShardConflicts.check(contexts, hosts: hosts) == "the file changed while it was read (1000, 1024 frames)")
     }
 }

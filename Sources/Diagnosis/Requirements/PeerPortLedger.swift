@@ -33,7 +33,11 @@ public struct PeerPortLedger: Sendable {
     static let keptFrames = 8
 
     public private(set) var entries: [Entry] = []
-    private var index: [Endpoint: Int] = [:]
+    /// Where each listed endpoint is in `entries`. Every advertisement is looked up here, most
+    /// of them after the list is full (a busy gateway's clients advertise a port a minute):
+    /// a probe, where a dictionary of endpoints hashed each with SipHash.
+    private var index = SlotIndex(minimumCapacity: PeerPortLedger.capacity)
+    private static let hasher = SlotHasher()
     /// Ports advertised after the list was full.
     public private(set) var notListed = 0
 
@@ -66,7 +70,7 @@ public struct PeerPortLedger: Sendable {
             return onCall(.advertised(endpoint, uin: uin, source: source, isLANAddress: isLANAddress, frame: frame,
                                       connectionMode: connectionMode, application: application))
         }
-        if let i = index[endpoint] {
+        if let i = position(of: endpoint) {
             if entries[i].connectionMode == nil { entries[i].connectionMode = connectionMode }
             return
         }
@@ -75,7 +79,7 @@ public struct PeerPortLedger: Sendable {
             notListed += 1
             return
         }
-        index[endpoint] = entries.count
+        index.insert(Int32(entries.count), hash: Self.hasher.hash(endpoint))
         entries.append(Entry(endpoint: endpoint, uin: uin, source: source, isLANAddress: isLANAddress,
                              status: .untried, frames: [frame], connectionMode: connectionMode,
                              application: application.map { "\(ExternalApplicationCapability.name($0))" }))
@@ -85,7 +89,7 @@ public struct PeerPortLedger: Sendable {
     /// what the requirement is about).
     mutating func reached(_ endpoint: Endpoint, frames: [UInt64]) {
         if let onCall { return onCall(.reached(endpoint, frames: frames)) }
-        guard let i = index[endpoint], entries[i].status != .blocked else { return }
+        guard let i = position(of: endpoint), entries[i].status != .blocked else { return }
         entries[i].status = .reached
         add(frames, to: i)
     }
@@ -95,7 +99,7 @@ public struct PeerPortLedger: Sendable {
     /// the log is allocated on the heap even when nothing is logged.
     mutating func reached(_ endpoint: Endpoint, opening: UInt64? = nil, frame: UInt64) {
         if let onCall { return onCall(.reached(endpoint, frames: opening.map { [$0, frame] } ?? [frame])) }
-        guard let i = index[endpoint], entries[i].status != .blocked else { return }
+        guard let i = position(of: endpoint), entries[i].status != .blocked else { return }
         entries[i].status = .reached
         if let opening { add(opening, to: i) }
         add(frame, to: i)
@@ -103,10 +107,14 @@ public struct PeerPortLedger: Sendable {
 
     mutating func blocked(_ endpoint: Endpoint, frames: [UInt64]) {
         if let onCall { return onCall(.blocked(endpoint, frames: frames)) }
-        guard let i = index[endpoint] else { return }
+        guard let i = position(of: endpoint) else { return }
         if entries[i].status == .reached { entries[i].frames.removeSubrange(1...) }
         entries[i].status = .blocked
         add(frames, to: i)
+    }
+
+    private func position(of endpoint: Endpoint) -> Int? {
+        index.find(Self.hasher.hash(endpoint)) { entries[Int($0)].endpoint == endpoint }.map(Int.init)
     }
 
     private mutating func add(_ frames: [UInt64], to i: Int) {

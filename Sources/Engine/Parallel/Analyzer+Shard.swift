@@ -134,10 +134,11 @@ extension Analyzer {
                 begun = true
             }
             if analysing {
+                let interfaces = batch.interfaces
                 for entry in batch.entries {
                     if entry.owner == me {
                         shard.framesAnalysed += 1
-                        _ = analyse(batch.packet(entry), sourceName: sourceName, interfaces: batch.interfaces, filtered: false)
+                        _ = analyse(batch.packet(entry), sourceName: sourceName, interfaces: interfaces, filtered: false)
                         shard.quietUntil = .min
                     } else {
                         passOver(frame: entry.frame, time: entry.time, shard, records)

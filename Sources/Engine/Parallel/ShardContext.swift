@@ -26,8 +26,8 @@ final class ShardContext {
     /// The frames this shard analysed.
     var framesAnalysed = 0
     /// Errors the reader reported, each with the number the next packet got: one thread writes
-    /// them at that point of the run, before that packet's records. Every shard reads the whole
-    /// file; the merge takes the first shard's.
+    /// them at that point of the run, before that packet's records. The first shard reads the
+    /// file and keeps them.
     var readerErrors: [(beforeFrame: UInt64, error: CaptureError)] = []
     /// The reader stopped at a fatal error.
     var stoppedEarly = false

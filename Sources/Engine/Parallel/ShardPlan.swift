@@ -4,14 +4,14 @@ import Wire
 
 /// How a shard of `read --threads` knows its frames (docs/architecture.md, "every core").
 ///
-/// First each shard decides for itself as it reads, by a hash of the frame's inside host: no
-/// pass over the file before the shards start, which would run on one core while the others
-/// wait. That holds as long as every host's frames stay with one inside host: a frame between
+/// First the reading shard decides as it reads, by a hash of the frame's inside host, and hands
+/// the frame on (`FrameHandoff`): no pass over the file before the shards start, which would
+/// run on one core while the others wait. That holds as long as every host's frames stay with one inside host: a frame between
 /// two hosts of one side (two inside hosts talking; every host of a capture taken outside a
 /// NAT) whose hashes differ would join two shards' hosts, and the run stops at it. The file is
 /// then split by `ShardPartition`, which reads it first and joins such hosts into components.
 ///
-/// Every shard asks at every frame of the file: a class, so that asking retains nothing.
+/// The reader asks at every frame of the file: a class, so that asking retains nothing.
 final class ShardPlan {
     let shards: Int
     private let partition: ShardPartition?

@@ -72,7 +72,7 @@ extension Analyzer {
         // The results wait for the merge: an eighth of the budget for all of them; a file whose
         // results need more is read on one thread.
         let abort = ShardAbort()
-        let resultBudget = options.memoryBudget.bytes / 8 / threads
+        let resultBudget = options.shardResultBytes ?? options.memoryBudget.bytes / 8 / threads
         let inside = options.thresholds.inside
         var contexts = (0..<threads).map {
             ShardContext(index: $0, plan: plan, inside: inside, abort: abort, resultBudget: resultBudget)
@@ -111,11 +111,20 @@ extension Analyzer {
             ?? ShardConflicts.tables(shards, capacity: options.memoryBudget.addressCapacity) {
             return .oneThread(conflict)
         }
-        let (order, conflict) = ShardMerge.order(contexts, errors: contexts[0].readerErrors)
-        if let conflict { return .oneThread(conflict) }
+        // The peak of active flows is summed from the shards' counts on another thread meanwhile.
+        var merge: (entries: [ShardMerge.Entry], conflict: String?) = ([], nil)
+        var peakActiveFlows = 0
+        ShardThreads.run(2) { [contexts] in
+            if $0 == 0 {
+                merge = ShardMerge.order(contexts, errors: contexts[0].readerErrors)
+            } else {
+                peakActiveFlows = ShardMerge.peakActiveFlows(contexts)
+            }
+        }
+        if let conflict = merge.conflict { return .oneThread(conflict) }
         let merged = Self.monotonicNanos()
-        replay(order, contexts: contexts, hosts: hosts)
-        absorb(shards, contexts: contexts, path: path)
+        replay(merge.entries, contexts: contexts, hosts: hosts)
+        absorb(shards, contexts: contexts, path: path, peakActiveFlows: peakActiveFlows)
         progress?.clear()
         if showsShards {
             let ms = { (a: Int64, b: Int64) in String((b - a) / 1_000_000) }
@@ -132,8 +141,9 @@ extension Analyzer {
         return .written
     }
 
-    /// Every shard opens the file on its own: a pipe, a FIFO or a device (`<(zcat …)` gives
-    /// /dev/fd/63) would hand each of them a part of the stream, and leave nothing for one thread.
+    /// A file whose split turns out wrong is read again (partitioned, or on one thread): a pipe,
+    /// a FIFO or a device (`<(zcat …)` gives /dev/fd/63) cannot be, nor read once more to check
+    /// that it opens.
     static func isRegularFile(_ path: String) -> Bool {
         var status = stat()
         return stat(path, &status) == 0 && status.st_mode & S_IFMT == S_IFREG
@@ -193,7 +203,7 @@ extension Analyzer {
     }
 
     /// The shards' counts and evidence, joined for `finish()`.
-    private func absorb(_ shards: [Analyzer], contexts: [ShardContext], path: String) {
+    private func absorb(_ shards: [Analyzer], contexts: [ShardContext], path: String, peakActiveFlows: Int) {
         var flows = FlowTableStatistics()
         for shard in shards {
             summary.absorb(shard.summary)
@@ -202,7 +212,7 @@ extension Analyzer {
             if firstClientSide == nil { firstClientSide = shard.firstClientSide }
             flows.absorb(shard.flowTable.statistics)
         }
-        flows.peakActiveFlows = ShardMerge.peakActiveFlows(contexts)
+        flows.peakActiveFlows = peakActiveFlows
         mergedFlowStatistics = flows
         summary.sources.append(Summary.SourceSummary(
             name: path, format: contexts[0].formatName, packets: summary.packets,
@@ -247,10 +257,6 @@ extension FlowTableStatistics {
 enum ShardConflicts {
     static func check(_ shards: [ShardContext], hosts: SharedHosts) -> String? {
         if let conflict = shards.lazy.compactMap(\.conflict).first { return conflict }
-        // A file that grew (or was cut) while the shards read it: they did not see the same frames.
-        if let first = shards.first, shards.contains(where: { $0.totalFrames != first.totalFrames }) {
-            return "the file changed while it was read (\(shards.map { String($0.totalFrames) }.joined(separator: ", ")) frames)"
-        }
         if let stray = shards.first(where: { $0.records.strayResults > 0 }) {
             return "shard \(stray.index) established something at another shard's frame"
         }

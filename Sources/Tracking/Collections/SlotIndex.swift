@@ -11,7 +11,7 @@ import Bytes
 /// Hashes come from `SlotHasher`, seeded at random per process so that crafted traffic cannot
 /// aim at one probe sequence; nothing is ever listed in hash order, so output does not depend
 /// on the seed. Inlinable so that `matches` is inlined at each call site.
-public struct SlotIndex {
+public struct SlotIndex: Sendable {
     /// `(hash >> 32) << 32 | (slot + 1)`; 0 is an empty place. The stored half of the hash
     /// also gives the entry's home place, so entries can be moved back on removal.
     @usableFromInline var entries: [UInt64]
@@ -174,6 +174,12 @@ public struct SlotHasher: Sendable {
     @inlinable @inline(__always)
     public func hash(_ address: IPAddress) -> UInt64 {
         hash(address.high, address.low ^ (address.isIPv6 ? 0x1_0000_0000 : 0))
+    }
+
+    /// An endpoint: its address, its port and the family.
+    @inlinable @inline(__always)
+    public func hash(_ endpoint: Endpoint) -> UInt64 {
+        hash(endpoint.address.high, endpoint.address.low, UInt64(endpoint.port) | (endpoint.address.isIPv6 ? 1 << 16 : 0))
     }
 
     /// An ordered pair of endpoints.
