@@ -53,7 +53,7 @@ final class ShardContext {
     var lastFlowsCreated: UInt64 = 0
 
     /// Digests of classic ICQ logins and keep-alives (a UDP mapping repeats them elsewhere).
-    var mappingDigests: Set<UInt64> = []
+    var mappingDigests = DigestSet()
     /// Relay endpoints of SOCKS5 UDP associations granted here.
     var relays: Set<Endpoint> = []
 
