@@ -58,6 +58,8 @@ extension Analyzer {
         begin(interfaces: source.interfaces, sourceName: source.sourceName)
         let plan = shard.plan, records = shard.records, abort = shard.abort
         var frames: UInt64 = 0
+        // Counted here: asking the batch retained and released it at every frame.
+        var inBatch = 0
         reading: while true {
             let packet: CapturedPacket?
             do {
@@ -97,10 +99,12 @@ extension Analyzer {
                 break reading
             }
             noteFlowCount(shard, frame: packet.frameNumber)
-            if batch.isFull {
+            inBatch += 1
+            if inBatch == FrameBatch.capacity {
                 batch.interfaces = source.interfaces
                 handoff.hand(batch)
                 batch = handoff.emptyBatch()
+                inBatch = 0
             }
             if packet.frameNumber & 1023 == 0 {
                 progress?.file(bytes: source.bytesConsumed ?? 0, packets: packet.frameNumber)

@@ -25,7 +25,9 @@ final class FrameBatch: @unchecked Sendable {
     /// Frames per batch: the handoff's locks are taken once per batch.
     static let capacity = 4096
 
-    private(set) var entries: [Entry] = []
+    /// A fixed buffer, not an array: an append then checks nothing but the count.
+    private let entryBuffer = UnsafeMutablePointer<Entry>.allocate(capacity: FrameBatch.capacity)
+    private(set) var count = 0
     private var storage: UnsafeMutableRawPointer
     private var storageCapacity: Int
     private var used = 0
@@ -38,14 +40,17 @@ final class FrameBatch: @unchecked Sendable {
     fileprivate var readers = 0
 
     init() {
-        entries.reserveCapacity(Self.capacity)
         storageCapacity = Self.capacity * 256
         storage = .allocate(byteCount: storageCapacity, alignment: 16)
     }
 
-    deinit { storage.deallocate() }
+    deinit {
+        storage.deallocate()
+        entryBuffer.deallocate()
+    }
 
-    var isFull: Bool { entries.count >= Self.capacity }
+    /// The frames, in file order.
+    var entries: UnsafeBufferPointer<Entry> { UnsafeBufferPointer(start: entryBuffer, count: count) }
 
     /// A frame of the reading shard (nothing is copied) or, with its bytes, of another shard.
     @inline(__always)
@@ -58,9 +63,11 @@ final class FrameBatch: @unchecked Sendable {
             start = Int32(used)
             used += count
         }
-        entries.append(Entry(frame: packet.frameNumber, time: packet.timestampNanos, owner: Int32(owner), start: start,
+        precondition(count < Self.capacity, "a batch holds \(Self.capacity) frames")
+        (entryBuffer + count).initialize(to: Entry(frame: packet.frameNumber, time: packet.timestampNanos, owner: Int32(owner), start: start,
                              length: Int32(packet.bytes.count), originalLength: Int32(truncatingIfNeeded: packet.originalLength),
                              interfaceIndex: Int32(packet.interfaceIndex), linkType: packet.linkType))
+        count += 1
     }
 
     /// The packet of a copied frame, lent from the batch.
@@ -82,7 +89,7 @@ final class FrameBatch: @unchecked Sendable {
     }
 
     fileprivate func reset() {
-        entries.removeAll(keepingCapacity: true)
+        count = 0
         used = 0
         isLast = false
         totalFrames = 0
