@@ -30,8 +30,14 @@ extension Analyzer {
         // judgement made on them.
         attempts.logSenders { source, ttl, id, destination, time in
             let frame = records.key.frame
-            guard frame > 0, frame != .max, let host = context.hosts.noted(source) else { return }
-            records.noteSender(SenderNote(frame: frame, host: host, time: time, destination: destination, id: id, ttl: ttl))
+            guard frame > 0, frame != .max else { return }
+            if source.isIPv6 {
+                guard let host = context.hosts.noted(source) else { return }
+                records.noteSender(SenderNote(frame: frame, host: host, ipv4: 0, time: time, destination: destination, id: id, ttl: ttl))
+            } else if !context.hosts.isInside(source) {
+                records.noteSender(SenderNote(frame: frame, host: -1, ipv4: source.ipv4Value, time: time, destination: destination,
+                                              id: id, ttl: ttl))
+            }
         }
         // The peer-port rule's counts and warnings are run-wide: it judges the attempts' events
         // in the merge, in one thread's order.

@@ -97,9 +97,13 @@ enum ShardResult {
 /// rule take it.
 struct SenderNote {
     var frame: UInt64
-    /// The source address, by the shard's id of it (`ShardHosts`); after the run, by its
-    /// number among the hosts several shards see (`keepSharedNotes`).
+    /// An IPv6 source, by the shard's id of it (`ShardHosts`; -1: an IPv4 source, in `ipv4`);
+    /// after the run, any source by its number among the hosts several shards see
+    /// (`keepSharedNotes`).
     var host: Int32
+    /// An IPv4 source's address: noted as it is, since looking up an id for every noted packet
+    /// was a tenth of a shard's own overhead, and after the run only a handful are kept.
+    var ipv4: UInt32
     var time: Int64
     var destination: UInt32
     var id: UInt16?
@@ -129,12 +133,18 @@ final class ShardRecords {
 
     func noteSender(_ note: SenderNote) { senderNotes.append(note) }
 
-    /// Once the hosts several shards see are known: keeps the notes of those, each by the
-    /// host's shared number (`numbers`: by the shard's id, -1 for a host no other shard sees).
-    func keepSharedNotes(numbers: [Int32]) {
+    /// Once the hosts several shards see are known: keeps the notes of those the merge
+    /// follows, each by the host's shared number (`numbers`: of an IPv6 source by the shard's
+    /// id, -1 for a host not followed; `ipv4Numbers`: of the IPv4 sources followed).
+    func keepSharedNotes(numbers: [Int32], ipv4Numbers: IPv4Numbers) {
+        guard !ipv4Numbers.isEmpty || numbers.contains(where: { $0 >= 0 }) else {
+            senderNotes.removeAll()
+            return
+        }
         var kept = 0
         for i in senderNotes.indices {
-            let number = numbers[Int(senderNotes[i].host)]
+            let note = senderNotes[i]
+            let number = note.host >= 0 ? numbers[Int(note.host)] : ipv4Numbers.number(note.ipv4)
             guard number >= 0 else { continue }
             senderNotes[kept] = senderNotes[i]
             senderNotes[kept].host = number

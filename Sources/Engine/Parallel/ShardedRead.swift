@@ -105,7 +105,7 @@ extension Analyzer {
         let hosts = SharedHosts(contexts.map(\.hosts), judged: contexts.flatMap(\.judgedHosts))
         // The merge follows the notes of the hosts several shards see that an event is judged
         // on; the rest go, on the shards' threads (a shard's own marks judge a host only it sees).
-        ShardThreads.run(threads) { [contexts] in contexts[$0].records.keepSharedNotes(numbers: hosts.numbersByShard[$0]) }
+        ShardThreads.run(threads) { [contexts] in contexts[$0].records.keepSharedNotes(numbers: hosts.numbersByShard[$0], ipv4Numbers: hosts.followedIPv4) }
         if let conflict = ShardConflicts.check(contexts, hosts: hosts)
             ?? ShardConflicts.lookups(shards, contexts, capacity: options.memoryBudget.advertisedEndpointCapacity)
             ?? ShardConflicts.tables(shards, capacity: options.memoryBudget.addressCapacity) {

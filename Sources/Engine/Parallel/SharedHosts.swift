@@ -28,9 +28,9 @@ struct ShardHosts {
         if !isInside(destination) { markInFrames(destination) }
     }
 
-    /// Asked of most senders noted: the private ranges (no `--inside`) are tested inline.
+    /// Asked of every sender noted: the private ranges (no `--inside`) are tested inline.
     @inline(__always)
-    private func isInside(_ address: IPAddress) -> Bool {
+    func isInside(_ address: IPAddress) -> Bool {
         inside.isEmpty ? address.isPrivate : ShardPlan.isInside(address, inside)
     }
 
@@ -44,7 +44,7 @@ struct ShardHosts {
 
     func isInFrames(_ id: Int) -> Bool { id < inFrames.count && inFrames[id] }
 
-    /// The id a note of `source`'s marks carries; nil for an inside host.
+    /// The id a note of an IPv6 `source`'s marks carries; nil for an inside host.
     mutating func noted(_ source: IPAddress) -> Int32? {
         if source != lastNoted {
             lastNoted = source
@@ -65,6 +65,9 @@ struct SharedHosts {
     /// For each shard, the shared number of each of its ids where the merge follows that host's
     /// marks (-1: not shared, or no event is judged on it).
     private(set) var numbersByShard: [[Int32]] = []
+    /// The shared number of each IPv4 host whose marks the merge follows (a shard notes an IPv4
+    /// sender by its address).
+    private(set) var followedIPv4 = IPv4Numbers()
 
     /// `judged`: the hosts whose marks the shards' attempt events are judged on.
     init(_ shards: [ShardHosts], judged: [IPAddress]) {
@@ -88,7 +91,9 @@ struct SharedHosts {
         }
         var followed = [Bool](repeating: false, count: count)
         for host in judged {
-            if let number = number(host) { followed[Int(number)] = true }
+            guard let number = number(host) else { continue }
+            followed[Int(number)] = true
+            if !host.isIPv6 { followedIPv4.insert(host.ipv4Value, number: number) }
         }
         let hosts = self
         numbersByShard = shards.map { shard in
@@ -104,4 +109,36 @@ struct SharedHosts {
     }
 
     func isShared(_ address: IPAddress) -> Bool { number(address) != nil }
+}
+
+/// IPv4 addresses and their shared numbers (the hosts whose notes the merge follows: a few,
+/// asked of every note a shard kept), sorted for a binary search.
+struct IPv4Numbers {
+    private var addresses: [UInt32] = []
+    private var numbers: [Int32] = []
+
+    var isEmpty: Bool { addresses.isEmpty }
+
+    mutating func insert(_ address: UInt32, number: Int32) {
+        let i = place(address)
+        guard i == addresses.count || addresses[i] != address else { return }
+        addresses.insert(address, at: i)
+        numbers.insert(number, at: i)
+    }
+
+    /// The address's number; -1 when it is not here.
+    func number(_ address: UInt32) -> Int32 {
+        let i = place(address)
+        return i < addresses.count && addresses[i] == address ? numbers[i] : -1
+    }
+
+    /// The first place whose address is not below `address`.
+    private func place(_ address: UInt32) -> Int {
+        var low = 0, high = addresses.count
+        while low < high {
+            let middle = (low + high) / 2
+            if addresses[middle] < address { low = middle + 1 } else { high = middle }
+        }
+        return low
+    }
 }

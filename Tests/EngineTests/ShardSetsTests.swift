@@ -33,3 +33,21 @@ struct DigestSetTests {
         #expect(!zeroA.isDisjoint(with: zeroB))
     }
 }
+
+/// The IPv4 hosts whose notes the merge follows, by shared number.
+struct IPv4NumbersTests {
+    @Test func findsEachAddressItsNumberWhateverTheOrder() {
+        var numbers = IPv4Numbers()
+        #expect(numbers.isEmpty)
+        for (address, number) in [(0xC633_6414, 3), (0x0A00_0001, 0), (0xFFFF_FFFF, 7), (0, 1)] as [(UInt32, Int32)] {
+            numbers.insert(address, number: number)
+        }
+        numbers.insert(0x0A00_0001, number: 9)
+        #expect(numbers.number(0xC633_6414) == 3)
+        #expect(numbers.number(0x0A00_0001) == 0, "the first number stays")
+        #expect(numbers.number(0xFFFF_FFFF) == 7)
+        #expect(numbers.number(0) == 1)
+        #expect(numbers.number(0xC633_6415) == -1)
+        #expect(!numbers.isEmpty)
+    }
+}
