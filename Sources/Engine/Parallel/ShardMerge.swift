@@ -10,13 +10,53 @@ enum ShardMerge {
     /// a clock and nothing came due anywhere has nothing to order.
     typealias Entry = (shard: Int, index: Int)
 
-    static func order(_ shards: [ShardContext], errors: [(beforeFrame: UInt64, error: CaptureError)]) -> (entries: [Entry], conflict: String?) {
+    typealias Errors = [(beforeFrame: UInt64, error: CaptureError)]
+
+    /// The whole order, and one thread's peak of active flows: the frames up to `split` are
+    /// ordered on this thread while another orders the rest and sums the peak (the merge is
+    /// serial work after the shards: a twentieth of the run on the million-packet mix).
+    static func orderAndPeak(_ shards: [ShardContext], errors: Errors) -> (entries: [Entry], conflict: String?, peakActiveFlows: Int) {
+        // The half of the frames the shards' results reach, by frame number.
+        let last = shards.compactMap { $0.records.keys.last(where: { $0.frame != .max })?.frame }.max() ?? 0
+        let split = last / 2 + 1
+        var first: (entries: [Entry], conflict: String?) = ([], nil)
+        var second: (entries: [Entry], conflict: String?) = ([], nil)
+        var peak = 0
+        ShardThreads.run(2) { [shards] in
+            if $0 == 0 {
+                first = order(shards, errors: errors, from: 0, before: split)
+            } else {
+                second = order(shards, errors: errors, from: split, before: nil)
+                peak = peakActiveFlows(shards)
+            }
+        }
+        if let conflict = first.conflict ?? second.conflict { return ([], conflict, peak) }
+        return (first.entries + second.entries, nil, peak)
+    }
+
+    /// The order of the results at frames from `from` up to `before` (nil: to the end of the
+    /// run), with the reader's errors that go among them: those before `before`.
+    static func order(_ shards: [ShardContext], errors: Errors, from: UInt64 = 0, before: UInt64? = nil) -> (entries: [Entry], conflict: String?) {
         let keys = shards.map(\.records.keys)
         let results = shards.map(\.records.results)
         var entries: [Entry] = []
-        var position = [Int](repeating: 0, count: shards.count)
-        var nextError = 0
-        func frame(at s: Int) -> UInt64? { position[s] < keys[s].count ? keys[s][position[s]].frame : nil }
+        // Each shard's keys are in frame order: the first at `from` or later.
+        var position = keys.map { shardKeys in
+            var low = 0, high = shardKeys.count
+            while low < high {
+                let middle = (low + high) / 2
+                if shardKeys[middle].frame < from { low = middle + 1 } else { high = middle }
+            }
+            return low
+        }
+        let end = before ?? .max
+        var nextError = errors.firstIndex { $0.beforeFrame >= from } ?? errors.count
+        let errorsEnd = before.map { bound in errors.firstIndex { $0.beforeFrame >= bound } ?? errors.count } ?? errors.count
+        func frame(at s: Int) -> UInt64? {
+            guard position[s] < keys[s].count else { return nil }
+            let f = keys[s][position[s]].frame
+            return before == nil || f < end ? f : nil
+        }
         func byKey(_ x: Entry, _ y: Entry) -> Bool {
             let kx = keys[x.shard][x.index], ky = keys[y.shard][y.index]
             if kx != ky { return kx < ky }
@@ -49,7 +89,7 @@ enum ShardMerge {
                     any = true
                 }
             }
-            while nextError < errors.count, !any || errors[nextError].beforeFrame <= f {
+            while nextError < errorsEnd, !any || errors[nextError].beforeFrame <= f {
                 entries.append((-1, nextError))
                 nextError += 1
             }

@@ -111,20 +111,11 @@ extension Analyzer {
             ?? ShardConflicts.tables(shards, capacity: options.memoryBudget.addressCapacity) {
             return .oneThread(conflict)
         }
-        // The peak of active flows is summed from the shards' counts on another thread meanwhile.
-        var merge: (entries: [ShardMerge.Entry], conflict: String?) = ([], nil)
-        var peakActiveFlows = 0
-        ShardThreads.run(2) { [contexts] in
-            if $0 == 0 {
-                merge = ShardMerge.order(contexts, errors: contexts[0].readerErrors)
-            } else {
-                peakActiveFlows = ShardMerge.peakActiveFlows(contexts)
-            }
-        }
+        let merge = ShardMerge.orderAndPeak(contexts, errors: contexts[0].readerErrors)
         if let conflict = merge.conflict { return .oneThread(conflict) }
         let merged = Self.monotonicNanos()
         replay(merge.entries, contexts: contexts, hosts: hosts)
-        absorb(shards, contexts: contexts, path: path, peakActiveFlows: peakActiveFlows)
+        absorb(shards, contexts: contexts, path: path, peakActiveFlows: merge.peakActiveFlows)
         progress?.clear()
         if showsShards {
             let ms = { (a: Int64, b: Int64) in String((b - a) / 1_000_000) }
