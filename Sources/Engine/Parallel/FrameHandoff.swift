@@ -14,7 +14,8 @@ final class FrameBatch: @unchecked Sendable {
         /// Capture time as read.
         var time: Int64
         var owner: Int32
-        /// Where the copy of the frame starts in `bytes` (-1: the reading shard's own frame).
+        /// Where the copy of the frame starts in the batch's storage (-1: the reading shard's
+        /// own frame, not copied).
         var start: Int32
         var length: Int32
         var originalLength: Int32
@@ -57,11 +58,11 @@ final class FrameBatch: @unchecked Sendable {
     func append(_ packet: CapturedPacket, owner: Int, copied: Bool) {
         var start: Int32 = -1
         if copied {
-            let count = packet.bytes.count
-            if used + count > storageCapacity { grow(toHold: used + count) }
-            if count > 0 { (storage + used).copyMemory(from: packet.bytes.baseAddress!, byteCount: count) }
+            let length = packet.bytes.count
+            if used + length > storageCapacity { grow(toHold: used + length) }
+            if length > 0 { (storage + used).copyMemory(from: packet.bytes.baseAddress!, byteCount: length) }
             start = Int32(used)
-            used += count
+            used += length
         }
         precondition(count < Self.capacity, "a batch holds \(Self.capacity) frames")
         (entryBuffer + count).initialize(to: Entry(frame: packet.frameNumber, time: packet.timestampNanos, owner: Int32(owner), start: start,
