@@ -41,17 +41,10 @@ enum ShardMerge {
         let results = shards.map(\.records.results)
         var entries: [Entry] = []
         // Each shard's keys are in frame order: the first at `from` or later.
-        var position = keys.map { shardKeys in
-            var low = 0, high = shardKeys.count
-            while low < high {
-                let middle = (low + high) / 2
-                if shardKeys[middle].frame < from { low = middle + 1 } else { high = middle }
-            }
-            return low
-        }
+        var position = keys.map { $0.firstPlace { $0.frame >= from } }
         let end = before ?? .max
-        var nextError = errors.firstIndex { $0.beforeFrame >= from } ?? errors.count
-        let errorsEnd = before.map { bound in errors.firstIndex { $0.beforeFrame >= bound } ?? errors.count } ?? errors.count
+        var nextError = errors.firstPlace { $0.beforeFrame >= from }
+        let errorsEnd = before.map { bound in errors.firstPlace { $0.beforeFrame >= bound } } ?? errors.count
         func frame(at s: Int) -> UInt64? {
             guard position[s] < keys[s].count else { return nil }
             let f = keys[s][position[s]].frame

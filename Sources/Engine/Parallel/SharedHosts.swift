@@ -134,11 +134,6 @@ struct IPv4Numbers {
 
     /// The first place whose address is not below `address`.
     private func place(_ address: UInt32) -> Int {
-        var low = 0, high = addresses.count
-        while low < high {
-            let middle = (low + high) / 2
-            if addresses[middle] < address { low = middle + 1 } else { high = middle }
-        }
-        return low
+        addresses.firstPlace { $0 >= address }
     }
 }
