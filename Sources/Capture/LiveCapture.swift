@@ -10,8 +10,9 @@ import Musl
 ///
 /// One nonblocking handle per interface; the capture waits on all of their descriptors (and on
 /// the stop-signal pipe) with one `poll`, keeps at most one read packet per interface waiting,
-/// and delivers the earliest of them, so interfaces merge in time order as far as the kernel
-/// has handed their packets over. Each packet is lent in place from libpcap's buffer (`pcap_next_ex`), valid until
+/// and delivers the earliest of them once every other interface either has a later packet
+/// waiting or was found empty after it (`mayDeliver`), so interfaces merge in capture-time order:
+/// a packet forwarded by the gateway comes after its copy on the way in. Each packet is lent in place from libpcap's buffer (`pcap_next_ex`), valid until
 /// the next call, and carries the index of its interface in `interfaces`. Reading allocates
 /// nothing per packet.
 ///
@@ -43,7 +44,9 @@ public struct LiveCapture: PacketSource, ~Copyable {
     private var pendingHeader: [pcap_pkthdr]
     private var pendingData: [UnsafePointer<UInt8>?]
     private var pendingTimestamp: [Int64]
-    private var deliveredSinceRecheck = 0
+    /// When each interface was last found to have nothing to read (real-time clock, taken before
+    /// the look): no packet stamped before then can still come from it, with `mergeLagNanos`.
+    private var checkedEmptyAt: [Int64]
     var frameCounter: UInt64 = 0
     var clock = LiveClock()
     /// The real-time clock minus the monotonic one, to date a packet's delivery without a second
@@ -98,6 +101,7 @@ public struct LiveCapture: PacketSource, ~Copyable {
         pendingHeader = Array(repeating: pcap_pkthdr(), count: handles.count)
         pendingData = Array(repeating: nil, count: handles.count)
         pendingTimestamp = Array(repeating: 0, count: handles.count)
+        checkedEmptyAt = Array(repeating: Int64.min, count: handles.count)
         pollCount = handles.count + 1
         pollSet = .allocate(capacity: handles.count + 1)
         for (i, handle) in handles.enumerated() {
@@ -209,47 +213,79 @@ public struct LiveCapture: PacketSource, ~Copyable {
             if now >= nextTickMonotonic {
                 nextTickMonotonic = now &+ options.tickIntervalNanos
                 realtimeOffset = LiveClock.realtimeNanos() &- LiveClock.monotonicNanos()
+                if threads == nil {
+                    // What the kernel has handed over by now is read first, so that the tick
+                    // stays before it (`tickTime`).
+                    try pollHandles(timeoutMillis: 0, monotonicNow: now)
+                    try fillPending(monotonicNow: now)
+                }
                 return .tick(nowNanos: tickTime(monotonicNow: now))
             }
             if let threads {
                 if let packet = try nextFromRings(threads, monotonicNow: now) { return .packet(packet) }
                 continue
             }
-            // While one interface streams, the others are not polled by the wait below: look at
-            // them now and then so that their packets are not held back.
-            if handles.count > 1 && deliveredSinceRecheck >= LiveCapture.recheckEvery {
-                deliveredSinceRecheck = 0
-                try pollHandles(timeoutMillis: 0)
+            try fillPending(monotonicNow: now)
+            if let i = earliestPending() {
+                if mayDeliver(i) { return .packet(take(i, monotonicNow: now)) }
+                // Another interface may still hold an earlier packet: look at them all now, or,
+                // when the kernel may not have handed it over yet, wait until it must have.
+                let due = pendingTimestamp[i] &+ mergeLagNanos &- realtimeOffset
+                if now >= due {
+                    try pollHandles(timeoutMillis: 0, monotonicNow: now)
+                } else {
+                    try waitForPackets(monotonicNow: now, until: due)
+                }
+                continue
             }
-            try fillPending()
-            if let i = earliestPending() { return .packet(take(i, monotonicNow: now)) }
             try waitForPackets(monotonicNow: now)
         }
     }
 
     /// The clock a tick reports. Without immediate mode the kernel hands packets over up to
     /// `batchTimeoutMillis` late, so a packet stamped shortly before a tick may still come after
-    /// it: the tick's time stays that far behind the wall clock (never behind a delivered packet),
-    /// so that no deadline expires before the packets that could have met it were seen. With
-    /// capture threads, packets also wait in the rings for the reorder window: the tick stays
-    /// that much further behind, and before any packet still waiting.
+    /// it: the tick's time stays that far behind the wall clock (`mergeLagNanos` on one thread,
+    /// never behind a delivered packet), so that no deadline expires before the packets that
+    /// could have met it were seen. With capture threads, packets also wait in the rings for the
+    /// reorder window: the tick stays that much further behind. Either way it stays before any
+    /// packet still waiting.
     private func tickTime(monotonicNow now: Int64) -> Int64 {
-        var lag: Int64 = options.immediate ? 0 : Int64(options.batchTimeoutMillis) &* 1_000_000
         var time = clock.now(monotonicNow: now)
+        let lag: Int64
         if let threads {
-            lag &+= threads.windowNanos
+            lag = (options.immediate ? 0 : Int64(options.batchTimeoutMillis) &* 1_000_000) &+ threads.windowNanos
             if let waiting = threads.earliestWaitingNanos { time = min(time, waiting &- 1 &+ lag) }
+        } else {
+            // One thread holds a packet until the other interfaces cannot have an earlier one.
+            lag = mergeLagNanos
+            if let i = earliestPending() { time = min(time, pendingTimestamp[i] &- 1 &+ lag) }
         }
         return max(clock.anchorCaptureNanos, time &- lag)
     }
 
-    /// How many packets may be delivered before idle interfaces are polled again.
-    static let recheckEvery = 32
+    /// How long after its timestamp a packet may still be handed over by the kernel. Immediate
+    /// mode hands each packet over as it is stamped (a forwarded copy is stamped after the
+    /// original was already readable), so an interface found empty after a packet's timestamp
+    /// has nothing earlier. Otherwise the kernel fills a block of packets and hands it over
+    /// when full or after the batching delay: the capture threads' reorder window covers that.
+    private var mergeLagNanos: Int64 { options.immediate ? 0 : options.effectiveReorderWindowNanos }
+
+    /// Whether the packet waiting on interface `i` (the earliest waiting) may be delivered: every
+    /// other interface has a later packet waiting, or was found empty late enough that it cannot
+    /// still hand over an earlier one.
+    private func mayDeliver(_ i: Int) -> Bool {
+        let needed = pendingTimestamp[i] &+ mergeLagNanos
+        for j in 0..<handles.count where j != i && !hasPending[j] && checkedEmptyAt[j] < needed {
+            return false
+        }
+        return true
+    }
 
     /// Reads one packet into each empty pending slot whose handle may have one. libpcap keeps
     /// each handle's packet valid until that handle is read again, so one packet per interface
     /// can wait here while the earliest of them is delivered: interfaces merge in time order.
-    private mutating func fillPending() throws(CaptureError) {
+    /// `monotonicNow` was read before the reads: a handle found empty was empty then.
+    private mutating func fillPending(monotonicNow now: Int64) throws(CaptureError) {
         for i in 0..<handles.count where ready[i] && !hasPending[i] {
             var header: UnsafeMutablePointer<pcap_pkthdr>? = nil
             var data: UnsafePointer<UInt8>? = nil
@@ -267,6 +303,7 @@ public struct LiveCapture: PacketSource, ~Copyable {
                                        message: "interface \(handles[i].name) went down or disappeared while capturing")
                 }
                 ready[i] = false
+                checkedEmptyAt[i] = now &+ realtimeOffset
             }
         }
     }
@@ -286,7 +323,6 @@ public struct LiveCapture: PacketSource, ~Copyable {
         let timestamp = pendingTimestamp[i]
         frameCounter += 1
         deliveredPerInterface[i] += 1
-        deliveredSinceRecheck += 1
         clock.packetSeen(timestampNanos: timestamp, monotonicNow: monotonicNow)
         lastPacketLagNanos = monotonicNow &+ realtimeOffset &- timestamp
         return CapturedPacket(
@@ -295,15 +331,18 @@ public struct LiveCapture: PacketSource, ~Copyable {
             bytes: UnsafeRawBufferPointer(start: pendingData[i], count: Int(h.caplen)))
     }
 
-    private mutating func waitForPackets(monotonicNow now: Int64) throws(CaptureError) {
-        var wakeAt = nextTickMonotonic
+    /// Waits for packets until the next tick, the end of `--duration` or `until` (monotonic).
+    private mutating func waitForPackets(monotonicNow now: Int64, until: Int64 = .max) throws(CaptureError) {
+        var wakeAt = min(nextTickMonotonic, until)
         if let duration = options.durationNanos { wakeAt = min(wakeAt, startMonotonic &+ duration) }
-        try pollHandles(timeoutMillis: Int32(clamping: max(0, (wakeAt &- now + 999_999) / 1_000_000)))
+        try pollHandles(timeoutMillis: Int32(clamping: max(0, (wakeAt &- now + 999_999) / 1_000_000)),
+                        monotonicNow: now)
     }
 
     /// Waits up to `timeoutMillis` for any interface (or the stop-signal pipe) and marks the
-    /// interfaces that have something.
-    private mutating func pollHandles(timeoutMillis: Int32) throws(CaptureError) {
+    /// interfaces that have something; those that have nothing were empty at `monotonicNow`
+    /// (read before the call), at least.
+    private mutating func pollHandles(timeoutMillis: Int32, monotonicNow now: Int64) throws(CaptureError) {
         pollSet[pollCount - 1].fd = options.stopOnSignals ? StopSignals.wakeDescriptor : -1
         for i in 0..<pollCount { pollSet[i].revents = 0 }
         let result = poll(pollSet, nfds_t(pollCount), timeoutMillis)
@@ -313,9 +352,13 @@ public struct LiveCapture: PacketSource, ~Copyable {
             throw CaptureError(file: sourceName, reason: .captureFailed,
                                message: "waiting for packets failed: \(String(cString: strerror(err)))")
         }
-        for i in 0..<handles.count where pollSet[i].revents != 0 {
-            ready[i] = true
-            if Int32(pollSet[i].revents) & (POLLERR | POLLHUP | POLLNVAL) != 0 { troubled[i] = true }
+        for i in 0..<handles.count {
+            if pollSet[i].revents != 0 {
+                ready[i] = true
+                if Int32(pollSet[i].revents) & (POLLERR | POLLHUP | POLLNVAL) != 0 { troubled[i] = true }
+            } else if !ready[i] {
+                checkedEmptyAt[i] = now &+ realtimeOffset
+            }
         }
         if pollSet[pollCount - 1].revents != 0 { StopSignals.drainWakeups() }
     }
@@ -338,7 +381,7 @@ public struct LiveCapture: PacketSource, ~Copyable {
     private mutating func drainEvent() throws(CaptureError) -> LiveEvent {
         if let threads { return try drainRings(threads) }
         if options.count.map({ frameCounter < $0 }) ?? true {
-            try fillPending()
+            try fillPending(monotonicNow: LiveClock.monotonicNanos())
             if let i = earliestPending(), pendingTimestamp[i] <= drainUntilNanos {
                 return .packet(take(i, monotonicNow: LiveClock.monotonicNanos()))
             }

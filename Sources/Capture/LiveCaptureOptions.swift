@@ -35,10 +35,12 @@ public struct LiveCaptureOptions: Sendable, Equatable {
 
     /// The reorder window in force: 20 ms (a capture thread that has the CPU reads a packet well
     /// within that, even on a machine shared with the sender), plus, when the kernel batches
-    /// (not `immediate`), the batching delay, since a block of packets can be handed over that
-    /// much later than its first packet's timestamp.
+    /// (not `immediate`), twice the batching delay: the kernel's block timer retires a block
+    /// only if no new block was opened since the timer last fired (`af_packet.c`,
+    /// `prb_retire_rx_blk_timer_expired`), so a block can be handed over up to two delays after
+    /// its first packet's timestamp.
     public var effectiveReorderWindowNanos: Int64 {
-        reorderWindowNanos ?? (20_000_000 + (immediate ? 0 : Int64(batchTimeoutMillis) * 1_000_000))
+        reorderWindowNanos ?? (20_000_000 + (immediate ? 0 : 2 * Int64(batchTimeoutMillis) * 1_000_000))
     }
 
     public init(interfaces: [String]) {

@@ -55,7 +55,7 @@ struct LiveCommand: ParsableCommand {
     @Option(name: .long, help: "Report capture and drop counters this often (seconds or with a unit) on stderr, and as stats records in NDJSON.")
     var statsInterval: DurationArgument?
 
-    @Option(name: .long, help: ArgumentHelp("1: one thread reads the interfaces and analyses. 2 or more: each interface is read by a capture thread of its own into a ring, and the analysis takes the packets of all rings in capture-time order (reorder window: 20 ms, plus the kernel's batching delay without --immediate). Default: the number of cores.", valueName: "n"))
+    @Option(name: .long, help: ArgumentHelp("1: one thread reads the interfaces and analyses. 2 or more: each interface is read by a capture thread of its own into a ring, and the analysis takes the packets of all rings in capture-time order (reorder window: 20 ms, plus twice the kernel's batching delay without --immediate). Default: the number of cores.", valueName: "n"))
     var threads: Int = CoreCount.online
 
     @Option(name: [.customShort("Z"), .customLong("user")], help: "Once the interfaces and --write are open, run as this user (its groups, gid and uid) with no capabilities.")
