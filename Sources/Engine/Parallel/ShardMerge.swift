@@ -12,10 +12,11 @@ enum ShardMerge {
 
     typealias Errors = [(beforeFrame: UInt64, error: CaptureError)]
 
-    /// The whole order, and one thread's peak of active flows: the frames up to `split` are
-    /// ordered on this thread while another orders the rest and sums the peak (the merge is
-    /// serial work after the shards: a twentieth of the run on the million-packet mix).
-    static func orderAndPeak(_ shards: [ShardContext], errors: Errors) -> (entries: [Entry], conflict: String?, peakActiveFlows: Int) {
+    /// The whole order, in two parts to be taken one after the other, and one thread's peak of
+    /// active flows: the frames up to `split` are ordered on this thread while another orders
+    /// the rest and sums the peak (the merge is serial work after the shards: a twentieth of the
+    /// run on the million-packet mix).
+    static func orderAndPeak(_ shards: [ShardContext], errors: Errors) -> (parts: [[Entry]], conflict: String?, peakActiveFlows: Int) {
         // The half of the frames the shards' results reach, by frame number.
         let last = shards.compactMap { $0.records.keys.last(where: { $0.frame != .max })?.frame }.max() ?? 0
         let split = last / 2 + 1
@@ -31,7 +32,7 @@ enum ShardMerge {
             }
         }
         if let conflict = first.conflict ?? second.conflict { return ([], conflict, peak) }
-        return (first.entries + second.entries, nil, peak)
+        return ([first.entries, second.entries], nil, peak)
     }
 
     /// The order of the results at frames from `from` up to `before` (nil: to the end of the
@@ -39,12 +40,16 @@ enum ShardMerge {
     static func order(_ shards: [ShardContext], errors: Errors, from: UInt64 = 0, before: UInt64? = nil) -> (entries: [Entry], conflict: String?) {
         let keys = shards.map(\.records.keys)
         let results = shards.map(\.records.results)
-        var entries: [Entry] = []
         // Each shard's keys are in frame order: the first at `from` or later.
         var position = keys.map { $0.firstPlace { $0.frame >= from } }
         let end = before ?? .max
         var nextError = errors.firstPlace { $0.beforeFrame >= from }
         let errorsEnd = before.map { bound in errors.firstPlace { $0.beforeFrame >= bound } } ?? errors.count
+        // Room for every entry at once: grown by doubling, the list was copied as it grew.
+        var entries: [Entry] = []
+        entries.reserveCapacity(errorsEnd - nextError + keys.indices.reduce(0) { sum, s in
+            sum + (before.map { bound in keys[s].firstPlace { $0.frame >= bound } } ?? keys[s].count) - position[s]
+        })
         func frame(at s: Int) -> UInt64? {
             guard position[s] < keys[s].count else { return nil }
             let f = keys[s][position[s]].frame

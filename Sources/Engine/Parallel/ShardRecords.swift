@@ -153,6 +153,24 @@ final class ShardRecords {
         senderNotes.removeLast(senderNotes.count - kept)
     }
 
+    /// Room for the results of about `frames` frames, in address space only: the pages are
+    /// touched as results come. Grown by doubling instead, each array was copied as it grew, and
+    /// every page of it was touched about twice: on a virtual machine a first touch costs
+    /// microseconds (docs/architecture.md, "Memory"). Each array's room stays within what the
+    /// results may hold (`budget`) and 256 MiB.
+    func reserve(frames: Int, budget: Int) {
+        func room(perFrame: Double, stride: Int) -> Int {
+            min(Int(Double(frames) * perFrame), min(budget, 256 << 20) / stride)
+        }
+        let results = room(perFrame: 0.5, stride: MemoryLayout<RecordKey>.stride)
+        keys.reserveCapacity(results)
+        self.results.reserveCapacity(results)
+        senderNotes.reserveCapacity(room(perFrame: 1, stride: MemoryLayout<SenderNote>.stride))
+        renderedRecords = JSONWriter(capacity: room(perFrame: 16, stride: 1))
+        renderedEnds.reserveCapacity(room(perFrame: 1.0 / 16, stride: MemoryLayout<Int>.stride))
+        advertisements.reserveCapacity(room(perFrame: 1.0 / 16, stride: MemoryLayout<AdvertisedEndpoints.Entry>.stride))
+    }
+
     /// Records written in the shard (ended sessions), one after another; `renderedEnds[i]` is
     /// where the i-th ends.
     private var renderedRecords = JSONWriter(capacity: 0)

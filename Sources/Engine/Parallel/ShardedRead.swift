@@ -77,6 +77,10 @@ extension Analyzer {
         var contexts = (0..<threads).map {
             ShardContext(index: $0, plan: plan, inside: inside, abort: abort, resultBudget: resultBudget)
         }
+        // At most a frame per 64 bytes of the file (a record's header and the least Ethernet
+        // frame), shared out among the shards.
+        let frames = Int(Self.totalSize([path]) ?? 0) / 64 / threads
+        for context in contexts { context.records.reserve(frames: frames, budget: resultBudget) }
         var shards = contexts.map { context in
             let shard = Analyzer(configuration: configuration)
             shard.becomeShard(context)
@@ -114,7 +118,7 @@ extension Analyzer {
         let merge = ShardMerge.orderAndPeak(contexts, errors: contexts[0].readerErrors)
         if let conflict = merge.conflict { return .oneThread(conflict) }
         let merged = Self.monotonicNanos()
-        replay(merge.entries, contexts: contexts, hosts: hosts)
+        replay(merge.parts, contexts: contexts, hosts: hosts)
         absorb(shards, contexts: contexts, path: path, peakActiveFlows: merge.peakActiveFlows)
         progress?.clear()
         if showsShards {
@@ -158,12 +162,12 @@ extension Analyzer {
     }
 
     /// The shards' results and calls, through this analyzer, in one thread's order.
-    private func replay(_ order: [ShardMerge.Entry], contexts: [ShardContext], hosts: SharedHosts) {
+    private func replay(_ parts: [[ShardMerge.Entry]], contexts: [ShardContext], hosts: SharedHosts) {
         let errors = contexts[0].readerErrors
         // The marks of the hosts several shards see, as one thread keeps them: what a reset or
         // an ICMP error in such a host's name is judged against.
         var marks = SharedSenderMarks(contexts.map(\.records.senderNotes), hosts: hosts)
-        for (s, i) in order {
+        for (s, i) in parts.joined() {
             guard s >= 0 else {
                 report(errors[i].error)
                 continue
