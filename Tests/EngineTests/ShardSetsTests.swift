@@ -51,3 +51,20 @@ struct IPv4NumbersTests {
         #expect(!numbers.isEmpty)
     }
 }
+
+/// Why a sharded run went to one thread: the shard that stopped first says it, not the shards
+/// that stopped because it did (they come first when the reader is one of them).
+struct ShardConflictTests {
+    @Test func theFirstCauseIsGivenNotAnotherShardStopped() {
+        let plan = ShardPlan(hashingInsideHostsInto: 3, inside: [])
+        let abort = ShardAbort()
+        let contexts = (0..<3).map { ShardContext(index: $0, plan: plan, inside: [], abort: abort, resultBudget: 1 << 20) }
+        #expect(ShardConflicts.check(contexts, hosts: SharedHosts(contexts.map(\.hosts), judged: [])) == nil)
+        contexts[0].noteConflict(ShardContext.anotherStopped)
+        contexts[2].noteConflict(ShardContext.anotherStopped)
+        #expect(ShardConflicts.check(contexts, hosts: SharedHosts(contexts.map(\.hosts), judged: [])) == ShardContext.anotherStopped)
+        contexts[1].noteConflict("a table of its share of the memory budget was full")
+        #expect(ShardConflicts.check(contexts, hosts: SharedHosts(contexts.map(\.hosts), judged: []))
+                == "a table of its share of the memory budget was full")
+    }
+}

@@ -178,7 +178,7 @@ extension Analyzer {
             shard.abort.raise()
         }
         if shard.abort.isRaised {
-            shard.noteConflict("another shard stopped")
+            shard.noteConflict(ShardContext.anotherStopped)
             return false
         }
         return true

@@ -76,6 +76,9 @@ final class ShardContext {
         hosts = ShardHosts(inside: inside)
     }
 
+    /// The conflict of a shard that stopped because another did (whose conflict says why).
+    static let anotherStopped = "another shard stopped"
+
     func noteConflict(_ reason: @autoclosure () -> String) {
         if conflict == nil { conflict = reason() }
     }

@@ -251,7 +251,9 @@ extension FlowTableStatistics {
 /// any of it sends the file to one thread.
 enum ShardConflicts {
     static func check(_ shards: [ShardContext], hosts: SharedHosts) -> String? {
-        if let conflict = shards.lazy.compactMap(\.conflict).first { return conflict }
+        // The shard that stopped first says why; the others only that it did.
+        let conflicts = shards.compactMap(\.conflict)
+        if let conflict = conflicts.first(where: { $0 != ShardContext.anotherStopped }) ?? conflicts.first { return conflict }
         if let stray = shards.first(where: { $0.records.strayResults > 0 }) {
             return "shard \(stray.index) established something at another shard's frame"
         }
