@@ -62,8 +62,9 @@ struct SharedHosts {
     private var all = AddressIDs()
     private var numberOfID: [Int32] = []
     private(set) var count = 0
-    /// For each shard, the shared number of each of its ids where the merge follows that host's
-    /// marks (-1: not shared, or no event is judged on it).
+    /// For each shard, the shared number of each of its IPv6 ids where the merge follows that
+    /// host's marks (-1: not shared, or no event is judged on it, or an IPv4 address: a shard
+    /// notes an IPv4 sender by its address, `followedIPv4`).
     private(set) var numbersByShard: [[Int32]] = []
     /// The shared number of each IPv4 host whose marks the merge follows (a shard notes an IPv4
     /// sender by its address).
@@ -97,7 +98,10 @@ struct SharedHosts {
         }
         let hosts = self
         numbersByShard = shards.map { shard in
-            shard.table.addresses.map { address in hosts.number(address).flatMap { followed[Int($0)] ? $0 : nil } ?? -1 }
+            shard.table.addresses.map { address in
+                guard address.isIPv6 else { return -1 }
+                return hosts.number(address).flatMap { followed[Int($0)] ? $0 : nil } ?? -1
+            }
         }
     }
 
