@@ -12,9 +12,9 @@ import Musl
 /// the stop-signal pipe) with one `poll`, keeps at most one read packet per interface waiting,
 /// and delivers the earliest of them once every other interface either has a later packet
 /// waiting or was found empty after it (`mayDeliver`), so interfaces merge in capture-time order:
-/// a packet forwarded by the gateway comes after its copy on the way in. Each packet is lent in place from libpcap's buffer (`pcap_next_ex`), valid until
-/// the next call, and carries the index of its interface in `interfaces`. Reading allocates
-/// nothing per packet.
+/// a packet forwarded by the gateway comes after its copy on the way in. Each packet is lent in
+/// place from libpcap's buffer (`pcap_next_ex`), valid until the next call, and carries the
+/// index of its interface in `interfaces`. Reading allocates nothing per packet.
 ///
 /// With `options.threads` of 2 or more, each interface is read by a capture thread of its own
 /// into a ring of copies (`LiveCaptureThreads`), and `nextEvent()` merges the rings in capture-time
