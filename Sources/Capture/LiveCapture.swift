@@ -32,21 +32,21 @@ public struct LiveCapture: PacketSource, ~Copyable {
     public let warnings: [String]
 
     let handles: [LiveHandle]
-    private let pollSet: UnsafeMutablePointer<pollfd>
-    private let pollCount: Int
+    let pollSet: UnsafeMutablePointer<pollfd>
+    let pollCount: Int
     /// Whether a handle may have packets waiting (set by poll, cleared when it has none).
-    private var ready: [Bool]
+    var ready: [Bool]
     /// Whether poll reported an error condition on a handle's descriptor.
-    private var troubled: [Bool]
+    var troubled: [Bool]
     var deliveredPerInterface: [UInt64]
     /// One packet per interface, read but not yet delivered (see `fillPending`).
-    private var hasPending: [Bool]
-    private var pendingHeader: [pcap_pkthdr]
-    private var pendingData: [UnsafePointer<UInt8>?]
-    private var pendingTimestamp: [Int64]
+    var hasPending: [Bool]
+    var pendingHeader: [pcap_pkthdr]
+    var pendingData: [UnsafePointer<UInt8>?]
+    var pendingTimestamp: [Int64]
     /// When each interface was last found to have nothing to read (real-time clock, taken before
     /// the look): no packet stamped before then can still come from it, with `mergeLagNanos`.
-    private var checkedEmptyAt: [Int64]
+    var checkedEmptyAt: [Int64]
     var frameCounter: UInt64 = 0
     var clock = LiveClock()
     /// The real-time clock minus the monotonic one, to date a packet's delivery without a second
@@ -261,106 +261,6 @@ public struct LiveCapture: PacketSource, ~Copyable {
             if let i = earliestPending() { time = min(time, pendingTimestamp[i] &- 1 &+ lag) }
         }
         return max(clock.anchorCaptureNanos, time &- lag)
-    }
-
-    /// How long after its timestamp a packet may still be handed over by the kernel. Immediate
-    /// mode hands each packet over as it is stamped (a forwarded copy is stamped after the
-    /// original was already readable), so an interface found empty after a packet's timestamp
-    /// has nothing earlier. Otherwise the kernel fills a block of packets and hands it over
-    /// when full or after the batching delay: the capture threads' reorder window covers that.
-    private var mergeLagNanos: Int64 { options.immediate ? 0 : options.effectiveReorderWindowNanos }
-
-    /// Whether the packet waiting on interface `i` (the earliest waiting) may be delivered: every
-    /// other interface has a later packet waiting, or was found empty late enough that it cannot
-    /// still hand over an earlier one.
-    private func mayDeliver(_ i: Int) -> Bool {
-        let needed = pendingTimestamp[i] &+ mergeLagNanos
-        for j in 0..<handles.count where j != i && !hasPending[j] && checkedEmptyAt[j] < needed {
-            return false
-        }
-        return true
-    }
-
-    /// Reads one packet into each empty pending slot whose handle may have one. libpcap keeps
-    /// each handle's packet valid until that handle is read again, so one packet per interface
-    /// can wait here while the earliest of them is delivered: interfaces merge in time order.
-    /// `monotonicNow` was read before the reads: a handle found empty was empty then.
-    private mutating func fillPending(monotonicNow now: Int64) throws(CaptureError) {
-        for i in 0..<handles.count where ready[i] && !hasPending[i] {
-            var header: UnsafeMutablePointer<pcap_pkthdr>? = nil
-            var data: UnsafePointer<UInt8>? = nil
-            if try handles[i].read(&header, &data), let header, let data {
-                let h = header.pointee
-                pendingHeader[i] = h
-                pendingData[i] = data
-                pendingTimestamp[i] = Int64(h.ts.tv_sec) &* 1_000_000_000 &+ Int64(h.ts.tv_usec) &* handles[i].fractionToNanos
-                hasPending[i] = true
-            } else {
-                if troubled[i] {
-                    // poll says the descriptor is in error but libpcap has no packet and no error
-                    // to give: the interface is gone. Stop rather than spin on it.
-                    throw CaptureError(file: handles[i].name, reason: .interfaceDown,
-                                       message: "interface \(handles[i].name) went down or disappeared while capturing")
-                }
-                ready[i] = false
-                checkedEmptyAt[i] = now &+ realtimeOffset
-            }
-        }
-    }
-
-    private func earliestPending() -> Int? {
-        var best: Int? = nil
-        for i in 0..<handles.count where hasPending[i] {
-            if best == nil || pendingTimestamp[i] < pendingTimestamp[best!] { best = i }
-        }
-        return best
-    }
-
-    /// Hands on the packet waiting in slot `i`.
-    private mutating func take(_ i: Int, monotonicNow: Int64) -> CapturedPacket {
-        hasPending[i] = false
-        let h = pendingHeader[i]
-        let timestamp = pendingTimestamp[i]
-        frameCounter += 1
-        deliveredPerInterface[i] += 1
-        clock.packetSeen(timestampNanos: timestamp, monotonicNow: monotonicNow)
-        lastPacketLagNanos = monotonicNow &+ realtimeOffset &- timestamp
-        return CapturedPacket(
-            frameNumber: frameCounter, timestampNanos: timestamp, interfaceIndex: i,
-            linkType: handles[i].linkType, originalLength: Int(h.len),
-            bytes: UnsafeRawBufferPointer(start: pendingData[i], count: Int(h.caplen)))
-    }
-
-    /// Waits for packets until the next tick, the end of `--duration` or `until` (monotonic).
-    private mutating func waitForPackets(monotonicNow now: Int64, until: Int64 = .max) throws(CaptureError) {
-        var wakeAt = min(nextTickMonotonic, until)
-        if let duration = options.durationNanos { wakeAt = min(wakeAt, startMonotonic &+ duration) }
-        try pollHandles(timeoutMillis: Int32(clamping: max(0, (wakeAt &- now + 999_999) / 1_000_000)),
-                        monotonicNow: now)
-    }
-
-    /// Waits up to `timeoutMillis` for any interface (or the stop-signal pipe) and marks the
-    /// interfaces that have something; those that have nothing were empty at `monotonicNow`
-    /// (read before the call), at least.
-    private mutating func pollHandles(timeoutMillis: Int32, monotonicNow now: Int64) throws(CaptureError) {
-        pollSet[pollCount - 1].fd = options.stopOnSignals ? StopSignals.wakeDescriptor : -1
-        for i in 0..<pollCount { pollSet[i].revents = 0 }
-        let result = poll(pollSet, nfds_t(pollCount), timeoutMillis)
-        if result < 0 {
-            let err = errno
-            if err == EINTR { return }
-            throw CaptureError(file: sourceName, reason: .captureFailed,
-                               message: "waiting for packets failed: \(String(cString: strerror(err)))")
-        }
-        for i in 0..<handles.count {
-            if pollSet[i].revents != 0 {
-                ready[i] = true
-                if Int32(pollSet[i].revents) & (POLLERR | POLLHUP | POLLNVAL) != 0 { troubled[i] = true }
-            } else if !ready[i] {
-                checkedEmptyAt[i] = now &+ realtimeOffset
-            }
-        }
-        if pollSet[pollCount - 1].revents != 0 { StopSignals.drainWakeups() }
     }
 
     private mutating func beginStop(_ reason: LiveStopReason) {

@@ -285,8 +285,10 @@ public final class Analyzer {
         let decoded = PacketDecoder.decode(packet)
         summary.count(captured, decoded)
         interfaceTally.count(interface: packet.interfaceIndex, wireBytes: packet.originalLength)
-        icqResult = .notICQ
-        quotedICQ = .none
+        // Reset only when set: storing one of these enums copies all of it (161 bytes), and most
+        // frames carry no ICQ and quote none.
+        if !icqResult.isNotICQ { icqResult = .notICQ }
+        if !quotedICQ.isNone { quotedICQ = .none }
         quotedSOCKS = nil
         socksUDP = nil
         streamFrame.begin(frame: packet.frameNumber)

@@ -23,12 +23,7 @@ struct LiveCaptureTests {
         try NetworkLab.requireAvailable()
         let lab = try NetworkLab()
         defer { lab.remove() }
-        var options = LiveCaptureOptions(interfaces: [lab.insideInterface, lab.outsideInterface])
-        options.immediate = true
-        options.tickIntervalNanos = 200_000_000
-        options.durationNanos = 20_000_000_000  // a bound, not an expectation
-        options.stopOnSignals = false
-        var capture = try lab.inGateway { try LiveCapture(options: options) }
+        var capture = try lab.openCapture(immediate: true, boundedTo: 20)
         #expect(capture.interfaces.map(\.name) == [lab.insideInterface, lab.outsideInterface])
         #expect(capture.interfaces.allSatisfy { $0.linkType == .ethernet && $0.timestampResolution == .nanoseconds })
 
@@ -126,17 +121,12 @@ struct LiveCaptureTests {
         try NetworkLab.requireAvailable()
         let lab = try NetworkLab()
         defer { lab.remove() }
-        var options = LiveCaptureOptions(interfaces: [lab.insideInterface, lab.outsideInterface])
-        options.immediate = immediate
-        options.filter = "udp and dst port 9"
-        // Small frames, so that the kernel's ring holds the whole burst (in immediate mode
-        // libpcap gives every packet a slot of the snap length).
-        options.snapLength = 256
-        options.bufferSize = 8 << 20
-        options.tickIntervalNanos = 200_000_000
-        options.durationNanos = 30_000_000_000
-        options.stopOnSignals = false
-        var capture = try lab.inGateway { try LiveCapture(options: options) }
+        var capture = try lab.openCapture(immediate: immediate, filter: "udp and dst port 9", boundedTo: 30) {
+            // Small frames, so that the kernel's ring holds the whole burst (in immediate mode
+            // libpcap gives every packet a slot of the snap length).
+            $0.snapLength = 256
+            $0.bufferSize = 8 << 20
+        }
         let sent = 3000
         let sender = try lab.spawn(in: lab.clientNamespace, Traffic.udpBurst(port: 9, count: sent))
         var inside: [(frame: UInt64, time: Int64)] = []
@@ -158,13 +148,7 @@ struct LiveCaptureTests {
         try NetworkLab.requireAvailable()
         let lab = try NetworkLab()
         defer { lab.remove() }
-        var options = LiveCaptureOptions(interfaces: ["any"])
-        options.immediate = true
-        options.filter = "udp port 4000"
-        options.tickIntervalNanos = 200_000_000
-        options.durationNanos = 20_000_000_000
-        options.stopOnSignals = false
-        var capture = try lab.inGateway { try LiveCapture(options: options) }
+        var capture = try lab.openCapture(on: ["any"], immediate: true, filter: "udp port 4000", boundedTo: 20)
         #expect(capture.interfaces.map(\.linkType) == [.linuxSLL2])
 
         let server = try lab.spawn(in: lab.serverNamespace, Traffic.udpEchoServer(port: 4000, count: 3))
@@ -187,13 +171,7 @@ struct LiveCaptureTests {
         try NetworkLab.requireAvailable()
         let lab = try NetworkLab()
         defer { lab.remove() }
-        var options = LiveCaptureOptions(interfaces: [lab.insideInterface, lab.outsideInterface])
-        options.immediate = true
-        options.filter = "udp and dst port 4000"
-        options.tickIntervalNanos = 200_000_000
-        options.durationNanos = 20_000_000_000
-        options.stopOnSignals = false
-        var capture = try lab.inGateway { try LiveCapture(options: options) }
+        var capture = try lab.openCapture(immediate: true, filter: "udp and dst port 4000", boundedTo: 20)
         let udpServer = try lab.spawn(in: lab.serverNamespace, Traffic.udpEchoServer(port: 4000, count: 4))
         let tcpServer = try lab.spawn(in: lab.serverNamespace, Traffic.tcpServer(port: 5190))
         #expect(udpServer.waitForLine("ready") && tcpServer.waitForLine("ready"))
@@ -216,11 +194,9 @@ struct LiveCaptureTests {
         try NetworkLab.requireAvailable()
         let lab = try NetworkLab()
         defer { lab.remove() }
-        var options = LiveCaptureOptions(interfaces: [lab.insideInterface])
-        options.bufferSize = 64 * 1024  // a small ring, filled on purpose
-        options.filter = "udp"
-        options.stopOnSignals = false
-        var capture = try lab.inGateway { try LiveCapture(options: options) }
+        var capture = try lab.openCapture(on: [lab.insideInterface], filter: "udp") {
+            $0.bufferSize = 64 * 1024  // a small ring, filled on purpose
+        }
         // Nobody reads while 20000 datagrams go by: the ring overflows and the kernel counts drops.
         let sender = try lab.spawn(in: lab.clientNamespace, Traffic.udpBurst(port: 9, count: 20000))
         #expect(sender.finish().status == 0)

@@ -12,20 +12,15 @@ struct LiveCaptureThreadsTests {
         try NetworkLab.requireAvailable()
         let lab = try NetworkLab()
         defer { lab.remove() }
-        var options = LiveCaptureOptions(interfaces: [lab.insideInterface, lab.outsideInterface])
-        options.immediate = true
-        options.threads = 2
-        // Wide, so that a capture thread kept off the CPU by a busy machine still makes it.
-        options.reorderWindowNanos = 300_000_000
-        options.filter = "udp port 4000"
-        // Room in the kernel for every packet until the first read starts the threads, also
-        // when a sanitizer slows this process down.
-        options.snapLength = 2048
-        options.bufferSize = 4 << 20
-        options.tickIntervalNanos = 200_000_000
-        options.durationNanos = 20_000_000_000
-        options.stopOnSignals = false
-        var capture = try lab.inGateway { try LiveCapture(options: options) }
+        var capture = try lab.openCapture(immediate: true, filter: "udp port 4000", boundedTo: 20) {
+            $0.threads = 2
+            // Wide, so that a capture thread kept off the CPU by a busy machine still makes it.
+            $0.reorderWindowNanos = 300_000_000
+            // Room in the kernel for every packet until the first read starts the threads, also
+            // when a sanitizer slows this process down.
+            $0.snapLength = 2048
+            $0.bufferSize = 4 << 20
+        }
         let server = try lab.spawn(in: lab.serverNamespace, Traffic.udpEchoServer(port: 4000, count: 40))
         #expect(server.waitForLine("ready"))
         let client = try lab.spawn(in: lab.clientNamespace, Traffic.udpClient(port: 4000, count: 40))
@@ -73,14 +68,12 @@ struct LiveCaptureThreadsTests {
         try NetworkLab.requireAvailable()
         let lab = try NetworkLab()
         defer { lab.remove() }
-        var options = LiveCaptureOptions(interfaces: [lab.insideInterface])
-        options.threads = 2
-        options.ringBytes = 64 * 1024  // rounded up to hold two whole frames of the snap length
-        options.snapLength = 2048
-        options.bufferSize = 64 * 1024
-        options.filter = "udp"
-        options.stopOnSignals = false
-        var capture = try lab.inGateway { try LiveCapture(options: options) }
+        var capture = try lab.openCapture(on: [lab.insideInterface], filter: "udp") {
+            $0.threads = 2
+            $0.ringBytes = 64 * 1024  // rounded up to hold two whole frames of the snap length
+            $0.snapLength = 2048
+            $0.bufferSize = 64 * 1024
+        }
         // Nobody takes packets while 20000 datagrams go by: the capture thread fills its ring and
         // stops reading, the kernel's buffer overflows and the kernel counts the drops.
         let sender = try lab.spawn(in: lab.clientNamespace, Traffic.udpBurst(port: 9, count: 20000))

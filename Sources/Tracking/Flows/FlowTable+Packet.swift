@@ -18,8 +18,8 @@ extension FlowTable {
         statistics.packetsSeen += 1
         advance(to: packet.timestampNanos)
 
-        guard let facts = PacketFlowFacts(decoded, bytes: bytes ?? packet.bytes,
-                                          vlan: vlan ?? decoded.link?.innermostVLAN ?? 0) else {
+        var facts = PacketFlowFacts()
+        guard facts.read(decoded, bytes: bytes ?? packet.bytes, vlan: vlan ?? decoded.link?.innermostVLAN ?? 0) else {
             switch decoded.network {
             case nil: statistics.packetsWithoutIP += 1
             case .ipv4(let h) where h.fragmentOffset > 0: statistics.fragmentsNotTracked += 1
@@ -125,37 +125,40 @@ extension FlowTable {
 
 /// The flow-relevant facts of one decoded packet, gathered once.
 struct PacketFlowFacts {
-    var tuple: FlowTuple
-    var isIPv6: Bool
+    var tuple = FlowTuple(source: IPAddress(ipv4: 0), destination: IPAddress(ipv4: 0), sourcePort: 0,
+                          destinationPort: 0, protocolNumber: 0)
+    var isIPv6 = false
     var isOneWay = false
     /// IPv4 total length, or 40 + the IPv6 payload length: the bytes Zeek counts as IP bytes.
-    var ipBytes: Int
+    var ipBytes = 0
     /// TTL or hop limit as received.
-    var ttl: UInt8
+    var ttl: UInt8 = 0
     var tcp: TCPSegmentInfo? = nil
     /// For ICMP errors: the message type and code and what it quotes.
     var quotedError: QuotedDatagram? = nil
     var icmpType: UInt8 = 0
     var icmpCode: UInt8 = 0
 
-    /// Nil when the packet has no IP layer or no usable transport header.
-    init?(_ decoded: borrowing DecodedPacket, bytes frame: UnsafeRawBufferPointer, vlan: UInt16) {
+    /// Reads a packet's facts into these (filled in place, at every packet: a failable
+    /// initializer passed its 186 bytes on through four copies). False when the packet has no
+    /// IP layer or no usable transport header.
+    mutating func read(_ decoded: borrowing DecodedPacket, bytes frame: UnsafeRawBufferPointer, vlan: UInt16) -> Bool {
         let source: IPAddress, destination: IPAddress, protocolNumber: UInt8
         switch decoded.network {
         case .ipv4(let h):
-            guard h.fragmentOffset == 0 else { return nil }
+            guard h.fragmentOffset == 0 else { return false }
             source = h.source; destination = h.destination; protocolNumber = h.protocolNumber
             ipBytes = h.totalLength
             ttl = h.ttl
             isIPv6 = false
         case .ipv6(let h):
-            guard !(h.isFragment && h.fragmentOffset > 0) else { return nil }
+            guard !(h.isFragment && h.fragmentOffset > 0) else { return false }
             source = h.source; destination = h.destination; protocolNumber = h.upperProtocol
             ipBytes = 40 + h.payloadLength
             ttl = h.hopLimit
             isIPv6 = true
         case nil:
-            return nil
+            return false
         }
         var sourcePort: UInt16 = 0, destinationPort: UInt16 = 0
         switch decoded.transport {
@@ -175,11 +178,11 @@ struct PacketFlowFacts {
         case nil:
             switch protocolNumber {
             case IPProtocol.tcp, IPProtocol.udp, IPProtocol.icmp, IPProtocol.icmpv6:
-                return nil  // header cut off
+                return false  // header cut off
             case 132:
                 // SCTP: the Community ID hashes its ports, the first 4 bytes of its common header.
                 let offset = decoded.payloadOffset
-                guard decoded.payloadLength >= 4, offset >= 0, offset + 4 <= frame.count else { return nil }
+                guard decoded.payloadLength >= 4, offset >= 0, offset + 4 <= frame.count else { return false }
                 sourcePort = frame.u16BE(at: offset); destinationPort = frame.u16BE(at: offset + 2)
             default:
                 break
@@ -187,5 +190,6 @@ struct PacketFlowFacts {
         }
         tuple = FlowTuple(source: source, destination: destination, sourcePort: sourcePort,
                           destinationPort: destinationPort, protocolNumber: protocolNumber, vlan: vlan)
+        return true
     }
 }

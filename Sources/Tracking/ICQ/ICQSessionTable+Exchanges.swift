@@ -97,6 +97,7 @@ extension ICQSessionTable {
 
     /// An acked request still in the table only so that a late copy would join it, none having
     /// come: it goes without a report.
+    @inline(__always)
     func isKeptOnlyForLateCopies(_ x: Int32) -> Bool {
         exchanges[Int(x)].exchange.ack != nil && !exchanges[Int(x)].exchange.resentAfterAck
     }
@@ -113,6 +114,7 @@ extension ICQSessionTable {
         outbox.append(key.fromClient ? .request(facts, exchange, acked: acked) : .push(facts, exchange, acked: acked))
     }
 
+    @inline(__always)
     func giveUpDeadline(_ x: Int32) -> Int64 {
         CaptureTime.after(exchanges[Int(x)].exchange.lastTime, giveUp(copies: exchanges[Int(x)].exchange.copyCount))
     }
@@ -171,6 +173,7 @@ extension ICQSessionTable {
         }
     }
 
+    @inline(__always)
     func order(of x: Int32) -> ExchangeOrder {
         ExchangeOrder(firstTime: exchanges[Int(x)].exchange.firstTime, seq1: exchanges[Int(x)].exchange.seq1,
                       firstFrame: exchanges[Int(x)].exchange.firstFrame, slot: x)

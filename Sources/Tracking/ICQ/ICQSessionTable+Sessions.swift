@@ -43,6 +43,7 @@ extension ICQSessionTable {
         return nil
     }
 
+    @inline(__always)
     func idleDeadline(_ s: Int32) -> Int64 {
         CaptureTime.after(sessions[Int(s)].lastTime, configuration.idleTimeout)
     }
@@ -172,6 +173,7 @@ extension ICQSessionTable {
     }
 
     /// The client's endpoint as last seen (see `SessionSlot.clientSide`).
+    @inline(__always)
     func client(_ s: Int32) -> CompactEndpoint {
         let slot = sessions[Int(s)]
         switch slot.clientSide {
@@ -182,6 +184,7 @@ extension ICQSessionTable {
     }
 
     /// The client's endpoint on a capture side, if seen there.
+    @inline(__always)
     private func sideEndpoint(_ s: Int32, _ side: Int32) -> CompactEndpoint? {
         let slot = sessions[Int(s)]
         if slot.has(.hasFirstSide) && slot.firstSideID == side { return slot.firstSide }
@@ -326,6 +329,7 @@ extension ICQSessionTable {
     }
 
     /// The median keep-alive interval observed, if the client has sent three.
+    @inline(__always)
     func observedKeepaliveInterval(_ s: Int32) -> Int64? {
         let head = sessions[Int(s)].keepaliveTimeBlocks
         guard head >= 0 else { return nil }
@@ -336,6 +340,7 @@ extension ICQSessionTable {
     // MARK: what is handed out
 
     /// What the rules read of a live session when one of its events is reported.
+    @inline(__always)
     func facts(_ s: Int32) -> ICQSessionFacts {
         let slot = sessions[Int(s)]
         let hint: Int64? = slot.keepaliveHintSeconds > 0 ? Int64(slot.keepaliveHintSeconds) * 1_000_000_000 : nil
@@ -382,6 +387,7 @@ extension ICQSessionTable {
     }
 
     /// Fills in what the other party sent while the exchange waited.
+    @inline(__always)
     func settle(_ exchange: inout ICQExchange, session s: Int32, fromClient: Bool) {
         let slot = sessions[Int(s)]
         exchange.settle(otherPartyPackets: UInt64(fromClient ? slot.serverPackets : slot.clientPackets))

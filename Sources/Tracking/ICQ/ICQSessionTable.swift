@@ -9,6 +9,10 @@ import Wire
 /// Sessions and exchanges live in pools of slots found through hash indexes; each session links
 /// its own pending exchanges; give-ups and idle expiry come from deadline queues, never from
 /// walking the tables; a full table evicts the head of the idle queue.
+///
+/// The read-only helpers that its steps call are `@inline(__always)`: a non-mutating method
+/// called from a mutating one is handed a copy of the whole table (368 bytes, and a retain and
+/// release of each of its arrays), at every packet.
 struct ICQSessionTable {
     var configuration: ICQSessionTracker.Configuration
 
@@ -249,6 +253,7 @@ struct ICQSessionTable {
     /// How long after its last copy an exchange is given up: the ack wait once the sender has
     /// reached the real client's maximum of transmissions, else 2× the retransmission interval
     /// (no further copy came) or the ack wait, whichever is longer.
+    @inline(__always)
     func giveUp(copies: Int) -> Int64 {
         copies >= configuration.maximumTransmissions
             ? configuration.ackWait : max(CaptureTime.after(configuration.retransmitInterval, configuration.retransmitInterval),
@@ -257,20 +262,24 @@ struct ICQSessionTable {
 
     // MARK: indexes
 
+    @inline(__always)
     func hash(_ key: ICQSession.Key) -> UInt64 {
         hasher.hash(UInt64(key.uin) << 32 | UInt64(key.sessionID), 0x4943_5153)
     }
 
     /// The whole key fits in one word: slot, direction and both sequence numbers.
+    @inline(__always)
     func hash(_ key: ExchangeKey) -> UInt64 {
         hasher.hash(UInt64(UInt32(bitPattern: key.session)) << 33 | (key.fromClient ? 1 << 32 : 0)
                         | UInt64(key.seq1) << 16 | UInt64(key.seq2), 0x4943_5158)
     }
 
+    @inline(__always)
     func findSession(_ key: ICQSession.Key) -> Int32? {
         sessionIndex.find(hash(key)) { sessions[Int($0)].key == key }
     }
 
+    @inline(__always)
     func findExchange(_ key: ExchangeKey, _ keyHash: UInt64) -> Int32? {
         exchangeIndex.find(keyHash) { exchanges[Int($0)].key == key }
     }

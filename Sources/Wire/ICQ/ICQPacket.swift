@@ -236,6 +236,11 @@ public enum ICQClassification {
 
     public var isICQ: Bool { packet != nil }
 
+    public var isNotICQ: Bool {
+        if case .notICQ = self { return true }
+        return false
+    }
+
     public var malformation: Malformation? {
         if case .malformed(let m, _) = self { return m }
         return nil

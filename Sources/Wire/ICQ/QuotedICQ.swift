@@ -11,6 +11,11 @@ public enum QuotedICQ {
     /// 8 bytes after the IP header), or the datagram was damaged after its header.
     case header(ICQHeader)
 
+    public var isNone: Bool {
+        if case .none = self { return true }
+        return false
+    }
+
     public var header: ICQHeader? {
         switch self {
         case .none: nil
