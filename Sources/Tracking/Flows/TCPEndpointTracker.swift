@@ -142,8 +142,10 @@ struct TCPConversation: Hashable, Sendable {
 struct HistoryLetters {
     let isOriginator: Bool
 
-    func add(_ upper: Character, to history: inout FlowHistory) {
-        let letter = upper.asciiValue!
+    /// A letter as a `Unicode.Scalar`: a `Character`'s ASCII value is looked up through its
+    /// string at every segment.
+    func add(_ upper: Unicode.Scalar, to history: inout FlowHistory) {
+        let letter = UInt8(truncatingIfNeeded: upper.value)
         history.append(isOriginator ? letter : letter | 0x20)
     }
 }
@@ -185,7 +187,7 @@ extension TCPEndpointTracker {
     }
 
     /// Adds the letter the first time; returns whether it had been seen before.
-    mutating func once(_ mask: HistorySeen, _ upper: Character, _ letters: HistoryLetters, _ history: inout FlowHistory) -> Bool {
+    mutating func once(_ mask: HistorySeen, _ upper: Unicode.Scalar, _ letters: HistoryLetters, _ history: inout FlowHistory) -> Bool {
         if seen.contains(mask) { return true }
         seen.insert(mask)
         letters.add(upper, to: &history)
@@ -206,7 +208,7 @@ extension TCPEndpointTracker {
             }
         } else if controlBits == 1 {
             if segment.syn {
-                let code: Character = segment.ack ? "H" : "S"
+                let code: Unicode.Scalar = segment.ack ? "H" : "S"
                 if once(.syn, code, letters, &history) && relative != lastSYN { letters.add(code, to: &history) }
                 lastSYN = relative
             }
