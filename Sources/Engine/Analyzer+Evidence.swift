@@ -23,6 +23,8 @@ extension Analyzer {
 
     /// Counts, flow protocols and advertised endpoints of the PDUs the current frame completed.
     func noteStreamFrame(frame: UInt64, flow: FlowHandle?) {
+        // Most segments complete nothing: the evidence is not copied out (with its lists) for them.
+        guard streamFrame.evidence.isDirty else { return }
         let found = streamFrame.evidence
         for a in found.advertised {
             advertise(a.endpoint, uin: a.uin, source: a.source, isLANAddress: a.isLANAddress, frame: frame,

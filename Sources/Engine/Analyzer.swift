@@ -177,6 +177,8 @@ public final class Analyzer {
         let packetsBefore = summary.packets
         var completed = true
         begin(interfaces: source.interfaces, sourceName: source.sourceName)
+        // Read once: asking the source at every packet retained and released it.
+        let sourceName = source.sourceName
         while true {
             let packet: CapturedPacket?
             do {
@@ -190,7 +192,7 @@ public final class Analyzer {
                 continue
             }
             guard let packet else { break }
-            guard analyse(packet, sourceName: source.sourceName, interfaces: source.interfaces, filtered: true) else {
+            guard analyse(packet, sourceName: sourceName, interfaces: source.interfaces, filtered: true) else {
                 completed = false
                 break
             }

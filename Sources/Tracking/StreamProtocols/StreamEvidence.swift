@@ -29,7 +29,7 @@ public struct StreamEvidence: StreamProtocolSink {
     public private(set) var socksMessages = 0
     public private(set) var peerPDUs = 0
     /// Whether anything was noted since the last `begin` (most frames complete no PDU).
-    private var isDirty = false
+    public private(set) var isDirty = false
     /// The frame being analysed: a grant is known by the frame that completed it.
     public private(set) var frame: UInt64 = 0
     public let peerScratch: PeerScratch
