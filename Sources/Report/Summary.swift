@@ -66,7 +66,9 @@ public struct Summary {
     public var lastTime: Int64? = nil
     /// Packets a `--filter` rejected (not analysed, not in `packets`).
     public var filteredOut: UInt64 = 0
-    public internal(set) var protocolCounts = [UInt64](repeating: 0, count: Counted.allCases.count)
+    /// One count per `Counted` case, inline: an array's uniqueness and bounds were checked at
+    /// every count, three or four times a packet.
+    public internal(set) var protocolCounts = InlineArray<20, UInt64>(repeating: 0)
     /// Packets per link type. A capture has one or a few, so the current run of one link type is
     /// counted beside the dictionary and added to it only when the type changes: no hash per packet.
     public var linkTypeCounts: [LinkType: UInt64] {
