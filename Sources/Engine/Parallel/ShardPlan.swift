@@ -42,13 +42,13 @@ final class ShardPlan {
     /// its own: it gets fewer hosts, so that all finish together. Reading, deciding and handing
     /// over cost it about `readingCost` of the whole analysis, which the others share (measured
     /// on the 10,000-user gateway mix: about 340 instructions a frame, against an analysis of
-    /// 7,300 a frame at 200,000 packets and 6,400 at a million; 0.046 balances the million).
+    /// 6,700 a frame at 200,000 packets and 5,600 at a million; 0.053 balances the million).
     static func readersShare(shards: Int) -> Double {
         guard shards > 1 else { return 1 }
         return max(0, (1 - readingCost * Double(shards - 1)) / Double(shards))
     }
 
-    static let readingCost = 0.046
+    static let readingCost = 0.053
 
     var isPartition: Bool { partition != nil }
     /// Frames the partition read (nil: no partition).
