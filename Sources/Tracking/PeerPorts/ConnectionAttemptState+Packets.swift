@@ -1,5 +1,4 @@
 import Bytes
-import Tracking
 import Wire
 
 /// What each packet tells about attempts: a SYN to an advertised port opens one; the answer, a

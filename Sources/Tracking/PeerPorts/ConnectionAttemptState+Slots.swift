@@ -1,6 +1,5 @@
 import Bytes
 import Capture
-import Tracking
 import Wire
 
 /// Open attempts: their deadlines and their slots.
