@@ -176,9 +176,9 @@ public final class Analyzer {
     public func run<Source: PacketSource & ~Copyable>(_ source: inout Source, format: String) {
         let packetsBefore = summary.packets
         var completed = true
-        begin(interfaces: source.interfaces, sourceName: source.sourceName)
         // Read once: asking the source at every packet retained and released it.
         let sourceName = source.sourceName
+        begin(interfaces: source.interfaces, sourceName: sourceName)
         while true {
             let packet: CapturedPacket?
             do {
