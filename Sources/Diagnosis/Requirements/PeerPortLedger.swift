@@ -49,6 +49,8 @@ public struct PeerPortLedger: Sendable {
         case advertised(Endpoint, uin: UInt32?, source: AdvertisedEndpoints.Source, isLANAddress: Bool, frame: UInt64,
                         connectionMode: UInt8?, application: UInt8?)
         case reached(Endpoint, frames: [UInt64])
+        /// `reached(_:opening:frame:)`: one or two frames, without an array for each.
+        case reachedAt(Endpoint, opening: UInt64?, frame: UInt64)
         case blocked(Endpoint, frames: [UInt64])
     }
 
@@ -59,6 +61,7 @@ public struct PeerPortLedger: Sendable {
         case .advertised(let e, let uin, let source, let isLAN, let frame, let mode, let application):
             advertised(e, uin: uin, source: source, isLANAddress: isLAN, frame: frame, connectionMode: mode, application: application)
         case .reached(let e, let frames): reached(e, frames: frames)
+        case .reachedAt(let e, let opening, let frame): reached(e, opening: opening, frame: frame)
         case .blocked(let e, let frames): blocked(e, frames: frames)
         }
     }
@@ -94,11 +97,11 @@ public struct PeerPortLedger: Sendable {
         add(frames, to: i)
     }
 
-    /// `reached(_:frames:)` for one or two frames, which builds no array unless a shard logs the
-    /// call: it runs for every answered connection, and an array literal that may escape into
-    /// the log is allocated on the heap even when nothing is logged.
+    /// `reached(_:frames:)` for one or two frames, which builds no array: it runs for every
+    /// answered connection, and an array literal that may escape into the log is allocated on
+    /// the heap even when nothing is logged.
     mutating func reached(_ endpoint: Endpoint, opening: UInt64? = nil, frame: UInt64) {
-        if let onCall { return onCall(.reached(endpoint, frames: opening.map { [$0, frame] } ?? [frame])) }
+        if let onCall { return onCall(.reachedAt(endpoint, opening: opening, frame: frame)) }
         guard let i = position(of: endpoint), entries[i].status != .blocked else { return }
         entries[i].status = .reached
         if let opening { add(opening, to: i) }

@@ -19,13 +19,20 @@ public struct UDPTimeoutBracket: Sendable, Equatable {
     static let shortestIdleGap: Int64 = 1_000_000_000
 
     public mutating func delivered(afterIdle gap: Int64, frames: [UInt64]) {
-        guard gap >= Self.shortestIdleGap else { return }
-        if moreThan == nil || gap > moreThan!.gap { moreThan = (gap, Self.distinct(frames)) }
+        if keeps(delivered: gap) { moreThan = (gap, Self.distinct(frames)) }
     }
 
     public mutating func lost(afterIdle gap: Int64, frames: [UInt64]) {
-        guard gap >= Self.shortestIdleGap else { return }
-        if atMost == nil || gap < atMost!.gap { atMost = (gap, Self.distinct(frames)) }
+        if keeps(lost: gap) { atMost = (gap, Self.distinct(frames)) }
+    }
+
+    /// Whether such a bound would change the bracket (equal ones keep the first).
+    public func keeps(delivered gap: Int64) -> Bool {
+        gap >= Self.shortestIdleGap && (moreThan == nil || gap > moreThan!.gap)
+    }
+
+    public func keeps(lost gap: Int64) -> Bool {
+        gap >= Self.shortestIdleGap && (atMost == nil || gap < atMost!.gap)
     }
 
     static func distinct(_ frames: [UInt64]) -> [UInt64] {

@@ -27,7 +27,9 @@ public struct UDPTimeoutBrackets: Sendable {
     public init() {}
 
     /// A bound, as a shard of `read --threads` logs it (`onCall`) for the merge to replay in
-    /// one thread's order (equal bounds keep the first).
+    /// one thread's order (equal bounds keep the first). A shard logs only the bounds that
+    /// change its own overall bracket (kept for that alone), and every bound at a gateway: one
+    /// its own bounds already beat cannot be the run's.
     public enum Call: Sendable {
         case delivered(GatewaySides?, gap: Int64, frames: [UInt64])
         case lost(GatewaySides?, gap: Int64, frames: [UInt64])
@@ -48,16 +50,37 @@ public struct UDPTimeoutBrackets: Sendable {
         gateways.append((sides, UDPTimeoutBracket()))
     }
 
-    public mutating func delivered(at gateway: GatewaySides?, afterIdle gap: Int64, frames: [UInt64]) {
-        if let onCall { return onCall(.delivered(gateway, gap: gap, frames: frames)) }
+    /// A server packet crossed an idle gap. The frames are built only for a bound that changes
+    /// a bracket: a busy gateway's every acknowledged packet comes here.
+    public mutating func delivered(at gateway: GatewaySides?, afterIdle gap: Int64, frames: @autoclosure () -> [UInt64]) {
+        let changesOverall = overall.keeps(delivered: gap)
+        if let onCall {
+            guard changesOverall || gateway != nil else { return }
+            let frames = frames()
+            if changesOverall { overall.delivered(afterIdle: gap, frames: frames) }
+            return onCall(.delivered(gateway, gap: gap, frames: frames))
+        }
+        let i = gateway.flatMap(index(of:))
+        guard changesOverall || i.map({ gateways[$0].bracket.keeps(delivered: gap) }) == true else { return }
+        let frames = frames()
         overall.delivered(afterIdle: gap, frames: frames)
-        if let i = gateway.flatMap(index(of:)) { gateways[i].bracket.delivered(afterIdle: gap, frames: frames) }
+        if let i { gateways[i].bracket.delivered(afterIdle: gap, frames: frames) }
     }
 
-    public mutating func lost(at gateway: GatewaySides?, afterIdle gap: Int64, frames: [UInt64]) {
-        if let onCall { return onCall(.lost(gateway, gap: gap, frames: frames)) }
+    /// A server packet was lost after an idle gap.
+    public mutating func lost(at gateway: GatewaySides?, afterIdle gap: Int64, frames: @autoclosure () -> [UInt64]) {
+        let changesOverall = overall.keeps(lost: gap)
+        if let onCall {
+            guard changesOverall || gateway != nil else { return }
+            let frames = frames()
+            if changesOverall { overall.lost(afterIdle: gap, frames: frames) }
+            return onCall(.lost(gateway, gap: gap, frames: frames))
+        }
+        let i = gateway.flatMap(index(of:))
+        guard changesOverall || i.map({ gateways[$0].bracket.keeps(lost: gap) }) == true else { return }
+        let frames = frames()
         overall.lost(afterIdle: gap, frames: frames)
-        if let i = gateway.flatMap(index(of:)) { gateways[i].bracket.lost(afterIdle: gap, frames: frames) }
+        if let i { gateways[i].bracket.lost(afterIdle: gap, frames: frames) }
     }
 
     private func index(of sides: GatewaySides) -> Int? {

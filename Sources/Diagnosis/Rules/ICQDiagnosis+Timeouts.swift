@@ -103,12 +103,13 @@ extension ICQDiagnosis {
     func noteKeepalive(_ session: ICQSession) {
         guard let k = Self.keepaliveClaim(session.keepaliveInterval, option: thresholds.keepalive) else { return }
         // Nothing is made for a claim that changes nothing (every keep-alive of every session
-        // comes here); a shard logs every claim, as which one lasts is the merge's to say.
-        if onKeepalive == nil, let longest = longestKeepalive, longest.interval >= k.value { return }
+        // comes here). A shard keeps its own longest for that alone and logs the claims that
+        // beat it: which one lasts is the merge's to say, and one the shard beat cannot.
+        if let longest = longestKeepalive, longest.interval >= k.value { return }
         let frames = session.keepaliveFrames.isEmpty ? (session.loginReplyFrame.map { [$0] } ?? []) : session.keepaliveFrames
         let claim = KeepaliveClaimSeen(interval: k.value, learnedFrom: k.source, frames: Array(frames.prefix(4)))
-        if let onKeepalive { return onKeepalive(claim) }
         absorb(claim)
+        onKeepalive?(claim)
     }
 
     /// A session's keep-alive interval, as `noteKeepalive` found it.

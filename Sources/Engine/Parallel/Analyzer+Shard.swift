@@ -12,7 +12,7 @@ extension Analyzer {
     func becomeShard(_ context: ShardContext) {
         shard = context
         let records = context.records
-        peerPorts.logLedger { records.append(.ledger($0)) }
+        peerPorts.logLedger { records.appendLedger($0) }
         icqAnalysis.diagnosis.logBounds { records.append(.bound($0)) }
         icqAnalysis.diagnosis.onKeepalive = { records.append(.keepalive($0)) }
         icqAnalysis.diagnosis.onOpenDeadline = { records.append(.openDeadline($0)) }

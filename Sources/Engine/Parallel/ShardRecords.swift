@@ -71,8 +71,9 @@ enum ShardResult {
     case renderedSession(Int)
     indirect case sessionLine(String)
     indirect case error(CaptureError)
-    /// Calls into run-wide state, replayed into the main analyzer in order.
-    indirect case ledger(PeerPortLedger.Call)
+    /// Calls into run-wide state, replayed into the main analyzer in order. The ledger's, one
+    /// for most answered connections, by index in `ShardRecords.ledgerCalls` (unboxed).
+    case ledger(Int)
     indirect case bound(UDPTimeoutBrackets.Call)
     indirect case keepalive(ICQDiagnosis.KeepaliveClaimSeen)
     indirect case openDeadline(ICQDiagnosis.OpenDeadline)
@@ -169,6 +170,7 @@ final class ShardRecords {
         renderedRecords = JSONWriter(capacity: room(perFrame: 16, stride: 1))
         renderedEnds.reserveCapacity(room(perFrame: 1.0 / 16, stride: MemoryLayout<Int>.stride))
         advertisements.reserveCapacity(room(perFrame: 1.0 / 16, stride: MemoryLayout<AdvertisedEndpoints.Entry>.stride))
+        ledgerCalls.reserveCapacity(room(perFrame: 1.0 / 16, stride: MemoryLayout<PeerPortLedger.Call>.stride))
     }
 
     /// Records written in the shard (ended sessions), one after another; `renderedEnds[i]` is
@@ -186,6 +188,14 @@ final class ShardRecords {
     func rendered<R>(_ i: Int, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
         let start = i == 0 ? 0 : renderedEnds[i - 1]
         return renderedRecords.buffer.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[start..<renderedEnds[i]])) }
+    }
+
+    /// The calls into the peer-port ledger, in order (`ShardResult.ledger`).
+    private(set) var ledgerCalls: [PeerPortLedger.Call] = []
+
+    func appendLedger(_ call: PeerPortLedger.Call) {
+        ledgerCalls.append(call)
+        append(.ledger(ledgerCalls.count - 1))
     }
 
     /// The endpoints advertised here, in order (`ShardResult.advertised`).
@@ -214,6 +224,7 @@ final class ShardRecords {
             + senderNotes.count * MemoryLayout<SenderNote>.stride + synLookups.count * MemoryLayout<SYNLookup>.stride
             + renderedRecords.buffer.count + renderedEnds.count * MemoryLayout<Int>.stride
             + advertisements.count * MemoryLayout<AdvertisedEndpoints.Entry>.stride
+            + ledgerCalls.count * MemoryLayout<PeerPortLedger.Call>.stride
     }
 
     /// A boxed payload and its heap header, about (attempt events, findings, calls), counted for
@@ -247,8 +258,16 @@ final class ShardRecords {
     func attemptClockMoves() {
         let bit = Int(key.frame &- 1)
         let word = bit >> 6
-        if word >= attemptClockMoved.count { attemptClockMoved += [UInt64](repeating: 0, count: word + 1 - attemptClockMoved.count) }
+        if word >= attemptClockMoved.count { growAttemptClockMoved(toHold: word) }
         attemptClockMoved[word] |= 1 << UInt64(bit & 63)
+    }
+
+    /// Out of line and by doubling: extended a word at a time (a new array to append every 64
+    /// frames), this was about a twentieth of a shard's own bookkeeping.
+    @inline(never)
+    private func growAttemptClockMoved(toHold word: Int) {
+        let count = max(word + 1, attemptClockMoved.count * 2)
+        attemptClockMoved.append(contentsOf: repeatElement(0, count: count - attemptClockMoved.count))
     }
 
     func attemptClockMoved(at frame: UInt64) -> Bool {

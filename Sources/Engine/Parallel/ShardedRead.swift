@@ -179,7 +179,7 @@ extension Analyzer {
                 contexts[s].records.rendered(r) { bytes in output.record { $0.rawValue(bytes) } }
             case .sessionLine(let line): textLists.keep(sessionLine: line)
             case .error(let error): report(error)
-            case .ledger(let call): peerPorts.replayLedger(call)
+            case .ledger(let c): peerPorts.replayLedger(contexts[s].records.ledgerCalls[c])
             case .bound(let call): icqAnalysis.diagnosis.replayBound(call)
             case .keepalive(let claim): icqAnalysis.diagnosis.absorb(claim)
             case .openDeadline(let open): icqAnalysis.diagnosis.absorb(open)
