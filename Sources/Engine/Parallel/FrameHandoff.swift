@@ -61,13 +61,18 @@ final class FrameBatch: @unchecked Sendable {
             let length = packet.bytes.count
             if used + length > storageCapacity { grow(toHold: used + length) }
             if length > 0 { (storage + used).copyMemory(from: packet.bytes.baseAddress!, byteCount: length) }
-            start = Int32(used)
+            start = Int32(truncatingIfNeeded: used)
             used += length
         }
         precondition(count < Self.capacity, "a batch holds \(Self.capacity) frames")
-        (entryBuffer + count).initialize(to: Entry(frame: packet.frameNumber, time: packet.timestampNanos, owner: Int32(owner), start: start,
-                             length: Int32(packet.bytes.count), originalLength: Int32(truncatingIfNeeded: packet.originalLength),
-                             interfaceIndex: Int32(packet.interfaceIndex), linkType: packet.linkType))
+        // A record's length fits 32 bits (the readers refuse more), and so does a batch's storage
+        // of 4,096 of them; owners and interfaces are small numbers: no check at every frame.
+        (entryBuffer + count).initialize(to: Entry(frame: packet.frameNumber, time: packet.timestampNanos,
+                                                   owner: Int32(truncatingIfNeeded: owner), start: start,
+                                                   length: Int32(truncatingIfNeeded: packet.bytes.count),
+                                                   originalLength: Int32(truncatingIfNeeded: packet.originalLength),
+                                                   interfaceIndex: Int32(truncatingIfNeeded: packet.interfaceIndex),
+                                                   linkType: packet.linkType))
         count += 1
     }
 
