@@ -313,14 +313,17 @@ public enum Traffic {
     }
 
     /// Sends `count` datagrams to a port nobody listens on, as fast as it can, without waiting.
-    public static func udpBurst(port: Int, count: Int, size: Int = 64) -> [String] {
+    /// `numbered`: each payload starts with the datagram's number (4 bytes, big-endian), to
+    /// tell datagrams apart (their IP ids are all 0: an unconnected socket's DF datagrams).
+    public static func udpBurst(port: Int, count: Int, size: Int = 64, numbered: Bool = false) -> [String] {
         ["python3", "-c", """
         import socket
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         payload = b"z" * \(size)
         for i in range(\(count)):
+            data = i.to_bytes(4, "big") + payload[4:] if \(numbered ? "True" : "False") else payload
             try:
-                s.sendto(payload, ("\(NetworkLab.serverAddress)", \(port)))
+                s.sendto(data, ("\(NetworkLab.serverAddress)", \(port)))
             except OSError:
                 pass
         print("done", flush=True)
