@@ -9,12 +9,13 @@ import Musl
 /// and the earliest goes out once no other interface can still hand over an earlier one.
 extension LiveCapture {
     /// How long after its timestamp a packet may still be handed over by the kernel. Immediate
-    /// mode hands each packet over as it is stamped, nearly: the receiving side stamps a
-    /// packet when it is queued for the network stack and writes it to the ring when that
-    /// queue is worked, and in the lab about one forwarded copy in 3,000 (more under load)
-    /// was read before its original, stamped 1 to 9 µs earlier, with no wait at all
-    /// (`forwardedCopiesFollowTheirOriginalsWhileTheLineStreams`). A millisecond covers that
-    /// queue; it only holds a packet back while another interface has nothing waiting.
+    /// mode hands each packet over soon after it is stamped, but not at once: the kernel stamps
+    /// a received packet when it queues it (`net.core.netdev_tstamp_prequeue`) and hands it to
+    /// the capture later. With no wait, about one forwarded copy in 3,000 (more under load) was
+    /// read in the lab before its original, stamped 1 to 9 µs earlier
+    /// (`forwardedCopiesFollowTheirOriginalsWhileTheLineStreams`: 2 runs in 22 under load, none
+    /// in 28 with the millisecond). The wait only holds a packet back while another interface
+    /// has nothing waiting.
     /// Otherwise the kernel fills a block of packets and hands it over when full or after the
     /// batching delay: the capture threads' reorder window covers that.
     var mergeLagNanos: Int64 { options.immediate ? Self.immediateLagNanos : options.effectiveReorderWindowNanos }
