@@ -53,34 +53,33 @@ public struct UDPTimeoutBrackets: Sendable {
     /// A server packet crossed an idle gap. The frames are built only for a bound that changes
     /// a bracket: a busy gateway's every acknowledged packet comes here.
     public mutating func delivered(at gateway: GatewaySides?, afterIdle gap: Int64, frames: @autoclosure () -> [UInt64]) {
-        let changesOverall = overall.keeps(delivered: gap)
-        if let onCall {
-            guard changesOverall || gateway != nil else { return }
-            let frames = frames()
-            if changesOverall { overall.delivered(afterIdle: gap, frames: frames) }
-            return onCall(.delivered(gateway, gap: gap, frames: frames))
-        }
-        let i = gateway.flatMap(index(of:))
-        guard changesOverall || i.map({ gateways[$0].bracket.keeps(delivered: gap) }) == true else { return }
-        let frames = frames()
-        overall.delivered(afterIdle: gap, frames: frames)
-        if let i { gateways[i].bracket.delivered(afterIdle: gap, frames: frames) }
+        bound(delivered: true, at: gateway, gap: gap, frames: frames)
     }
 
     /// A server packet was lost after an idle gap.
     public mutating func lost(at gateway: GatewaySides?, afterIdle gap: Int64, frames: @autoclosure () -> [UInt64]) {
-        let changesOverall = overall.keeps(lost: gap)
+        bound(delivered: false, at: gateway, gap: gap, frames: frames)
+    }
+
+    private mutating func bound(delivered: Bool, at gateway: GatewaySides?, gap: Int64, frames: () -> [UInt64]) {
+        func keeps(_ bracket: UDPTimeoutBracket) -> Bool {
+            delivered ? bracket.keeps(delivered: gap) : bracket.keeps(lost: gap)
+        }
+        func add(_ frames: [UInt64], to bracket: inout UDPTimeoutBracket) {
+            if delivered { bracket.delivered(afterIdle: gap, frames: frames) } else { bracket.lost(afterIdle: gap, frames: frames) }
+        }
+        let changesOverall = keeps(overall)
         if let onCall {
             guard changesOverall || gateway != nil else { return }
             let frames = frames()
-            if changesOverall { overall.lost(afterIdle: gap, frames: frames) }
-            return onCall(.lost(gateway, gap: gap, frames: frames))
+            if changesOverall { add(frames, to: &overall) }
+            return onCall(delivered ? .delivered(gateway, gap: gap, frames: frames) : .lost(gateway, gap: gap, frames: frames))
         }
         let i = gateway.flatMap(index(of:))
-        guard changesOverall || i.map({ gateways[$0].bracket.keeps(lost: gap) }) == true else { return }
+        guard changesOverall || i.map({ keeps(gateways[$0].bracket) }) == true else { return }
         let frames = frames()
-        overall.lost(afterIdle: gap, frames: frames)
-        if let i { gateways[i].bracket.lost(afterIdle: gap, frames: frames) }
+        add(frames, to: &overall)
+        if let i { add(frames, to: &gateways[i].bracket) }
     }
 
     private func index(of sides: GatewaySides) -> Int? {
