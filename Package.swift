@@ -108,7 +108,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        // Paths to the package root, ../shared/captures and the fixtures, for every test target.
+        // Paths to the package root and the fixtures (Tests/Fixtures), for every test target.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         // The gateway of network namespaces the live-capture tests (`Live` suites) run traffic through.
         .target(name: "LiveTestSupport", path: "Tests/LiveTestSupport"),

@@ -80,13 +80,7 @@ extension Analyzer {
             }
             guard let packet else { break }
             frames = packet.frameNumber
-            let owner: ShardPlan.Owner
-            if source.interfaces.count < 2, let common = plan.commonOwner(packet.bytes, linkType: packet.linkType) {
-                owner = .shard(common)
-            } else {
-                owner = plan.owner(of: packet, interfaces: source.interfaces.count)
-            }
-            switch owner {
+            switch plan.owner(of: packet, interfaces: source.interfaces.count) {
             case .shard(0):
                 shard.framesAnalysed += 1
                 batch.append(packet, owner: 0, copied: false)
