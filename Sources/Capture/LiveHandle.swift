@@ -42,7 +42,7 @@ final class LiveHandle {
         pcap_set_promisc(pcap, options.promiscuous ? 1 : 0)
         pcap_set_immediate_mode(pcap, options.immediate ? 1 : 0)
         pcap_set_timeout(pcap, options.batchTimeoutMillis)
-        if let size = options.bufferSize { pcap_set_buffer_size(pcap, size) }
+        if let size = options.effectiveBufferSize { pcap_set_buffer_size(pcap, size) }
         let nano = pcap_set_tstamp_precision(pcap, Int32(PCAP_TSTAMP_PRECISION_NANO)) == 0
 
         let status = pcap_activate(pcap)

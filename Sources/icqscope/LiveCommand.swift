@@ -28,7 +28,7 @@ struct LiveCommand: ParsableCommand {
     @Option(name: .long, help: "Bytes kept of each packet.")
     var snaplen: Int32 = 262_144
 
-    @Option(name: .long, help: "Kernel buffer per interface, in bytes (suffix K, M or G allowed); default libpcap's 2M.")
+    @Option(name: .long, help: "Kernel buffer per interface, in bytes (suffix K, M or G allowed); default libpcap's 2M, or 32M with --immediate (its ring has a slot per packet as large as --snaplen).")
     var bufferSize: String?
 
     @Flag(name: .long, help: "Do not put the interfaces into promiscuous mode.")

@@ -177,6 +177,30 @@ struct LiveCaptureTests {
         #expect(names.filter { $0 == lab.outsideInterface }.count == 6)
     }
 
+    /// Immediate mode's ring has slots as large as the snap length: with libpcap's own 2 MiB it
+    /// held 8 packets on `any` and 32 per Ethernet interface, and `-i any` lost the end of a
+    /// dozen-packet exchange while the test looked at its start. Here nothing is read until the
+    /// exchange is over: the whole burst must still be in the ring.
+    @Test(arguments: [["any"], nil])
+    func immediateRingHoldsABurstWhileUnread(interfaces: [String]?) throws {
+        try NetworkLab.requireAvailable()
+        let lab = try NetworkLab()
+        defer { lab.remove() }
+        var capture = try lab.openCapture(on: interfaces, immediate: true, filter: "udp port 4000", boundedTo: 20)
+        let exchanges = 30  // 120 packets: 4 an exchange (in and out, request and reply)
+        let server = try lab.spawn(in: lab.serverNamespace, Traffic.udpEchoServer(port: 4000, count: exchanges))
+        #expect(server.waitForLine("ready"))
+        let client = try lab.spawn(in: lab.clientNamespace, Traffic.udpClient(port: 4000, count: exchanges))
+        #expect(client.finish().status == 0)
+        _ = server.finish()
+        var delivered = 0
+        _ = try runUntilQuiet(&capture, after: []) { _, _ in delivered += 1 }
+        let stats = capture.statistics()
+        #expect(delivered == 4 * exchanges)
+        #expect(stats.allSatisfy { $0?.osDropped == 0 })
+        #expect(stats.compactMap { $0?.received }.reduce(0, +) == UInt64(4 * exchanges))
+    }
+
     @Test func filterSelectsOnlyWhatItNames() throws {
         try NetworkLab.requireAvailable()
         let lab = try NetworkLab()
