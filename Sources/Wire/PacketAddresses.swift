@@ -32,10 +32,13 @@ extension PacketDecoder {
     @inlinable @inline(__always)
     public static func ethernetIPv4Addresses(_ bytes: UnsafeRawBufferPointer, linkType: LinkType) -> InPlaceAddresses {
         guard linkType == .ethernet && bytes.count >= 14 + 20 && bytes.u16BE(at: 12) == EtherType.ipv4 else { return .otherFrame }
-        // decodeIPv4's own tests, in its order: a header it refuses carries no addresses.
+        // decodeIPv4's own tests, in its order: a header it refuses carries no addresses. Nearly
+        // every header is version 4 of 20 bytes (0x45), which the length checked above holds.
         let versionAndLength = bytes[14]
-        let headerLength = Int(versionAndLength & 0x0F) * 4
-        guard versionAndLength >> 4 == 4, headerLength >= 20, bytes.count >= 14 + headerLength else { return .refused }
+        if versionAndLength != 0x45 {
+            let headerLength = Int(versionAndLength & 0x0F) * 4
+            guard versionAndLength >> 4 == 4, headerLength >= 20, bytes.count >= 14 + headerLength else { return .refused }
+        }
         let flagsAndOffset = bytes.u16BE(at: 14 + 6)
         return .addresses(source: bytes.u32BE(at: 14 + 12), destination: bytes.u32BE(at: 14 + 16),
                           isFragment: flagsAndOffset & 0x3FFF != 0)

@@ -68,19 +68,11 @@ final class ShardPlan {
         // Nearly every frame of a busy gateway's file, decided here in about 77 instructions; with
         // every case in one function, each frame paid for all of them (about 113).
         if interfaces < 2, partition == nil, insideIsPrivate,
-           let (source, destination) = Self.plainEthernetIPv4Addresses(packet.bytes, linkType: packet.linkType) {
+           case .addresses(let source, let destination, isFragment: false)
+               = PacketDecoder.ethernetIPv4Addresses(packet.bytes, linkType: packet.linkType) {
             return owner(source, IPAddress.isPrivate(ipv4: source), destination, IPAddress.isPrivate(ipv4: destination))
         }
         return anyOwner(of: packet, interfaces: interfaces)
-    }
-
-    /// The addresses of untagged Ethernet IPv4 with a 20-byte header, not a fragment (EtherType
-    /// 0x0800; 0x45: version 4, five words); nil for any other frame.
-    @inline(__always)
-    private static func plainEthernetIPv4Addresses(_ bytes: UnsafeRawBufferPointer, linkType: LinkType) -> (UInt32, UInt32)? {
-        guard linkType == .ethernet, bytes.count >= 14 + 20, bytes.u16BE(at: 12) == 0x0800, bytes[14] == 0x45,
-              bytes.u16BE(at: 14 + 6) & 0x3FFF == 0 else { return nil }
-        return (bytes.u32BE(at: 14 + 12), bytes.u32BE(at: 14 + 16))
     }
 
     /// Every frame `owner(of:interfaces:)` does not decide itself.
