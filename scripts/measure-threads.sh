@@ -24,7 +24,7 @@ python3 -c "import statistics, sys; print(f'median {statistics.median(map(float,
 # The neighbours of a shared machine slow some runs down, two threads more than one (a shard
 # slowed on its core holds up the end of the run): the fastest run of each, side by side, is
 # the figure least touched by them (not the issue's measure, which is the median above).
-python3 -c "import sys; n = int(sys.argv[1]); o = [float(x) for x in sys.argv[2:2 + n]]; t = [float(x) for x in sys.argv[2 + n:]]; print(f'fastest runs: one thread {min(o):.2f} s, two threads {min(t):.2f} s: {min(o) / min(t):.2f}x; medians {sorted(o)[n // 2]:.2f} s and {sorted(t)[n // 2]:.2f} s')" "$pairs" "${ones[@]}" "${twos[@]}"
+python3 -c "import statistics, sys; n = int(sys.argv[1]); o = [float(x) for x in sys.argv[2:2 + n]]; t = [float(x) for x in sys.argv[2 + n:]]; print(f'fastest runs: one thread {min(o):.2f} s, two threads {min(t):.2f} s: {min(o) / min(t):.2f}x; medians {statistics.median(o):.2f} s and {statistics.median(t):.2f} s')" "$pairs" "${ones[@]}" "${twos[@]}"
 "$bin/icqscope" read --threads 1 --format ndjson "$work/mix.pcap" >"$work/one.ndjson"
 ICQSCOPE_SHOW_SHARDS=1 "$bin/icqscope" read --threads 2 --format ndjson "$work/mix.pcap" >"$work/two.ndjson" 2>"$work/stages"
 cat "$work/stages"
