@@ -42,7 +42,7 @@ struct UDPTimeoutBracketTests {
 struct UDPTimeoutShardLogTests {
     static let second: Int64 = 1_000_000_000
 
-    /// (frame, delivered?, gap in seconds): two shards' bounds, frames interleaved, with ties
+    /// (frame, shard, delivered?, gap in seconds): two shards' bounds, frames interleaved, with ties
     /// across shards (the first in frame order must stay) and bounds a shard already beat.
     static let bounds: [(frame: UInt64, shard: Int, delivered: Bool, gap: Int64)] = [
         (10, 0, true, 5), (11, 1, true, 5), (12, 0, true, 3), (13, 1, false, 40),
